@@ -1,0 +1,189 @@
+"""Jobs and their progress: the record both the local runner and Step Functions keep up to date.
+
+Status only moves forward. Music, voiceover and the scenes run at the same time, so the job's
+`status` is the earliest stage still running and `tracks` tells the rest.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from omnigen.brief import Brief
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    GENERATING_SCRIPT = "generating_script"
+    GENERATING_VIDEOS = "generating_videos"
+    GENERATING_MUSIC = "generating_music"
+    COMPOSING = "composing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
+_ORDER = [
+    JobStatus.QUEUED,
+    JobStatus.GENERATING_SCRIPT,
+    JobStatus.GENERATING_VIDEOS,
+    JobStatus.GENERATING_MUSIC,
+    JobStatus.COMPOSING,
+]
+_RANK = {s: i for i, s in enumerate(_ORDER)} | {s: len(_ORDER) for s in TERMINAL}
+
+TrackState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
+
+
+class TrackProgress(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: TrackState = "pending"
+    percent: float = Field(0.0, ge=0, le=100)
+    message: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    asset: str | None = None
+    """Key of what this track made (a scene's clip, its thumbnail frame, the music, ...)."""
+
+
+class JobError(BaseModel):
+    step: str
+    message: str
+    detail: str = ""
+
+
+class StatusError(ValueError):
+    """A status change that would move a job backwards or out of a finished state."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: str = Field(default_factory=new_job_id)
+    user_id: str
+    brief: Brief
+    status: JobStatus = JobStatus.QUEUED
+    stage: str = "queued"
+    percent: float = Field(0.0, ge=0, le=100)
+    message: str = ""
+    tracks: dict[str, TrackProgress] = Field(default_factory=dict)
+    error: JobError | None = None
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)
+    finished_at: datetime | None = None
+    assets: dict[str, str] = Field(default_factory=dict)
+    cost_usd: float = 0.0
+    compliance: dict[str, Any] | None = None
+    step_seconds: dict[str, float] = Field(default_factory=dict)
+    renders: int = 0
+    seq: int = 0
+    """Bumped on every saved change; progress events and optimistic writes key on it."""
+
+    def set_status(self, status: JobStatus) -> None:
+        """Move forward only; a finished job never changes status again."""
+        if status == self.status:
+            return
+        if self.status.terminal:
+            raise StatusError(f"job {self.job_id} is {self.status}; it cannot become {status}")
+        if status.rank < self.status.rank:
+            raise StatusError(f"job {self.job_id} cannot go back from {self.status} to {status}")
+        self.status = status
+        if status.terminal:
+            self.finished_at = now()
+
+    def event(self) -> ProgressEvent:
+        return ProgressEvent(
+            job_id=self.job_id,
+            seq=self.seq,
+            status=self.status,
+            stage=self.stage,
+            percent=round(self.percent, 1),
+            message=self.message,
+            tracks={k: v.model_dump(mode="json") for k, v in self.tracks.items()},
+            updated_at=self.updated_at,
+        )
+
+
+# Weight of each track in the overall percent; scenes share theirs by duration.
+TRACK_WEIGHTS = {"script": 10.0, "scenes": 55.0, "music": 5.0, "voiceover": 5.0, "compose": 25.0}
+
+
+def overall_percent(job: Job, scene_durations: dict[str, float] | None = None) -> float:
+    """A single number for the job, from the per-track progress."""
+    tracks = job.tracks
+    total = 0.0
+    total += TRACK_WEIGHTS["script"] * _pct(tracks.get("script"))
+    scene_keys = [k for k in tracks if k.startswith("scene_")]
+    if scene_keys:
+        weights = scene_durations or {k: 1.0 for k in scene_keys}
+        wsum = sum(weights.get(k, 1.0) for k in scene_keys)
+        total += TRACK_WEIGHTS["scenes"] * sum(
+            weights.get(k, 1.0) * _pct(tracks[k]) for k in scene_keys
+        ) / wsum
+    for name in ("music", "voiceover", "compose"):
+        total += TRACK_WEIGHTS[name] * _pct(tracks.get(name))
+    return min(100.0, total)
+
+
+def _pct(t: TrackProgress | None) -> float:
+    if t is None:
+        return 0.0
+    if t.state in ("done", "skipped"):
+        return 1.0
+    return t.percent / 100.0
+
+
+def derived_status(job: Job) -> JobStatus:
+    """The earliest stage still running, from the tracks (never earlier than the current one)."""
+    t = job.tracks
+    def unfinished(name: str) -> bool:
+        return name in t and t[name].state not in ("done", "skipped")
+
+    if job.status.terminal:
+        return job.status
+    if unfinished("script"):
+        candidate = JobStatus.GENERATING_SCRIPT if t["script"].state == "running" else job.status
+    elif any(unfinished(k) for k in t if k.startswith("scene_")):
+        candidate = JobStatus.GENERATING_VIDEOS
+    elif unfinished("music") or unfinished("voiceover"):
+        candidate = JobStatus.GENERATING_MUSIC
+    elif "compose" in t:
+        candidate = JobStatus.COMPOSING
+    else:
+        candidate = job.status
+    return candidate if candidate.rank >= job.status.rank else job.status
+
+
+class ProgressEvent(BaseModel):
+    """What SSE and WebSocket clients receive, one per saved change of a job."""
+
+    job_id: str
+    seq: int
+    status: JobStatus
+    stage: str
+    percent: float
+    message: str = ""
+    tracks: dict[str, Any] = Field(default_factory=dict)
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Media: ffmpeg-backed probe, frames, audio fitting and composition."""

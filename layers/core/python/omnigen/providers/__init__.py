@@ -1,0 +1,1 @@
+"""Model providers: one port per capability (script, video, music, voice), two adapters each."""

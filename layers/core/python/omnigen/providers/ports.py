@@ -1,0 +1,134 @@
+"""Provider ports: what the pipeline asks of a script writer, scene renderer, music and voice.
+
+Every provider writes its output to a local path the step gives it; the step then stores it.
+That keeps media off the wire between steps and lets a Replicate output be copied at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from omnigen.brief import Brief
+from omnigen.script import Scene, Script
+
+
+class ProviderError(RuntimeError):
+    """A model call failed; the message names the provider, the model and what to do."""
+
+    def __init__(self, message: str, *, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Cancelled(RuntimeError):
+    """The job was cancelled while a provider was working."""
+
+
+class ProviderCall(BaseModel):
+    """One billable model call, recorded on the job."""
+
+    capability: str
+    model: str
+    prediction_id: str | None = None
+    predict_time_s: float | None = None
+    cost_usd: float = 0.0
+
+
+def _never() -> bool:
+    return False
+
+
+def _ignore_progress(_fraction: float, _message: str) -> None:
+    return None
+
+
+def _ignore_call(_call: ProviderCall) -> None:
+    return None
+
+
+@dataclass
+class CallContext:
+    """What a provider may use of the job it works for: cancellation, progress, billing."""
+
+    job_id: str = ""
+    is_cancelled: Callable[[], bool] = _never
+    progress: Callable[[float, str], None] = _ignore_progress
+    record: Callable[[ProviderCall], None] = _ignore_call
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def check(self) -> None:
+        if self.is_cancelled():
+            raise Cancelled(f"job {self.job_id} was cancelled")
+
+
+class SceneRequest(BaseModel):
+    scene: Scene
+    style: str = ""
+    width: int
+    height: int
+    fps: int = 24
+    seed: int = 0
+    scene_count: int = 1
+    aspect_ratio: str = "16:9"
+    start_image: Path | None = None
+    """The previous scene's last frame when chained, else the product image, else None."""
+    product_image: Path | None = None
+    brand_name: str = ""
+
+
+class MusicRequest(BaseModel):
+    prompt: str
+    duration_s: float
+    seed: int = 0
+
+
+class VoiceRequest(BaseModel):
+    text: str
+    seed: int = 0
+
+
+class ScriptWriter(Protocol):
+    name: str
+
+    def write(
+        self, brief: Brief, ctx: CallContext, feedback: list[str] | None = None
+    ) -> Script:
+        """A script for the brief. `feedback` lists compliance findings to fix from a last try."""
+        ...
+
+
+class SceneRenderer(Protocol):
+    name: str
+
+    def render(self, req: SceneRequest, out: Path, ctx: CallContext) -> Path:
+        """Write an MP4 of the scene (any length ≥ the scene's; the timeline trims) to `out`."""
+        ...
+
+
+class MusicGenerator(Protocol):
+    name: str
+
+    def compose(self, req: MusicRequest, out: Path, ctx: CallContext) -> Path:
+        """Write an audio file (any common format, any length) to `out` (suffix may change)."""
+        ...
+
+
+class VoiceSynth(Protocol):
+    name: str
+
+    def speak(self, req: VoiceRequest, out: Path, ctx: CallContext) -> Path:
+        """Write the line as speech to `out` (a WAV for local voices)."""
+        ...
+
+
+@dataclass
+class Providers:
+    script: ScriptWriter
+    video: SceneRenderer
+    music: MusicGenerator
+    voice: VoiceSynth

@@ -1,0 +1,1 @@
+"""Where jobs and assets live: ports here, adapters beside them (SQLite and disk locally)."""

@@ -1,0 +1,164 @@
+"""The timeline: the edit that `compose` renders, and that the web editor changes.
+
+Clips play in list order, back to back (a dissolve overlaps a clip with the one before it).
+Voice lines, text items and the music bed carry absolute times on the output clock. Re-composing
+a timeline never regenerates clips: it only re-reads the assets it names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+TextKind = Literal["super", "major_statement", "end_card"]
+TextPosition = Literal["lower_third", "center", "top"]
+Transition = Literal["cut", "dissolve"]
+
+AssetKey = Annotated[str, StringConstraints(min_length=1, max_length=400, pattern=r"^[^\s]+$")]
+HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
+class OutputSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    width: int = Field(ge=64, le=3840, multiple_of=2)
+    height: int = Field(ge=64, le=3840, multiple_of=2)
+    fps: int = Field(24, ge=12, le=60)
+    loudness_lufs: float = Field(-24.0, ge=-31, le=-10)
+    true_peak_db: float = Field(-2.0, ge=-9, le=0)
+    crf: int = Field(20, ge=0, le=40)
+    preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "veryfast"
+    safe_margin: float = Field(0.05, ge=0.0, le=0.2, description="title-safe inset per side")
+
+
+class VideoClip(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scene_index: int = Field(ge=1)
+    asset: AssetKey
+    in_s: float = Field(0.0, ge=0)
+    out_s: float = Field(gt=0)
+    transition: Transition = "cut"
+    transition_s: float = Field(0.0, ge=0, le=2.0)
+
+    @model_validator(mode="after")
+    def _in_before_out(self) -> VideoClip:
+        if self.out_s - self.in_s < 0.25:
+            raise ValueError("out_s must be at least 0.25 s after in_s")
+        if self.transition == "cut" and self.transition_s:
+            raise ValueError("transition_s applies to a dissolve only")
+        return self
+
+    @property
+    def duration_s(self) -> float:
+        return self.out_s - self.in_s
+
+
+class VoiceLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scene_index: int = Field(ge=1)
+    asset: AssetKey
+    text: Annotated[str, StringConstraints(max_length=2000)]
+    start_s: float = Field(ge=0)
+    duration_s: float = Field(gt=0)
+    major_statement: bool = False
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+
+class MusicBed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    asset: AssetKey
+    gain_db: float = Field(-12.0, ge=-40, le=6)
+    duck_db: float = Field(15.0, ge=0, le=40, description="how far the bed drops under speech")
+    duck_attack_s: float = Field(0.2, ge=0, le=2)
+    duck_release_s: float = Field(0.5, ge=0, le=3)
+    fade_in_s: float = Field(1.0, ge=0, le=10)
+    fade_out_s: float = Field(2.0, ge=0, le=10)
+
+
+class TextItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: TextKind = "super"
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+    position: TextPosition = "lower_third"
+    cap_height: float = Field(0.045, gt=0, le=0.2, description="fraction of frame height")
+    color: HexColor = "#FFFFFF"
+    plate_color: HexColor = "#000000"
+    plate_opacity: float = Field(0.75, ge=0, le=1)
+    scene_index: int | None = None
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> TextItem:
+        if self.end_s <= self.start_s:
+            raise ValueError("end_s must be after start_s")
+        return self
+
+
+class Timeline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(1, ge=1)
+    output: OutputSettings
+    clips: list[VideoClip] = Field(min_length=1, max_length=60)
+    voice: list[VoiceLine] = Field(default_factory=list, max_length=400)
+    music: MusicBed | None = None
+    texts: list[TextItem] = Field(default_factory=list, max_length=400)
+
+    @model_validator(mode="after")
+    def _dissolves_fit(self) -> Timeline:
+        if self.clips[0].transition != "cut":
+            raise ValueError("clips[0].transition: the first clip has nothing to dissolve from")
+        for i in range(1, len(self.clips)):
+            c, prev = self.clips[i], self.clips[i - 1]
+            if c.transition_s >= min(c.duration_s, prev.duration_s):
+                raise ValueError(f"clips[{i}].transition_s is longer than a clip it joins")
+        return self
+
+    def clip_starts(self) -> list[float]:
+        """Where each clip begins on the output clock (dissolves pull a clip earlier)."""
+        starts, t = [], 0.0
+        for c in self.clips:
+            t -= c.transition_s
+            starts.append(t)
+            t += c.duration_s
+        return starts
+
+    @property
+    def duration_s(self) -> float:
+        return sum(c.duration_s - c.transition_s for c in self.clips)
+
+    def cut_times(self) -> list[float]:
+        """Times where the picture changes from one clip to the next."""
+        return self.clip_starts()[1:]
+
+
+_VTT_BREAK = re.compile(r"\s+")
+
+
+def _vtt_time(t: float) -> str:
+    ms = round(t * 1000)
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def webvtt(lines: list[VoiceLine]) -> str:
+    """WebVTT captions from the measured voice timings, one cue per spoken line."""
+    out = ["WEBVTT", ""]
+    for n, line in enumerate(sorted(lines, key=lambda v: v.start_s), start=1):
+        text = _VTT_BREAK.sub(" ", line.text).strip().replace("-->", "->")
+        if not text:
+            continue
+        out += [str(n), f"{_vtt_time(line.start_s)} --> {_vtt_time(line.end_s)}", text, ""]
+    return "\n".join(out)
