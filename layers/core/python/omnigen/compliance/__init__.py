@@ -1,0 +1,1 @@
+"""Compliance with US DTC broadcast rules for prescription-drug ads."""

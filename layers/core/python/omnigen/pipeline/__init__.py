@@ -1,0 +1,1 @@
+"""The pipeline: steps (shared by the local runner and the Lambdas), schedule, runner."""

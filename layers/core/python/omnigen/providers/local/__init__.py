@@ -1,0 +1,1 @@
+"""Offline providers: no network, no model weights, deterministic for a seed."""
