@@ -95,6 +95,7 @@ class Job(BaseModel):
     finished_at: datetime | None = None
     assets: dict[str, str] = Field(default_factory=dict)
     cost_usd: float = 0.0
+    provider_calls: list[dict[str, Any]] = Field(default_factory=list)
     compliance: dict[str, Any] | None = None
     step_seconds: dict[str, float] = Field(default_factory=dict)
     renders: int = 0
@@ -139,9 +140,9 @@ def overall_percent(job: Job, scene_durations: dict[str, float] | None = None) -
     if scene_keys:
         weights = scene_durations or {k: 1.0 for k in scene_keys}
         wsum = sum(weights.get(k, 1.0) for k in scene_keys)
-        total += TRACK_WEIGHTS["scenes"] * sum(
-            weights.get(k, 1.0) * _pct(tracks[k]) for k in scene_keys
-        ) / wsum
+        total += (
+            TRACK_WEIGHTS["scenes"] * sum(weights.get(k, 1.0) * _pct(tracks[k]) for k in scene_keys) / wsum
+        )
     for name in ("music", "voiceover", "compose"):
         total += TRACK_WEIGHTS[name] * _pct(tracks.get(name))
     return min(100.0, total)
@@ -158,6 +159,7 @@ def _pct(t: TrackProgress | None) -> float:
 def derived_status(job: Job) -> JobStatus:
     """The earliest stage still running, from the tracks (never earlier than the current one)."""
     t = job.tracks
+
     def unfinished(name: str) -> bool:
         return name in t and t[name].state not in ("done", "skipped")
 

@@ -32,9 +32,7 @@ class JobStore(Protocol):
 
     def get(self, job_id: str) -> Job | None: ...
 
-    def list_for_user(
-        self, user_id: str, limit: int = 20, before: str | None = None
-    ) -> list[Job]: ...
+    def list_for_user(self, user_id: str, limit: int = 20, before: str | None = None) -> list[Job]: ...
 
     def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
         """Apply `change` to the stored job and save it with seq+1; returns the saved job."""

@@ -1,0 +1,434 @@
+"""The `omnigen` command. Exit codes: 0 done, 1 the job or check failed, 2 bad input or settings,
+130 interrupted (the job is marked cancelled and everything made so far is kept)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from omnigen.brief import Brief, BriefError, load_brief, parse_brief
+from omnigen.config import ConfigError, Settings, load_settings
+from omnigen.job import Job, JobStatus
+from omnigen.store.ports import StoreError
+
+USER = "local"
+
+
+class UsageError(Exception):
+    """Bad input from the command line; printed and exit 2."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(providers=getattr(args, "providers", None))
+
+
+def _brief(args: argparse.Namespace) -> Brief:
+    brief = load_brief(args.brief)
+    overrides = {
+        "resolution": getattr(args, "resolution", None),
+        "aspect_ratio": getattr(args, "aspect", None),
+        "continuity": getattr(args, "continuity", None),
+        "seed": getattr(args, "seed", None),
+        "loudness": getattr(args, "loudness", None),
+    }
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if overrides:
+        brief = parse_brief(brief.model_dump(mode="json") | overrides)
+    return brief
+
+
+def _context(settings: Settings):  # type: ignore[no-untyped-def]
+    from omnigen.pipeline.context import local_context
+
+    return local_context(settings)
+
+
+# --- progress display --------------------------------------------------------------------------
+
+
+def _bar(pct: float, width: int = 20) -> str:
+    filled = round(pct / 100 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _table(job: Job):  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    t = Table(title=f"job {job.job_id} · {job.status.value} · {job.percent:.0f}%", expand=False)
+    t.add_column("track")
+    t.add_column("state")
+    t.add_column("progress")
+    t.add_column("", justify="right")
+    t.add_column("message", overflow="fold", max_width=50)
+    colors = {"done": "green", "running": "cyan", "failed": "red", "cancelled": "yellow"}
+    for name, tr in job.tracks.items():
+        pct = 100.0 if tr.state == "done" else tr.percent
+        c = colors.get(tr.state, "dim")
+        t.add_row(name, f"[{c}]{tr.state}[/]", f"[{c}]{_bar(pct)}[/]", f"{pct:.0f}%", tr.message)
+    return t
+
+
+class ProgressView:
+    """Live table on a terminal; one line per track change otherwise (logs, CI, `make demo`)."""
+
+    def __init__(self, quiet: bool):
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.quiet = quiet
+        self.live = None
+        self.seen: dict[str, str] = {}
+        self.status: str = ""
+
+    def __enter__(self) -> ProgressView:
+        if not self.quiet and self.console.is_terminal:
+            from rich.live import Live
+
+            self.live = Live(console=self.console, refresh_per_second=8, transient=False)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.__exit__(None, None, None)
+
+    def show(self, job: Job) -> None:
+        if self.quiet:
+            return
+        if self.live is not None:
+            self.live.update(_table(job))
+            return
+        if job.status.value != self.status:
+            self.status = job.status.value
+            self.console.print(f"[{job.percent:5.1f}%] status: {self.status}")
+        for name, tr in job.tracks.items():
+            if self.seen.get(name) != tr.state and tr.state != "pending":
+                self.seen[name] = tr.state
+                took = f" ({job.step_seconds[name]:.1f} s)" if name in job.step_seconds else ""
+                self.console.print(f"[{job.percent:5.1f}%] {name}: {tr.state}{took} {tr.message}")
+
+
+def _follow(ctx, runner, job_id: str, quiet: bool) -> Job:  # type: ignore[no-untyped-def]
+    """Run the job in a worker thread and show its progress; Ctrl-C cancels it."""
+    result: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: result.setdefault("job", runner.run(job_id)), daemon=True)
+    worker.start()
+    with ProgressView(quiet) as view:
+        try:
+            while worker.is_alive():
+                job = ctx.jobs.get(job_id)
+                if job:
+                    view.show(job)
+                worker.join(0.25)
+        except KeyboardInterrupt:
+            print("\ninterrupted: cancelling the job (assets made so far are kept)...", file=sys.stderr)
+            runner.cancel(job_id)
+            worker.join()
+            raise
+        final = ctx.jobs.get(job_id)
+        assert final is not None
+        view.show(final)
+    return final
+
+
+def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    ok = job.status == JobStatus.COMPLETED
+    if ok and out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with ctx.assets.local_path(job.assets["output"]) as src:
+            shutil.copyfile(src, out)
+    if as_json:
+        data = {
+            "job_id": job.job_id,
+            "status": job.status.value,
+            "output": str(out) if ok and out else None,
+            "step_seconds": job.step_seconds,
+            "cost_usd": job.cost_usd,
+            "compliance": job.compliance,
+            "error": job.error.model_dump() if job.error else None,
+        }
+        print(json.dumps(data))
+    else:
+        if ok:
+            print(f"output: {out if out else job.assets.get('output')}")
+        print(f"job: {job.job_id} ({job.status.value})")
+        for name, secs in job.step_seconds.items():
+            print(f"  {name:<12} {secs:7.1f} s")
+        if job.error:
+            print(f"error at {job.error.step}: {job.error.message}", file=sys.stderr)
+            if job.error.detail:
+                print(job.error.detail, file=sys.stderr)
+    return 0 if ok else 1
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from omnigen.pipeline.runner import LocalRunner
+    from omnigen.pipeline.steps import create_job
+
+    settings = _settings(args)
+    brief = _brief(args)
+    ctx = _context(settings)
+    ctx.allow_noncompliant = args.allow_noncompliant
+    job = create_job(ctx, USER, brief)
+    if not args.json:
+        print(
+            f"job {job.job_id}: {brief.duration_s} s {brief.aspect_ratio} {brief.resolution}", file=sys.stderr
+        )
+    final = _follow(ctx, LocalRunner(ctx), job.job_id, quiet=args.json)
+    return _report(final, Path(args.output) if args.output else None, ctx, args.json)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from omnigen.pipeline.runner import LocalRunner
+
+    settings = _settings(args)
+    ctx = _context(settings)
+    job = ctx.jobs.get(args.job)
+    if job is None:
+        raise UsageError(f"no job {args.job} in {settings.db_path}")
+    if job.status.terminal:
+        raise UsageError(
+            f"job {job.job_id} is {job.status.value}; a finished job is never resumed — "
+            f"run `omnigen retry {job.job_id}` to make a new job that reuses its assets"
+        )
+    final = _follow(ctx, LocalRunner(ctx), job.job_id, quiet=args.json)
+    return _report(final, Path(args.output) if args.output else None, ctx, args.json)
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    from omnigen.pipeline.runner import LocalRunner
+    from omnigen.pipeline.steps import retry_job
+
+    ctx = _context(_settings(args))
+    old = ctx.jobs.get(args.job)
+    if old is None:
+        raise UsageError(f"no job {args.job}")
+    job = retry_job(ctx, old)
+    print(f"job {job.job_id} retries {old.job_id}, reusing its assets", file=sys.stderr)
+    final = _follow(ctx, LocalRunner(ctx), job.job_id, quiet=args.json)
+    return _report(final, Path(args.output) if args.output else None, ctx, args.json)
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from omnigen.pipeline.steps import cancel_job
+
+    ctx = _context(_settings(args))
+    if ctx.jobs.get(args.job) is None:
+        raise UsageError(f"no job {args.job}")
+    print(json.dumps(cancel_job(ctx, args.job)))
+    return 0
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    from omnigen.compliance import check_script, feedback_for_writer, load_policy
+    from omnigen.providers.factory import build_providers
+    from omnigen.providers.ports import CallContext
+
+    settings = _settings(args)
+    brief = _brief(args)
+    writer = build_providers(settings).script
+    policy = load_policy(args.policy)
+    feedback = None
+    for _ in range(policy.max_writer_retries + 1):
+        script = writer.write(brief, CallContext(), feedback)
+        report = check_script(script, brief, policy)
+        if report.errors == 0:
+            break
+        feedback = feedback_for_writer(report)
+    text = script.model_dump_json(indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(
+            f"script: {args.output} ({len(script.scenes)} scenes, {script.duration_s:.1f} s); "
+            f"compliance: {report.errors} error(s), {report.warnings} warning(s)",
+            file=sys.stderr,
+        )
+    else:
+        print(text)
+    return 0 if report.errors == 0 else 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from omnigen.compliance.cli import run_check
+
+    code, output = run_check(args.script, args.brief, args.timeline, args.format, args.policy)
+    print(output)
+    return code
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    ctx = _context(_settings(args))
+    jobs = ctx.jobs.list_for_user(USER, limit=args.limit)
+    if args.json:
+        print(json.dumps([_summary(j) for j in jobs]))
+        return 0
+    if not jobs:
+        print("no jobs yet: try `omnigen generate examples/briefs/psoriasis_30s.yaml -o out/ad.mp4`")
+    for j in jobs:
+        print(
+            f"{j.job_id}  {j.created_at:%Y-%m-%d %H:%M}  {j.status.value:<18} {j.percent:5.1f}%  "
+            f"{j.brief.product.brand_name} {j.brief.duration_s}s"
+        )
+    return 0
+
+
+def _summary(job: Job) -> dict[str, Any]:
+    return {
+        "job_id": job.job_id,
+        "status": job.status.value,
+        "percent": job.percent,
+        "brand": job.brief.product.brand_name,
+        "created_at": job.created_at.isoformat(),
+    }
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    ctx = _context(_settings(args))
+    job = ctx.jobs.get(args.job)
+    if job is None:
+        raise UsageError(f"no job {args.job}")
+    if args.json:
+        print(job.model_dump_json(indent=2))
+        return 0
+    print(f"job {job.job_id}  {job.status.value}  {job.percent:.1f}%  cost ${job.cost_usd:.2f}")
+    print(
+        f"brief: {job.brief.product.brand_name}, {job.brief.duration_s} s, {job.brief.aspect_ratio}, "
+        f"{job.brief.resolution}, continuity {job.brief.continuity}"
+    )
+    for name, tr in job.tracks.items():
+        took = f"{job.step_seconds[name]:.1f} s" if name in job.step_seconds else ""
+        print(f"  {name:<12} {tr.state:<10} {tr.percent:5.1f}%  {took:>8}  {tr.message}")
+    for name, key in job.assets.items():
+        print(f"  asset {name}: {ctx.assets.path(key) if hasattr(ctx.assets, 'path') else key}")
+    if job.error:
+        print(f"error at {job.error.step}: {job.error.message}")
+    return 0
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from omnigen.pricing import estimate, format_estimate
+
+    settings = _settings(args)
+    est = estimate(_brief(args), settings.providers, settings.max_concurrent_scenes)
+    print(format_estimate(est))
+    if args.json:
+        print(est.model_dump_json())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from omnigen.api.server import serve
+
+    return serve(host=args.host, port=args.port, settings=_settings(args))
+
+
+# --- parser --------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="omnigen", description="Turn a prescription-drug brief into a compliant video ad."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def brief_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("brief", help="brief file (YAML or JSON)")
+        sp.add_argument("--resolution", choices=["1080p", "720p", "480p", "360p"])
+        sp.add_argument("--aspect", choices=["16:9", "9:16", "1:1"])
+        sp.add_argument("--continuity", choices=["auto", "chain", "parallel"])
+        sp.add_argument("--seed", type=int)
+        sp.add_argument("--loudness", choices=["broadcast", "web"], help="-24 LKFS or -14 LUFS")
+        sp.add_argument("--providers", help="local | replicate | script=replicate,video=local,...")
+
+    g = sub.add_parser("generate", help="make an ad from a brief")
+    brief_opts(g)
+    g.add_argument("-o", "--output", help="where to write the MP4")
+    g.add_argument("--json", action="store_true", help="no live display; one JSON object at the end")
+    g.add_argument(
+        "--allow-noncompliant",
+        action="store_true",
+        help="compose even if the timeline has compliance errors (recorded in the report)",
+    )
+    g.set_defaults(func=cmd_generate)
+
+    for name, fn, hint in (
+        ("resume", cmd_resume, "finish a job whose process was stopped"),
+        ("retry", cmd_retry, "a new job from a failed one, reusing its assets"),
+    ):
+        r = sub.add_parser(name, help=hint)
+        r.add_argument("job")
+        r.add_argument("-o", "--output")
+        r.add_argument("--json", action="store_true")
+        r.add_argument("--providers")
+        r.set_defaults(func=fn)
+
+    c = sub.add_parser("cancel", help="cancel a running job")
+    c.add_argument("job")
+    c.set_defaults(func=cmd_cancel)
+
+    s = sub.add_parser("script", help="write a script alone")
+    brief_opts(s)
+    s.add_argument("-o", "--output")
+    s.add_argument("--policy", help="compliance policy file overriding the defaults")
+    s.set_defaults(func=cmd_script)
+
+    k = sub.add_parser("check", help="check a script (and timeline) for compliance")
+    k.add_argument("script")
+    k.add_argument("--brief", required=True)
+    k.add_argument("--timeline")
+    k.add_argument("--format", choices=["text", "json"], default="text")
+    k.add_argument("--policy")
+    k.set_defaults(func=cmd_check)
+
+    j = sub.add_parser("jobs", help="list jobs, newest first")
+    j.add_argument("--limit", type=int, default=20)
+    j.add_argument("--json", action="store_true")
+    j.set_defaults(func=cmd_jobs)
+
+    sh = sub.add_parser("show", help="one job in detail")
+    sh.add_argument("job")
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_show)
+
+    e = sub.add_parser("estimate", help="cost and time estimate for a brief")
+    brief_opts(e)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_estimate)
+
+    sv = sub.add_parser("serve", help="the HTTP API and web app")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--providers")
+    sv.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BriefError as err:
+        print("invalid brief:", file=sys.stderr)
+        for line in err.lines():
+            print(f"  {line}", file=sys.stderr)
+        return 2
+    except (ConfigError, UsageError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except StoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Settings from the environment, checked at start: a wrong setting stops the program with its name,
+never half-way through a job.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ProviderKind = Literal["local", "replicate"]
+CAPABILITIES = ("script", "video", "music", "voice")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong; the message names it and says what is accepted."""
+
+
+class ProviderSpec(BaseModel):
+    script: ProviderKind = "local"
+    video: ProviderKind = "local"
+    music: ProviderKind = "local"
+    voice: ProviderKind = "local"
+
+    def uses(self, kind: str) -> bool:
+        return kind in (self.script, self.video, self.music, self.voice)
+
+    def __str__(self) -> str:
+        kinds = {self.script, self.video, self.music, self.voice}
+        if len(kinds) == 1:
+            return next(iter(kinds))
+        return ",".join(f"{c}={getattr(self, c)}" for c in CAPABILITIES)
+
+
+def parse_providers(text: str) -> ProviderSpec:
+    """`local`, `replicate`, or per capability: `script=replicate,video=replicate,music=local`."""
+    text = text.strip()
+    if text in ("local", "replicate"):
+        return ProviderSpec(**{c: text for c in CAPABILITIES})
+    values: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        cap, sep, kind = part.partition("=")
+        if not sep or cap not in CAPABILITIES or kind not in ("local", "replicate"):
+            raise ConfigError(
+                f"OMNIGEN_PROVIDERS: {part!r} is not understood; use 'local', 'replicate' or "
+                "per capability like 'script=replicate,video=replicate,music=local,voice=local'"
+            )
+        values[cap] = kind
+    return ProviderSpec(**values)
+
+
+class Settings(BaseModel):
+    home: Path = Path(".omnigen")
+    providers: ProviderSpec = Field(default_factory=ProviderSpec)
+    replicate_api_token: str | None = None
+    replicate_base_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    api_token: str | None = None
+    max_concurrent_scenes: int = Field(3, ge=1, le=32)
+    store: Literal["local", "aws"] = "local"
+    jobs_table: str | None = None
+    assets_bucket: str | None = None
+    state_machine_arn: str | None = None
+    asset_url_secret: str | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "omnigen.db"
+
+    @property
+    def assets_dir(self) -> Path:
+        return self.home / "assets"
+
+    def require_provider_credentials(self) -> None:
+        if self.providers.uses("replicate") and not self.replicate_api_token:
+            raise ConfigError(
+                "REPLICATE_API_TOKEN is not set, but OMNIGEN_PROVIDERS "
+                f"({self.providers}) uses Replicate. Set it to your token from "
+                "replicate.com/account/api-tokens, or use OMNIGEN_PROVIDERS=local to run offline."
+            )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number ({lo}..{hi})") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name}={value} is out of range; use {lo}..{hi}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read and check every setting. `overrides` (from CLI flags) win over the environment."""
+    env = os.environ if env is None else env
+    providers = overrides.pop("providers", None) or env.get("OMNIGEN_PROVIDERS", "local")
+    spec = providers if isinstance(providers, ProviderSpec) else parse_providers(str(providers))
+    store = env.get("OMNIGEN_STORE", "local")
+    if store not in ("local", "aws"):
+        raise ConfigError(f"OMNIGEN_STORE={store!r}: use 'local' (SQLite + disk) or 'aws' (DynamoDB + S3)")
+    webhook = env.get("OMNIGEN_WEBHOOK_URL") or None
+    if webhook and not webhook.startswith("https://"):
+        raise ConfigError("OMNIGEN_WEBHOOK_URL must be a public https:// URL Replicate can reach")
+    settings = Settings(
+        home=Path(env.get("OMNIGEN_HOME") or ".omnigen").expanduser(),
+        providers=spec,
+        replicate_api_token=env.get("REPLICATE_API_TOKEN") or None,
+        replicate_base_url=env.get("REPLICATE_BASE_URL") or None,
+        webhook_url=webhook,
+        webhook_secret=env.get("OMNIGEN_WEBHOOK_SECRET") or None,
+        api_token=env.get("OMNIGEN_API_TOKEN") or None,
+        max_concurrent_scenes=_int(env, "OMNIGEN_MAX_CONCURRENT_SCENES", 3, 1, 32),
+        store=store,  # type: ignore[arg-type]
+        jobs_table=env.get("OMNIGEN_JOBS_TABLE") or None,
+        assets_bucket=env.get("OMNIGEN_ASSETS_BUCKET") or None,
+        state_machine_arn=env.get("OMNIGEN_STATE_MACHINE_ARN") or None,
+        asset_url_secret=env.get("OMNIGEN_ASSET_URL_SECRET") or None,
+    )
+    if overrides:
+        settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if settings.store == "aws" and not (settings.jobs_table and settings.assets_bucket):
+        raise ConfigError("OMNIGEN_STORE=aws needs OMNIGEN_JOBS_TABLE and OMNIGEN_ASSETS_BUCKET")
+    settings.require_provider_credentials()
+    return settings

@@ -1,0 +1,82 @@
+"""What a pipeline step needs: the stores, the providers, the settings and a scratch folder.
+
+The local runner and the Lambda handlers build the same `StepContext`; only the adapters differ.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omnigen.config import Settings, load_settings
+from omnigen.job import JobStatus
+from omnigen.providers.factory import build_providers
+from omnigen.providers.ports import Providers
+from omnigen.store.ports import AssetStore, JobStore
+
+
+@dataclass
+class StepContext:
+    jobs: JobStore
+    assets: AssetStore
+    providers: Providers
+    settings: Settings
+    scratch_root: Path | None = None
+    allow_noncompliant: bool = False
+    cancelled: set[str] = field(default_factory=set)
+    """Job ids this process has been told to cancel (checked before the store is read)."""
+
+    def is_cancelled(self, job_id: str) -> bool:
+        if job_id in self.cancelled:
+            return True
+        job = self.jobs.get(job_id)
+        return job is None or job.status == JobStatus.CANCELLED
+
+    @contextmanager
+    def scratch(self, job_id: str) -> Iterator[Path]:
+        """A private temporary folder for one step, removed afterwards whatever happens."""
+        root = self.scratch_root
+        if root is not None:
+            root.mkdir(parents=True, exist_ok=True)
+        d = Path(tempfile.mkdtemp(prefix=f"{job_id}-", dir=root))
+        try:
+            yield d
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def local_context(settings: Settings) -> StepContext:
+    """The embedded default: SQLite and files under OMNIGEN_HOME."""
+    from omnigen.store.filesystem import FileAssetStore
+    from omnigen.store.sqlite import SqliteJobStore
+
+    return StepContext(
+        jobs=SqliteJobStore(settings.db_path),
+        assets=FileAssetStore(settings.assets_dir),
+        providers=build_providers(settings),
+        settings=settings,
+        scratch_root=settings.home / "tmp",
+    )
+
+
+def aws_context(settings: Settings) -> StepContext:
+    """DynamoDB and S3, as the Lambdas run it."""
+    from omnigen.store.dynamodb import DynamoJobStore
+    from omnigen.store.s3 import S3AssetStore
+
+    return StepContext(
+        jobs=DynamoJobStore(settings.jobs_table),  # type: ignore[arg-type]
+        assets=S3AssetStore(settings.assets_bucket),  # type: ignore[arg-type]
+        providers=build_providers(settings),
+        settings=settings,
+        scratch_root=None,
+    )
+
+
+def context_from_env() -> StepContext:
+    settings = load_settings()
+    return aws_context(settings) if settings.store == "aws" else local_context(settings)

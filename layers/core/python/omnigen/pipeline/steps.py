@@ -1,0 +1,478 @@
+"""The pipeline steps. Each is a function of (context, job id[, input]) that reads and writes
+assets through the store ports and returns a small JSON-able result: keys, never bytes.
+
+Every step is idempotent: it first looks for what a previous run stored and reuses it. That is
+what lets Step Functions retry a step and the local runner resume a killed job without redoing
+finished work. The local runner and the Lambda handlers call exactly these functions.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from omnigen.brief import Brief, BriefError
+from omnigen.job import Job, JobError, JobStatus
+from omnigen.keys import JobKeys
+from omnigen.lines import split_lines
+from omnigen.media.ffmpeg import MediaError, probe
+from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.progress import STAGE_NAMES, Tracker
+from omnigen.pipeline.schedule import chains, previous_scene
+from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
+from omnigen.providers.ports import Cancelled, MusicRequest, SceneRequest, VoiceRequest
+from omnigen.script import Script
+from omnigen.store.ports import NotFound, StoreError
+from omnigen.timeline import Timeline
+
+IMAGE_TYPES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
+
+
+class StepFailed(RuntimeError):
+    """A step could not finish; `message` is for the user, `detail` for whoever debugs it."""
+
+    def __init__(self, step: str, message: str, detail: str = ""):
+        super().__init__(f"{step}: {message}")
+        self.step = step
+        self.message = message
+        self.detail = detail
+
+
+class ComplianceFailed(StepFailed):
+    pass
+
+
+def _job(ctx: StepContext, job_id: str) -> Job:
+    job = ctx.jobs.get(job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} does not exist")
+    return job
+
+
+def _keys(job: Job) -> JobKeys:
+    return JobKeys(job.user_id, job.job_id)
+
+
+def _check_cancel(ctx: StepContext, job_id: str) -> None:
+    if ctx.is_cancelled(job_id):
+        raise Cancelled(f"job {job_id} was cancelled")
+
+
+def _load_script(ctx: StepContext, keys: JobKeys) -> Script:
+    return Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+
+
+def _put_json(ctx: StepContext, key: str, data: Any) -> None:
+    ctx.assets.put_bytes(key, json.dumps(data, indent=2).encode(), "application/json")
+
+
+# --- job creation ----------------------------------------------------------------------------
+
+
+def create_job(ctx: StepContext, user_id: str, brief: Brief) -> Job:
+    """Record a queued job and store its inputs: the brief and, if given, the product image
+    (a local file path, or an upload key already in the asset store)."""
+    job = Job(user_id=user_id, brief=brief)
+    keys = _keys(job)
+    image = brief.product.image
+    if image:
+        suffix = Path(image).suffix.lower()
+        if suffix not in IMAGE_TYPES:
+            raise BriefError([("product.image", f"{image!r} must be a PNG or JPEG file (.png, .jpg)")])
+        dest = keys.product_image(IMAGE_TYPES[suffix])
+        local = Path(image)
+        if local.is_file():
+            ctx.assets.put_file(dest, local, mimetypes.guess_type(local.name)[0])
+        elif ctx.assets.exists(image):
+            ctx.assets.put_bytes(dest, ctx.assets.get_bytes(image))
+        else:
+            raise BriefError([("product.image", f"no such file or upload: {image}")])
+        brief = brief.model_copy(update={"product": brief.product.model_copy(update={"image": dest})})
+        job.brief = brief
+    _put_json(ctx, keys.brief, brief.model_dump(mode="json"))
+    job.assets["brief"] = keys.brief
+    return ctx.jobs.create(job)
+
+
+def retry_job(ctx: StepContext, old: Job) -> Job:
+    """A new job with the same brief that starts from everything the old one made (all but its
+    final renders), so a job that failed on a full disk or a flaky model does not start over."""
+    job = create_job(
+        ctx,
+        old.user_id,
+        old.brief.model_copy(update={"product": old.brief.product.model_copy(update={"image": None})}),
+    )
+    src, dst = _keys(old).prefix, _keys(job).prefix
+    for key in ctx.assets.list(src):
+        rel = key[len(src) :]
+        if rel.startswith("final/") or rel in ("brief.json", "timeline.json", "compliance.json"):
+            continue
+        ctx.assets.put_bytes(dst + rel, ctx.assets.get_bytes(key))
+    if old.brief.product.image:
+        image = dst + old.brief.product.image[len(src) :]
+        job = ctx.jobs.update(
+            job.job_id,
+            lambda j: setattr(
+                j,
+                "brief",
+                j.brief.model_copy(update={"product": j.brief.product.model_copy(update={"image": image})}),
+            ),
+        )
+    return job
+
+
+# --- write_script ----------------------------------------------------------------------------
+
+
+def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    """Brief → script, checked by the compliance engine; findings go back to the writer a
+    bounded number of times before the job fails with the report."""
+    from omnigen.compliance import check_script, feedback_for_writer, load_policy
+
+    job = _job(ctx, job_id)
+    keys = _keys(job)
+    tracker = Tracker(ctx.jobs, job_id)
+    if ctx.assets.exists(keys.script):
+        script = _load_script(ctx, keys)
+    else:
+        _check_cancel(ctx, job_id)
+        tracker.start("script", "writing the script")
+        policy = load_policy(None)
+        call = tracker.call_context("script", lambda: ctx.is_cancelled(job_id))
+        feedback: list[str] | None = None
+        attempts = policy.max_writer_retries + 1
+        for attempt in range(1, attempts + 1):
+            script = ctx.providers.script.write(job.brief, call, feedback)
+            report = check_script(script, job.brief, policy)
+            if report.errors == 0:
+                break
+            feedback = feedback_for_writer(report)
+            tracker.tick("script", attempt / attempts, f"revising for compliance (try {attempt + 1})")
+        else:
+            _put_json(ctx, keys.compliance, json.loads(report.to_json()))
+            ctx.assets.put_bytes(keys.compliance_html, report.to_html().encode(), "text/html")
+            ctx.jobs.update(job_id, lambda j: j.assets.update(compliance=keys.compliance))
+            raise ComplianceFailed(
+                "write_script",
+                f"the script still breaks {report.errors} compliance rule(s) after {attempts} tries",
+                report.to_text(),
+            )
+        ctx.assets.put_bytes(keys.script, script.model_dump_json(indent=2).encode(), "application/json")
+    links = chains(script, job.brief.continuity)
+
+    def record(j: Job) -> None:
+        j.assets["script"] = keys.script
+
+    ctx.jobs.update(job_id, record)
+    tracker.done("script", f"{len(script.scenes)} scenes, {script.duration_s:.0f} s")
+    tracker.declare([f"scene_{s.index}" for s in script.scenes] + ["music", "voiceover", "compose"])
+    return {"script": keys.script, "chains": links}
+
+
+# --- scenes ----------------------------------------------------------------------------------
+
+
+def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
+    """One scene → clip + its last frame. A chained scene starts on the previous scene's last
+    frame; any other starts on the product image when there is one."""
+    from omnigen.media.frames import extract_last_frame
+
+    job = _job(ctx, job_id)
+    keys = _keys(job)
+    track = f"scene_{scene_index}"
+    clip, frame = keys.clip(scene_index), keys.last_frame(scene_index)
+    result = {"clip": clip, "last_frame": frame}
+    if ctx.assets.exists(clip) and ctx.assets.exists(frame):
+        if job.tracks.get(track) is None or job.tracks[track].state != "done":
+            Tracker(ctx.jobs, job_id).done(track, "reused", asset=frame)
+        return result
+    _check_cancel(ctx, job_id)
+    script = _load_script(ctx, keys)
+    scene = script.scene(scene_index)
+    brief = job.brief
+    width, height = brief.output_size()
+    tracker = Tracker(ctx.jobs, job_id)
+    tracker.start(track, f"rendering {scene.purpose.replace('_', ' ')}")
+    prev = previous_scene(script, brief.continuity, scene_index)
+    with ExitStack() as stack, ctx.scratch(job_id) as tmp:
+        product = None
+        if brief.product.image:
+            product = stack.enter_context(ctx.assets.local_path(brief.product.image))
+        start_image = product
+        if prev is not None:
+            try:
+                start_image = stack.enter_context(ctx.assets.local_path(keys.last_frame(prev)))
+            except NotFound:
+                raise StepFailed(
+                    track, f"scene {prev}'s last frame is missing; scene {scene_index} continues it"
+                ) from None
+        req = SceneRequest(
+            scene=scene,
+            style=brief.style,
+            width=width,
+            height=height,
+            fps=24,
+            seed=brief.seed,
+            scene_count=len(script.scenes),
+            aspect_ratio=brief.aspect_ratio,
+            start_image=start_image,
+            product_image=product,
+            brand_name=brief.product.brand_name,
+        )
+        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id))
+        out = ctx.providers.video.render(req, tmp / f"scene_{scene_index}.mp4", call)
+        last = extract_last_frame(out, tmp / f"scene_{scene_index}_last.jpg")
+        ctx.assets.put_file(frame, last, "image/jpeg")
+        ctx.assets.put_file(clip, out, "video/mp4")
+    tracker.done(track, "rendered", asset=frame)
+    return result
+
+
+# --- music -----------------------------------------------------------------------------------
+
+
+def make_music(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    """Mood prompt → a bed exactly the ad's length with fades (trimmed or looped)."""
+    from omnigen.media.audio import fit_music
+
+    job = _job(ctx, job_id)
+    keys = _keys(job)
+    if ctx.assets.exists(keys.music):
+        return {"music": keys.music}
+    _check_cancel(ctx, job_id)
+    script = _load_script(ctx, keys)
+    tracker = Tracker(ctx.jobs, job_id)
+    tracker.start("music", "composing the music bed")
+    prompt = script.music_prompt or job.brief.music_mood or job.brief.style or "calm uplifting"
+    duration = float(job.brief.duration_s)
+    with ctx.scratch(job_id) as tmp:
+        call = tracker.call_context("music", lambda: ctx.is_cancelled(job_id))
+        raw = ctx.providers.music.compose(
+            MusicRequest(prompt=prompt, duration_s=duration, seed=job.brief.seed), tmp / "music.wav", call
+        )
+        fitted = fit_music(raw, tmp / "background.mp3", duration, 1.0, 2.0)
+        ctx.assets.put_file(keys.music, fitted, "audio/mpeg")
+    tracker.done("music", "music bed ready", asset=keys.music)
+    return {"music": keys.music}
+
+
+# --- voiceover -------------------------------------------------------------------------------
+
+
+def _script_lines(script: Script) -> list[tuple[int, str, bool]]:
+    out = []
+    for s in script.scenes:
+        for text in split_lines(s.voiceover):
+            out.append((s.index, text, s.purpose == "major_statement"))
+    return out
+
+
+def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    """Each line → speech, measured; lines placed on the clock; the whole track assembled.
+
+    Lines already stored are reused one by one, so a resumed job only speaks what is missing.
+    """
+    from omnigen.media.audio import concat_voice
+
+    job = _job(ctx, job_id)
+    keys = _keys(job)
+    result = {"voiceover": keys.voiceover, "lines": keys.voice_lines}
+    if ctx.assets.exists(keys.voice_lines) and ctx.assets.exists(keys.voiceover):
+        return result
+    _check_cancel(ctx, job_id)
+    script = _load_script(ctx, keys)
+    tracker = Tracker(ctx.jobs, job_id)
+    tracker.start("voiceover", "recording the voiceover")
+    todo = _script_lines(script)
+    spoken: list[SpokenLine] = []
+    call = tracker.call_context("voiceover", lambda: ctx.is_cancelled(job_id))
+    with ctx.scratch(job_id) as tmp:
+        for n, (scene_index, text, ms) in enumerate(todo, start=1):
+            key = keys.voice_line(n)
+            if not ctx.assets.exists(key):
+                call.check()
+                wav = ctx.providers.voice.speak(
+                    VoiceRequest(text=text, seed=job.brief.seed), tmp / f"l{n}.wav", call
+                )
+                ctx.assets.put_file(key, wav, "audio/wav")
+            with ctx.assets.local_path(key) as path:
+                duration = probe(path).duration_s
+            spoken.append(
+                SpokenLine(n=n, scene_index=scene_index, text=text, duration_s=duration, major_statement=ms)
+            )
+            tracker.tick("voiceover", n / len(todo), f"line {n} of {len(todo)}")
+        placed = place_lines(script, spoken)
+        with ExitStack() as stack:
+            parts = [
+                (stack.enter_context(ctx.assets.local_path(keys.voice_line(ln.n))), ln.start_s)
+                for ln in placed
+            ]
+            track = concat_voice(parts, tmp / "voiceover.wav", float(job.brief.duration_s))
+            ctx.assets.put_file(keys.voiceover, track, "audio/wav")
+    _put_json(ctx, keys.voice_lines, [ln.model_dump() for ln in placed])
+    tracker.done("voiceover", f"{len(placed)} lines", asset=keys.voiceover)
+    return result
+
+
+# --- compose ---------------------------------------------------------------------------------
+
+
+def load_timeline(ctx: StepContext, job: Job) -> Timeline:
+    """The saved edit, or the first edit built from what the steps made (and then saved)."""
+    keys = _keys(job)
+    if ctx.assets.exists(keys.timeline):
+        return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline))
+    script = _load_script(ctx, keys)
+    lines = [SpokenLine.model_validate(x) for x in json.loads(ctx.assets.get_bytes(keys.voice_lines))]
+    timeline = build_timeline(job.brief, script, keys, lines, music=ctx.assets.exists(keys.music))
+    ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
+    return timeline
+
+
+def compose(
+    ctx: StepContext, job_id: str, version: int | None = None, allow_noncompliant: bool | None = None
+) -> dict[str, Any]:
+    """Timeline → checked for compliance → one ffmpeg render → output, poster, captions.
+
+    `version` None is the pipeline's first render (output.mp4); the API's re-compose passes the
+    next version number and gets final/v{k}.mp4. A timeline with compliance errors is refused
+    unless `allow_noncompliant`, which the stored report records.
+    """
+    from omnigen.compliance import check_timeline, load_policy
+    from omnigen.media.compose import compose as render
+
+    job = _job(ctx, job_id)
+    keys = _keys(job)
+    n = version or 1
+    out_key = keys.output(n)
+    result = {"output": out_key, "poster": keys.poster, "captions": keys.captions, "version": n}
+    if ctx.assets.exists(out_key) and ctx.assets.exists(keys.compliance):
+        return result
+    _check_cancel(ctx, job_id)
+    allow = ctx.allow_noncompliant if allow_noncompliant is None else allow_noncompliant
+    tracker = Tracker(ctx.jobs, job_id)
+    tracker.start("compose", f"composing version {n}")
+    timeline = load_timeline(ctx, job)
+    script = _load_script(ctx, keys)
+    report = check_timeline(timeline, script, job.brief, load_policy(None))
+    report_json = json.loads(report.to_json())
+    report_json["allow_noncompliant"] = bool(allow and report.errors)
+    report_json["version"] = n
+    _put_json(ctx, keys.compliance, report_json)
+    ctx.assets.put_bytes(keys.compliance_html, report.to_html().encode(), "text/html")
+    if report.errors and not allow:
+        ctx.jobs.update(job_id, lambda j: j.assets.update(compliance=keys.compliance))
+        raise ComplianceFailed(
+            "compose",
+            f"the timeline breaks {report.errors} compliance rule(s); fix it or re-compose with "
+            "--allow-noncompliant (recorded in the report)",
+            report.to_text(),
+        )
+    with ExitStack() as stack, ctx.scratch(job_id) as tmp:
+        paths: dict[str, Path] = {}
+
+        def resolve(key: str) -> Path:
+            if key not in paths:
+                paths[key] = stack.enter_context(ctx.assets.local_path(key))
+            return paths[key]
+
+        res = render(
+            timeline,
+            resolve,
+            tmp,
+            tmp / "output.mp4",
+            progress=lambda f: tracker.tick("compose", f, "rendering"),
+        )
+        ctx.assets.put_file(keys.poster, Path(res.poster), "image/jpeg")
+        ctx.assets.put_bytes(keys.captions, res.captions.encode(), "text/vtt")
+        ctx.assets.put_file(out_key, Path(res.output), "video/mp4")
+
+    def record(j: Job) -> None:
+        j.assets.update(
+            output=out_key,
+            poster=keys.poster,
+            captions=keys.captions,
+            timeline=keys.timeline,
+            compliance=keys.compliance,
+        )
+        j.renders = max(j.renders, n)
+        j.compliance = {
+            "errors": report.errors,
+            "warnings": report.warnings,
+            "allow_noncompliant": report_json["allow_noncompliant"],
+        }
+
+    ctx.jobs.update(job_id, record)
+    tracker.done("compose", f"version {n} rendered", asset=out_key)
+    return result
+
+
+# --- finish ----------------------------------------------------------------------------------
+
+
+def finalize(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    def change(j: Job) -> None:
+        if j.status.terminal:
+            return
+        j.set_status(JobStatus.COMPLETED)
+        j.stage = j.status.value
+        j.percent = 100.0
+        j.message = STAGE_NAMES[JobStatus.COMPLETED]
+
+    job = ctx.jobs.update(job_id, change)
+    return {"status": job.status.value, "output": job.assets.get("output")}
+
+
+def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, Any]:
+    """End the job `failed`, keep the error and every asset made so far."""
+    err = JobError(
+        step=str(error.get("step", "pipeline")),
+        message=str(error.get("message", "unknown error"))[:2000],
+        detail=str(error.get("detail", ""))[-8000:],
+    )
+
+    def change(j: Job) -> None:
+        if j.status.terminal:
+            return
+        j.set_status(JobStatus.FAILED)
+        j.stage = j.status.value
+        j.error = err
+        j.message = f"Failed at {err.step}: {err.message}"
+        for t in j.tracks.values():
+            if t.state == "running":
+                t.state = "failed"
+
+    job = ctx.jobs.update(job_id, change)
+    return {"status": job.status.value, "error": err.model_dump()}
+
+
+def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    """Mark the job cancelled; running steps notice and stop; what was made is kept."""
+    ctx.cancelled.add(job_id)
+
+    def change(j: Job) -> None:
+        if j.status.terminal:
+            return
+        j.set_status(JobStatus.CANCELLED)
+        j.stage = j.status.value
+        j.message = STAGE_NAMES[JobStatus.CANCELLED]
+        for t in j.tracks.values():
+            if t.state in ("running", "pending"):
+                t.state = "cancelled"
+
+    job = ctx.jobs.update(job_id, change)
+    return {"status": job.status.value}
+
+
+def error_of(step: str, err: BaseException) -> dict[str, str]:
+    """The error record of a failed step: a user-facing message and the technical detail."""
+    if isinstance(err, StepFailed):
+        return {"step": err.step, "message": err.message, "detail": err.detail}
+    if isinstance(err, MediaError):
+        return {"step": step, "message": str(err).split("\n")[0], "detail": err.stderr_tail}
+    if isinstance(err, StoreError):
+        return {"step": step, "message": str(err), "detail": ""}
+    return {"step": step, "message": str(err) or type(err).__name__, "detail": type(err).__name__}

@@ -1,0 +1,142 @@
+"""Build the first edit of an ad from its script and what the steps made (pure; no I/O).
+
+This is where compliance is guaranteed by construction: the major-statement text is placed from
+the MEASURED voice timings (on screen from the first word to the last), the music ducks under
+every spoken line, and major-statement scenes carry no competing supers.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from omnigen.brief import Brief
+from omnigen.keys import JobKeys
+from omnigen.script import Script
+from omnigen.timeline import MusicBed, OutputSettings, TextItem, Timeline, VideoClip, VoiceLine
+
+LEAD_IN_S = 0.3  # air before the first line of a scene
+GAP_S = 0.15  # breath between lines
+MS_CAP_HEIGHT = 0.045  # above the 4% floor of the legibility rule
+SUPER_CAP_HEIGHT = 0.05
+
+
+class SpokenLine(BaseModel):
+    """One synthesised line: which scene, what was said, how long it measured."""
+
+    n: int
+    scene_index: int
+    text: str
+    duration_s: float
+    major_statement: bool
+    start_s: float = 0.0
+
+
+def scene_starts(script: Script) -> list[float]:
+    starts, t = [], 0.0
+    for s in script.scenes:
+        starts.append(round(t, 3))
+        t += s.duration_s
+    return starts
+
+
+def place_lines(script: Script, lines: list[SpokenLine]) -> list[SpokenLine]:
+    """Give each line its start time: scene start + lead-in, lines back to back with a breath,
+    never overlapping the previous line even when a scene's speech runs long."""
+    starts = scene_starts(script)
+    placed: list[SpokenLine] = []
+    t_free = 0.0
+    current_scene = 0
+    for line in sorted(lines, key=lambda v: v.n):
+        if line.scene_index != current_scene:
+            current_scene = line.scene_index
+            t = max(starts[line.scene_index - 1] + LEAD_IN_S, t_free)
+        else:
+            t = t_free
+        placed.append(line.model_copy(update={"start_s": round(t, 3)}))
+        t_free = t + line.duration_s + GAP_S
+    return placed
+
+
+def _major_statement_texts(voice: list[VoiceLine]) -> list[TextItem]:
+    """One text item per major-statement line, held until the next line starts so the text never
+    blinks off between breaths; the last one ends with the last word."""
+    ms = [v for v in voice if v.major_statement]
+    items = []
+    for i, v in enumerate(ms):
+        nxt = ms[i + 1] if i + 1 < len(ms) else None
+        end = nxt.start_s if nxt and nxt.start_s - v.end_s < 1.0 else v.end_s
+        items.append(
+            TextItem(
+                kind="major_statement",
+                text=v.text,
+                start_s=v.start_s,
+                end_s=round(max(end, v.end_s), 3),
+                position="lower_third",
+                cap_height=MS_CAP_HEIGHT,
+                plate_opacity=0.8,
+                scene_index=v.scene_index,
+            )
+        )
+    return items
+
+
+def build_timeline(
+    brief: Brief,
+    script: Script,
+    keys: JobKeys,
+    lines: list[SpokenLine],
+    music: bool = True,
+) -> Timeline:
+    width, height = brief.output_size()
+    starts = scene_starts(script)
+    clips = [
+        VideoClip(scene_index=s.index, asset=keys.clip(s.index), in_s=0.0, out_s=s.duration_s)
+        for s in script.scenes
+    ]
+    voice = [
+        VoiceLine(
+            scene_index=ln.scene_index,
+            asset=keys.voice_line(ln.n),
+            text=ln.text,
+            start_s=ln.start_s,
+            duration_s=ln.duration_s,
+            major_statement=ln.major_statement,
+        )
+        for ln in lines
+    ]
+    texts = _major_statement_texts(voice)
+    for s, start in zip(script.scenes, starts, strict=True):
+        end = start + s.duration_s
+        if s.purpose == "major_statement" or not s.supers:
+            continue
+        if s.purpose == "brand_close":
+            texts.append(
+                TextItem(
+                    kind="end_card",
+                    text="\n".join(s.supers),
+                    start_s=round(start + 0.3, 3),
+                    end_s=round(end, 3),
+                    position="center",
+                    cap_height=0.06,
+                    scene_index=s.index,
+                )
+            )
+            continue
+        texts.append(
+            TextItem(
+                kind="super",
+                text="\n".join(s.supers),
+                start_s=round(start + 0.3, 3),
+                end_s=round(end - 0.2, 3),
+                position="lower_third",
+                cap_height=SUPER_CAP_HEIGHT,
+                scene_index=s.index,
+            )
+        )
+    return Timeline(
+        output=OutputSettings(width=width, height=height, fps=24, loudness_lufs=brief.loudness_lufs),
+        clips=clips,
+        voice=voice,
+        music=MusicBed(asset=keys.music) if music else None,
+        texts=texts,
+    )

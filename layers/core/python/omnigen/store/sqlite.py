@@ -1,0 +1,195 @@
+"""Jobs in a SQLite file (WAL), the embedded default.
+
+Each job is one JSON document plus the columns we query by. Every update runs in a write
+transaction (BEGIN IMMEDIATE), bumps `seq`, and appends the resulting progress event, so the
+local server can replay events after `Last-Event-ID` even across a restart.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from omnigen.job import TERMINAL, Job, ProgressEvent, now
+from omnigen.store.ports import NotFound, StoreError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id     TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    data       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_user ON jobs (user_id, created_at DESC, job_id DESC);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+CREATE TABLE IF NOT EXISTS events (
+    job_id TEXT NOT NULL,
+    seq    INTEGER NOT NULL,
+    data   TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+CREATE TABLE IF NOT EXISTS kv (
+    namespace  TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    expires_at REAL,
+    PRIMARY KEY (namespace, key)
+);
+"""
+
+
+def _describe(err: sqlite3.Error, what: str, path: Path) -> str:
+    text = str(err)
+    if "disk is full" in text or "database or disk is full" in text:
+        return f"{what} failed: the disk holding {path} is full. Free some space and resume the job."
+    if "readonly" in text or "unable to open" in text:
+        return (
+            f"{what} failed: {path} is read-only or cannot be opened. "
+            "Point OMNIGEN_HOME at a writable folder."
+        )
+    return f"{what} failed ({path}): {text}"
+
+
+class SqliteJobStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn().executescript(_SCHEMA)
+        except sqlite3.Error as err:
+            raise StoreError(_describe(err, "creating the job database", self.path)) from err
+        except OSError as err:
+            raise StoreError(f"cannot create the job database at {self.path}: {err.strerror}") from err
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            except sqlite3.Error as err:
+                raise StoreError(_describe(err, "opening the job database", self.path)) from err
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self, what: str = "writing the job database") -> Iterator[sqlite3.Connection]:
+        db = self._conn()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise StoreError(_describe(err, what, self.path)) from err
+
+    @staticmethod
+    def _row(job: Job) -> tuple[str, str, str, str, int, str]:
+        return (
+            job.job_id,
+            job.user_id,
+            job.status.value,
+            job.created_at.isoformat(),
+            job.seq,
+            job.model_dump_json(),
+        )
+
+    def create(self, job: Job) -> Job:
+        job = job.model_copy(update={"seq": 1, "updated_at": now()})
+        with self._tx(f"creating job {job.job_id}") as db:
+            db.execute("INSERT INTO jobs VALUES (?,?,?,?,?,?)", self._row(job))
+            db.execute(
+                "INSERT INTO events VALUES (?,?,?)",
+                (job.job_id, job.seq, job.event().model_dump_json()),
+            )
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        try:
+            row = self._conn().execute("SELECT data FROM jobs WHERE job_id=?", (job_id,)).fetchone()
+        except sqlite3.Error as err:
+            raise StoreError(_describe(err, f"reading job {job_id}", self.path)) from err
+        return Job.model_validate_json(row[0]) if row else None
+
+    def list_for_user(self, user_id: str, limit: int = 20, before: str | None = None) -> list[Job]:
+        db = self._conn()
+        if before:
+            cur = db.execute("SELECT created_at FROM jobs WHERE job_id=? AND user_id=?", (before, user_id))
+            anchor = cur.fetchone()
+            if anchor is None:
+                return []
+            rows = db.execute(
+                "SELECT data FROM jobs WHERE user_id=? AND (created_at < ? OR "
+                "(created_at = ? AND job_id < ?)) ORDER BY created_at DESC, job_id DESC LIMIT ?",
+                (user_id, anchor[0], anchor[0], before, limit),
+            ).fetchall()
+        else:
+            rows = db.execute(
+                "SELECT data FROM jobs WHERE user_id=? ORDER BY created_at DESC, job_id DESC LIMIT ?",
+                (user_id, limit),
+            ).fetchall()
+        return [Job.model_validate_json(r[0]) for r in rows]
+
+    def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
+        with self._tx(f"updating job {job_id}") as db:
+            row = db.execute("SELECT data FROM jobs WHERE job_id=?", (job_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"job {job_id} does not exist")
+            job = Job.model_validate_json(row[0])
+            change(job)
+            job.seq += 1
+            job.updated_at = now()
+            job = Job.model_validate(job.model_dump())
+            db.execute(
+                "UPDATE jobs SET status=?, seq=?, data=? WHERE job_id=?",
+                (job.status.value, job.seq, job.model_dump_json(), job_id),
+            )
+            db.execute("INSERT INTO events VALUES (?,?,?)", (job_id, job.seq, job.event().model_dump_json()))
+        return job
+
+    def events(self, job_id: str, after_seq: int = 0) -> list[ProgressEvent]:
+        rows = (
+            self._conn()
+            .execute("SELECT data FROM events WHERE job_id=? AND seq>? ORDER BY seq", (job_id, after_seq))
+            .fetchall()
+        )
+        return [ProgressEvent.model_validate_json(r[0]) for r in rows]
+
+    def unfinished(self) -> list[Job]:
+        marks = ",".join("?" for _ in TERMINAL)
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT data FROM jobs WHERE status NOT IN ({marks}) ORDER BY created_at",
+                [s.value for s in TERMINAL],
+            )
+            .fetchall()
+        )
+        return [Job.model_validate_json(r[0]) for r in rows]
+
+    # A small key-value table for idempotency keys, webhook ids and the like.
+    def kv_put_if_absent(self, namespace: str, key: str, value: str, ttl_s: float | None = None) -> str:
+        """Store `value` unless the key exists (and has not expired); return what is stored."""
+        import time
+
+        t = time.time()
+        with self._tx(f"recording {namespace} key") as db:
+            db.execute("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at < ?", (t,))
+            row = db.execute("SELECT value FROM kv WHERE namespace=? AND key=?", (namespace, key)).fetchone()
+            if row:
+                return str(row[0])
+            db.execute(
+                "INSERT INTO kv VALUES (?,?,?,?)", (namespace, key, value, t + ttl_s if ttl_s else None)
+            )
+        return value

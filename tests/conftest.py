@@ -1,0 +1,37 @@
+"""Shared fixtures. Tests import helper modules from their own folders (rootdir-relative)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+for sub in ("integration", "e2e", "unit", "infrastructure"):
+    p = str(Path(__file__).parent / sub)
+    if p not in sys.path:
+        sys.path.insert(0, p)
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_BRIEFS = ROOT.parent / "shared" / "briefs"
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs: a real small disk to fill up or make read-only (needs root, as in CI)."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4M", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.fail("mounting a tmpfs failed: the fault tests need root (CI runs as root)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def remount_read_only(mnt: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
