@@ -13,7 +13,8 @@ def job(**kw) -> Job:
 
 def test_eight_states():
     assert len(JobStatus) == 8
-    assert {s for s in JobStatus if s.terminal} == {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
+    terminal = {s for s in JobStatus if s.terminal}
+    assert terminal == {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
 
 
 def test_status_moves_forward_only_and_terminal_is_final():
