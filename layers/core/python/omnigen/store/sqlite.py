@@ -178,6 +178,15 @@ class SqliteJobStore:
         )
         return [Job.model_validate_json(r[0]) for r in rows]
 
+    def kv_get(self, namespace: str, key: str) -> str | None:
+        import time
+
+        row = self._conn().execute(
+            "SELECT value FROM kv WHERE namespace=? AND key=? AND (expires_at IS NULL OR expires_at >= ?)",
+            (namespace, key, time.time()),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     # A small key-value table for idempotency keys, webhook ids and the like.
     def kv_put_if_absent(self, namespace: str, key: str, value: str, ttl_s: float | None = None) -> str:
         """Store `value` unless the key exists (and has not expired); return what is stored."""

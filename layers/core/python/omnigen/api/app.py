@@ -1,0 +1,82 @@
+"""The FastAPI application: the same app behind uvicorn locally and behind Mangum on AWS.
+
+`create_app(services)` only wires routes to the services it is given; `local_services()` builds
+the embedded default (SQLite, disk, in-process runner, HMAC-signed URLs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from omnigen import __version__
+from omnigen.api import problems, routes_assets, routes_jobs, routes_misc, routes_progress
+from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth
+from omnigen.api.deps import Services
+from omnigen.api.feed import ChangeFeed, NotifyingJobStore
+from omnigen.api.launcher import LocalLauncher
+from omnigen.api.signing import UrlSigner, load_or_create_secret
+from omnigen.config import Settings
+
+API = "/api/v1"
+MAX_JSON_BYTES = 1024 * 1024
+WEB_DIR = Path(__file__).resolve().parents[5] / "frontend" / "dist"
+
+
+def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
+    app = FastAPI(
+        title="OmniGen API",
+        version=__version__,
+        description="Turn a prescription-drug brief into a compliant video ad, with live progress.",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=f"{API}/docs",
+        redoc_url=f"{API}/redoc",
+    )
+    app.state.services = services
+    problems.install(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        is_upload = request.method == "PUT" and request.url.path.startswith(f"{API}/uploads/")
+        if length and length.isdigit() and not is_upload and int(length) > MAX_JSON_BYTES:
+            return problems.problem(413, "the request body is larger than 1 MB")
+        return await call_next(request)
+
+    for module in (routes_jobs, routes_progress, routes_assets, routes_misc):
+        app.include_router(module.router, prefix=API)
+
+    @app.get("/config.json", include_in_schema=False)
+    def web_config() -> JSONResponse:
+        return JSONResponse({"mode": "local", "apiBase": API, "wsUrl": None, "cognito": None})
+
+    if web_dir is not None and (web_dir / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    return app
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
+def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
+    """The embedded default. Beyond loopback a bearer token is required (checked at start)."""
+    from omnigen.pipeline.context import local_context
+
+    ctx = local_context(settings)
+    feed = ChangeFeed()
+    store = ctx.jobs
+    ctx.jobs = NotifyingJobStore(store, feed)
+    auth: Authenticator = LocalUserAuth() if is_loopback(host) else StaticTokenAuth(settings.api_token or "")
+    signer = UrlSigner(load_or_create_secret(settings.home, settings.asset_url_secret), f"{API}/assets/")
+    webhook = None
+    if settings.providers.uses("replicate") and settings.webhook_url:
+        from omnigen.providers.replicate.webhook_receiver import WebhookReceiver
+
+        webhook = WebhookReceiver.from_settings(settings)
+    return Services(
+        ctx=ctx, launcher=LocalLauncher(ctx), auth=auth, urls=signer, feed=feed, kv=store, webhook=webhook
+    )  # type: ignore[arg-type]

@@ -1,0 +1,60 @@
+"""The services a route may use, held on `app.state` and reached through FastAPI dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Header, Request
+
+from omnigen.api.auth import Authenticator
+from omnigen.api.feed import ChangeFeed
+from omnigen.api.launcher import Launcher
+from omnigen.api.problems import ApiError
+from omnigen.job import Job
+from omnigen.pipeline.context import StepContext
+
+
+class KeyValue(Protocol):
+    def kv_get(self, namespace: str, key: str) -> str | None: ...
+
+    def kv_put_if_absent(self, namespace: str, key: str, value: str, ttl_s: float | None = None) -> str: ...
+
+
+class AssetUrls(Protocol):
+    def url(self, key: str, ttl_s: int = 3600) -> str: ...
+
+
+@dataclass
+class Services:
+    ctx: StepContext
+    launcher: Launcher
+    auth: Authenticator
+    urls: AssetUrls
+    feed: ChangeFeed
+    kv: KeyValue
+    upload_urls: Any = None
+    webhook: Any = None
+    """Replicate webhook handling (verifier + waiter), when Replicate providers are configured."""
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def current_user(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> str:
+    return svc.auth.user(authorization)
+
+
+UserDep = Annotated[str, Depends(current_user)]
+
+
+def own_job(svc: Services, user: str, job_id: str) -> Job:
+    """The caller's job; another user's job answers 404 exactly like a missing one."""
+    job = svc.ctx.jobs.get(job_id) if len(job_id) <= 64 else None
+    if job is None or job.user_id != user:
+        raise ApiError(404, f"no job {job_id}")
+    return job

@@ -1,0 +1,113 @@
+"""Errors as RFC 9457 `application/problem+json`, each with a message a person can act on and,
+for validation errors, the fields at fault (the web app shows them at the form fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from omnigen.api.auth import AuthError
+from omnigen.brief import BriefError
+from omnigen.config import ConfigError
+from omnigen.store.ports import NotFound, StoreError
+
+PROBLEM = "application/problem+json"
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    416: "Range not satisfiable",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+def problem(
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, err: ApiError) -> JSONResponse:
+        return problem(err.status, err.detail, err.errors, err.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
+            for e in err.errors()
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+        return problem(422, f"the request is not valid: {summary}", errors)
+
+    @app.exception_handler(BriefError)
+    async def _brief(_: Request, err: BriefError) -> JSONResponse:
+        errors = [{"field": f, "message": m} for f, m in err.problems]
+        return problem(422, f"the brief is not valid: {err}", errors)
+
+    @app.exception_handler(AuthError)
+    async def _auth(_: Request, err: AuthError) -> JSONResponse:
+        return problem(401, str(err), headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(NotFound)
+    async def _missing(_: Request, err: NotFound) -> JSONResponse:
+        return problem(404, str(err))
+
+    @app.exception_handler(StoreError)
+    async def _store(_: Request, err: StoreError) -> JSONResponse:
+        return problem(503, f"storage is unavailable: {err}")
+
+    @app.exception_handler(ConfigError)
+    async def _config(_: Request, err: ConfigError) -> JSONResponse:
+        return problem(503, str(err))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
+        return problem(err.status_code, str(err.detail), headers=getattr(err, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, err: Exception) -> JSONResponse:
+        return problem(500, f"the server failed: {type(err).__name__}. The error was logged; try again.")

@@ -1,0 +1,138 @@
+"""Assets behind signed URLs (with HTTP Range, so a video player can seek) and product-image
+uploads (type by magic bytes, PNG/JPEG only, ≤ 10 MB, at least 300 px a side)."""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from omnigen.api.deps import ServicesDep, UserDep
+from omnigen.api.problems import ApiError
+from omnigen.api.schemas import UploadDone, UploadRequest, UploadTicket
+from omnigen.api.signing import URL_TTL_S
+
+router = APIRouter(tags=["assets"])
+MAX_UPLOAD = 10 * 1024 * 1024
+MIN_SIDE = 300
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+MAGIC = {b"\x89PNG\r\n\x1a\n": ("image/png", "png"), b"\xff\xd8\xff": ("image/jpeg", "jpg")}
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    for magic, kind in MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+@router.get("/assets/{key:path}", responses={200: {"content": {"application/octet-stream": {}}}})
+def get_asset(
+    svc: ServicesDep,
+    request: Request,
+    key: str,
+    exp: Annotated[int | None, Query()] = None,
+    sig: Annotated[str | None, Query(max_length=100)] = None,
+) -> StreamingResponse:
+    """Serve an asset if its URL's signature is valid and unexpired (403 otherwise)."""
+    if not svc.urls.valid(key, exp, sig):  # type: ignore[attr-defined]
+        raise ApiError(403, "this asset link is invalid or has expired; reload the job to get a fresh one")
+    assets = svc.ctx.assets
+    if not assets.exists(key):
+        raise ApiError(404, "this asset no longer exists")
+    size = assets.size(key)
+    ctype = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    if key.endswith(".vtt"):
+        ctype = "text/vtt"
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
+    start, end, status = 0, size - 1, 200
+    rng = request.headers.get("range")
+    if rng:
+        m = _RANGE.match(rng.strip())
+        if not m or (m[1] == "" and m[2] == ""):
+            raise ApiError(
+                416,
+                "the Range header must be 'bytes=START-END'",
+                headers={"Content-Range": f"bytes */{size}"},
+            )
+        if m[1] == "":
+            start, end = max(0, size - int(m[2])), size - 1
+        else:
+            start, end = int(m[1]), min(int(m[2]) if m[2] else size - 1, size - 1)
+        if start > end or start >= size:
+            raise ApiError(
+                416,
+                f"the range is outside the asset (0-{size - 1})",
+                headers={"Content-Range": f"bytes */{size}"},
+            )
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(end - start + 1)
+
+    def body():  # type: ignore[no-untyped-def]
+        with assets.open_read(key, start, end) as chunks:  # type: ignore[call-arg]
+            yield from chunks
+
+    return StreamingResponse(body(), status_code=status, media_type=ctype, headers=headers)
+
+
+@router.post("/uploads", status_code=201, response_model=UploadTicket)
+def create_upload(svc: ServicesDep, user: UserDep, req: UploadRequest) -> UploadTicket:
+    """A signed URL to PUT one product image to; its `key` then goes in `product.image`."""
+    ext = "png" if req.content_type == "image/png" else "jpg"
+    key = f"users/{user}/uploads/{secrets.token_hex(8)}.{ext}"
+    if svc.upload_urls is not None:  # AWS: a presigned S3 PUT
+        return svc.upload_urls.ticket(key, req)  # type: ignore[no-any-return]
+    exp = time.time() + URL_TTL_S
+    url = svc.urls.url(key).replace("/api/v1/assets/", "/api/v1/uploads/", 1)
+    return UploadTicket(
+        key=key,
+        url=url,
+        headers={"Content-Type": req.content_type},
+        expires_at=datetime.fromtimestamp(exp, UTC),
+    )
+
+
+@router.put(
+    "/uploads/{key:path}",
+    response_model=UploadDone,
+    openapi_extra={"requestBody": {"content": {"image/png": {}, "image/jpeg": {}}}},
+)
+async def put_upload(
+    svc: ServicesDep,
+    request: Request,
+    key: str,
+    exp: Annotated[int | None, Query()] = None,
+    sig: Annotated[str | None, Query(max_length=100)] = None,
+) -> UploadDone:
+    if not svc.urls.valid(key, exp, sig) or "/uploads/" not in key:  # type: ignore[attr-defined]
+        raise ApiError(403, "this upload link is invalid or has expired; ask for a new one (POST /uploads)")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_UPLOAD:
+            raise ApiError(413, "the image is larger than 10 MB; export a smaller PNG or JPEG")
+    kind = sniff(bytes(data[:16]))
+    if kind is None:
+        raise ApiError(415, "the file is not a PNG or JPEG image (checked by its content, not its name)")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.verify()
+            width, height = im.size
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        raise ApiError(415, f"the image cannot be read ({err}); export it again as PNG or JPEG") from None
+    if min(width, height) < MIN_SIDE:
+        raise ApiError(422, f"the image is {width}x{height}; it must be at least {MIN_SIDE} px on each side")
+    if not key.endswith(kind[1]):
+        raise ApiError(415, f"the file is a {kind[0]} but the upload was requested for another type")
+    svc.ctx.assets.put_bytes(key, bytes(data), kind[0])
+    return UploadDone(key=key, width=width, height=height, content_type=kind[0])

@@ -1,0 +1,210 @@
+"""Jobs: create (idempotent), list, read, cancel, timeline, re-compose, compliance report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Response
+
+from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
+from omnigen.api.problems import ApiError
+from omnigen.api.schemas import (
+    CancelResult,
+    ComposeAccepted,
+    GenerateAccepted,
+    JobPage,
+    JobSummary,
+    JobView,
+)
+from omnigen.brief import Brief, parse_brief
+from omnigen.job import Job, JobStatus
+from omnigen.keys import JobKeys
+from omnigen.pipeline import steps
+from omnigen.timeline import Timeline
+
+router = APIRouter(tags=["jobs"])
+IDEMPOTENCY_TTL_S = 24 * 3600
+
+
+def _urls(svc: Services, job: Job) -> dict[str, str]:
+    urls = {name: svc.urls.url(key) for name, key in job.assets.items() if svc.ctx.assets.exists(key)}
+    for name, track in job.tracks.items():
+        if track.asset and track.state == "done":
+            urls[f"track:{name}"] = svc.urls.url(track.asset)
+    return urls
+
+
+def view(svc: Services, job: Job) -> JobView:
+    return JobView(**job.model_dump(), urls=_urls(svc, job))
+
+
+def summary(svc: Services, job: Job) -> JobSummary:
+    poster, output = job.assets.get("poster"), job.assets.get("output")
+    return JobSummary(
+        job_id=job.job_id,
+        status=job.status,
+        percent=job.percent,
+        brand_name=job.brief.product.brand_name,
+        prompt=job.brief.prompt[:200],
+        duration_s=job.brief.duration_s,
+        aspect_ratio=job.brief.aspect_ratio,
+        cost_usd=job.cost_usd,
+        created_at=job.created_at,
+        poster_url=svc.urls.url(poster) if poster else None,
+        output_url=svc.urls.url(output) if output else None,
+    )
+
+
+def _check_image_owner(user: str, brief: Brief) -> None:
+    image = brief.product.image
+    if image and not image.startswith(f"users/{user}/uploads/"):
+        raise ApiError(
+            422,
+            "product.image must be a key returned by POST /api/v1/uploads",
+            [{"field": "product.image", "message": "upload the image first (POST /uploads)"}],
+        )
+
+
+@router.post(
+    "/generate",
+    status_code=202,
+    response_model=GenerateAccepted,
+    responses={409: {"description": "Idempotency-Key reused with another body"}},
+)
+def generate(
+    svc: ServicesDep,
+    user: UserDep,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(description="the brief (see the Brief schema)")],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> GenerateAccepted:
+    """Validate the brief, create a queued job, start the pipeline; `Idempotency-Key` makes retries
+    safe (the same key and body return the same job; another body with that key is a 409)."""
+    brief = parse_brief(body)
+    _check_image_owner(user, brief)
+    digest = hashlib.sha256(json.dumps(brief.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    if idempotency_key:
+        existing = svc.kv.kv_get(f"idem:{user}", idempotency_key)
+        if existing:
+            return _replay(svc, response, json.loads(existing), digest)
+    job = steps.create_job(svc.ctx, user, brief)
+    if idempotency_key:
+        stored = svc.kv.kv_put_if_absent(
+            f"idem:{user}",
+            idempotency_key,
+            json.dumps({"digest": digest, "job_id": job.job_id}),
+            IDEMPOTENCY_TTL_S,
+        )
+        winner = json.loads(stored)
+        if winner["job_id"] != job.job_id:  # a concurrent request with the same key won the race
+            steps.cancel_job(svc.ctx, job.job_id)
+            return _replay(svc, response, winner, digest)
+    svc.launcher.start(job.job_id)
+    return GenerateAccepted(job_id=job.job_id, status=job.status)
+
+
+def _replay(svc: Services, response: Response, stored: dict[str, str], digest: str) -> GenerateAccepted:
+    if stored["digest"] != digest:
+        raise ApiError(409, "this Idempotency-Key was already used with a different brief; use a new key")
+    job = svc.ctx.jobs.get(stored["job_id"])
+    if job is None:
+        raise ApiError(409, "this Idempotency-Key names a job that no longer exists; use a new key")
+    response.headers["Idempotent-Replayed"] = "true"
+    return GenerateAccepted(job_id=job.job_id, status=job.status)
+
+
+@router.get("/jobs", response_model=JobPage)
+def list_jobs(
+    svc: ServicesDep,
+    user: UserDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> JobPage:
+    """The caller's jobs, newest first; pass `next_cursor` back as `cursor` for the next page."""
+    jobs = svc.ctx.jobs.list_for_user(user, limit=limit + 1, before=cursor)
+    more = len(jobs) > limit
+    jobs = jobs[:limit]
+    return JobPage(items=[summary(svc, j) for j in jobs], next_cursor=jobs[-1].job_id if more else None)
+
+
+@router.get("/jobs/{job_id}", response_model=JobView)
+def get_job(svc: ServicesDep, user: UserDep, job_id: str) -> JobView:
+    return view(svc, own_job(svc, user, job_id))
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    response_model=CancelResult,
+    responses={409: {"description": "the job has already finished"}},
+)
+def cancel(svc: ServicesDep, user: UserDep, job_id: str) -> CancelResult:
+    job = own_job(svc, user, job_id)
+    if job.status.terminal:
+        raise ApiError(409, f"job {job_id} is already {job.status.value}")
+    svc.launcher.cancel(job_id)
+    job = own_job(svc, user, job_id)
+    return CancelResult(job_id=job_id, status=job.status)
+
+
+@router.get("/jobs/{job_id}/timeline", response_model=Timeline)
+def get_timeline(svc: ServicesDep, user: UserDep, job_id: str) -> Timeline:
+    own_job(svc, user, job_id)
+    key = JobKeys(user, job_id).timeline
+    if not svc.ctx.assets.exists(key):
+        raise ApiError(404, f"job {job_id} has no timeline yet (it is made just before compose)")
+    return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key))
+
+
+@router.put("/jobs/{job_id}/timeline", response_model=Timeline)
+def put_timeline(svc: ServicesDep, user: UserDep, job_id: str, timeline: Timeline) -> Timeline:
+    """Save an edit. Every asset it names must be one of this job's, and exist."""
+    job = own_job(svc, user, job_id)
+    keys = JobKeys(user, job_id)
+    if job.status not in (JobStatus.COMPLETED,) and not svc.ctx.assets.exists(keys.timeline):
+        raise ApiError(409, f"job {job_id} is still {job.status.value}; edit it once it has a timeline")
+    named = [("clips", i, c.asset) for i, c in enumerate(timeline.clips)]
+    named += [("voice", i, v.asset) for i, v in enumerate(timeline.voice)]
+    if timeline.music:
+        named.append(("music", 0, timeline.music.asset))
+    errors = [
+        {
+            "field": f"{part}.{i}.asset" if part != "music" else "music.asset",
+            "message": f"{key} is not an asset of job {job_id}",
+        }
+        for part, i, key in named
+        if not key.startswith(keys.prefix) or not svc.ctx.assets.exists(key)
+    ]
+    if errors:
+        raise ApiError(422, "the timeline names assets this job does not have", errors)
+    svc.ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
+    return timeline
+
+
+@router.post(
+    "/jobs/{job_id}/compose",
+    status_code=202,
+    response_model=ComposeAccepted,
+    responses={409: {"description": "the job has not finished"}},
+)
+def recompose(svc: ServicesDep, user: UserDep, job_id: str) -> ComposeAccepted:
+    """Render the saved timeline again as the next version; clips are never regenerated."""
+    job = own_job(svc, user, job_id)
+    if job.status != JobStatus.COMPLETED:
+        raise ApiError(409, f"job {job_id} is {job.status.value}; re-compose a completed job")
+    if job.tracks.get("compose") and job.tracks["compose"].state == "running":
+        raise ApiError(409, f"job {job_id} is already composing")
+    version = job.renders + 1
+    svc.launcher.compose(job_id, version)
+    return ComposeAccepted(job_id=job_id, version=version, output_key=JobKeys(user, job_id).output(version))
+
+
+@router.get("/jobs/{job_id}/compliance", response_model=dict[str, Any])
+def compliance(svc: ServicesDep, user: UserDep, job_id: str) -> dict[str, Any]:
+    """The compliance report: `findings` (rule, severity, scene, start_s, end_s, message, source)."""
+    own_job(svc, user, job_id)
+    key = JobKeys(user, job_id).compliance
+    if not svc.ctx.assets.exists(key):
+        raise ApiError(404, f"job {job_id} has no compliance report yet")
+    return json.loads(svc.ctx.assets.get_bytes(key))  # type: ignore[no-any-return]

@@ -1,0 +1,73 @@
+"""Health, cost estimate, monthly usage and Replicate's webhook callback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from omnigen import __version__
+from omnigen.api.deps import ServicesDep, UserDep
+from omnigen.api.problems import ApiError
+from omnigen.api.schemas import Health, Usage
+from omnigen.brief import parse_brief
+from omnigen.job import JobStatus
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/health", response_model=Health)
+def health(svc: ServicesDep) -> Health:
+    return Health(version=__version__, providers=str(svc.ctx.settings.providers))
+
+
+@router.post("/estimate", response_model=dict[str, Any])
+def estimate(svc: ServicesDep, user: UserDep, body: dict[str, Any]) -> dict[str, Any]:
+    """Cost (USD) and expected time for a brief with the configured providers."""
+    from omnigen.pricing import estimate as price
+
+    brief = parse_brief(body)
+    settings = svc.ctx.settings
+    return price(brief, settings.providers, settings.max_concurrent_scenes).model_dump(mode="json")
+
+
+@router.get("/usage", response_model=Usage)
+def usage(svc: ServicesDep, user: UserDep) -> Usage:
+    """The caller's jobs, seconds of finished video and cost in this calendar month (UTC)."""
+    now = datetime.now(UTC)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    jobs, completed, seconds, cost = 0, 0, 0.0, 0.0
+    cursor = None
+    while True:
+        page = svc.ctx.jobs.list_for_user(user, limit=100, before=cursor)
+        for job in page:
+            if job.created_at < start:
+                page = []
+                break
+            jobs += 1
+            cost += job.cost_usd
+            if job.status == JobStatus.COMPLETED:
+                completed += 1
+                seconds += job.brief.duration_s
+        if len(page) < 100:
+            break
+        cursor = page[-1].job_id
+    return Usage(
+        month=start.strftime("%Y-%m"),
+        jobs=jobs,
+        completed=completed,
+        video_seconds=seconds,
+        cost_usd=round(cost, 4),
+    )
+
+
+@router.post("/webhooks/replicate", status_code=204, responses={401: {"description": "bad signature"}})
+async def replicate_webhook(svc: ServicesDep, request: Request) -> None:
+    """Replicate's completion callbacks; the signature is verified before anything is trusted."""
+    if svc.webhook is None:
+        raise ApiError(404, "this server has no Replicate webhook configured (OMNIGEN_WEBHOOK_URL)")
+    body = await request.body()
+    if len(body) > 1024 * 1024:
+        raise ApiError(413, "webhook body too large")
+    svc.webhook.handle(dict(request.headers), body)

@@ -1,0 +1,133 @@
+"""Live progress: SSE per job and one WebSocket for many jobs, sending the same JSON.
+
+SSE events are `event: progress`, `id: <seq>`; a client that reconnects with `Last-Event-ID`
+(or `?last_event_id=`, for EventSource) gets every event after it. A comment line is sent as a
+heartbeat every 15 s and the stream ends after a terminal status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, WebSocket, WebSocketDisconnect
+from fastapi.responses import StreamingResponse
+
+from omnigen.api.auth import AuthError
+from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
+from omnigen.api.problems import ApiError
+from omnigen.job import ProgressEvent
+
+router = APIRouter(tags=["progress"])
+HEARTBEAT_S = 15.0
+POLL_S = 1.0  # fallback for writers in other processes (e.g. a CLI job on the same database)
+
+
+def sse_frame(event: ProgressEvent) -> str:
+    return f"event: progress\nid: {event.seq}\ndata: {event.model_dump_json()}\n\n"
+
+
+async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[ProgressEvent | None]:
+    """Events after `after`, as they are stored; None when a heartbeat is due. Ends after terminal."""
+    last = after
+    idle = 0.0
+    with svc.feed.subscribe(job_id) as changed:
+        while True:
+            changed.clear()
+            for event in svc.ctx.jobs.events(job_id, last):
+                last = event.seq
+                idle = 0.0
+                yield event
+                if event.status.terminal:
+                    return
+            try:
+                await asyncio.wait_for(changed.wait(), timeout=POLL_S)
+            except TimeoutError:
+                idle += POLL_S
+                if idle >= HEARTBEAT_S:
+                    idle = 0.0
+                    yield None
+
+
+@router.get(
+    "/jobs/{job_id}/progress",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "an SSE stream"}},
+)
+def progress(
+    svc: ServicesDep,
+    user: UserDep,
+    job_id: str,
+    last_event_id: Annotated[str | None, Header()] = None,
+    last_event_id_q: Annotated[int | None, Query(alias="last_event_id", ge=0)] = None,
+) -> StreamingResponse:
+    own_job(svc, user, job_id)
+    after = last_event_id_q or 0
+    if last_event_id:
+        try:
+            after = max(after, int(last_event_id))
+        except ValueError:
+            raise ApiError(400, "Last-Event-ID must be the number of the last event received") from None
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 1000\n\n"
+        async for event in job_events(svc, job_id, after):
+            yield ": heartbeat\n\n" if event is None else sse_frame(event)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.websocket("/ws")
+async def websocket(ws: WebSocket, token: str | None = None) -> None:
+    """Send `{"action": "subscribe", "job_id": ..., "last_seq": 0}`; receive progress JSON."""
+    svc: Services = ws.app.state.services
+    try:
+        user = svc.auth.user(f"Bearer {token}" if token else ws.headers.get("authorization"))
+    except AuthError:
+        await ws.close(code=4401)
+        return
+    await ws.accept()
+    tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def pump(job_id: str, after: int) -> None:
+        async for event in job_events(svc, job_id, after):
+            if event is not None:
+                await ws.send_text(event.model_dump_json())
+
+    try:
+        while True:
+            raw = await ws.receive_text()
+            try:
+                msg = json.loads(raw)
+                action, job_id = msg.get("action"), str(msg.get("job_id", ""))
+                after = int(msg.get("last_seq", 0))
+            except (ValueError, AttributeError, TypeError):
+                await ws.send_json({"error": 'send JSON like {"action": "subscribe", "job_id": "..."}'})
+                continue
+            if action == "subscribe":
+                try:
+                    own_job(svc, user, job_id)
+                except ApiError:
+                    await ws.send_json({"error": f"no job {job_id}", "job_id": job_id})
+                    continue
+                if job_id not in tasks or tasks[job_id].done():
+                    tasks[job_id] = asyncio.create_task(pump(job_id, after))
+            elif action == "unsubscribe" and job_id in tasks:
+                tasks.pop(job_id).cancel()
+            else:
+                await ws.send_json({"error": f"unknown action {action!r}; use subscribe or unsubscribe"})
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in tasks.values():
+            task.cancel()
+        for task in tasks.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -1,0 +1,32 @@
+"""Checks on a finished MP4 that a broadcaster would make: streams, duration, loudness, faststart."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    """The MP4's top-level box types in file order (e.g. ftyp, moov, mdat)."""
+    boxes = []
+    with open(path, "rb") as f:
+        while True:
+            head = f.read(8)
+            if len(head) < 8:
+                break
+            size, kind = struct.unpack(">I4s", head)
+            if size == 1:
+                size = struct.unpack(">Q", f.read(8))[0]
+                f.seek(size - 16, 1)
+            elif size == 0:
+                boxes.append(kind.decode("latin-1"))
+                break
+            else:
+                f.seek(size - 8, 1)
+            boxes.append(kind.decode("latin-1"))
+    return boxes
+
+
+def moov_before_mdat(path: Path) -> bool:
+    boxes = top_level_boxes(path)
+    return "moov" in boxes and "mdat" in boxes and boxes.index("moov") < boxes.index("mdat")
