@@ -61,6 +61,7 @@ class Settings(BaseModel):
     webhook_secret: str | None = None
     api_token: str | None = None
     max_concurrent_scenes: int = Field(3, ge=1, le=32)
+    max_concurrent_jobs: int = Field(2, ge=1, le=64)
     store: Literal["local", "aws"] = "local"
     jobs_table: str | None = None
     assets_bucket: str | None = None
@@ -117,6 +118,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         webhook_secret=env.get("OMNIGEN_WEBHOOK_SECRET") or None,
         api_token=env.get("OMNIGEN_API_TOKEN") or None,
         max_concurrent_scenes=_int(env, "OMNIGEN_MAX_CONCURRENT_SCENES", 3, 1, 32),
+        max_concurrent_jobs=_int(env, "OMNIGEN_MAX_CONCURRENT_JOBS", 2, 1, 64),
         store=store,  # type: ignore[arg-type]
         jobs_table=env.get("OMNIGEN_JOBS_TABLE") or None,
         assets_bucket=env.get("OMNIGEN_ASSETS_BUCKET") or None,

@@ -23,7 +23,7 @@ class Launcher(Protocol):
 class LocalLauncher:
     def __init__(self, ctx: StepContext):
         self.ctx = ctx
-        self.runner = LocalRunner(ctx)
+        self.runner = LocalRunner(ctx, max_jobs=ctx.settings.max_concurrent_jobs)
 
     def start(self, job_id: str) -> None:
         self.runner.start(job_id)

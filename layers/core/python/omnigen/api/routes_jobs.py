@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
 from omnigen.api.problems import ApiError
@@ -18,7 +18,7 @@ from omnigen.api.schemas import (
     JobSummary,
     JobView,
 )
-from omnigen.brief import Brief, parse_brief
+from omnigen.brief import Brief
 from omnigen.job import Job, JobStatus
 from omnigen.keys import JobKeys
 from omnigen.pipeline import steps
@@ -77,12 +77,11 @@ def generate(
     svc: ServicesDep,
     user: UserDep,
     response: Response,
-    body: Annotated[dict[str, Any], Body(description="the brief (see the Brief schema)")],
+    brief: Brief,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> GenerateAccepted:
     """Validate the brief, create a queued job, start the pipeline; `Idempotency-Key` makes retries
     safe (the same key and body return the same job; another body with that key is a 409)."""
-    brief = parse_brief(body)
     _check_image_owner(user, brief)
     digest = hashlib.sha256(json.dumps(brief.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     if idempotency_key:

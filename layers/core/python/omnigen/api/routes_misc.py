@@ -11,7 +11,7 @@ from omnigen import __version__
 from omnigen.api.deps import ServicesDep, UserDep
 from omnigen.api.problems import ApiError
 from omnigen.api.schemas import Health, Usage
-from omnigen.brief import parse_brief
+from omnigen.brief import Brief
 from omnigen.job import JobStatus
 
 router = APIRouter(tags=["service"])
@@ -23,11 +23,10 @@ def health(svc: ServicesDep) -> Health:
 
 
 @router.post("/estimate", response_model=dict[str, Any])
-def estimate(svc: ServicesDep, user: UserDep, body: dict[str, Any]) -> dict[str, Any]:
+def estimate(svc: ServicesDep, user: UserDep, brief: Brief) -> dict[str, Any]:
     """Cost (USD) and expected time for a brief with the configured providers."""
     from omnigen.pricing import estimate as price
 
-    brief = parse_brief(body)
     settings = svc.ctx.settings
     return price(brief, settings.providers, settings.max_concurrent_scenes).model_dump(mode="json")
 

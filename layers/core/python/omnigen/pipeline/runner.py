@@ -20,10 +20,12 @@ from omnigen.providers.ports import Cancelled
 
 
 class LocalRunner:
-    def __init__(self, ctx: StepContext):
+    def __init__(self, ctx: StepContext, max_jobs: int = 2):
         self.ctx = ctx
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
+        # Jobs beyond this wait `queued`: one machine renders a couple of ads well, not fifty.
+        self._job_slots = threading.Semaphore(max_jobs)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -50,7 +52,8 @@ class LocalRunner:
 
         def target() -> None:
             try:
-                job = self.run(job_id)
+                with self._job_slots:
+                    job = self.run(job_id)
                 if on_done:
                     on_done(job)
             finally:

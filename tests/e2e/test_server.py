@@ -1,0 +1,99 @@
+"""`omnigen serve` as a user runs it: loopback without login, a token beyond loopback, and a
+restart in the middle of a job that the new server finishes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from api_harness import small_brief
+
+from omnigen.api.app import create_app, local_services
+from omnigen.api.server import serve
+from omnigen.config import ConfigError, load_settings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(home: Path, port: int) -> subprocess.Popen[str]:
+    env = os.environ | {
+        "OMNIGEN_HOME": str(home),
+        "OMNIGEN_PROVIDERS": "local",
+        "OMNIGEN_MAX_CONCURRENT_SCENES": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "omnigen.cli", "serve", "--port", str(port)],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError(f"server did not start: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def test_beyond_loopback_needs_a_token(tmp_path):
+    settings = load_settings({"OMNIGEN_HOME": str(tmp_path)})
+    with pytest.raises(ConfigError, match="OMNIGEN_API_TOKEN"):
+        serve("0.0.0.0", 0, settings)
+    settings = load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_API_TOKEN": "s3cret-token"})
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(local_services(settings, host="0.0.0.0"), web_dir=None))
+    assert client.get("/api/v1/jobs").status_code == 401
+    assert client.get("/api/v1/jobs", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/api/v1/jobs", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+def test_restart_during_a_job_finishes_it(tmp_path):
+    home, port = tmp_path / "home", _free_port()
+    base = f"http://127.0.0.1:{port}/api/v1"
+    server = _serve(home, port)
+    try:
+        brief = small_brief(duration_s=20, continuity="chain")
+        job_id = httpx.post(f"{base}/generate", json=brief, timeout=10).json()["job_id"]
+        deadline = time.monotonic() + 120
+        while True:
+            job = httpx.get(f"{base}/jobs/{job_id}", timeout=10).json()
+            if any(k.startswith("scene_") and t["state"] == "done" for k, t in job["tracks"].items()):
+                break
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+    assert job["status"] not in ("completed", "failed", "cancelled")
+
+    server = _serve(home, port)  # the new server resumes the job at start
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            job = httpx.get(f"{base}/jobs/{job_id}", timeout=10).json()
+            if job["status"] in ("completed", "failed", "cancelled"):
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        assert job["status"] == "completed", job.get("error")
+        video = httpx.get(f"http://127.0.0.1:{port}{job['urls']['output']}", timeout=30)
+        assert video.status_code == 200 and len(video.content) > 10_000
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(20)

@@ -1,0 +1,72 @@
+"""A local API on real parts (SQLite, disk, the in-process runner, local providers) with users
+authenticated by RS256 JWTs the test signs itself, so two users can be kept apart."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi.testclient import TestClient
+
+from omnigen.api.app import create_app, local_services
+from omnigen.api.auth import JwtAuth, JwtVerifier
+from omnigen.config import load_settings
+
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
+AUDIENCE = "omnigen-web"
+
+
+class Keys:
+    def __init__(self) -> None:
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key(), as_dict=True)
+        self.jwks = {"keys": [jwk | {"kid": "k1", "alg": "RS256", "use": "sig"}]}
+
+    def token(self, sub: str, **claims: Any) -> str:
+        now = int(time.time())
+        body = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600} | claims
+        return jwt.encode(body, self.private, algorithm="RS256", headers={"kid": claims.pop("kid", "k1")})
+
+
+def small_brief(**over: Any) -> dict[str, Any]:
+    brief = {
+        "prompt": "A hopeful short spot about getting back to the garden",
+        "duration_s": 12,
+        "resolution": "360p",
+        "continuity": "parallel",
+        "product": {
+            "brand_name": "Veltrexa",
+            "generic_name": "veltrexamab",
+            "indication": "plaque psoriasis in adults",
+            "side_effects": ["serious infections"],
+            "phone": "1-800-555-0142",
+            "website": "veltrexa.example",
+            "print_ad": "See our ad in Health Today",
+        },
+    }
+    return brief | over
+
+
+def make_client(home: Path, keys: Keys | None = None) -> tuple[TestClient, Any]:
+    settings = load_settings(
+        {"OMNIGEN_HOME": str(home), "OMNIGEN_PROVIDERS": "local", "OMNIGEN_MAX_CONCURRENT_SCENES": "2"}
+    )
+    services = local_services(settings)
+    if keys is not None:
+        services.auth = JwtAuth(JwtVerifier(lambda: keys.jwks, ISSUER, AUDIENCE))
+    return TestClient(create_app(services, web_dir=None)), services
+
+
+def wait_done(
+    client: TestClient, job_id: str, headers: dict[str, str] | None = None, timeout: float = 300
+) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}", headers=headers or {}).json()
+        if job["status"] in ("completed", "failed", "cancelled"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish")
