@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export OMNIGEN_HOME ?= $(CURDIR)/.omnigen
 
-.PHONY: setup demo test lint bench serve synth clean
+WEB_STAMP := frontend/dist/index.html
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: setup web demo test lint bench serve synth clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,7 +20,22 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,cdk]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The web app is built when its sources change (npm ci is skipped when the lock file has not).
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+$(WEB_STAMP): frontend/node_modules/.package-lock.json $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
+	cd frontend && npm run build --silent
+
+web: $(if $(wildcard frontend/package.json),$(WEB_STAMP),)
+
+setup: $(STAMP) web
+
+# Debian's Chromium for the browser tests (never a browser a tool downloads itself).
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM)
 
 demo: setup
 	@mkdir -p out
@@ -31,7 +49,8 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
+test: setup lint browser
+	$(if $(wildcard frontend/package.json),cd frontend && npm test --silent,)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 bench: setup
