@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+import tempfile
+import time
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -25,7 +27,7 @@ class MediaError(RuntimeError):
         self.disk_full = disk_full
         msg = f"ffmpeg failed while {what}"
         if disk_full:
-            msg += ": the disk is full — free space in OMNIGEN_HOME and resume the job"
+            msg += ": the disk is full — free space in OMNIGEN_HOME, then retry the job (omnigen retry JOB)"
         if stderr_tail:
             msg += f"\n--- ffmpeg stderr (tail) ---\n{stderr_tail}"
         super().__init__(msg)
@@ -51,23 +53,63 @@ def run_ffmpeg(
     what: str,
     timeout: float = 900.0,
     input_bytes: bytes | None = None,
+    progress: Callable[[float], None] | None = None,
+    total_s: float = 0.0,
 ) -> str:
-    """Run ffmpeg with `args` (no leading binary); return stderr; raise MediaError on failure."""
+    """Run ffmpeg with `args` (no leading binary); return stderr; raise MediaError on failure.
+
+    With `progress` and `total_s`, ffmpeg reports its output clock (`-progress pipe:1`) and
+    `progress` receives the fraction done as the render goes, for the job's compose track.
+    """
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *map(str, args)]
     if input_bytes is not None:
         cmd.remove("-nostdin")
+    if progress is not None and total_s > 0:
+        return _run_with_progress(cmd, what, timeout, progress, total_s)
     try:
-        proc = subprocess.run(
-            cmd, input=input_bytes, capture_output=True, timeout=timeout, check=False
-        )
+        proc = subprocess.run(cmd, input=input_bytes, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as err:
         raise MediaError(f"{what} (timed out after {timeout:.0f} s)") from err
     except OSError as err:
         raise MediaError(f"{what} (could not start ffmpeg: {err})") from err
     stderr = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
+    _raise_on_failure(proc.returncode, stderr, what)
+    return stderr
+
+
+def _raise_on_failure(returncode: int, stderr: str, what: str) -> None:
+    if returncode != 0:
         full = "No space left on device" in stderr or "ENOSPC" in stderr
         raise MediaError(what, _tail(stderr), disk_full=full)
+
+
+def _run_with_progress(
+    cmd: list[str], what: str, timeout: float, progress: Callable[[float], None], total_s: float
+) -> str:
+    cmd = [cmd[0], "-progress", "pipe:1", "-nostats", *cmd[1:]]
+    deadline = time.monotonic() + timeout
+    with tempfile.TemporaryFile() as errf:
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, stdin=subprocess.DEVNULL)
+        except OSError as err:
+            raise MediaError(f"{what} (could not start ffmpeg: {err})") from err
+        assert proc.stdout is not None
+        last = -1.0
+        for raw in proc.stdout:
+            line = raw.decode("ascii", "replace").strip()
+            if line.startswith("out_time_us=") and line[12:].lstrip("-").isdigit():
+                frac = min(1.0, max(0.0, int(line[12:]) / 1e6 / total_s))
+                if frac - last >= 0.02:
+                    last = frac
+                    progress(frac)
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise MediaError(f"{what} (timed out after {timeout:.0f} s)")
+        rc = proc.wait()
+        errf.seek(0)
+        stderr = errf.read().decode("utf-8", "replace")
+    _raise_on_failure(rc, stderr, what)
     return stderr
 
 

@@ -294,22 +294,15 @@ def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
             key = keys.voice_line(n)
             if not ctx.assets.exists(key):
                 call.check()
-                wav = ctx.providers.voice.speak(
-                    VoiceRequest(text=text, seed=job.brief.seed), tmp / f"l{n}.wav", call
-                )
+                wav = ctx.providers.voice.speak(VoiceRequest(text=text, seed=job.brief.seed), tmp / f"l{n}.wav", call)
                 ctx.assets.put_file(key, wav, "audio/wav")
             with ctx.assets.local_path(key) as path:
                 duration = probe(path).duration_s
-            spoken.append(
-                SpokenLine(n=n, scene_index=scene_index, text=text, duration_s=duration, major_statement=ms)
-            )
+            spoken.append(SpokenLine(n=n, scene_index=scene_index, text=text, duration_s=duration, major_statement=ms))
             tracker.tick("voiceover", n / len(todo), f"line {n} of {len(todo)}")
         placed = place_lines(script, spoken)
         with ExitStack() as stack:
-            parts = [
-                (stack.enter_context(ctx.assets.local_path(keys.voice_line(ln.n))), ln.start_s)
-                for ln in placed
-            ]
+            parts = [(stack.enter_context(ctx.assets.local_path(keys.voice_line(ln.n))), ln.start_s) for ln in placed]
             track = concat_voice(parts, tmp / "voiceover.wav", float(job.brief.duration_s))
             ctx.assets.put_file(keys.voiceover, track, "audio/wav")
     _put_json(ctx, keys.voice_lines, [ln.model_dump() for ln in placed])

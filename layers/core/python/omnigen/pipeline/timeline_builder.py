@@ -80,6 +80,15 @@ def _major_statement_texts(voice: list[VoiceLine]) -> list[TextItem]:
     return items
 
 
+def _clear_of(start: float, end: float, ms_start: float, ms_end: float) -> float | None:
+    """A super's start moved past the major statement when the risks' speech runs into its
+    scene (no competing text while the risks are read); None when no readable time is left."""
+    if ms_end <= ms_start or start >= ms_end or end <= ms_start:
+        return start
+    moved = ms_end + 0.1
+    return moved if end - moved >= 1.0 else None
+
+
 def build_timeline(
     brief: Brief,
     script: Script,
@@ -90,8 +99,7 @@ def build_timeline(
     width, height = brief.output_size()
     starts = scene_starts(script)
     clips = [
-        VideoClip(scene_index=s.index, asset=keys.clip(s.index), in_s=0.0, out_s=s.duration_s)
-        for s in script.scenes
+        VideoClip(scene_index=s.index, asset=keys.clip(s.index), in_s=0.0, out_s=s.duration_s) for s in script.scenes
     ]
     voice = [
         VoiceLine(
@@ -105,9 +113,15 @@ def build_timeline(
         for ln in lines
     ]
     texts = _major_statement_texts(voice)
+    ms_lines = [v for v in voice if v.major_statement]
+    ms_end = max((v.end_s for v in ms_lines), default=0.0)
+    ms_start = min((v.start_s for v in ms_lines), default=0.0)
     for s, start in zip(script.scenes, starts, strict=True):
         end = start + s.duration_s
         if s.purpose == "major_statement" or not s.supers:
+            continue
+        start = _clear_of(start, end, ms_start, ms_end)
+        if start is None:
             continue
         if s.purpose == "brand_close":
             texts.append(

@@ -46,12 +46,11 @@ CREATE TABLE IF NOT EXISTS kv (
 def _describe(err: sqlite3.Error, what: str, path: Path) -> str:
     text = str(err)
     if "disk is full" in text or "database or disk is full" in text:
-        return f"{what} failed: the disk holding {path} is full. Free some space and resume the job."
-    if "readonly" in text or "unable to open" in text:
         return (
-            f"{what} failed: {path} is read-only or cannot be opened. "
-            "Point OMNIGEN_HOME at a writable folder."
+            f"{what} failed: the disk holding {path} is full. Free some space, then retry the job (omnigen retry JOB)."
         )
+    if "readonly" in text or "unable to open" in text:
+        return f"{what} failed: {path} is read-only or cannot be opened. Point OMNIGEN_HOME at a writable folder."
     return f"{what} failed ({path}): {text}"
 
 
@@ -181,10 +180,14 @@ class SqliteJobStore:
     def kv_get(self, namespace: str, key: str) -> str | None:
         import time
 
-        row = self._conn().execute(
-            "SELECT value FROM kv WHERE namespace=? AND key=? AND (expires_at IS NULL OR expires_at >= ?)",
-            (namespace, key, time.time()),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT value FROM kv WHERE namespace=? AND key=? AND (expires_at IS NULL OR expires_at >= ?)",
+                (namespace, key, time.time()),
+            )
+            .fetchone()
+        )
         return str(row[0]) if row else None
 
     # A small key-value table for idempotency keys, webhook ids and the like.
@@ -198,7 +201,5 @@ class SqliteJobStore:
             row = db.execute("SELECT value FROM kv WHERE namespace=? AND key=?", (namespace, key)).fetchone()
             if row:
                 return str(row[0])
-            db.execute(
-                "INSERT INTO kv VALUES (?,?,?,?)", (namespace, key, value, t + ttl_s if ttl_s else None)
-            )
+            db.execute("INSERT INTO kv VALUES (?,?,?,?)", (namespace, key, value, t + ttl_s if ttl_s else None))
         return value
