@@ -91,6 +91,8 @@ def test_expired_and_foreign_tokens_are_refused(keys):
     with pytest.raises(AuthError):
         verifier.claims(keys.token("a", aud="another-app"))
     with pytest.raises(AuthError, match="unknown key"):
+        verifier.claims(Keys().token("a", kid="k9"))
+    with pytest.raises(AuthError, match="not valid"):  # a foreign key reusing our key id
         verifier.claims(Keys().token("a"))
     assert verifier.claims(keys.token("a"))["sub"] == "a"
 

@@ -43,3 +43,14 @@ def split_lines(voiceover: str, max_words: int = MAX_LINE_WORDS) -> list[str]:
     for sentence in _SENTENCE.split(text):
         lines.extend(_cut_long(sentence.strip(), max_words))
     return [line for line in lines if line]
+
+
+VOICE_RATE = 1.1
+"""Relative speaking rate of ordinary lines (hook, indication, benefit, adequate provision)."""
+MAJOR_STATEMENT_RATE = 0.88
+"""Relative rate of major-statement lines: the risks are read slower than the benefits, so they
+are at least as easy to follow (21 CFR 202.1(e)(1)(ii)(B)) whatever the words' lengths."""
+
+
+def speaking_rate(major_statement: bool) -> float:
+    return MAJOR_STATEMENT_RATE if major_statement else VOICE_RATE

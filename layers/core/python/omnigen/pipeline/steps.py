@@ -17,7 +17,7 @@ from typing import Any
 from omnigen.brief import Brief, BriefError
 from omnigen.job import Job, JobError, JobStatus
 from omnigen.keys import JobKeys
-from omnigen.lines import split_lines
+from omnigen.lines import speaking_rate, split_lines
 from omnigen.media.ffmpeg import MediaError, probe
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.progress import STAGE_NAMES, Tracker
@@ -294,7 +294,9 @@ def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
             key = keys.voice_line(n)
             if not ctx.assets.exists(key):
                 call.check()
-                wav = ctx.providers.voice.speak(VoiceRequest(text=text, seed=job.brief.seed), tmp / f"l{n}.wav", call)
+                wav = ctx.providers.voice.speak(
+                    VoiceRequest(text=text, seed=job.brief.seed, rate=speaking_rate(ms)), tmp / f"l{n}.wav", call
+                )
                 ctx.assets.put_file(key, wav, "audio/wav")
             with ctx.assets.local_path(key) as path:
                 duration = probe(path).duration_s

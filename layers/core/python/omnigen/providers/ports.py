@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from omnigen.brief import Brief
 from omnigen.script import Scene, Script
@@ -90,14 +90,14 @@ class MusicRequest(BaseModel):
 class VoiceRequest(BaseModel):
     text: str
     seed: int = 0
+    rate: float = Field(1.0, ge=0.5, le=2.0)
+    """Relative speaking rate (1 = the voice's normal pace); risks are read slower."""
 
 
 class ScriptWriter(Protocol):
     name: str
 
-    def write(
-        self, brief: Brief, ctx: CallContext, feedback: list[str] | None = None
-    ) -> Script:
+    def write(self, brief: Brief, ctx: CallContext, feedback: list[str] | None = None) -> Script:
         """A script for the brief. `feedback` lists compliance findings to fix from a last try."""
         ...
 

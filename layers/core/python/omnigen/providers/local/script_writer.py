@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from omnigen.brief import Brief
-from omnigen.lines import split_lines
+from omnigen.lines import speaking_rate, split_lines
 from omnigen.providers.ports import CallContext, ProviderCall
 from omnigen.script import Scene, Script, word_count
 
@@ -70,7 +70,7 @@ def syllables(text: str) -> int:
     return n
 
 
-def spoken_seconds(text: str) -> float:
+def spoken_seconds(text: str, rate: float = 1.0) -> float:
     """How long the voice takes to read `text` (an estimate fitted to eSpeak NG; the pipeline
     later replaces it with the measured length of each line)."""
     if not text.strip():
@@ -80,7 +80,7 @@ def spoken_seconds(text: str) -> float:
         + len(re.findall(r"[,;:]", text)) * COMMA_S
         + max(1, len(re.findall(r"[.!?](\s|$)", text))) * SENTENCE_S
         + len(re.findall(r"\d", text)) * DIGIT_S
-    )
+    ) / rate
 
 
 def _join(items: list[str]) -> str:
@@ -348,8 +348,9 @@ class LocalScriptWriter:
 def _need(p: dict, relax: float) -> float:
     """Seconds a scene needs: its speech plus a breath; a major-statement scene also no faster
     than PLANNED_MS_WPM by word count (the pace the compliance policy judges)."""
-    speech = spoken_seconds(p["voiceover"])
-    if p["purpose"] == "major_statement":
+    ms = p["purpose"] == "major_statement"
+    speech = spoken_seconds(p["voiceover"], speaking_rate(ms))
+    if ms:
         paced = word_count(p["voiceover"]) * 60 / PLANNED_MS_WPM
         return max(MIN_MS_SCENE_S, (max(speech, paced) + SCENE_PAD_S) * relax)
     return max(MIN_SCENE_S, (speech + SCENE_PAD_S) * relax if speech else 0.0)
@@ -360,7 +361,7 @@ def _chunks(lines: list[str], max_s: float) -> list[list[str]]:
     out: list[list[str]] = [[]]
     t = 0.0
     for line in lines:
-        d = spoken_seconds(line)
+        d = spoken_seconds(line, speaking_rate(True))
         if out[-1] and t + d > max_s:
             out.append([])
             t = 0.0

@@ -99,7 +99,7 @@ class LocalVoice:
             raise ProviderError("local voice: the line is empty; give the scene a voiceover or remove the line")
         with _lock:
             engine = _engine()
-            pcm = engine.synth(text, self.wpm, self.pitch)
+            pcm = engine.synth(text, round(self.wpm * req.rate), self.pitch)
             rate = engine.sample_rate
         if not pcm:
             raise ProviderError(f"local voice: eSpeak NG produced no audio for {text[:40]!r}")
