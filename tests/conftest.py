@@ -16,7 +16,10 @@ for sub in ("integration", "e2e", "unit", "infrastructure"):
     if p not in sys.path:
         sys.path.insert(0, p)
 ROOT = Path(__file__).resolve().parents[1]
+# The shared briefs beside the project; the copies in examples/ when the project stands alone.
 SHARED_BRIEFS = ROOT.parent / "shared" / "briefs"
+if not SHARED_BRIEFS.is_dir():
+    SHARED_BRIEFS = ROOT / "examples" / "briefs"
 
 
 @pytest.fixture

@@ -39,18 +39,22 @@ def _ignore(_fraction: float) -> None:
     return None
 
 
-def _premix(timeline: Timeline, resolve: Callable[[str], Path], out: Path) -> dict[str, float]:
-    """Write the stereo mix and return loudnorm's first-pass measurements of it."""
+def premix(
+    timeline: Timeline, resolve: Callable[[str], Path], out: Path, *, voice: bool = True, music: bool = True
+) -> dict[str, float]:
+    """Write the stereo mix (or a stem of it: `voice`/`music` False leaves that part out) and
+    return loudnorm's first-pass measurements of it."""
     args: list[str | Path] = ["-y"]
     voice_inputs = []
-    for n, line in enumerate(timeline.voice):
-        args += ["-i", resolve(line.asset)]
-        voice_inputs.append(n)
+    if voice:  # muted, the lines still shape the music's duck (from their times, not their audio)
+        for n, line in enumerate(timeline.voice):
+            args += ["-i", resolve(line.asset)]
+            voice_inputs.append(n)
     music_input = None
-    if timeline.music is not None:
+    if timeline.music is not None and music:
         args += ["-i", resolve(timeline.music.asset)]
         music_input = len(voice_inputs)
-    chains, mix = audio_mix_graph(timeline, voice_inputs, music_input)
+    chains, mix = audio_mix_graph(timeline, voice_inputs, music_input, voice=voice)
     o = timeline.output
     chains[-1] = chains[-1].replace(mix, "[mixall]")
     chains.append(
@@ -93,7 +97,7 @@ def compose(
     duration = timeline.duration_s
     workdir.mkdir(parents=True, exist_ok=True)
     mix = workdir / "mix.wav"
-    stats = _premix(timeline, resolve, mix)
+    stats = premix(timeline, resolve, mix)
     progress(0.05)
 
     args: list[str | Path] = ["-y"]

@@ -91,12 +91,17 @@ def duck_expression(music: MusicBed, spans: list[tuple[float, float]]) -> str:
     return f"1-({1 - floor:.6f})*{depth}"
 
 
-def audio_mix_graph(timeline: Timeline, voice_inputs: list[int], music_input: int | None) -> tuple[list[str], str]:
-    """Voice lines on the clock plus the ducked, faded bed → one stereo mix of the ad's length."""
+def audio_mix_graph(
+    timeline: Timeline, voice_inputs: list[int], music_input: int | None, voice: bool = True
+) -> tuple[list[str], str]:
+    """Voice lines on the clock plus the ducked, faded bed → one stereo mix of the ad's length.
+
+    `voice=False` leaves the speech out but keeps the duck it causes: the music stem exactly as
+    it sits under the voice, which is what a loudness check of the duck has to measure."""
     d = timeline.duration_s
     chains: list[str] = []
     labels: list[str] = []
-    for k, (line, idx) in enumerate(zip(timeline.voice, voice_inputs, strict=True)):
+    for k, (line, idx) in enumerate(zip(timeline.voice, voice_inputs, strict=True) if voice else []):
         ms = round(line.start_s * 1000)
         chains.append(f"[{idx}:a]{AUDIO_FORMAT},atrim=0:{line.duration_s + 0.05:.3f},adelay={ms}:all=1[v{k}]")
         labels.append(f"[v{k}]")

@@ -14,6 +14,7 @@ Reminder ads name the drug and state no use; help-seeking ads name the condition
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from dataclasses import dataclass
@@ -311,7 +312,12 @@ class LocalScriptWriter:
 
     def _help_seeking(self, brief: Brief, hook: str, level: Level) -> list[dict]:
         condition = re.sub(r"^(to |for |used )", "", brief.product.indication.strip()).rstrip(".")
-        contact = f" Learn more at {brief.product.website}." if brief.product.website and level.website else ""
+        site = brief.product.website or ""
+        names = (brief.product.brand_name.lower(), brief.product.generic_name.lower().split()[0])
+        # a help-seeking ad names no drug, so a website that carries the drug's name is left out
+        contact = (
+            f" Learn more at {site}." if site and level.website and not any(n in site.lower() for n in names) else ""
+        )
         return [
             self._scene(
                 brief,
@@ -381,6 +387,7 @@ def _timed(plan: list[dict], total: float, relax: float) -> list[Scene]:
             need[i] += spare / len(flex)
     else:
         need = [n * total / sum(need) for n in need]
+    plan, need = _split_long(plan, need)
     # round to 0.1 s and put the rounding error on the last scene, so the sum is exact
     durations = [round(n, 1) for n in need]
     durations[-1] = round(total - sum(durations[:-1]), 1)
@@ -398,3 +405,24 @@ def _timed(plan: list[dict], total: float, relax: float) -> list[Scene]:
         )
         for i, (p, d) in enumerate(zip(plan, durations, strict=True))
     ]
+
+
+def _split_long(plan: list[dict], need: list[float]) -> tuple[list[dict], list[float]]:
+    """A scene longer than MAX_SCENE_S becomes several shots of the same purpose that flow on
+    (video models render 5-10 s clips); the words go with the first shot, an end card's supers
+    with the last."""
+    out_plan: list[dict] = []
+    out_need: list[float] = []
+    for p, n in zip(plan, need, strict=True):
+        parts = max(1, math.ceil(n / MAX_SCENE_S - 1e-9))
+        for k in range(parts):
+            part = dict(p)
+            if k > 0:
+                part["voiceover"] = ""
+                part["continues"] = True
+            last = k == parts - 1
+            if parts > 1 and ((p["purpose"] == "brand_close") != last):
+                part["supers"] = []
+            out_plan.append(part)
+            out_need.append(n / parts)
+    return out_plan, out_need
