@@ -8,8 +8,14 @@ PURPOSES = ["hook", "indication", "benefit", "major_statement", "adequate_provis
 def make_script(links: list[bool], durations: list[float] | None = None) -> Script:
     durations = durations or [5.0] * len(links)
     scenes = [
-        Scene(index=i + 1, duration_s=d, purpose=PURPOSES[min(i, 5)], shot=f"shot {i + 1}",
-              voiceover=f"Line for scene {i + 1}.", continues_previous=link)
+        Scene(
+            index=i + 1,
+            duration_s=d,
+            purpose=PURPOSES[min(i, 5)],
+            shot=f"shot {i + 1}",
+            voiceover=f"Line for scene {i + 1}.",
+            continues_previous=link,
+        )
         for i, (link, d) in enumerate(zip(links, durations, strict=True))
     ]
     return Script(title="t", scenes=scenes)

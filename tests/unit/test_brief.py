@@ -31,15 +31,23 @@ def test_shared_briefs_load(path):
 def test_defaults():
     b = parse_brief(_minimal())
     assert (b.duration_s, b.aspect_ratio, b.resolution, b.continuity, b.ad_type) == (
-        30, "16:9", "1080p", "auto", "product_claim"
+        30,
+        "16:9",
+        "1080p",
+        "auto",
+        "product_claim",
     )
     assert b.loudness_lufs == -24.0
 
 
 @pytest.mark.parametrize(
     ("aspect", "res", "size"),
-    [("16:9", "1080p", (1920, 1080)), ("9:16", "720p", (720, 1280)),
-     ("1:1", "360p", (360, 360)), ("16:9", "480p", (854, 480))],
+    [
+        ("16:9", "1080p", (1920, 1080)),
+        ("9:16", "720p", (720, 1280)),
+        ("1:1", "360p", (360, 360)),
+        ("16:9", "480p", (854, 480)),
+    ],
 )
 def test_output_size(aspect, res, size):
     assert output_size(aspect, res) == size

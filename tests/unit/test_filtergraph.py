@@ -31,7 +31,7 @@ def _timeline(**kw) -> Timeline:
 def _eval(expr: str, t: float) -> float:
     """Evaluate the ffmpeg volume expression (min/max/clip only) at time t."""
     py = expr.replace("clip(", "_clip(")
-    return eval(py, {"_clip": lambda x, lo, hi: min(max(x, lo), hi), "min": min, "max": max, "t": t})  # noqa: S307
+    return eval(py, {"_clip": lambda x, lo, hi: min(max(x, lo), hi), "min": min, "max": max, "t": t})
 
 
 def test_dissolve_uses_xfade_at_the_clip_start_and_cuts_concat():

@@ -3,8 +3,12 @@ import pytest
 from omnigen.brief import parse_brief
 from omnigen.job import Job, JobStatus, StatusError, TrackProgress, derived_status, overall_percent
 
-BRIEF = parse_brief({"prompt": "A gardener gets back to her roses", "product": {
-    "brand_name": "V", "generic_name": "v", "indication": "x", "side_effects": ["y"]}})
+BRIEF = parse_brief(
+    {
+        "prompt": "A gardener gets back to her roses",
+        "product": {"brand_name": "V", "generic_name": "v", "indication": "x", "side_effects": ["y"]},
+    }
+)
 
 
 def job(**kw) -> Job:
@@ -32,9 +36,14 @@ def test_status_moves_forward_only_and_terminal_is_final():
 
 def test_status_is_the_earliest_stage_still_running():
     j = job(status=JobStatus.GENERATING_SCRIPT)
-    j.tracks = {"script": TrackProgress(state="done"), "scene_1": TrackProgress(state="done"),
-                "scene_2": TrackProgress(state="running"), "music": TrackProgress(state="running"),
-                "voiceover": TrackProgress(state="done"), "compose": TrackProgress()}
+    j.tracks = {
+        "script": TrackProgress(state="done"),
+        "scene_1": TrackProgress(state="done"),
+        "scene_2": TrackProgress(state="running"),
+        "music": TrackProgress(state="running"),
+        "voiceover": TrackProgress(state="done"),
+        "compose": TrackProgress(),
+    }
     assert derived_status(j) == JobStatus.GENERATING_VIDEOS
     j.tracks["scene_2"].state = "done"
     assert derived_status(j) == JobStatus.GENERATING_MUSIC
@@ -45,8 +54,13 @@ def test_status_is_the_earliest_stage_still_running():
 def test_overall_percent_weights_tracks():
     j = job()
     assert overall_percent(j) == 0
-    j.tracks = {"script": TrackProgress(state="done"), "scene_1": TrackProgress(state="running", percent=50),
-                "music": TrackProgress(), "voiceover": TrackProgress(), "compose": TrackProgress()}
+    j.tracks = {
+        "script": TrackProgress(state="done"),
+        "scene_1": TrackProgress(state="running", percent=50),
+        "music": TrackProgress(),
+        "voiceover": TrackProgress(),
+        "compose": TrackProgress(),
+    }
     assert overall_percent(j) == pytest.approx(10 + 55 * 0.5)
     for t in j.tracks.values():
         t.state = "done"

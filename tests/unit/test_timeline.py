@@ -31,35 +31,47 @@ def test_invalid_timelines_are_refused():
 
 
 def test_webvtt_cues():
-    lines = [VoiceLine(scene_index=1, asset="a", text="Hello  there.", start_s=1.25, duration_s=1.5),
-             VoiceLine(scene_index=1, asset="b", text="Ask your doctor.", start_s=3661.0, duration_s=2)]
+    lines = [
+        VoiceLine(scene_index=1, asset="a", text="Hello  there.", start_s=1.25, duration_s=1.5),
+        VoiceLine(scene_index=1, asset="b", text="Ask your doctor.", start_s=3661.0, duration_s=2),
+    ]
     vtt = webvtt(lines)
     assert vtt.startswith("WEBVTT\n")
     assert "00:00:01.250 --> 00:00:02.750\nHello there." in vtt
     assert "01:01:01.000 --> 01:01:03.000" in vtt
 
 
-BRIEF = parse_brief({"prompt": "A gardener gets back to her roses", "resolution": "360p", "product": {
-    "brand_name": "V", "generic_name": "v", "indication": "x", "side_effects": ["y"]}})
+BRIEF = parse_brief(
+    {
+        "prompt": "A gardener gets back to her roses",
+        "resolution": "360p",
+        "product": {"brand_name": "V", "generic_name": "v", "indication": "x", "side_effects": ["y"]},
+    }
+)
 
 
 def test_lines_placed_per_scene_and_never_overlap():
     script = make_script([False] * 3, [4, 4, 4])
-    lines = [SpokenLine(n=1, scene_index=1, text="a", duration_s=2, major_statement=False),
-             SpokenLine(n=2, scene_index=1, text="b", duration_s=3, major_statement=False),
-             SpokenLine(n=3, scene_index=2, text="c", duration_s=1, major_statement=False),
-             SpokenLine(n=4, scene_index=3, text="d", duration_s=1, major_statement=True)]
+    lines = [
+        SpokenLine(n=1, scene_index=1, text="a", duration_s=2, major_statement=False),
+        SpokenLine(n=2, scene_index=1, text="b", duration_s=3, major_statement=False),
+        SpokenLine(n=3, scene_index=2, text="c", duration_s=1, major_statement=False),
+        SpokenLine(n=4, scene_index=3, text="d", duration_s=1, major_statement=True),
+    ]
     placed = place_lines(script, lines)
     assert [p.start_s for p in placed] == [0.3, 2.45, 5.6, 8.3]
 
 
 def test_built_timeline_shows_major_statement_exactly_while_spoken():
     script = make_script([False] * 6, [5] * 6)
-    lines = place_lines(script, [
-        SpokenLine(n=1, scene_index=1, text="Hook.", duration_s=2, major_statement=False),
-        SpokenLine(n=2, scene_index=4, text="Risk one.", duration_s=2, major_statement=True),
-        SpokenLine(n=3, scene_index=4, text="Risk two.", duration_s=2.2, major_statement=True),
-    ])
+    lines = place_lines(
+        script,
+        [
+            SpokenLine(n=1, scene_index=1, text="Hook.", duration_s=2, major_statement=False),
+            SpokenLine(n=2, scene_index=4, text="Risk one.", duration_s=2, major_statement=True),
+            SpokenLine(n=3, scene_index=4, text="Risk two.", duration_s=2.2, major_statement=True),
+        ],
+    )
     tl = build_timeline(BRIEF, script, JobKeys("u", "j"), lines)
     assert (tl.output.width, tl.output.height) == (640, 360)
     assert tl.duration_s == 30

@@ -151,7 +151,5 @@ def load_brief(path: str | Path) -> Brief:
     image = brief.product.image
     if image and "://" not in image and not Path(image).is_absolute():
         resolved = (p.parent / image).resolve()
-        brief = brief.model_copy(
-            update={"product": brief.product.model_copy(update={"image": str(resolved)})}
-        )
+        brief = brief.model_copy(update={"product": brief.product.model_copy(update={"image": str(resolved)})})
     return brief

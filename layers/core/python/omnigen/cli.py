@@ -179,9 +179,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     ctx.allow_noncompliant = args.allow_noncompliant
     job = create_job(ctx, USER, brief)
     if not args.json:
-        print(
-            f"job {job.job_id}: {brief.duration_s} s {brief.aspect_ratio} {brief.resolution}", file=sys.stderr
-        )
+        print(f"job {job.job_id}: {brief.duration_s} s {brief.aspect_ratio} {brief.resolution}", file=sys.stderr)
     final = _follow(ctx, LocalRunner(ctx), job.job_id, quiet=args.json)
     return _report(final, Path(args.output) if args.output else None, ctx, args.json)
 
@@ -334,9 +332,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="omnigen", description="Turn a prescription-drug brief into a compliant video ad."
-    )
+    p = argparse.ArgumentParser(prog="omnigen", description="Turn a prescription-drug brief into a compliant video ad.")
     sub = p.add_subparsers(dest="command", required=True)
 
     def brief_opts(sp: argparse.ArgumentParser) -> None:

@@ -140,9 +140,7 @@ def overall_percent(job: Job, scene_durations: dict[str, float] | None = None) -
     if scene_keys:
         weights = scene_durations or {k: 1.0 for k in scene_keys}
         wsum = sum(weights.get(k, 1.0) for k in scene_keys)
-        total += (
-            TRACK_WEIGHTS["scenes"] * sum(weights.get(k, 1.0) * _pct(tracks[k]) for k in scene_keys) / wsum
-        )
+        total += TRACK_WEIGHTS["scenes"] * sum(weights.get(k, 1.0) * _pct(tracks[k]) for k in scene_keys) / wsum
     for name in ("music", "voiceover", "compose"):
         total += TRACK_WEIGHTS[name] * _pct(tracks.get(name))
     return min(100.0, total)

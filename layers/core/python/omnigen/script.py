@@ -11,9 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-ScenePurpose = Literal[
-    "hook", "indication", "benefit", "major_statement", "adequate_provision", "brand_close"
-]
+ScenePurpose = Literal["hook", "indication", "benefit", "major_statement", "adequate_provision", "brand_close"]
 
 SCENE_PURPOSES: tuple[str, ...] = (
     "hook",
@@ -42,9 +40,7 @@ class Scene(BaseModel):
     camera: Annotated[str, StringConstraints(max_length=200)] = "static"
     mood: Annotated[str, StringConstraints(max_length=200)] = "neutral"
     voiceover: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-    supers: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
-        default_factory=list, max_length=6
-    )
+    supers: list[Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=list, max_length=6)
     continues_previous: bool = False
 
 

@@ -77,6 +77,4 @@ def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
         from omnigen.providers.replicate.webhook_receiver import WebhookReceiver
 
         webhook = WebhookReceiver.from_settings(settings)
-    return Services(
-        ctx=ctx, launcher=LocalLauncher(ctx), auth=auth, urls=signer, feed=feed, kv=store, webhook=webhook
-    )  # type: ignore[arg-type]
+    return Services(ctx=ctx, launcher=LocalLauncher(ctx), auth=auth, urls=signer, feed=feed, kv=store, webhook=webhook)  # type: ignore[arg-type]

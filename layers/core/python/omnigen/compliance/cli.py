@@ -1,0 +1,97 @@
+"""`omnigen check SCRIPT --brief BRIEF [--timeline T] [--format text|json] [--policy P]`.
+
+`run_check` does the work and returns (exit code, output) so the command line and tests share it:
+0 no errors, 1 errors, 2 bad input. Bad input names the file and the field, because the person
+running the check usually has the file open and needs to know where to look.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from omnigen.brief import BriefError, load_brief
+from omnigen.compliance.checker import check_script, check_timeline
+from omnigen.compliance.policy import PolicyError, load_policy
+from omnigen.script import Script
+from omnigen.timeline import Timeline
+
+EXIT_CLEAN, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
+FORMATS = ("text", "json")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InputError(ValueError):
+    """A file given to the check that cannot be used."""
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_model(path: str | Path, model: type[M], what: str) -> M:
+    """Read a JSON or YAML file into `model`; `InputError` names the file and every bad field."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{what} {p}: cannot read the file ({err.strerror or err})") from None
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        raise InputError(f"{what} {p}: not valid JSON or YAML ({err})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{what} {p}: must be a JSON object (a mapping of fields)")
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            field = _field(tuple(e["loc"])) or "(top level)"
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                msg = "unknown field"
+            elif e["type"] == "missing":
+                msg = "required"
+            problems.append(f"{field}: {msg}")
+        raise InputError(f"{what} {p}: " + "; ".join(problems)) from None
+
+
+def _bad(fmt: str, message: str) -> tuple[int, str]:
+    if fmt == "json":
+        return EXIT_BAD_INPUT, json.dumps({"error": message})
+    return EXIT_BAD_INPUT, f"bad input: {message}"
+
+
+def run_check(
+    script_path: str | Path,
+    brief_path: str | Path,
+    timeline_path: str | Path | None = None,
+    fmt: str = "text",
+    policy_path: str | Path | None = None,
+) -> tuple[int, str]:
+    """Check a script (and its timeline) against the brief: (exit code, report text or JSON)."""
+    if fmt not in FORMATS:
+        return _bad("text", f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    try:
+        policy = load_policy(policy_path)
+        try:
+            brief = load_brief(brief_path)
+        except BriefError as err:
+            raise InputError(f"brief {brief_path}: " + "; ".join(err.lines())) from None
+        script = load_model(script_path, Script, "script")
+        timeline = load_model(timeline_path, Timeline, "timeline") if timeline_path else None
+    except (InputError, PolicyError) as err:
+        msg = str(err) if not isinstance(err, PolicyError) else f"policy {err}"
+        return _bad(fmt, msg)
+    report = check_timeline(timeline, script, brief, policy) if timeline else check_script(script, brief, policy)
+    output = report.to_json() if fmt == "json" else report.to_text()
+    return (EXIT_ERRORS if report.errors else EXIT_CLEAN), output
