@@ -33,7 +33,7 @@ def clip_chain(timeline: Timeline, i: int, input_index: int) -> str:
     w, h = out.width, out.height
     return (
         f"[{input_index}:v]tpad=stop_mode=clone:stop_duration={clip.out_s:.3f},"
-        f"trim=start={clip.in_s:.3f}:end={clip.out_s:.3f},setpts=PTS-STARTPTS,fps={out.fps},"
+        f"trim=start={clip.in_s:.3f}:end={clip.out_s:.3f},setpts=PTS-STARTPTS,fps={out.fps},settb=1/{out.fps},"
         f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
         f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p[c{i}]"
     )
@@ -42,6 +42,7 @@ def clip_chain(timeline: Timeline, i: int, input_index: int) -> str:
 def video_graph(timeline: Timeline, clip_inputs: list[int], overlays: list[Overlay]) -> tuple[list[str], str]:
     """Filter chains and the label of the finished picture."""
     chains = [clip_chain(timeline, i, idx) for i, idx in enumerate(clip_inputs)]
+    fps = timeline.output.fps  # every joined stream on one time base: xfade refuses mixed ones
     starts = timeline.clip_starts()
     cur = "[c0]"
     for i in range(1, len(timeline.clips)):
@@ -49,10 +50,11 @@ def video_graph(timeline: Timeline, clip_inputs: list[int], overlays: list[Overl
         label = f"[j{i}]"
         if clip.transition == "dissolve":
             chains.append(
-                f"{cur}[c{i}]xfade=transition=fade:duration={clip.transition_s:.3f}:offset={starts[i]:.3f}{label}"
+                f"{cur}[c{i}]xfade=transition=fade:duration={clip.transition_s:.3f}:offset={starts[i]:.3f},"
+                f"settb=1/{fps}{label}"
             )
         else:
-            chains.append(f"{cur}[c{i}]concat=n=2:v=1:a=0{label}")
+            chains.append(f"{cur}[c{i}]concat=n=2:v=1:a=0,settb=1/{fps}{label}")
         cur = label
     for k, ov in enumerate(overlays):
         label = f"[o{k}]"

@@ -1,0 +1,78 @@
+"""Compose on real ffmpeg: joins (cut and dissolve in one edit), exact length, streams, supers
+sized by cap height in the carried font, and a poster and captions beside the MP4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from omnigen.media.compose import compose
+from omnigen.media.ffmpeg import probe, run_ffmpeg
+from omnigen.media.loudness import measure_loudness
+from omnigen.media.text_cards import render_card
+from omnigen.timeline import MusicBed, OutputSettings, TextItem, Timeline, VideoClip, VoiceLine
+
+
+def _clip(tmp: Path, name: str, src: str, seconds: float, size: str = "320x240") -> str:
+    out = tmp / f"{name}.mp4"
+    run_ffmpeg(
+        ["-y", "-f", "lavfi", "-i", f"{src}=s={size}:r=30", "-t", str(seconds), "-pix_fmt", "yuv420p", out],
+        what="making a test clip",
+    )
+    return str(out)
+
+
+def _tone(tmp: Path, name: str, freq: int, seconds: float) -> str:
+    out = tmp / f"{name}.wav"
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", f"sine=f={freq}:d={seconds}", out], what="making a test tone")
+    return str(out)
+
+
+def test_cut_and_dissolve_in_one_edit_render_to_the_exact_length(tmp_path):
+    a = _clip(tmp_path, "a", "testsrc", 3)
+    b = _clip(tmp_path, "b", "smptebars", 2)  # shorter than its slot: the last frame is held
+    c = _clip(tmp_path, "c", "rgbtestsrc", 4, "640x360")
+    timeline = Timeline(
+        output=OutputSettings(width=320, height=180, fps=24, loudness_lufs=-24),
+        clips=[
+            VideoClip(scene_index=1, asset=a, out_s=3),
+            VideoClip(scene_index=2, asset=b, out_s=3),
+            VideoClip(scene_index=3, asset=c, in_s=0.5, out_s=3.5, transition="dissolve", transition_s=0.5),
+        ],
+        voice=[
+            VoiceLine(
+                scene_index=1, asset=_tone(tmp_path, "v", 400, 2), text="Hello there.", start_s=0.5, duration_s=2.0
+            )
+        ],
+        music=MusicBed(asset=_tone(tmp_path, "m", 220, 12)),
+        texts=[TextItem(text="A super", start_s=1, end_s=2)],
+    )
+    seen: list[float] = []
+    res = compose(timeline, Path, tmp_path / "work", tmp_path / "out.mp4", progress=seen.append)
+    info = probe(res.output, decode=True)
+    assert abs(info.duration_s - timeline.duration_s) <= 1 / 24 + 0.02  # 8.5 s
+    assert (info.video.width, info.video.height, info.video.profile) == (320, 180, "High")
+    assert info.audio.sample_rate == 48000 and info.audio.channels == 2
+    assert abs(measure_loudness(Path(res.output)).integrated_lufs + 24) <= 1.0
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    assert Image.open(res.poster).size == (320, 180)
+    assert "00:00:00.500 --> 00:00:02.500" in res.captions
+
+
+def test_text_card_cap_height_matches_the_timeline_and_stays_title_safe(tmp_path):
+    item = TextItem(text="HHHH HHHH", start_s=0, end_s=1, cap_height=0.05, color="#FFFFFF", plate_opacity=0.0)
+    card = render_card(item, 1920, 1080, 0.05, tmp_path / "card.png")
+    alpha = np.asarray(Image.open(card.path))[:, :, 3]
+    rows = np.where(alpha.max(axis=1) > 128)[0]
+    cap_px = rows.max() - rows.min() + 1
+    assert abs(cap_px - 0.05 * 1080) <= 2, cap_px
+    assert card.x >= 1920 * 0.05 and card.x + card.width <= 1920 * 0.95
+    assert card.y + card.height <= 1080 * 0.95
+
+
+def test_long_text_wraps_inside_the_safe_area(tmp_path):
+    item = TextItem(kind="major_statement", text="word " * 60, start_s=0, end_s=1)
+    card = render_card(item, 640, 360, 0.05, tmp_path / "long.png")
+    assert card.width <= 640 * 0.9 and card.x >= 640 * 0.05
