@@ -239,6 +239,9 @@ class LocalSceneRenderer:
             graph.append(f"{cur}[pc]overlay=x='{px}':y='{h * 0.45:.1f}-overlay_h/2':shortest=1[lp]")
             cur = "[lp]"
             n_in += 1
+        # the vignette goes under the opening frame: the previous scene's last frame has its own
+        graph.append(f"{cur}vignette=PI/5[lv]")
+        cur = "[lv]"
         if start is not None:
             spath = work / "start.png"
             start.convert("RGB").resize((w, h)).save(spath)
@@ -248,7 +251,7 @@ class LocalSceneRenderer:
             graph.append(f"{cur}[st]overlay=shortest=1[ls]")
             cur = "[ls]"
             n_in += 1
-        graph.append(f"{cur}vignette=PI/5,format=yuv420p[vout]")
+        graph.append(f"{cur}format=yuv420p[vout]")
         ctx.progress(0.1, "drawing")
         run_ffmpeg(
             [
