@@ -1,0 +1,118 @@
+"""Scenes on `kwaivgi/kling-v2.5-turbo-pro` (Replicate).
+
+Kling renders clips of exactly 5 or 10 s, billed on that length, so each scene asks for the
+shorter one that covers it and the timeline trims the rest. `start_image` carries continuity: the
+previous scene's last frame when the scene is chained, else the product image (the step chooses,
+`SceneRequest.start_image`). Kling ignores `aspect_ratio` when given a start image and follows
+the image instead. The model takes no seed or guidance input, so none is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from omnigen.media.ffmpeg import MediaError, probe
+from omnigen.pricing import call_cost, kling_clip_seconds
+from omnigen.providers.ports import CallContext, ProviderCall, ProviderError, SceneRequest
+from omnigen.providers.replicate.client import ReplicateRunner, output_url
+
+log = logging.getLogger(__name__)
+
+MODEL = "kwaivgi/kling-v2.5-turbo-pro"
+PROMPT_MAX = 2500
+NEGATIVE_PROMPT = (
+    "on-screen text, captions, subtitles, watermark, logo, distorted packaging, misspelled labels, "
+    "blurry, low quality, flicker, deformed hands, extra fingers, distorted faces"
+)
+"""Supers, the end card and the risk text are drawn by compose; text the model paints would be
+illegible and unapproved, so it is kept out of the picture."""
+
+
+def kling_prompt(req: SceneRequest) -> str:
+    """The text-to-video prompt: the shot, then the ad's style, the camera move and the mood."""
+    scene = req.scene
+    parts = [scene.shot.rstrip(". ") + "."]
+    if req.style:
+        parts.append(f"Style: {req.style.rstrip('. ')}.")
+    if scene.camera and scene.camera != "static":
+        parts.append(f"Camera: {scene.camera.rstrip('. ')}.")
+    elif scene.camera == "static":
+        parts.append("Camera: locked-off static shot.")
+    if scene.mood and scene.mood != "neutral":
+        parts.append(f"Mood: {scene.mood.rstrip('. ')}.")
+    prompt = " ".join(parts)
+    return prompt if len(prompt) <= PROMPT_MAX else prompt[:PROMPT_MAX].rsplit(" ", 1)[0]
+
+
+class KlingSceneRenderer:
+    """SceneRenderer port on Kling v2.5 Turbo Pro."""
+
+    name = "replicate:kwaivgi/kling-v2.5-turbo-pro"
+
+    def __init__(self, runner: ReplicateRunner):
+        self.runner = runner
+
+    def inputs(self, req: SceneRequest) -> dict[str, Any]:
+        """The prediction input for one scene (no seed, no guidance: the model has neither)."""
+        inputs: dict[str, Any] = {
+            "prompt": kling_prompt(req),
+            "negative_prompt": NEGATIVE_PROMPT,
+            "duration": kling_clip_seconds(req.scene.duration_s),
+            "aspect_ratio": req.aspect_ratio,
+        }
+        if req.start_image is not None:
+            if not Path(req.start_image).is_file():
+                raise ProviderError(f"scene {req.scene.index}: start image {req.start_image} does not exist")
+            inputs["start_image"] = self.runner.file_input(Path(req.start_image))
+        return inputs
+
+    def render(self, req: SceneRequest, out: Path, ctx: CallContext) -> Path:
+        """Render the scene's clip to `out` (5 or 10 s; the timeline trims it to the scene)."""
+        scene = req.scene
+        inputs = self.inputs(req)
+        clip = inputs["duration"]
+        if scene.duration_s > clip:
+            log.warning(
+                "scene %d lasts %.1f s but Kling clips are at most %d s; the timeline must hold or slow the clip",
+                scene.index,
+                scene.duration_s,
+                clip,
+            )
+        ctx.progress(0.02, f"Kling: rendering a {clip} s clip")
+        done = self.runner.run(MODEL, inputs, ctx, what=f"rendering scene {scene.index}")
+        self.runner.download(output_url(done.output, MODEL), out, what=f"scene {scene.index}")
+        ctx.record(
+            ProviderCall(
+                capability="video",
+                model=MODEL,
+                prediction_id=done.id,
+                predict_time_s=done.predict_time_s,
+                cost_usd=call_cost(MODEL, clip),
+            )
+        )
+        self._check_video(out, scene.index, done.id)
+        return out
+
+    @staticmethod
+    def _check_video(path: Path, scene_index: int, prediction_id: str) -> None:
+        """Refuse a download that is not a video with a message naming the prediction. An MP4's
+        `ftyp` box is enough (no ffmpeg run on the chained scenes' critical path); anything else
+        is probed."""
+        with path.open("rb") as f:
+            if f.read(12)[4:8] == b"ftyp":
+                return
+        try:
+            info = probe(path)
+        except MediaError as err:
+            raise ProviderError(
+                f"{MODEL} returned a file that is not a video for scene {scene_index} "
+                f"(prediction {prediction_id}): {err.what}; try again.",
+                retryable=True,
+            ) from None
+        if info.video is None:
+            raise ProviderError(
+                f"{MODEL} returned no video stream for scene {scene_index} (prediction {prediction_id}); try again.",
+                retryable=True,
+            )
