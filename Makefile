@@ -56,6 +56,8 @@ test: setup lint browser
 bench: setup
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/api.py
 
 serve: setup
 	$(BIN)/omnigen serve

@@ -26,7 +26,7 @@ def test_every_shared_brief_yields_a_script_with_no_compliance_error(path, ad_ty
     report = check_script(script, brief, load_policy(None))
     assert report.errors == 0, report.to_text()
     assert abs(script.duration_s - brief.duration_s) < 0.05
-    assert all(s.duration_s <= 12.0 for s in script.scenes)
+    assert all(s.duration_s <= 10.0 for s in script.scenes)
 
 
 @pytest.mark.parametrize("path", BRIEFS, ids=lambda p: p.stem)

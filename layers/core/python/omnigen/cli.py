@@ -23,8 +23,8 @@ class UsageError(Exception):
     """Bad input from the command line; printed and exit 2."""
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(providers=getattr(args, "providers", None))
+def _settings(args: argparse.Namespace, need_credentials: bool = True) -> Settings:
+    return load_settings(need_credentials=need_credentials, providers=getattr(args, "providers", None))
 
 
 def _brief(args: argparse.Namespace) -> Brief:
@@ -314,7 +314,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_estimate(args: argparse.Namespace) -> int:
     from omnigen.pricing import estimate, format_estimate
 
-    settings = _settings(args)
+    settings = _settings(args, need_credentials=False)
     est = estimate(_brief(args), settings.providers, settings.max_concurrent_scenes)
     print(format_estimate(est))
     if args.json:

@@ -98,7 +98,9 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
     return value
 
 
-def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+def load_settings(
+    env: Mapping[str, str] | None = None, *, need_credentials: bool = True, **overrides: object
+) -> Settings:
     """Read and check every setting. `overrides` (from CLI flags) win over the environment."""
     env = os.environ if env is None else env
     providers = overrides.pop("providers", None) or env.get("OMNIGEN_PROVIDERS", "local")
@@ -129,5 +131,6 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     if settings.store == "aws" and not (settings.jobs_table and settings.assets_bucket):
         raise ConfigError("OMNIGEN_STORE=aws needs OMNIGEN_JOBS_TABLE and OMNIGEN_ASSETS_BUCKET")
-    settings.require_provider_credentials()
+    if need_credentials:  # an estimate calls no model, so it may run without a token
+        settings.require_provider_credentials()
     return settings

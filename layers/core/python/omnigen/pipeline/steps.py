@@ -144,14 +144,17 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
         call = tracker.call_context("script", lambda: ctx.is_cancelled(job_id))
         feedback: list[str] | None = None
         attempts = policy.max_writer_retries + 1
-        for attempt in range(1, attempts + 1):
-            script = ctx.providers.script.write(job.brief, call, feedback)
-            report = check_script(script, job.brief, policy)
-            if report.errors == 0:
-                break
-            feedback = feedback_for_writer(report)
-            tracker.tick("script", attempt / attempts, f"revising for compliance (try {attempt + 1})")
-        else:
+        with ExitStack() as stack:
+            if job.brief.product.image:  # a model that sees pictures gets the product image
+                call.extra["product_image"] = stack.enter_context(ctx.assets.local_path(job.brief.product.image))
+            for attempt in range(1, attempts + 1):
+                script = ctx.providers.script.write(job.brief, call, feedback)
+                report = check_script(script, job.brief, policy)
+                if report.errors == 0:
+                    break
+                feedback = feedback_for_writer(report)
+                tracker.tick("script", attempt / attempts, f"revising for compliance (try {attempt + 1})")
+        if report.errors:
             _put_json(ctx, keys.compliance, json.loads(report.to_json()))
             ctx.assets.put_bytes(keys.compliance_html, report.to_html().encode(), "text/html")
             ctx.jobs.update(job_id, lambda j: j.assets.update(compliance=keys.compliance))

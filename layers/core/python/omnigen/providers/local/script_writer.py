@@ -31,7 +31,7 @@ DIGIT_S = 0.42  # a phone number is read digit by digit
 SCENE_PAD_S = 0.4  # lead-in and tail of a spoken scene
 MIN_SCENE_S = 1.2
 MIN_MS_SCENE_S = 3.0  # the policy's shortest shot during the major statement
-MAX_SCENE_S = 12.0
+MAX_SCENE_S = 10.0  # the longest clip a video model (Kling) renders
 PLANNED_MS_WPM = 150  # below the policy's 154 (140 wpm floor × 10% tolerance) and natural 160
 
 
