@@ -1,30 +1,27 @@
 """Timeline → the finished ad: H.264 High yuv420p + AAC 48 kHz stereo, `+faststart`, at the
 timeline's loudness target, plus a poster JPEG and WebVTT captions.
 
-Two ffmpeg runs: the audio premix (voice lines on the clock, ducked bed) is measured by
-`loudnorm`'s first pass while it is written; the render then takes that mix with the measured
-values (`linear=true`, one constant gain — speech keeps its dynamics) beside the whole picture
-graph. Measuring first is what makes the loudness land on target (±1 LU) instead of
-`loudnorm`'s single-pass dynamic mode pumping the music.
+Two ffmpeg runs: the audio premix (voice lines on the clock, ducked bed) is measured with
+`ebur128` (integrated loudness and true peak) while it is written; the render then takes that
+mix with one constant gain to the target and, only if the gain would push peaks past the
+ceiling, a peak limiter — beside the whole picture graph. Measuring first is what makes the
+loudness land on target (±1 LU) without single-pass `loudnorm`'s dynamic mode pumping the
+music, and a plain gain costs nothing next to `loudnorm`'s 192 kHz processing.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from omnigen.media.ffmpeg import MediaError, run_ffmpeg
+from omnigen.media.ffmpeg import run_ffmpeg
 from omnigen.media.filtergraph import Overlay, audio_mix_graph, video_graph
 from omnigen.media.frames import extract_frame
+from omnigen.media.loudness import Loudness, parse_summary
 from omnigen.media.text_cards import render_card
 from omnigen.timeline import Timeline, webvtt
-
-LRA_TARGET = 11.0
-_LOUDNORM_JSON = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
 
 
 class ComposeResult(BaseModel):
@@ -41,9 +38,9 @@ def _ignore(_fraction: float) -> None:
 
 def premix(
     timeline: Timeline, resolve: Callable[[str], Path], out: Path, *, voice: bool = True, music: bool = True
-) -> dict[str, float]:
+) -> Loudness:
     """Write the stereo mix (or a stem of it: `voice`/`music` False leaves that part out) and
-    return loudnorm's first-pass measurements of it."""
+    return its measured loudness."""
     args: list[str | Path] = ["-y"]
     voice_inputs = []
     if voice:  # muted, the lines still shape the music's duck (from their times, not their audio)
@@ -55,12 +52,8 @@ def premix(
         args += ["-i", resolve(timeline.music.asset)]
         music_input = len(voice_inputs)
     chains, mix = audio_mix_graph(timeline, voice_inputs, music_input, voice=voice)
-    o = timeline.output
     chains[-1] = chains[-1].replace(mix, "[mixall]")
-    chains.append(
-        f"[mixall]asplit=2[mix][meas];[meas]loudnorm=I={o.loudness_lufs}:TP={o.true_peak_db}:"
-        f"LRA={LRA_TARGET}:print_format=json[measured]"
-    )
+    chains.append("[mixall]asplit=2[mix][meas];[meas]ebur128=peak=true:framelog=quiet[measured]")
     args += [
         "-filter_complex",
         ";".join(chains),
@@ -78,11 +71,18 @@ def premix(
         "-",
     ]
     err = run_ffmpeg(args, what="mixing and measuring the audio")
-    found = _LOUDNORM_JSON.findall(err)
-    if not found:
-        raise MediaError("measuring the mix's loudness (loudnorm printed no measurements)", err[-2000:])
-    stats = json.loads(found[-1])
-    return {k: float(v) if v not in ("-inf", "inf") else -99.0 for k, v in stats.items() if k != "normalization_type"}
+    return parse_summary(err, "measuring the mix's loudness")
+
+
+def loudness_chain(measured: Loudness, target_lufs: float, ceiling_db: float) -> str:
+    """Constant gain to the target; a limiter only when that gain would lift peaks past the ceiling."""
+    if measured.integrated_lufs == float("-inf"):
+        return "anull"  # silence stays silence
+    gain = target_lufs - measured.integrated_lufs
+    chain = f"volume={gain:.2f}dB"
+    if measured.true_peak_dbfs + gain > ceiling_db:
+        chain += f",alimiter=limit={10 ** (ceiling_db / 20):.4f}:attack=5:release=50:level=0"
+    return chain
 
 
 def compose(
@@ -115,12 +115,7 @@ def compose(
     mix_input = len(clip_inputs) + len(overlays)
     args += ["-i", mix]
     chains, vout = video_graph(timeline, clip_inputs, overlays)
-    chains.append(
-        f"[{mix_input}:a]loudnorm=I={o.loudness_lufs}:TP={o.true_peak_db}:LRA={LRA_TARGET}:"
-        f"measured_I={stats['input_i']}:measured_TP={stats['input_tp']}:"
-        f"measured_LRA={stats['input_lra']}:measured_thresh={stats['input_thresh']}:"
-        f"offset={stats['target_offset']}:linear=true,aresample=48000[aout]"
-    )
+    chains.append(f"[{mix_input}:a]{loudness_chain(stats, o.loudness_lufs, o.true_peak_db)}[aout]")
     graph = workdir / "graph.txt"
     graph.write_text(";\n".join(chains), encoding="utf-8")
     args += [
@@ -172,5 +167,5 @@ def compose(
         poster=str(poster),
         captions=webvtt(timeline.voice),
         duration_s=duration,
-        loudness={"measured_input_lufs": stats["input_i"], "target_lufs": o.loudness_lufs},
+        loudness={"measured_input_lufs": stats.integrated_lufs, "target_lufs": o.loudness_lufs},
     )

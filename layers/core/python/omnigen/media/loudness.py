@@ -45,9 +45,14 @@ def measure_loudness(
         [*window, "-i", path, "-map", stream, "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
         what=f"measuring the loudness of {Path(path).name}",
     )
-    summary = _SUMMARY.search(err)
+    return parse_summary(err, f"measuring the loudness of {Path(path).name}")
+
+
+def parse_summary(stderr: str, what: str) -> Loudness:
+    """The figures of ffmpeg's `ebur128` summary (printed when the filter closes)."""
+    summary = _SUMMARY.search(stderr)
     if not summary:
-        raise MediaError(f"measuring the loudness of {Path(path).name} (no summary)", err[-2000:])
+        raise MediaError(f"{what} (no loudness summary)", stderr[-2000:])
     text = summary[1]
     return Loudness(
         integrated_lufs=_num(_I.search(text)),
