@@ -59,6 +59,11 @@ bench: setup
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/api.py
 
+# Synthesizes the CloudFormation templates offline (no AWS account, no Docker: the media image
+# is built by `cdk deploy`).
+synth: setup
+	CDK_OUTDIR=cdk.out $(BIN)/python app.py
+
 serve: setup
 	$(BIN)/omnigen serve
 

@@ -1,0 +1,29 @@
+"""The REST API Lambda: the `omnigen.api` FastAPI app behind Mangum, on AWS services."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi.middleware.cors import CORSMiddleware
+from mangum import Mangum
+
+from lambdas.aws_services import build_services
+from lambdas.runtime import logger, tracer
+from omnigen.api.app import create_app
+
+app = create_app(build_services(), web_dir=None)
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=[o for o in os.environ.get("OMNIGEN_CORS_ORIGINS", "").split(",") if o],
+    allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+    allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
+    expose_headers=["Idempotent-Replayed"],
+    max_age=3600,
+)
+_mangum = Mangum(app, lifespan="off")
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+def handler(event, context):  # type: ignore[no-untyped-def]
+    return _mangum(event, context)

@@ -1,0 +1,57 @@
+"""Jobs-table stream → WebSocket clients. The event source mapping passes only MODIFY records of
+job items (stacks/websocket.py filters them); each becomes the job's progress event, posted to
+every connection subscribed to that job. A connection API Gateway reports gone is deleted. A
+record that cannot be delivered is reported as a batch item failure, with every record after it
+(to keep each job's events in order), so only the undelivered part is retried."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from lambdas.connections import Connections
+from lambdas.runtime import CLIENT_CONFIG, logger, tracer
+from omnigen.job import Job
+
+
+@functools.cache
+def connections() -> Connections:
+    return Connections()
+
+
+@functools.cache
+def gateway() -> Any:
+    endpoint = os.environ["OMNIGEN_WS_ENDPOINT"]
+    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, config=CLIENT_CONFIG)
+
+
+def deliver(record: dict[str, Any]) -> None:
+    image = record["dynamodb"]["NewImage"]
+    job = Job.model_validate_json(image["data"]["S"])
+    data = job.event().model_dump_json().encode()
+    for connection_id in connections().subscribers(job.job_id):
+        try:
+            gateway().post_to_connection(ConnectionId=connection_id, Data=data)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "GoneException":
+                raise
+            logger.info("connection gone", connection_id=connection_id)
+            connections().remove(connection_id)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    records = event.get("Records", [])
+    for n, record in enumerate(records):
+        try:
+            deliver(record)
+        except Exception:
+            logger.exception("delivery failed", sequence=record["dynamodb"].get("SequenceNumber"))
+            failed = records[n:]
+            return {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in failed]}
+    return {"batchItemFailures": []}

@@ -1,0 +1,1 @@
+"""The OmniGen CDK app: one construct per concern; `omnigen_stack.OmniGenStack` composes them."""

@@ -1,0 +1,116 @@
+"""The REST API: every `/api/v1` route goes to the API Lambda (the omnigen FastAPI app) behind a
+Cognito authorizer, except `GET /api/v1/health` and Replicate's `POST /api/v1/webhooks/replicate`
+(open, its signature checked by the webhook Lambda). Stage throttling, JSON access logs, X-Ray,
+and CORS for the web app's origin — on preflights and on API Gateway's own error responses."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks import config
+from stacks.functions import retention
+from stacks.nag import ack
+
+STAGE = "prod"
+HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"]
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: config.Settings,
+        origins: list[str],
+        user_pool: cognito.IUserPool,
+        api_fn: lambda_.IFunction,
+        webhook_fn: lambda_.IFunction,
+    ):
+        super().__init__(scope, id)
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=retention(settings.log_retention_days), removal_policy=RemovalPolicy.DESTROY
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "Rest",
+            description="OmniGen HTTP API (/api/v1)",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE,
+                throttling_rate_limit=settings.api_rate_limit,
+                throttling_burst_limit=settings.api_burst_limit,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                metrics_enabled=True,
+                tracing_enabled=True,
+            ),
+            default_cors_preflight_options=apigw.CorsOptions(
+                allow_origins=origins,
+                allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+                allow_headers=HEADERS,
+                expose_headers=["Idempotent-Replayed"],
+            ),
+        )
+        cors = {"Access-Control-Allow-Origin": f"'{origins[0]}'", "Vary": "'Origin'"}
+        for kind in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
+            self.rest_api.add_gateway_response(f"Cors{kind.response_type}", type=kind, response_headers=cors)
+
+        authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Authorizer", cognito_user_pools=[user_pool])
+        validator = self.rest_api.add_request_validator(
+            "Validate", validate_request_body=True, validate_request_parameters=True
+        )
+        app = apigw.LambdaIntegration(api_fn)
+        v1 = self.rest_api.root.add_resource("api").add_resource("v1")
+        v1.add_resource("{proxy+}").add_method(
+            "ANY",
+            app,
+            authorizer=authorizer,
+            authorization_type=apigw.AuthorizationType.COGNITO,
+            request_validator=validator,
+        )
+        v1.add_resource("health").add_method("GET", app, request_validator=validator)
+        webhook = v1.add_resource("webhooks").add_resource("replicate")
+        webhook.add_method("POST", apigw.LambdaIntegration(webhook_fn), request_validator=validator)
+        # Built from the API's id, not its stage: the step Lambdas carry this URL, and a reference
+        # to the stage would make them depend on the deployment (a cycle through the API Lambda).
+        self.webhook_url = (
+            f"https://{self.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/"
+            f"{STAGE}{config.API_PREFIX}/{config.WEBHOOK_PATH}"
+        )
+
+        why_open = (
+            "Open on purpose: {} (the preflights are CORS OPTIONS, the health check is public, and "
+            "Replicate's webhook carries no Cognito token — its signature is verified instead)."
+        )
+        for rule in ("APIG4", "COG4"):
+            ack(self.rest_api, rule, why_open.format("health, CORS preflights and the Replicate webhook"))
+        ack(self.rest_api, "APIG3", "Throttled per stage; a WAF web ACL is an optional add-on (docs/deploy.md).")
+        ack(
+            self.rest_api,
+            "IAM4",
+            "API Gateway's account-level CloudWatch role uses the AWS managed push-to-CloudWatch-Logs policy.",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        )
+
+    @property
+    def url(self) -> str:
+        return self.rest_api.url_for_path(config.API_PREFIX)

@@ -1,0 +1,112 @@
+"""Every name and setting of the deployment in one place.
+
+Values come from `cdk.json` context (override with `cdk deploy -c key=value`); the defaults here
+are what a first deployment should use. Plain Python: the tests and the Lambdas' environment
+read the same names without importing the CDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYER_SOURCE = ROOT / "layers" / "core" / "python"
+BUILD_DIR = ROOT / "build"
+WEB_DIST = ROOT / "frontend" / "dist"
+
+APP_NAME = "OmniGen"
+SERVICE = "omnigen"
+METRICS_NAMESPACE = "OmniGen"
+API_PREFIX = "/api/v1"
+WEBHOOK_PATH = "webhooks/replicate"
+
+# Table indexes (the store adapters and the fan-out query these).
+JOBS_BY_USER = "by_user"
+JOBS_UNFINISHED = "unfinished"
+CONNECTIONS_BY_JOB = "by_job"
+TTL_ATTRIBUTE = "expires_at"
+
+# Third-party packages: lambdas/requirements.txt (the layer of the zip Lambdas) and
+# lambdas/media/requirements.txt (the container image: those plus ffmpeg, eSpeak NG and fonts).
+LAYER_REQUIREMENTS = ROOT / "lambdas" / "requirements.txt"
+LAMBDA_PLATFORM = "manylinux2014_x86_64"
+LAMBDA_PYTHON = "3.11"
+
+# The steps each Lambda runs. Media steps need ffmpeg, so they run in the container image.
+MEDIA_STEPS = ("render_scene", "make_music", "make_voiceover", "compose")
+ZIP_STEPS = ("write_script", "finalize", "fail_job")
+
+
+@dataclass(frozen=True)
+class TableNames:
+    jobs: str = "omnigen-jobs"
+    kv: str = "omnigen-idempotency"
+    connections: str = "omnigen-connections"
+    usage: str = "omnigen-usage"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Context keys in cdk.json are these field names in camelCase (`maxConcurrentScenes`, …)."""
+
+    providers: str = "script=replicate,video=replicate,music=replicate,voice=replicate"
+    script_model: str = "openai/gpt-4o"
+    video_model: str = "kwaivgi/kling-v2.5-turbo-pro"
+    music_model: str = "minimax/music-1.5"
+    voice_model: str = "minimax/speech-02-hd"
+    max_concurrent_scenes: int = 3
+    log_retention_days: int = 30
+    asset_retention_days: int = 30
+    """Days before intermediate assets (uploads, per-line voice takes) expire."""
+    web_origins: tuple[str, ...] = ()
+    """Extra origins allowed by CORS (the CloudFront domain is always allowed), e.g. a dev server."""
+    cognito_domain_prefix: str = ""
+    """Hosted UI domain prefix; empty derives one from the account and region."""
+    alarm_email: str = ""
+    api_rate_limit: float = 20.0
+    api_burst_limit: int = 40
+    step_heartbeat_s: int = 300
+    step_timeout_s: int = 1800
+    execution_timeout_s: int = 3 * 3600
+    media_memory_mb: int = 10240
+    media_ephemeral_mb: int = 10240
+    layer_dependencies: bool = True
+    """False builds the layer from omnigen's source alone (offline synth in tests)."""
+    tables: TableNames = field(default_factory=TableNames)
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any]) -> Settings:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "tables":
+                continue
+            raw = get(_camel(f.name))
+            if raw is None:
+                continue
+            default = getattr(cls(), f.name)
+            values[f.name] = _coerce(f.name, raw, default)
+        return cls(**values)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            items = raw if isinstance(raw, list) else str(raw).split(",")
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"cdk.json context {_camel(name)}={raw!r} is not a valid {type(default).__name__}") from None
