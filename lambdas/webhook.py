@@ -1,8 +1,9 @@
 """Replicate's webhook (`POST /api/v1/webhooks/replicate?task=...`, open route, signature checked).
 
-Replicate signs each callback the Standard Webhooks way: `webhook-signature` holds
-`v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the secret
-(`whsec_<base64>`). A callback that fails the check, or is older than five minutes, is refused.
+The signature is checked by the one verifier the local server uses too
+(`omnigen.providers.replicate.webhook.verify_webhook`): HMAC-SHA256 of `id.timestamp.body`,
+constant-time compare, nothing older than five minutes, and a webhook id seen before is
+acknowledged and ignored (ids kept in the key-value table).
 
 A verified callback finds its Step Functions task by the `task` id the step put in the URL:
 a failed or cancelled prediction fails the task at once (the state machine retries or fails the
@@ -13,43 +14,40 @@ sends task success, once the output it copied from Replicate is in S3.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import os
-import time
+from collections.abc import Iterator, MutableSet
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from lambdas.runtime import TASK_NAMESPACE, client, job_store, load_secrets, logger, tracer
+from omnigen.providers.replicate.webhook import WebhookRejected, verify_webhook
 
 TOLERANCE_S = 300
 FAILED_STATES = {"failed": "Replicate.PredictionFailed", "canceled": "Replicate.PredictionCanceled"}
 
 
-class BadSignature(Exception):
-    pass
+class SeenIds(MutableSet[str]):
+    """Webhook ids already handled, kept in the store's key-value table for the replay window
+    (Replicate resends a delivery it thinks failed; a forged replay is refused the same way)."""
 
+    NAMESPACE = "webhook-id"
 
-def verify(headers: dict[str, str], body: bytes, secret: str, now: float | None = None) -> None:
-    h = {k.lower(): v for k, v in headers.items()}
-    msg_id, stamp, signatures = h.get("webhook-id"), h.get("webhook-timestamp"), h.get("webhook-signature")
-    if not (msg_id and stamp and signatures and secret):
-        raise BadSignature("missing webhook-id, webhook-timestamp or webhook-signature")
-    try:
-        age = abs((now or time.time()) - int(stamp))
-    except ValueError:
-        raise BadSignature("webhook-timestamp is not a number") from None
-    if age > TOLERANCE_S:
-        raise BadSignature("the callback is too old (or from the future)")
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    expected = base64.b64encode(hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()).decode()
-    for part in signatures.split():
-        version, _, sig = part.partition(",")
-        if version == "v1" and hmac.compare_digest(sig, expected):
-            return
-    raise BadSignature("no signature matches")
+    def __contains__(self, msg_id: object) -> bool:
+        return job_store().kv_get(self.NAMESPACE, str(msg_id)) is not None  # type: ignore[attr-defined]
+
+    def add(self, msg_id: str) -> None:
+        job_store().kv_put(self.NAMESPACE, msg_id, "1", ttl_s=2 * TOLERANCE_S)  # type: ignore[attr-defined]
+
+    def discard(self, msg_id: str) -> None:
+        job_store().kv_delete(self.NAMESPACE, msg_id)  # type: ignore[attr-defined]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())  # the table is not listed: only membership matters
+
+    def __len__(self) -> int:
+        return 0
 
 
 def _reply(status: int, message: str | None = None) -> dict[str, Any]:
@@ -90,10 +88,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if len(raw) > 1024 * 1024:
         return _reply(413, "webhook body too large")
     try:
-        verify(event.get("headers") or {}, raw, os.environ.get("OMNIGEN_WEBHOOK_SECRET", ""))
-    except BadSignature as err:
+        fresh = verify_webhook(event.get("headers") or {}, raw, os.environ.get("OMNIGEN_WEBHOOK_SECRET", ""), SeenIds())
+    except WebhookRejected as err:
         logger.warning("webhook refused", reason=str(err))
         return _reply(401, f"bad webhook signature: {err}")
+    if not fresh:  # a delivery already handled
+        return _reply(204)
     try:
         prediction = json.loads(raw)
     except ValueError:

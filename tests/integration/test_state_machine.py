@@ -328,18 +328,21 @@ def test_webhook_failure_ends_the_waiting_task(aws):
     assert "p123 failed: NSFW content detected" in job.error.message
 
 
-def test_signature_check_refuses_old_and_tampered_callbacks():
-    from lambdas.webhook import BadSignature, verify
+def test_webhook_lambda_uses_the_shared_verifier_and_ignores_replays(aws, monkeypatch):
+    from lambdas import webhook
+    from lambdas.runtime import TASK_NAMESPACE, job_store
 
-    body = b'{"id": "p1"}'
-    headers = _signed(body)
-    verify(headers, body, WEBHOOK_SECRET)
-    with pytest.raises(BadSignature):
-        verify(headers, body + b" ", WEBHOOK_SECRET)
-    with pytest.raises(BadSignature, match="too old"):
-        verify(headers, body, WEBHOOK_SECRET, now=time.time() + 3600)
-    with pytest.raises(BadSignature, match="missing"):
-        verify({}, body, WEBHOOK_SECRET)
+    job_store().kv_put(TASK_NAMESPACE, "t1", json.dumps({"token": "tok", "step": "render_scene"}))
+    notified: list[str] = []
+    monkeypatch.setattr(webhook, "_notify", lambda task, prediction: notified.append(prediction["id"]))
+    body = b'{"id": "p1", "status": "processing"}'
+    event = {"headers": _signed(body), "body": body.decode(), "queryStringParameters": {"task": "t1"}}
+    assert webhook.handler(event, LambdaContext())["statusCode"] == 204
+    assert "msg_1" in webhook.SeenIds()
+    assert webhook.handler(event, LambdaContext())["statusCode"] == 204  # replay: acknowledged, ignored
+    assert notified == ["p1"]
+    tampered = event | {"body": body.decode() + " "}
+    assert webhook.handler(tampered, LambdaContext())["statusCode"] == 401
 
 
 def test_cancelled_error_maps_to_its_state_machine_name():
