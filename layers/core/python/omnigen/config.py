@@ -67,6 +67,9 @@ class Settings(BaseModel):
     assets_bucket: str | None = None
     state_machine_arn: str | None = None
     asset_url_secret: str | None = None
+    models: dict[str, str] = Field(default_factory=dict)
+    """Replicate model per capability when not the default (OMNIGEN_MODEL_SCRIPT, _VIDEO, _MUSIC,
+    _VOICE): a pinned version `owner/name:version`, set by the CDK app from cdk.json context."""
 
     @property
     def db_path(self) -> Path:
@@ -126,6 +129,7 @@ def load_settings(
         assets_bucket=env.get("OMNIGEN_ASSETS_BUCKET") or None,
         state_machine_arn=env.get("OMNIGEN_STATE_MACHINE_ARN") or None,
         asset_url_secret=env.get("OMNIGEN_ASSET_URL_SECRET") or None,
+        models={c: env[f"OMNIGEN_MODEL_{c.upper()}"] for c in CAPABILITIES if env.get(f"OMNIGEN_MODEL_{c.upper()}")},
     )
     if overrides:
         settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})

@@ -17,6 +17,7 @@ def build_providers(settings: Settings) -> Providers:
             api_token=settings.replicate_api_token,
             base_url=settings.replicate_base_url,
             webhook_url=settings.webhook_url,
+            models=settings.models,
         )
 
     def pick(capability: str, local_factory):  # type: ignore[no-untyped-def]

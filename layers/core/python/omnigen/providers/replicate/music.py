@@ -53,8 +53,9 @@ class MiniMaxMusic:
 
     name = "replicate:minimax/music-1.5"
 
-    def __init__(self, runner: ReplicateRunner):
+    def __init__(self, runner: ReplicateRunner, model: str = MODEL):
         self.runner = runner
+        self.model = model
 
     def inputs(self, req: MusicRequest) -> dict[str, object]:
         return {
@@ -68,15 +69,15 @@ class MiniMaxMusic:
     def compose(self, req: MusicRequest, out: Path, ctx: CallContext) -> Path:
         """Write the track next to `out`, with the suffix of what the model returned."""
         ctx.progress(0.02, "MiniMax Music: composing")
-        done = self.runner.run(MODEL, self.inputs(req), ctx, what="composing the music bed")
-        raw = self.runner.download(output_url(done.output, MODEL), out.with_suffix(".download"), what="the music")
+        done = self.runner.run(self.model, self.inputs(req), ctx, what="composing the music bed")
+        raw = self.runner.download(output_url(done.output, self.model), out.with_suffix(".download"), what="the music")
         ctx.record(
             ProviderCall(
                 capability="music",
-                model=MODEL,
+                model=self.model,
                 prediction_id=done.id,
                 predict_time_s=done.predict_time_s,
-                cost_usd=call_cost(MODEL, 1),
+                cost_usd=call_cost(self.model.split(":")[0], 1),
             )
         )
         final = out.with_suffix(_sniff_suffix(raw))

@@ -184,8 +184,16 @@ class GPT4oScriptWriter:
 
     name = "replicate:openai/gpt-4o"
 
-    def __init__(self, runner: ReplicateRunner, *, temperature: float = 0.4, max_completion_tokens: int = 4096):
+    def __init__(
+        self,
+        runner: ReplicateRunner,
+        *,
+        temperature: float = 0.4,
+        max_completion_tokens: int = 4096,
+        model: str = MODEL,
+    ):
         self.runner = runner
+        self.model = model
         self.temperature = temperature
         self.max_completion_tokens = max_completion_tokens
 
@@ -224,7 +232,7 @@ class GPT4oScriptWriter:
         }
         if images:
             inputs["image_input"] = images
-        done = self.runner.run(MODEL, inputs, ctx, what=what)
+        done = self.runner.run(self.model, inputs, ctx, what=what)
         out = done.output
         text = "".join(str(x) for x in out) if isinstance(out, list) else str(out or "")
         tokens_in = done.metrics.get("input_token_count")
@@ -236,10 +244,10 @@ class GPT4oScriptWriter:
         ctx.record(
             ProviderCall(
                 capability="script",
-                model=MODEL,
+                model=self.model,
                 prediction_id=done.id,
                 predict_time_s=done.predict_time_s,
-                cost_usd=call_cost(MODEL, tokens_in, tokens_out),
+                cost_usd=call_cost(self.model.split(":")[0], tokens_in, tokens_out),
             )
         )
         return text, done
@@ -266,7 +274,7 @@ class GPT4oScriptWriter:
         if isinstance(result, Script):
             return result
         raise ProviderError(
-            f"{MODEL} did not produce a valid script after being asked twice (last prediction {done.id}): "
+            f"{self.model} did not produce a valid script after being asked twice (last prediction {done.id}): "
             + "; ".join(result[:8])
             + ". Try again, or simplify the brief's prompt.",
             retryable=True,

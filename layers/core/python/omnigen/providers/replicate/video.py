@@ -51,8 +51,9 @@ class KlingSceneRenderer:
 
     name = "replicate:kwaivgi/kling-v2.5-turbo-pro"
 
-    def __init__(self, runner: ReplicateRunner):
+    def __init__(self, runner: ReplicateRunner, model: str = MODEL):
         self.runner = runner
+        self.model = model
 
     def inputs(self, req: SceneRequest) -> dict[str, Any]:
         """The prediction input for one scene (no seed, no guidance: the model has neither)."""
@@ -81,15 +82,15 @@ class KlingSceneRenderer:
                 clip,
             )
         ctx.progress(0.02, f"Kling: rendering a {clip} s clip")
-        done = self.runner.run(MODEL, inputs, ctx, what=f"rendering scene {scene.index}")
-        self.runner.download(output_url(done.output, MODEL), out, what=f"scene {scene.index}")
+        done = self.runner.run(self.model, inputs, ctx, what=f"rendering scene {scene.index}")
+        self.runner.download(output_url(done.output, self.model), out, what=f"scene {scene.index}")
         ctx.record(
             ProviderCall(
                 capability="video",
-                model=MODEL,
+                model=self.model,
                 prediction_id=done.id,
                 predict_time_s=done.predict_time_s,
-                cost_usd=call_cost(MODEL, clip),
+                cost_usd=call_cost(self.model.split(":")[0], clip),
             )
         )
         self._check_video(out, scene.index, done.id)

@@ -29,8 +29,9 @@ class MiniMaxVoice:
 
     name = "replicate:minimax/speech-02-turbo"
 
-    def __init__(self, runner: ReplicateRunner, voice_id: str = DEFAULT_VOICE):
+    def __init__(self, runner: ReplicateRunner, voice_id: str = DEFAULT_VOICE, model: str = MODEL):
         self.runner = runner
+        self.model = model
         self.voice_id = voice_id
 
     def inputs(self, req: VoiceRequest) -> dict[str, object]:
@@ -49,15 +50,17 @@ class MiniMaxVoice:
         """Speak one line into the WAV file `out`."""
         if not req.text.strip():
             raise ProviderError("a voiceover line is empty; the script has a scene with blank speech")
-        done = self.runner.run(MODEL, self.inputs(req), ctx, what=f"speaking {req.text[:40]!r}")
-        raw = self.runner.download(output_url(done.output, MODEL), out.with_suffix(".download"), what="a voice line")
+        done = self.runner.run(self.model, self.inputs(req), ctx, what=f"speaking {req.text[:40]!r}")
+        raw = self.runner.download(
+            output_url(done.output, self.model), out.with_suffix(".download"), what="a voice line"
+        )
         ctx.record(
             ProviderCall(
                 capability="voice",
-                model=MODEL,
+                model=self.model,
                 prediction_id=done.id,
                 predict_time_s=done.predict_time_s,
-                cost_usd=call_cost(MODEL, len(req.text) / 1000),
+                cost_usd=call_cost(self.model.split(":")[0], len(req.text) / 1000),
             )
         )
         out = out.with_suffix(".wav")
@@ -67,12 +70,12 @@ class MiniMaxVoice:
         try:
             run_ffmpeg(
                 ["-y", "-i", raw, "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le", out],
-                what=f"converting {MODEL}'s audio to WAV",
+                what=f"converting {self.model}'s audio to WAV",
                 timeout=120,
             )
         except MediaError as err:
             raise ProviderError(
-                f"{MODEL} returned audio ffmpeg cannot read (prediction {done.id}): {err.what}; try again.",
+                f"{self.model} returned audio ffmpeg cannot read (prediction {done.id}): {err.what}; try again.",
                 retryable=True,
             ) from None
         finally:
