@@ -65,6 +65,11 @@ def _load_script(ctx: StepContext, keys: JobKeys) -> Script:
     return Script.model_validate_json(ctx.assets.get_bytes(keys.script))
 
 
+def load_script(ctx: StepContext, job_id: str) -> Script:
+    """The job's stored script (after write_script)."""
+    return _load_script(ctx, _keys(_job(ctx, job_id)))
+
+
 def _put_json(ctx: StepContext, key: str, data: Any) -> None:
     ctx.assets.put_bytes(key, json.dumps(data, indent=2).encode(), "application/json")
 
