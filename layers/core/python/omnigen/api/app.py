@@ -37,6 +37,7 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
+    problems.document(app)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -108,3 +108,46 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(_: Request, err: Exception) -> JSONResponse:
         return problem(500, f"the server failed: {type(err).__name__}. The error was logged; try again.")
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def document(app: FastAPI) -> None:
+    """Say in the OpenAPI what the app really sends: every error response (FastAPI's own 422
+    included) is `application/problem+json` with the Problem schema."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for item in schema.get("paths", {}).values():
+            for op in item.values():
+                if not isinstance(op, dict):
+                    continue
+                for status, response in op.get("responses", {}).items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
