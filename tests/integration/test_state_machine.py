@@ -21,14 +21,18 @@ from typing import Any
 import boto3
 import pytest
 from aws_fixtures import REGION, create_bucket, create_tables, serialize_moto_transactions
+from conftest import SHARED_BRIEFS
 from moto import mock_aws
 from store_contract import BRIEF
 
+from omnigen.brief import load_brief
 from omnigen.config import Settings
 from omnigen.job import JobStatus
+from omnigen.media.ffmpeg import probe
 from omnigen.pipeline import steps
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.progress import Tracker
+from omnigen.providers.factory import build_providers
 from omnigen.providers.ports import Cancelled
 from omnigen.store.dynamodb import DynamoJobStore
 from omnigen.store.s3 import S3AssetStore
@@ -57,7 +61,10 @@ def definition_template():
 
 
 @pytest.fixture
-def aws(monkeypatch, definition_template):
+def aws(request, monkeypatch, definition_template):
+    """moto AWS with the pipeline's state machine; `real` (indirect param) runs omnigen's own steps
+    with the offline providers instead of the stand-ins."""
+    real = getattr(request, "param", "stand-ins") == "real"
     env = {
         "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing", "POWERTOOLS_METRICS_NAMESPACE": "OmniGen",
@@ -78,17 +85,17 @@ def aws(monkeypatch, definition_template):
         ctx = StepContext(
             jobs=DynamoJobStore(NAMES.jobs, NAMES.kv),
             assets=S3AssetStore(BUCKET),
-            providers=None,  # type: ignore[arg-type]
+            providers=build_providers(Settings()) if real else None,  # type: ignore[arg-type]
             settings=Settings(store="aws", jobs_table=NAMES.jobs, assets_bucket=BUCKET),
         )
         monkeypatch.setattr(runtime, "step_context", lambda: ctx)
-        yield Harness(ctx, definition_template, monkeypatch)
+        yield Harness(ctx, definition_template, monkeypatch, fake_steps=not real)
         for cached in (runtime.client, runtime.job_store):
             cached.cache_clear()
 
 
 class Harness:
-    def __init__(self, ctx: StepContext, synth, monkeypatch):
+    def __init__(self, ctx: StepContext, synth, monkeypatch, fake_steps: bool = True):
         self.ctx = ctx
         self.invocations: list[dict[str, Any]] = []
         self.fail_scene: int | None = None
@@ -106,7 +113,8 @@ class Harness:
         self.arn = self.sfn.create_state_machine(name="OmniGen-pipeline", definition=definition, roleArn=role)[
             "stateMachineArn"
         ]
-        self._fake_steps(monkeypatch)
+        if fake_steps:
+            self._fake_steps(monkeypatch)
 
     @staticmethod
     def _keep_failure_cause(monkeypatch) -> None:
@@ -211,8 +219,8 @@ class Harness:
 
         monkeypatch.setattr(steps, "compose", compose)
 
-    def run(self, timeout_s: float = 30) -> tuple[str, dict[str, Any]]:
-        job = steps.create_job(self.ctx, "alice", BRIEF)
+    def run(self, timeout_s: float = 30, brief=BRIEF) -> tuple[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
+        job = steps.create_job(self.ctx, "alice", brief)
         from lambdas.aws_services import StepFunctionsLauncher
 
         self.launcher = StepFunctionsLauncher(self.ctx, self.arn, "media")
@@ -258,6 +266,21 @@ def test_a_whole_job_runs_through_the_state_machine(aws):
         TableName=NAMES.usage, Key={"user_id": {"S": "alice"}, "month": {"S": time.strftime("%Y-%m", time.gmtime())}}
     )["Item"]
     assert usage["completed"] == {"N": "1"}
+
+
+@pytest.mark.parametrize("aws", ["real"], indirect=True)
+def test_a_real_ad_is_made_through_the_state_machine_on_s3_and_dynamodb(aws):
+    """omnigen's own steps and offline providers behind the task-token protocol: a composed MP4
+    lands in (moto) S3 and the job completes."""
+    brief = load_brief(SHARED_BRIEFS / "psoriasis_30s.yaml").model_copy(update={"resolution": "360p"})
+    job_id, execution = aws.run(timeout_s=300, brief=brief)
+    assert execution["status"] == "SUCCEEDED", [e["type"] for e in aws.history(execution["executionArn"])][-6:]
+    job = aws.ctx.jobs.get(job_id)
+    assert job.status == JobStatus.COMPLETED, job.error
+    with aws.ctx.assets.local_path(job.assets["output"]) as mp4:
+        info = probe(mp4, decode=True)
+    assert abs(info.duration_s - 30) <= 0.1 and info.video is not None and info.audio is not None
+    assert job.compliance["errors"] == 0
 
 
 def test_a_failing_scene_fails_the_job_with_its_error(aws):
