@@ -1,0 +1,101 @@
+import { useEffect } from "react";
+import { href, useRoute, type Route } from "./lib/router";
+import { useServices } from "./lib/services";
+import { useTheme, type ThemeChoice } from "./lib/theme";
+import { ComplianceView } from "./views/ComplianceView";
+import { CreateView } from "./views/CreateView";
+import { EditorView } from "./views/EditorView";
+import { LibraryView } from "./views/LibraryView";
+import { ProgressView } from "./views/ProgressView";
+
+function View({ route }: { route: Route }) {
+  switch (route.name) {
+    case "create":
+      return <CreateView key={route.from ?? "new"} from={route.from} />;
+    case "library":
+      return <LibraryView />;
+    case "progress":
+      return <ProgressView key={route.id} id={route.id} />;
+    case "editor":
+      return <EditorView key={route.id} id={route.id} />;
+    case "compliance":
+      return <ComplianceView key={route.id} id={route.id} />;
+    default:
+      return (
+        <div>
+          <h1>Not found</h1>
+          <p>
+            Nothing lives at <code>{route.path}</code>. <a href={href.create()}>Create an ad</a> or open the <a href={href.library()}>library</a>.
+          </p>
+        </div>
+      );
+  }
+}
+
+const TITLES: Record<Route["name"], string> = {
+  create: "Create",
+  library: "Library",
+  progress: "Progress",
+  editor: "Workspace",
+  compliance: "Compliance",
+  notfound: "Not found",
+};
+
+export function App() {
+  const route = useRoute();
+  const { config, auth } = useServices();
+  const [theme, setTheme] = useTheme();
+
+  useEffect(() => {
+    document.title = `${TITLES[route.name]} · OmniGen`;
+  }, [route.name]);
+
+  const current = (name: Route["name"]) => (route.name === name ? "page" : undefined);
+  return (
+    <>
+      <a className="skip-link" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
+        Skip to content
+      </a>
+      <header className="app-header">
+        <a className="brand" href={href.create()}>
+          <span className="logo" aria-hidden="true">
+            ▶
+          </span>
+          OmniGen
+        </a>
+        <nav aria-label="Main">
+          <ul>
+            <li>
+              <a href={href.create()} aria-current={current("create")}>
+                Create
+              </a>
+            </li>
+            <li>
+              <a href={href.library()} aria-current={current("library")}>
+                Library
+              </a>
+            </li>
+          </ul>
+        </nav>
+        <div className="header-tools">
+          <label className="theme-select">
+            <span className="visually-hidden">Colour theme</span>
+            <select value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)} aria-label="Colour theme">
+              <option value="system">Theme: system</option>
+              <option value="light">Theme: light</option>
+              <option value="dark">Theme: dark</option>
+            </select>
+          </label>
+          {config.mode === "aws" && auth && (
+            <button type="button" className="secondary" onClick={() => auth.logout()}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <View route={route} />
+      </main>
+    </>
+  );
+}

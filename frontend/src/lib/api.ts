@@ -1,0 +1,200 @@
+// The HTTP API client: JSON in and out, bearer token when there is one, and errors read from
+// `application/problem+json` into an ApiError whose `fields` map a form can show at its inputs.
+
+import type {
+  Brief,
+  ComplianceReport,
+  ComposeAccepted,
+  Estimate,
+  GenerateAccepted,
+  Job,
+  JobPage,
+  Timeline,
+  UploadDone,
+  UploadTicket,
+} from "./types";
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly errors: FieldProblem[];
+
+  constructor(status: number, title: string, detail: string, errors: FieldProblem[] = []) {
+    super(detail || title || `request failed (${status})`);
+    this.name = "ApiError";
+    this.status = status;
+    this.title = title;
+    this.errors = errors.map(normalizeProblem);
+  }
+
+  /** The message for each field path (`product.side_effects.0`); "" holds errors with no field. */
+  get fields(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of this.errors) out[e.field] = out[e.field] ? `${out[e.field]}; ${e.message}` : e.message;
+    return out;
+  }
+
+  /** Worth trying again later (network, rate limit, server trouble), unlike a refused request. */
+  get retryable(): boolean {
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/** A model-level validation error arrives without a field ("Value error, product.side_effects:
+ *  ..."): take the field from the message so the form can still show it in the right place. */
+export function normalizeProblem(p: FieldProblem): FieldProblem {
+  let message = (p.message ?? "").replace(/^Value error, /, "");
+  let field = p.field ?? "";
+  if (!field) {
+    const m = /^([a-z_]+(?:\.[a-z0-9_]+)*): (.+)$/s.exec(message);
+    if (m) {
+      field = m[1];
+      message = m[2];
+    }
+  }
+  return { field, message };
+}
+
+async function errorFrom(res: Response): Promise<ApiError> {
+  let body: Record<string, unknown> = {};
+  try {
+    body = (await res.json()) as Record<string, unknown>;
+  } catch {
+    /* not JSON: a proxy's error page */
+  }
+  const errors = Array.isArray(body.errors)
+    ? (body.errors as Record<string, unknown>[]).map((e) => ({
+        field: String(e.field ?? ""),
+        message: String(e.message ?? "invalid"),
+      }))
+    : [];
+  const title = typeof body.title === "string" ? body.title : res.statusText;
+  const detail = typeof body.detail === "string" ? body.detail : `${res.status} ${res.statusText}`.trim();
+  return new ApiError(res.status, title, detail, errors);
+}
+
+export type TokenSource = () => Promise<string | null>;
+
+export class Api {
+  readonly base: string;
+  private readonly token: TokenSource;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(base: string, token: TokenSource = async () => null, fetchImpl?: typeof fetch) {
+    this.base = base.replace(/\/+$/, "");
+    this.token = token;
+    this.fetchImpl = fetchImpl ?? ((input, init) => fetch(input, init));
+  }
+
+  url(path: string): string {
+    return `${this.base}${path}`;
+  }
+
+  /** Asset URLs from the local server are paths on the API's origin; S3's are absolute. */
+  assetUrl(url: string | null | undefined): string | undefined {
+    if (!url) return undefined;
+    if (/^[a-z]+:\/\//i.test(url) || !url.startsWith("/")) return url;
+    if (/^[a-z]+:\/\//i.test(this.base)) return new URL(url, this.base).toString();
+    return url;
+  }
+
+  async authHeaders(): Promise<Record<string, string>> {
+    const token = await this.token();
+    return token ? { Authorization: `Bearer ${token}` } : {};
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.url(path), {
+        method,
+        headers: {
+          Accept: "application/json, application/problem+json",
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          ...(await this.authHeaders()),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(0, "Network error", `the server cannot be reached (${(err as Error).message})`);
+    }
+    if (!res.ok) throw await errorFrom(res);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  generate(brief: Brief, idempotencyKey?: string): Promise<GenerateAccepted> {
+    return this.request("POST", "/generate", brief, idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {});
+  }
+
+  estimate(brief: Brief): Promise<Estimate> {
+    return this.request("POST", "/estimate", brief);
+  }
+
+  listJobs(cursor?: string | null, limit = 24): Promise<JobPage> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set("cursor", cursor);
+    return this.request("GET", `/jobs?${q}`);
+  }
+
+  getJob(id: string): Promise<Job> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}`);
+  }
+
+  cancel(id: string): Promise<{ job_id: string; status: string }> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  getTimeline(id: string): Promise<Timeline> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/timeline`);
+  }
+
+  putTimeline(id: string, timeline: Timeline): Promise<Timeline> {
+    return this.request("PUT", `/jobs/${encodeURIComponent(id)}/timeline`, timeline);
+  }
+
+  compose(id: string): Promise<ComposeAccepted> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/compose`);
+  }
+
+  compliance(id: string): Promise<ComplianceReport> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/compliance`);
+  }
+
+  /** Any signed asset (the script, a report) read as JSON. */
+  async assetJson<T>(url: string): Promise<T> {
+    const res = await this.fetchImpl(this.assetUrl(url)!, { headers: { Accept: "application/json" } });
+    if (!res.ok) throw await errorFrom(res);
+    return (await res.json()) as T;
+  }
+
+  /** Ask for a signed upload URL, PUT the image there, and return the key for `product.image`. */
+  async upload(file: File): Promise<UploadDone> {
+    const ticket = await this.request<UploadTicket>("POST", "/uploads", {
+      filename: file.name.slice(-200) || "product",
+      content_type: file.type,
+      size_bytes: file.size,
+    });
+    const sameOrigin = ticket.url.startsWith("/") || ticket.url.startsWith(this.base);
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.assetUrl(ticket.url)!, {
+        method: ticket.method ?? "PUT",
+        headers: { ...ticket.headers, ...(sameOrigin ? await this.authHeaders() : {}) },
+        body: file,
+      });
+    } catch (err) {
+      throw new ApiError(0, "Network error", `the upload failed (${(err as Error).message})`);
+    }
+    if (!res.ok) throw await errorFrom(res);
+    const type = res.headers.get("content-type") ?? "";
+    if (type.includes("json")) return { ...((await res.json()) as UploadDone), key: ticket.key };
+    return { key: ticket.key, content_type: file.type };
+  }
+}

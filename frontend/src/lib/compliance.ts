@@ -1,0 +1,35 @@
+// The compliance rules as people read them.
+
+/** Each rule's title (omnigen/compliance/rules.py); an id this app does not know yet is named
+ *  by its family (MS-, AP-, …) or shown as it is. */
+export const RULES: Record<string, string> = {
+  "MS-COMPLETE": "Major statement names every major risk",
+  "MS-BOXED-WARNING": "Major statement carries the boxed warning",
+  "MS-LANGUAGE": "Consumer-friendly terms in the major statement",
+  "MS-PACE": "Major statement no faster than the rest",
+  "MS-DUAL-MODALITY": "Major statement shown while spoken",
+  "MS-LEGIBILITY": "Major-statement text legible",
+  "MS-DISTRACTION": "Nothing competes with the major statement",
+  "AP-PHONE": "Toll-free number given",
+  "AP-WEBSITE": "Website given",
+  "AP-PRINT": "Print-ad reference given",
+  "AP-HCP": "Healthcare-provider reference given",
+  "NAME-GENERIC": "Brand name with its established name",
+  "NAME-INDICATION": "An approved use is stated",
+  "CLAIM-ABSOLUTE": "No unsubstantiated absolute claims",
+  "FIT-DURATION": "Script fits the duration at a natural pace",
+  "AD-TYPE": "Content matches the ad type",
+};
+
+const FAMILIES: Record<string, string> = {
+  MS: "Major statement",
+  AP: "Adequate provision",
+  NAME: "Names and use",
+  CLAIM: "Claims",
+  FIT: "Fit",
+};
+
+export function ruleName(rule: string): string {
+  const id = rule.toUpperCase();
+  return RULES[id] ?? FAMILIES[id.split("-")[0]] ?? rule.replace(/[_-]/g, " ");
+}

@@ -1,0 +1,179 @@
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { REPORT, fakeFetch, makeJob, makeTimeline, problem, renderWithServices, track } from "../test/helpers";
+import type { Job, Timeline } from "../lib/types";
+import { EditorView } from "./EditorView";
+
+const exp = () => Math.floor(Date.now() / 1000) + 3600;
+
+function completed(renders: number, extra: Partial<Job> = {}): Job {
+  return makeJob({
+    status: "completed",
+    stage: "completed",
+    percent: 100,
+    renders,
+    seq: 20 + renders,
+    tracks: { script: track("done"), scene_1: track("done"), scene_2: track("done"), scene_3: track("done"), music: track("done"), voiceover: track("done"), compose: track("done", 100, { started_at: `2026-01-02T10:0${renders}:00Z` }) },
+    urls: {
+      output: `/api/v1/assets/users/local/jobs/job1/final/${renders > 1 ? `v${renders}` : "output"}.mp4?exp=${exp()}&sig=v${renders}`,
+      poster: `/api/v1/assets/users/local/jobs/job1/final/poster.jpg?exp=${exp()}&sig=p`,
+      "track:scene_1": `/api/v1/assets/f1.jpg?exp=${exp()}&sig=1`,
+    },
+    ...extra,
+  });
+}
+
+function server(opts: { putStatus?: number } = {}) {
+  let saved: Timeline = makeTimeline();
+  let job = completed(1);
+  let composing = false;
+  let polls = 0;
+  const f = fakeFetch([
+    [
+      "GET",
+      /\/jobs\/job1$/,
+      () => {
+        if (composing && ++polls >= 2) {
+          job = completed(2);
+          composing = false;
+        } else if (composing) {
+          job = { ...job, tracks: { ...job.tracks, compose: track("running", 50, { started_at: "2026-01-02T10:09:00Z" }) } };
+        }
+        return job;
+      },
+    ],
+    ["GET", /\/jobs\/job1\/timeline$/, () => saved],
+    [
+      "PUT",
+      /\/jobs\/job1\/timeline$/,
+      (req) => {
+        if (opts.putStatus) return problem(opts.putStatus, "the timeline names assets this job does not have", [{ field: "clips.0.asset", message: "not an asset of job job1" }]);
+        saved = req.body as Timeline;
+        return saved;
+      },
+    ],
+    [
+      "POST",
+      /\/jobs\/job1\/compose$/,
+      () => {
+        composing = true;
+        return new Response(JSON.stringify({ job_id: "job1", version: 2, output_key: "users/local/jobs/job1/final/v2.mp4" }), { status: 202, headers: { "content-type": "application/json" } });
+      },
+    ],
+    ["GET", /\/jobs\/job1\/compliance$/, () => REPORT],
+  ]);
+  return { f, saved: () => saved };
+}
+
+const order = () =>
+  within(screen.getByTestId("clip-order"))
+    .getAllByRole("listitem")
+    .map((li) => li.getAttribute("data-scene"));
+
+describe("EditorView", () => {
+  it("draws the clips, voice, music, text and the compliance findings at their times", async () => {
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f });
+    await screen.findByText(/Timeline 15 s/);
+    const video = screen.getByRole("list", { name: "Video" });
+    expect(within(video).getAllByRole("listitem").map((li) => li.style.left)).toEqual(["0%", `${(4 / 15) * 100}%`, "60%"]);
+    expect(within(screen.getByRole("list", { name: "Voice" })).getAllByRole("listitem")[1]).toHaveClass("major");
+    expect(within(screen.getByRole("list", { name: "Text" })).getByRole("button", { name: /Major statement, 0:09.5 to 0:13.5/ })).toBeInTheDocument();
+    const findings = screen.getByTestId("findings-lane");
+    const e = within(findings).getByRole("button", { name: /error MS-DISTRACTION, 9.0–12.0 s/ });
+    expect(e.closest("li")).toHaveStyle({ left: "60%", width: "20%" });
+    expect(e.closest("li")).toHaveClass("sev-error");
+    expect(screen.getByText("1 finding about the whole ad")).toBeInTheDocument();
+    expect(screen.getByText(/-12 dB, ducks 15 dB/)).toBeInTheDocument();
+    await userEvent.click(e);
+    expect(screen.getByRole("heading", { name: /Error · rule MS-DISTRACTION/ })).toBeInTheDocument();
+  });
+
+  it("reorders clips with the keyboard buttons, and undoes", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f });
+    await screen.findByText(/Timeline 15 s/);
+    expect(order()).toEqual(["1", "2", "3"]);
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    expect(order()).toEqual(["2", "1", "3"]);
+    expect(screen.getByText(/unsaved changes/)).toBeInTheDocument();
+    expect(screen.getByText("Scene 1 moved to position 2 of 3.")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Undo" }));
+    expect(order()).toEqual(["1", "2", "3"]);
+    await user.click(screen.getByRole("button", { name: "Redo" }));
+    expect(order()).toEqual(["2", "1", "3"]);
+  });
+
+  it("reorders clips by drag and drop on the timeline, and with Alt+arrows", async () => {
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f });
+    await screen.findByText(/Timeline 15 s/);
+    const data = new Map<string, string>();
+    const dataTransfer = { setData: (k: string, v: string) => data.set(k, v), getData: (k: string) => data.get(k) ?? "", effectAllowed: "", dropEffect: "" };
+    fireEvent.dragStart(screen.getByTestId("clip-2"), { dataTransfer });
+    fireEvent.dragOver(screen.getByTestId("clip-0"), { dataTransfer });
+    fireEvent.drop(screen.getByTestId("clip-0"), { dataTransfer });
+    expect(order()).toEqual(["3", "1", "2"]);
+    const btn = within(screen.getByTestId("clip-0")).getByRole("button");
+    fireEvent.keyDown(btn, { key: "ArrowRight", altKey: true });
+    expect(order()).toEqual(["1", "3", "2"]);
+  });
+
+  it("trims the selected clip within its source", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f });
+    await screen.findByText(/Timeline 15 s/);
+    await user.click(screen.getByRole("button", { name: "Trim scene 2" }));
+    const inspector = screen.getByTestId("clip-inspector");
+    fireEvent.change(within(inspector).getByLabelText("In (s)"), { target: { value: "1" } });
+    expect(screen.getByText(/Timeline 14 s/)).toBeInTheDocument();
+    fireEvent.change(within(inspector).getByLabelText("Out (s)"), { target: { value: "99" } });
+    expect(within(inspector).getByLabelText("Out (s)")).toHaveValue(5);
+  });
+
+  it("saves, re-composes, and shows the new version beside the old", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f });
+    await screen.findByText(/Timeline 15 s/);
+    expect(screen.getByTestId("preview-video")).toHaveAttribute("src", expect.stringContaining("output.mp4"));
+    await user.click(screen.getByRole("button", { name: "Move scene 2 earlier" }));
+    await user.click(screen.getByRole("button", { name: "Save and re-compose" }));
+    await waitFor(() => expect(screen.getByTestId("editor-status")).toHaveTextContent("Version 2 is ready."), { timeout: 8000 });
+    expect(s.saved().clips.map((c) => c.scene_index)).toEqual([2, 1, 3]);
+    const versions = within(screen.getByRole("region", { name: "Versions" })).getAllByRole("listitem");
+    expect(versions.map((v) => v.getAttribute("data-version"))).toEqual(["2", "1"]);
+    expect(screen.getByTestId("preview-video")).toHaveAttribute("src", expect.stringContaining("v2.mp4"));
+    expect(screen.getByTestId("version-video-1")).toHaveAttribute("src", expect.stringContaining("output.mp4"));
+    expect(screen.queryByText(/unsaved changes/)).toBeNull();
+  });
+
+  it("shows why the API refused an edit", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderWithServices(<EditorView id="job1" />, { fetch: server({ putStatus: 422 }).f });
+    await screen.findByText(/Timeline 15 s/);
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("clips.0.asset: not an asset of job job1");
+    expect(screen.getByText(/unsaved changes/)).toBeInTheDocument();
+  });
+
+  it("sets the music bed's gain and duck depth", async () => {
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f });
+    await screen.findByText(/Timeline 15 s/);
+    fireEvent.change(screen.getByRole("slider", { name: /^Gain/ }), { target: { value: "-20" } });
+    fireEvent.change(screen.getByRole("slider", { name: /^Duck under speech/ }), { target: { value: "24" } });
+    expect(screen.getByText(/-20 dB, ducks 24 dB/)).toBeInTheDocument();
+  });
+
+  it("moves the playhead with the keyboard", async () => {
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f });
+    await screen.findByText(/Timeline 15 s/);
+    const slider = screen.getByRole("slider", { name: "Playhead" });
+    act(() => slider.focus());
+    fireEvent.keyDown(slider, { key: "End" });
+    expect(slider).toHaveAttribute("aria-valuenow", "15");
+    fireEvent.keyDown(slider, { key: "ArrowLeft" });
+    expect(slider).toHaveAttribute("aria-valuetext", "0:14.0");
+  });
+});
