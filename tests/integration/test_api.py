@@ -103,6 +103,11 @@ def test_invalid_brief_names_fields(api, alice):
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
     fields = {e["field"] for e in r.json()["errors"]}
     assert {"aspect_ratio", "duration_s"} <= fields
+    no_risk = small_brief()
+    no_risk["product"]["side_effects"] = []
+    r = client.post("/api/v1/generate", json=no_risk, headers=alice)
+    assert r.status_code == 422
+    assert "product.side_effects" in {e["field"] for e in r.json()["errors"]}  # a cross-field check, located
 
 
 def test_request_size_limit(api, alice):
@@ -212,6 +217,7 @@ def test_timeline_edit_and_recompose_makes_version_2(api, alice, done_job):
         time.sleep(0.3)
     assert job["renders"] == 2 and job["status"] == "completed"
     assert job["assets"]["output"].endswith("final/v2.mp4")
+    assert {"output:v1", "output:v2"} <= set(job["urls"])  # the earlier render stays playable
     report = client.get(f"/api/v1/jobs/{jid}/compliance", headers=alice).json()
     assert report["version"] == 2 and "findings" in report
 

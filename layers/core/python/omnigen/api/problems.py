@@ -3,6 +3,7 @@ for validation errors, the fields at fault (the web app shows them at the form f
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -69,6 +70,19 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+_NAMED = re.compile(r"^(?:Value error, )?([a-z_]+(?:\.[a-z_0-9]+)+|[a-z_]+): (.+)$", re.S)
+
+
+def _located(field: str, message: str) -> dict[str, str]:
+    """A model-level check names its field in its message ("product.side_effects: …"): put it in
+    `field`, where the web app looks to show the error beside the input."""
+    if not field:
+        m = _NAMED.match(message)
+        if m:
+            return {"field": m[1], "message": m[2]}
+    return {"field": field, "message": message}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, err: ApiError) -> JSONResponse:
@@ -76,7 +90,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")} for e in err.errors()]
+        errors = [_located(_field(tuple(e.get("loc", ()))), e.get("msg", "invalid")) for e in err.errors()]
         summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
         return problem(422, f"the request is not valid: {summary}", errors)
 

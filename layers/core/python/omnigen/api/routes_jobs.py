@@ -30,6 +30,10 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 
 def _urls(svc: Services, job: Job) -> dict[str, str]:
     urls = {name: svc.urls.url(key) for name, key in job.assets.items() if svc.ctx.assets.exists(key)}
+    keys = JobKeys(job.user_id, job.job_id)
+    for v in range(1, job.renders + 1):  # every render stays playable beside the latest
+        if svc.ctx.assets.exists(keys.output(v)):
+            urls[f"output:v{v}"] = svc.urls.url(keys.output(v))
     for name, track in job.tracks.items():
         if track.asset and track.state == "done":
             urls[f"track:{name}"] = svc.urls.url(track.asset)
