@@ -58,3 +58,11 @@ def test_help_seeking_names_no_drug():
     brief = load_brief(SHARED_BRIEFS / "psoriasis_30s.yaml").model_copy(update={"ad_type": "help_seeking"})
     text = " ".join(s.voiceover + " " + " ".join(s.supers) + " " + s.shot for s in _write(brief).scenes).lower()
     assert "veltrexa" not in text and "veltrexamab" not in text
+
+
+def test_a_brief_too_short_for_its_risks_gets_a_valid_script_and_a_fit_finding():
+    brief = load_brief(SHARED_BRIEFS / "anticoagulant_60s.yaml").model_copy(update={"duration_s": 10})
+    script = _write(brief)
+    assert abs(script.duration_s - 10) < 0.05 and all(s.duration_s >= 0.9 for s in script.scenes)
+    report = check_script(script, brief, load_policy(None))
+    assert "FIT-DURATION" in report.to_json()  # the checker, not a crash, says it does not fit

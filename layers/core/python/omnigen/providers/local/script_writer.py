@@ -385,8 +385,11 @@ def _timed(plan: list[dict], total: float, relax: float) -> list[Scene]:
     if spare >= 0:
         for i in flex:
             need[i] += spare / len(flex)
-    else:
-        need = [n * total / sum(need) for n in need]
+    else:  # the words do not fit: squeeze every scene toward a floor, the checker says FIT-DURATION
+        floor = min(1.0, total / len(need))
+        room = total - floor * len(need)
+        over = sum(n - floor for n in need)
+        need = [floor + (n - floor) * room / over for n in need]
     plan, need = _split_long(plan, need)
     # round to 0.1 s and put the rounding error on the last scene, so the sum is exact
     durations = [round(n, 1) for n in need]
