@@ -1,6 +1,9 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
+
+// findBy*/waitFor give up after 1 s by default; a loaded 2-core runner renders slower than that.
+configure({ asyncUtilTimeout: 5_000 });
 
 afterEach(() => {
   cleanup();
