@@ -82,3 +82,18 @@ def test_built_timeline_shows_major_statement_exactly_while_spoken():
     assert ms_text[-1].end_s == pytest.approx(ms_voice[-1].end_s)
     assert not [t for t in tl.texts if t.kind == "super" and t.scene_index == 4]
     assert tl.clips[2].asset == "users/u/jobs/j/clips/scene_3.mp4"
+
+
+def test_a_cut_never_lands_inside_a_major_statement_that_runs_long():
+    from omnigen.pipeline.timeline_builder import _hold_last_ms_shot
+    from omnigen.timeline import VideoClip
+
+    clips = [VideoClip(scene_index=i, asset=f"c{i}", out_s=d) for i, d in [(1, 3.0), (2, 4.0), (3, 2.5), (4, 3.0)]]
+    # scene 2 is the major statement; its speech ends at 8.0 s, 1 s into scene 3
+    held = _hold_last_ms_shot(clips, {2}, 8.0)
+    starts = [sum(c.duration_s for c in held[:i]) for i in range(len(held))]
+    assert [round(c.duration_s, 3) for c in held] == [3.0, 5.2, 1.3, 3.0]  # the cut moved to 8.2 s
+    assert all(s <= 3.0 or s >= 8.0 for s in starts)
+    folded = _hold_last_ms_shot(clips, {2}, 8.8)  # scene 3 would keep 0.5 s: folded into the hold
+    assert [c.scene_index for c in folded] == [1, 2, 4] and abs(sum(c.duration_s for c in folded) - 12.5) < 1e-6
+    assert _hold_last_ms_shot(clips, {2}, 6.5) == clips  # speech inside its scene: nothing moves

@@ -18,6 +18,8 @@ LEAD_IN_S = 0.3  # air before the first line of a scene
 GAP_S = 0.15  # breath between lines
 MS_CAP_HEIGHT = 0.045  # above the 4% floor of the legibility rule
 SUPER_CAP_HEIGHT = 0.05
+CUT_AFTER_S = 0.2  # the first cut after the major statement comes this long after its last word
+MIN_SHOT_S = 1.0
 
 
 class SpokenLine(BaseModel):
@@ -89,6 +91,34 @@ def _clear_of(start: float, end: float, ms_start: float, ms_end: float) -> float
     return moved if end - moved >= 1.0 else None
 
 
+def _hold_last_ms_shot(clips: list[VideoClip], ms_scenes: set[int], ms_end: float) -> list[VideoClip]:
+    """When the risks' speech runs past its scenes, move the next cut to just after the last
+    word: the last major-statement shot holds (a clip shorter than its slot holds its last frame
+    in compose) and the following shots give up the time, so no cut lands inside the major
+    statement. A following shot left shorter than MIN_SHOT_S is dropped into the hold."""
+    if not ms_scenes or ms_end <= 0:
+        return clips
+    out = list(clips)
+    last_ms = max(i for i, c in enumerate(out) if c.scene_index in ms_scenes)
+    start = sum(c.duration_s for c in out[: last_ms + 1])
+    shift = round(ms_end + CUT_AFTER_S - start, 3)
+    k = last_ms + 1
+    while shift > 0 and k < len(out):
+        nxt = out[k]
+        take = min(shift, nxt.duration_s)
+        if nxt.duration_s - take < MIN_SHOT_S:  # too short to be worth a shot: fold it into the hold
+            take = nxt.duration_s
+        hold = out[last_ms]
+        out[last_ms] = hold.model_copy(update={"out_s": round(hold.out_s + take, 3)})
+        if take >= nxt.duration_s:
+            out.pop(k)
+        else:
+            out[k] = nxt.model_copy(update={"out_s": round(nxt.out_s - take, 3)})
+            k += 1
+        shift = round(shift - take, 3)
+    return out
+
+
 def build_timeline(
     brief: Brief,
     script: Script,
@@ -147,9 +177,10 @@ def build_timeline(
                 scene_index=s.index,
             )
         )
+    ms_scenes = {sc.index for sc in script.scenes if sc.purpose == "major_statement"}
     return Timeline(
         output=OutputSettings(width=width, height=height, fps=24, loudness_lufs=brief.loudness_lufs),
-        clips=clips,
+        clips=_hold_last_ms_shot(clips, ms_scenes, ms_end),
         voice=voice,
         music=MusicBed(asset=keys.music) if music else None,
         texts=texts,
