@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import describe, line
+
+from omnigen.api.devserver import free_port, start_local_server
 
 BRIEF = {
     "prompt": "A calm short spot about a morning walk in the park",
@@ -52,39 +52,7 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(home: str, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "OMNIGEN_HOME": home,
-        "OMNIGEN_PROVIDERS": "local",
-        "OMNIGEN_MAX_CONCURRENT_JOBS": "2",
-        "OMNIGEN_MAX_CONCURRENT_SCENES": "2",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "omnigen.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the server did not start")
-
-
-async def subscriber(
-    client: httpx.AsyncClient, job_id: str, delays: list[float], stop: asyncio.Event
-) -> None:
+async def subscriber(client: httpx.AsyncClient, job_id: str, delays: list[float], stop: asyncio.Event) -> None:
     async with client.stream("GET", f"/jobs/{job_id}/progress") as r:
         async for raw in r.aiter_lines():
             if raw.startswith("data: "):
@@ -99,15 +67,12 @@ async def subscriber(
 
 async def run(base: str, subscribers: int, creates: int, seconds: float) -> dict[str, object]:
     limits = httpx.Limits(max_connections=subscribers + 50, max_keepalive_connections=subscribers + 50)
-    async with httpx.AsyncClient(
-        base_url=base, limits=limits, timeout=httpx.Timeout(60, read=None)
-    ) as client:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=httpx.Timeout(60, read=None)) as client:
         running = [(await client.post("/generate", json=BRIEF)).json()["job_id"] for _ in range(2)]
         stop = asyncio.Event()
         delays: list[float] = []
         subs = [
-            asyncio.create_task(subscriber(client, running[i % len(running)], delays, stop))
-            for i in range(subscribers)
+            asyncio.create_task(subscriber(client, running[i % len(running)], delays, stop)) for i in range(subscribers)
         ]
         post_ms: list[float] = []
         created: list[str] = []
@@ -143,11 +108,11 @@ def main() -> int:
     args = ap.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="omnigen-api-bench-") as home:
-        server = start_server(home, port)
+        server = start_local_server(
+            Path(home), port, {"OMNIGEN_MAX_CONCURRENT_JOBS": "2", "OMNIGEN_MAX_CONCURRENT_SCENES": "2"}
+        )
         try:
-            result = asyncio.run(
-                run(f"http://127.0.0.1:{port}/api/v1", args.subscribers, args.creates, args.seconds)
-            )
+            result = asyncio.run(run(f"http://127.0.0.1:{port}/api/v1", args.subscribers, args.creates, args.seconds))
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -155,12 +120,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
     print(f"machine: {line()}")
-    print(
-        f"{args.subscribers} SSE subscribers, {args.creates} job creations: {result['events']} events delivered"
-    )
-    print(
-        f"event delivery: p50 {result['delivery_p50_ms']} ms, p99 {result['delivery_p99_ms']} ms (target <= 250)"
-    )
+    print(f"{args.subscribers} SSE subscribers, {args.creates} job creations: {result['events']} events delivered")
+    print(f"event delivery: p50 {result['delivery_p50_ms']} ms, p99 {result['delivery_p99_ms']} ms (target <= 250)")
     print(f"POST /generate: p50 {result['post_p50_ms']} ms, p99 {result['post_p99_ms']} ms (target <= 50)")
     if args.json:
         print(json.dumps(result | {"machine": describe()}))

@@ -4,11 +4,6 @@ and re-compose, see version 2. Screenshots are kept in test-artifacts/ (gitignor
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +12,8 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw
 
+from omnigen.api.devserver import free_port, start_local_server, stop
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 WEB = ROOT / "frontend" / "dist" / "index.html"
@@ -24,55 +21,18 @@ ARTIFACTS = ROOT / "test-artifacts"
 JOB_TIMEOUT_MS = 420_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _omnigen() -> list[str]:
-    exe = Path(sys.executable).parent / "omnigen"
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "omnigen.cli"]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not WEB.is_file():
         pytest.fail("frontend/dist is missing: run `make setup` (it builds the web app)")
     home = tmp_path_factory.mktemp("omnigen-home")
-    port = _free_port()
-    env = os.environ | {
-        "OMNIGEN_HOME": str(home),
-        "OMNIGEN_PROVIDERS": "local",
-        "OMNIGEN_MAX_CONCURRENT_SCENES": "2",
-    }
-    log = (home / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [*_omnigen(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
+    proc = start_local_server(home, port, {"OMNIGEN_MAX_CONCURRENT_SCENES": "2"})
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"omnigen serve did not start:\n{(home / 'serve.log').read_text()[-3000:]}")
-            time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

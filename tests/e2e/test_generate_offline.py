@@ -29,9 +29,7 @@ def omnigen(home: Path, *args: str, timeout: float = 600) -> subprocess.Complete
 @pytest.mark.parametrize("brief_path", BRIEFS, ids=lambda p: p.stem)
 def test_shared_brief_becomes_a_broadcast_ready_mp4(tmp_path, brief_path):
     out = tmp_path / "ad.mp4"
-    run = omnigen(
-        tmp_path / "home", "generate", str(brief_path), "-o", str(out), "--resolution", "360p", "--json"
-    )
+    run = omnigen(tmp_path / "home", "generate", str(brief_path), "-o", str(out), "--resolution", "360p", "--json")
     assert run.returncode == 0, run.stderr[-3000:]
     summary = json.loads(run.stdout.strip().splitlines()[-1])
     assert summary["status"] == "completed" and summary["output"] == str(out)

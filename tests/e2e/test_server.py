@@ -3,11 +3,7 @@ restart in the middle of a job that the new server finishes."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,38 +12,13 @@ import pytest
 from api_harness import small_brief
 
 from omnigen.api.app import create_app, local_services
+from omnigen.api.devserver import free_port, start_local_server
 from omnigen.api.server import serve
 from omnigen.config import ConfigError, load_settings
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(home: Path, port: int) -> subprocess.Popen[str]:
-    env = os.environ | {
-        "OMNIGEN_HOME": str(home),
-        "OMNIGEN_PROVIDERS": "local",
-        "OMNIGEN_MAX_CONCURRENT_SCENES": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "omnigen.cli", "serve", "--port", str(port)],
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(f"server did not start: {proc.stderr.read() if proc.stderr else ''}")
+def _serve(home: Path, port: int):  # type: ignore[no-untyped-def]
+    return start_local_server(home, port, {"OMNIGEN_MAX_CONCURRENT_SCENES": "1"})
 
 
 def test_beyond_loopback_needs_a_token(tmp_path):
@@ -64,7 +35,7 @@ def test_beyond_loopback_needs_a_token(tmp_path):
 
 
 def test_restart_during_a_job_finishes_it(tmp_path):
-    home, port = tmp_path / "home", _free_port()
+    home, port = tmp_path / "home", free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
     server = _serve(home, port)
     try:
