@@ -213,16 +213,7 @@ class LocalScriptWriter:
         ap_vo, ap_supers = adequate_provision(brief, level.website)
         dosage = f"{p.brand_name}: {p.dosage.strip().rstrip('.')}." if p.dosage else ""
         plan = [
-            self._scene(
-                brief,
-                "hook",
-                f"Opening wide shot: {subject}",
-                "slow push in",
-                "hopeful",
-                hook if level.hook else "",
-                [],
-                flexible=True,
-            ),
+            self._hook(brief, hook, level, "hopeful"),
             self._scene(
                 brief,
                 "indication",
@@ -283,21 +274,25 @@ class LocalScriptWriter:
         )
         return plan
 
+    def _hook(self, brief: Brief, hook: str, level: Level, mood: str) -> dict:
+        """The opening shot: the prompt's own scene, a line of voice when there is time."""
+        return self._scene(
+            brief,
+            "hook",
+            f"Opening wide shot: {_subject(brief.prompt)}",
+            "slow push in",
+            mood,
+            hook if level.hook else "",
+            [],
+            flexible=True,
+        )
+
     def _reminder(self, brief: Brief, hook: str, level: Level) -> list[dict]:
         p = brief.product
         name = f"{p.brand_name} ({p.generic_name})"
         contact = f" Visit {p.website}." if p.website and level.website else ""
         return [
-            self._scene(
-                brief,
-                "hook",
-                f"Opening wide shot: {_subject(brief.prompt)}",
-                "slow push in",
-                "warm",
-                hook if level.hook else "",
-                [],
-                flexible=True,
-            ),
+            self._hook(brief, hook, level, "warm"),
             self._scene(
                 brief,
                 "brand_close",
@@ -319,16 +314,7 @@ class LocalScriptWriter:
             f" Learn more at {site}." if site and level.website and not any(n in site.lower() for n in names) else ""
         )
         return [
-            self._scene(
-                brief,
-                "hook",
-                f"Opening wide shot: {_subject(brief.prompt)}",
-                "slow push in",
-                "warm",
-                hook if level.hook else "",
-                [],
-                flexible=True,
-            ),
+            self._hook(brief, hook, level, "warm"),
             self._scene(
                 brief,
                 "indication",
