@@ -3,7 +3,6 @@ uploads (type by magic bytes, PNG/JPEG only, ≤ 10 MB, at least 300 px a side).
 
 from __future__ import annotations
 
-import io
 import mimetypes
 import re
 import secrets
@@ -18,19 +17,11 @@ from omnigen.api.deps import ServicesDep, UserDep
 from omnigen.api.problems import ApiError
 from omnigen.api.schemas import UploadDone, UploadRequest, UploadTicket
 from omnigen.api.signing import URL_TTL_S
+from omnigen.images import MAX_BYTES, ImageRejected, check_image
 
 router = APIRouter(tags=["assets"])
-MAX_UPLOAD = 10 * 1024 * 1024
-MIN_SIDE = 300
+MAX_UPLOAD = MAX_BYTES
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-MAGIC = {b"\x89PNG\r\n\x1a\n": ("image/png", "png"), b"\xff\xd8\xff": ("image/jpeg", "jpg")}
-
-
-def sniff(data: bytes) -> tuple[str, str] | None:
-    for magic, kind in MAGIC.items():
-        if data.startswith(magic):
-            return kind
-    return None
 
 
 @router.get("/assets/{key:path}", responses={200: {"content": {"application/octet-stream": {}}}})
@@ -119,20 +110,11 @@ async def put_upload(
         data += chunk
         if len(data) > MAX_UPLOAD:
             raise ApiError(413, "the image is larger than 10 MB; export a smaller PNG or JPEG")
-    kind = sniff(bytes(data[:16]))
-    if kind is None:
-        raise ApiError(415, "the file is not a PNG or JPEG image (checked by its content, not its name)")
-    from PIL import Image, UnidentifiedImageError
-
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.verify()
-            width, height = im.size
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise ApiError(415, f"the image cannot be read ({err}); export it again as PNG or JPEG") from None
-    if min(width, height) < MIN_SIDE:
-        raise ApiError(422, f"the image is {width}x{height}; it must be at least {MIN_SIDE} px on each side")
-    if not key.endswith(kind[1]):
-        raise ApiError(415, f"the file is a {kind[0]} but the upload was requested for another type")
-    svc.ctx.assets.put_bytes(key, bytes(data), kind[0])
-    return UploadDone(key=key, width=width, height=height, content_type=kind[0])
+        content_type, ext, width, height = check_image(bytes(data))
+    except ImageRejected as err:
+        raise ApiError(err.status, str(err)) from None
+    if not key.endswith(ext):
+        raise ApiError(415, f"the file is a {content_type} but the upload was requested for another type")
+    svc.ctx.assets.put_bytes(key, bytes(data), content_type)
+    return UploadDone(key=key, width=width, height=height, content_type=content_type)

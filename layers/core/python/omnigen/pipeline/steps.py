@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from omnigen.brief import Brief, BriefError
+from omnigen.images import ImageRejected, check_image
 from omnigen.job import Job, JobError, JobStatus
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
@@ -91,8 +92,14 @@ def create_job(ctx: StepContext, user_id: str, brief: Brief) -> Job:
         local = Path(image)
         if local.is_file():
             ctx.assets.put_file(dest, local, mimetypes.guess_type(local.name)[0])
-        elif ctx.assets.exists(image):
-            ctx.assets.put_bytes(dest, ctx.assets.get_bytes(image))
+        elif ctx.assets.exists(image):  # an upload: on AWS it went straight to S3, so check it here
+            data = ctx.assets.get_bytes(image)
+            try:
+                content_type, ext, _, _ = check_image(data)
+            except ImageRejected as err:
+                raise BriefError([("product.image", str(err))]) from None
+            dest = keys.product_image(ext)
+            ctx.assets.put_bytes(dest, data, content_type)
         else:
             raise BriefError([("product.image", f"no such file or upload: {image}")])
         brief = brief.model_copy(update={"product": brief.product.model_copy(update={"image": dest})})
