@@ -97,3 +97,12 @@ def test_a_cut_never_lands_inside_a_major_statement_that_runs_long():
     folded = _hold_last_ms_shot(clips, {2}, 8.8)  # scene 3 would keep 0.5 s: folded into the hold
     assert [c.scene_index for c in folded] == [1, 2, 4] and abs(sum(c.duration_s for c in folded) - 12.5) < 1e-6
     assert _hold_last_ms_shot(clips, {2}, 6.5) == clips  # speech inside its scene: nothing moves
+
+
+def test_text_that_would_overlap_the_major_statement_moves_after_it_and_is_never_dropped():
+    from omnigen.pipeline.timeline_builder import _text_window
+
+    assert _text_window(10.0, 14.0, 2.0, 8.0, 30.0) == (10.0, 14.0)  # clear of it: unchanged
+    assert _text_window(7.0, 11.0, 2.0, 8.0, 30.0) == (8.2, 11.0)  # starts after the last word
+    assert _text_window(7.0, 8.5, 2.0, 8.0, 30.0) == (8.2, 9.7)  # still 1.5 s on screen
+    assert _text_window(28.0, 29.8, 2.0, 29.5, 30.0) == (29.7, 30.0)  # the ad ends first

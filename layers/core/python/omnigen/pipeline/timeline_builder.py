@@ -20,6 +20,7 @@ MS_CAP_HEIGHT = 0.045  # above the 4% floor of the legibility rule
 SUPER_CAP_HEIGHT = 0.05
 CUT_AFTER_S = 0.2  # the first cut after the major statement comes this long after its last word
 MIN_SHOT_S = 1.0
+MIN_TEXT_S = 1.5  # the shortest time a super stays up
 
 
 class SpokenLine(BaseModel):
@@ -82,13 +83,18 @@ def _major_statement_texts(voice: list[VoiceLine]) -> list[TextItem]:
     return items
 
 
-def _clear_of(start: float, end: float, ms_start: float, ms_end: float) -> float | None:
-    """A super's start moved past the major statement when the risks' speech runs into its
-    scene (no competing text while the risks are read); None when no readable time is left."""
-    if ms_end <= ms_start or start >= ms_end or end <= ms_start:
-        return start
-    moved = ms_end + 0.1
-    return moved if end - moved >= 1.0 else None
+def _text_window(start: float, end: float, ms_start: float, ms_end: float, total: float) -> tuple[float, float] | None:
+    """When a scene's text [start, end] would overlap the spoken major statement (its speech ran
+    into the scene), the text starts after the last word instead — no competing text while the
+    risks are read — and keeps at least MIN_TEXT_S on screen, running on into the next scene if
+    it must: adequate-provision text (phone, website) is never dropped. None only when the ad
+    ends first."""
+    if ms_end > ms_start and start < ms_end and end > ms_start:
+        start = ms_end + CUT_AFTER_S
+        end = max(end, min(total, start + MIN_TEXT_S))
+    if end - start < 0.25:
+        return None
+    return round(start, 3), round(end, 3)
 
 
 def _hold_last_ms_shot(clips: list[VideoClip], ms_scenes: set[int], ms_end: float) -> list[VideoClip]:
@@ -150,30 +156,18 @@ def build_timeline(
         end = start + s.duration_s
         if s.purpose == "major_statement" or not s.supers:
             continue
-        start = _clear_of(start, end, ms_start, ms_end)
-        if start is None:
-            continue
-        if s.purpose == "brand_close":
-            texts.append(
-                TextItem(
-                    kind="end_card",
-                    text="\n".join(s.supers),
-                    start_s=round(start + 0.3, 3),
-                    end_s=round(end, 3),
-                    position="center",
-                    cap_height=0.06,
-                    scene_index=s.index,
-                )
-            )
+        is_card = s.purpose == "brand_close"
+        window = _text_window(start + 0.3, end if is_card else end - 0.2, ms_start, ms_end, script.duration_s)
+        if window is None:
             continue
         texts.append(
             TextItem(
-                kind="super",
+                kind="end_card" if is_card else "super",
                 text="\n".join(s.supers),
-                start_s=round(start + 0.3, 3),
-                end_s=round(end - 0.2, 3),
-                position="lower_third",
-                cap_height=SUPER_CAP_HEIGHT,
+                start_s=window[0],
+                end_s=window[1],
+                position="center" if is_card else "lower_third",
+                cap_height=0.06 if is_card else SUPER_CAP_HEIGHT,
                 scene_index=s.index,
             )
         )
