@@ -1,10 +1,9 @@
-from pathlib import Path
-
 import pytest
+from conftest import SHARED_BRIEFS
 
 from omnigen.brief import BriefError, load_brief, output_size, parse_brief
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "briefs"
+SHARED = SHARED_BRIEFS
 
 
 def _minimal(**over):
