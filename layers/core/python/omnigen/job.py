@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from omnigen.brief import Brief
 
@@ -187,3 +187,10 @@ class ProgressEvent(BaseModel):
     message: str = ""
     tracks: dict[str, Any] = Field(default_factory=dict)
     updated_at: datetime
+    _json: str | None = PrivateAttr(default=None)
+
+    def as_json(self) -> str:
+        """The event's JSON, serialised once however many clients receive it."""
+        if self._json is None:
+            self._json = self.model_dump_json()
+        return self._json

@@ -8,6 +8,7 @@ client as soon as it is stored instead of on the next poll.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
@@ -47,19 +48,33 @@ class ChangeFeed:
 
 
 class NotifyingJobStore:
-    """A JobStore that tells the feed about every write (and otherwise delegates)."""
+    """A JobStore that tells the feed about every write and serves progress events from a
+    per-job cache: a hundred clients watching one job cost one store read per change, not a
+    hundred. The cache is refreshed after this process writes the job, or when a reader asks
+    (`invalidate`) because another process may have written it."""
+
+    KEEP = 2000  # events kept per job; an older resume point reads the store directly
 
     def __init__(self, inner: JobStore, feed: ChangeFeed):
         self.inner = inner
         self.feed = feed
+        self._lock = threading.Lock()
+        self._events: dict[str, list[ProgressEvent]] = {}
+        self._stale: set[str] = set()
+
+    def invalidate(self, job_id: str) -> None:
+        with self._lock:
+            self._stale.add(job_id)
 
     def create(self, job: Job) -> Job:
         saved = self.inner.create(job)
+        self.invalidate(saved.job_id)
         self.feed.notify(saved.job_id)
         return saved
 
     def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
         saved = self.inner.update(job_id, change)
+        self.invalidate(job_id)
         self.feed.notify(job_id)
         return saved
 
@@ -70,7 +85,21 @@ class NotifyingJobStore:
         return self.inner.list_for_user(user_id, limit, before)
 
     def events(self, job_id: str, after_seq: int = 0) -> list[ProgressEvent]:
-        return self.inner.events(job_id, after_seq)
+        with self._lock:
+            cached = self._events.get(job_id)
+            if cached is None or job_id in self._stale:
+                base = cached[-1].seq if cached else 0
+                cached = (cached or []) + self.inner.events(job_id, base)
+                self._events[job_id] = cached = cached[-self.KEEP :]
+                self._stale.discard(job_id)
+                if len(self._events) > 1000:  # forget the job seen longest ago
+                    self._events.pop(next(iter(self._events)))
+        if cached and after_seq < cached[0].seq - 1:
+            return self.inner.events(job_id, after_seq)
+        if not cached or cached[-1].seq <= after_seq:
+            return []
+        start = bisect.bisect_right(cached, after_seq, key=lambda e: e.seq)
+        return cached[start:]
 
     def unfinished(self) -> list[Job]:
         return self.inner.unfinished()

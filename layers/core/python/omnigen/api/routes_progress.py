@@ -27,7 +27,7 @@ POLL_S = 1.0  # fallback for writers in other processes (e.g. a CLI job on the s
 
 
 def sse_frame(event: ProgressEvent) -> str:
-    return f"event: progress\nid: {event.seq}\ndata: {event.model_dump_json()}\n\n"
+    return f"event: progress\nid: {event.seq}\ndata: {event.as_json()}\n\n"
 
 
 async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[ProgressEvent | None]:
@@ -46,6 +46,8 @@ async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[Pr
             try:
                 await asyncio.wait_for(changed.wait(), timeout=POLL_S)
             except TimeoutError:
+                # nothing from this process: look in the store itself (another process may write)
+                getattr(svc.ctx.jobs, "invalidate", lambda _job_id: None)(job_id)
                 idle += POLL_S
                 if idle >= HEARTBEAT_S:
                     idle = 0.0
@@ -99,7 +101,7 @@ async def websocket(ws: WebSocket, token: str | None = None) -> None:
     async def pump(job_id: str, after: int) -> None:
         async for event in job_events(svc, job_id, after):
             if event is not None:
-                await ws.send_text(event.model_dump_json())
+                await ws.send_text(event.as_json())
 
     try:
         while True:

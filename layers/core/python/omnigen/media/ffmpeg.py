@@ -43,6 +43,15 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+FFMPEG_NICE = 10
+
+
+def _lower_priority() -> None:
+    """Renders yield the CPU to whatever serves people (the API's event loop, progress streams):
+    a busy 2-core server stays responsive while ffmpeg takes every spare cycle."""
+    os.nice(FFMPEG_NICE)
+
+
 def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
@@ -67,7 +76,9 @@ def run_ffmpeg(
     if progress is not None and total_s > 0:
         return _run_with_progress(cmd, what, timeout, progress, total_s)
     try:
-        proc = subprocess.run(cmd, input=input_bytes, capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            cmd, input=input_bytes, capture_output=True, timeout=timeout, check=False, preexec_fn=_lower_priority
+        )
     except subprocess.TimeoutExpired as err:
         raise MediaError(f"{what} (timed out after {timeout:.0f} s)") from err
     except OSError as err:
@@ -90,7 +101,9 @@ def _run_with_progress(
     deadline = time.monotonic() + timeout
     with tempfile.TemporaryFile() as errf:
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=errf, stdin=subprocess.DEVNULL, preexec_fn=_lower_priority
+            )
         except OSError as err:
             raise MediaError(f"{what} (could not start ffmpeg: {err})") from err
         assert proc.stdout is not None
