@@ -20,9 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +133,31 @@ def run_mode(home: Path, providers: Providers, brief: Brief, mode: str, concurre
     return (max(gen) - start).total_seconds(), compose_s, total
 
 
+def _serve_fake(conn: Connection, script: dict[str, Any], aspect: str) -> None:
+    """The fake in a process of its own, as Replicate is: its HTTP threads, timers and webhook
+    deliveries must not share a GIL with the pipeline being measured."""
+    warm(Script.model_validate(script), aspect)
+    with FakeReplicate(latency_s=LATENCY_S) as fake:
+        for _ in MODES:
+            fake.script_replies.append(chat_reply(script))
+        conn.send((fake.base_url, fake.secret))
+        conn.recv()  # until the benchmark is done
+
+
+@contextmanager
+def fake_in_its_own_process(script: Script, brief: Brief) -> Iterator[tuple[str, str]]:
+    parent, child = multiprocessing.Pipe()
+    proc = multiprocessing.Process(
+        target=_serve_fake, args=(child, script.model_dump(mode="json"), brief.aspect_ratio), daemon=True
+    )
+    proc.start()
+    try:
+        yield parent.recv()
+    finally:
+        parent.send("stop")
+        proc.join(30)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--concurrency", type=int, default=3, help="scenes at a time (OMNIGEN_MAX_CONCURRENT_SCENES)")
@@ -138,17 +167,16 @@ def main() -> int:
 
     brief = load_brief(BRIEF)
     script = six_scene_script(brief)
-    warm(script, brief.aspect_ratio)
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="omnigen-bench-") as tmp, FakeReplicate(latency_s=LATENCY_S) as fake:
+    with tempfile.TemporaryDirectory(prefix="omnigen-bench-") as tmp, fake_in_its_own_process(script, brief) as fake:
+        base_url, secret = fake
         events = PredictionEvents()
-        receiver = WebhookReceiver(fake.secret, events=events)
+        receiver = WebhookReceiver(secret, events=events)
         with serve_receiver(receiver) as (webhook_url, _answered):
-            remote = build_replicate_providers(TOKEN, fake.base_url, webhook_url, poll_interval_s=0.25)
+            remote = build_replicate_providers(TOKEN, base_url, webhook_url, poll_interval_s=0.25)
             remote.runner.events = events
             providers = Providers(script=remote.script, video=remote.video, music=remote.music, voice=remote.voice)
             for mode in MODES:
-                fake.script_replies.append(chat_reply(script.model_dump(mode="json")))
                 bound = lower_bound(script, mode, args.concurrency)
                 wall, compose_s, total = run_mode(Path(tmp), providers, brief, mode, args.concurrency)
                 results[mode] = {
