@@ -30,19 +30,23 @@ def sse_frame(event: ProgressEvent) -> str:
     return f"event: progress\nid: {event.seq}\ndata: {event.as_json()}\n\n"
 
 
-async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[ProgressEvent | None]:
-    """Events after `after`, as they are stored; None when a heartbeat is due. Ends after terminal."""
+async def event_batches(svc: Services, job_id: str, after: int) -> AsyncIterator[list[ProgressEvent] | None]:
+    """Events after `after` in the batches they are found in (a client gets everything new in
+    one write); None when a heartbeat is due. Ends after the terminal event."""
     last = after
     idle = 0.0
     with svc.feed.subscribe(job_id) as changed:
         while True:
             changed.clear()
-            for event in svc.ctx.jobs.events(job_id, last):
-                last = event.seq
+            batch = svc.ctx.jobs.events(job_id, last)
+            ended = next((i for i, e in enumerate(batch) if e.status.terminal), None)
+            if ended is not None:
+                yield batch[: ended + 1]
+                return
+            if batch:
+                last = batch[-1].seq
                 idle = 0.0
-                yield event
-                if event.status.terminal:
-                    return
+                yield batch
             try:
                 await asyncio.wait_for(changed.wait(), timeout=POLL_S)
             except TimeoutError:
@@ -52,6 +56,16 @@ async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[Pr
                 if idle >= HEARTBEAT_S:
                     idle = 0.0
                     yield None
+
+
+async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[ProgressEvent | None]:
+    """The same stream one event at a time (None: a heartbeat is due)."""
+    async for batch in event_batches(svc, job_id, after):
+        if batch is None:
+            yield None
+            continue
+        for event in batch:
+            yield event
 
 
 @router.get(
@@ -76,8 +90,8 @@ def progress(
 
     async def stream() -> AsyncIterator[str]:
         yield "retry: 1000\n\n"
-        async for event in job_events(svc, job_id, after):
-            yield ": heartbeat\n\n" if event is None else sse_frame(event)
+        async for batch in event_batches(svc, job_id, after):
+            yield ": heartbeat\n\n" if batch is None else "".join(sse_frame(e) for e in batch)
 
     return StreamingResponse(
         stream(),
