@@ -93,11 +93,10 @@ class LocalRunner:
         if job is None or job.status.terminal:
             return
         script = self._step("write_script", steps.write_script, job_id)
-        durations = {sc.index: sc.duration_s for sc in steps.load_script(ctx, job_id).scenes}
-        # Longest chain first, and a chain keeps its slot from its first scene to its last: a
+        # Chains come longest first; a chain keeps its slot from its first scene to its last: a
         # chain is sequential anyway, and a slot handed between chains scene by scene lets a
         # short chain delay a long one past the critical path.
-        chains: list[list[int]] = sorted(script["chains"], key=lambda c: -sum(durations.get(i, 0) for i in c))
+        chains: list[list[int]] = script["chains"]
         scene_slots = threading.Semaphore(ctx.settings.max_concurrent_scenes)
 
         def run_chain(chain: list[int]) -> None:

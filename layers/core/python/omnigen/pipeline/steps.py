@@ -66,11 +66,6 @@ def _load_script(ctx: StepContext, keys: JobKeys) -> Script:
     return Script.model_validate_json(ctx.assets.get_bytes(keys.script))
 
 
-def load_script(ctx: StepContext, job_id: str) -> Script:
-    """The job's stored script (after write_script)."""
-    return _load_script(ctx, _keys(_job(ctx, job_id)))
-
-
 def _put_json(ctx: StepContext, key: str, data: Any) -> None:
     ctx.assets.put_bytes(key, json.dumps(data, indent=2).encode(), "application/json")
 
@@ -176,7 +171,9 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
                 report.to_text(),
             )
         ctx.assets.put_bytes(keys.script, script.model_dump_json(indent=2).encode(), "application/json")
-    links = chains(script, job.brief.continuity)
+    # Longest chain first: whoever runs the chains under a concurrency limit (the local runner,
+    # the state machine's Map) starts the critical path first.
+    links = sorted(chains(script, job.brief.continuity), key=lambda c: -sum(script.scene(i).duration_s for i in c))
 
     def record(j: Job) -> None:
         j.assets["script"] = keys.script
