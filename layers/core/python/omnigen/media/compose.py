@@ -52,13 +52,12 @@ def premix(
         args += ["-i", resolve(timeline.music.asset)]
         music_input = len(voice_inputs)
     chains, mix = audio_mix_graph(timeline, voice_inputs, music_input, voice=voice)
-    chains[-1] = chains[-1].replace(mix, "[mixall]")
-    chains.append("[mixall]asplit=2[mix][meas];[meas]ebur128=peak=true:framelog=quiet[measured]")
+    chains.append(f"{mix}asplit=2[written][meas];[meas]ebur128=peak=true:framelog=quiet[measured]")
     args += [
         "-filter_complex",
         ";".join(chains),
         "-map",
-        "[mix]",
+        "[written]",
         "-c:a",
         "pcm_f32le",
         "-ar",
