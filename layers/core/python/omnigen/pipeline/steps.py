@@ -29,6 +29,7 @@ from omnigen.script import Script
 from omnigen.store.ports import NotFound, StoreError
 from omnigen.timeline import Timeline
 
+DECLICK_S = 0.02
 IMAGE_TYPES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
@@ -265,7 +266,8 @@ def make_music(ctx: StepContext, job_id: str) -> dict[str, Any]:
         raw = ctx.providers.music.compose(
             MusicRequest(prompt=prompt, duration_s=duration, seed=job.brief.seed), tmp / "music.wav", call
         )
-        fitted = fit_music(raw, tmp / "background.mp3", duration, 1.0, 2.0)
+        # only a de-click at the ends: the timeline's own fades (editable) are applied by compose
+        fitted = fit_music(raw, tmp / "background.mp3", duration, DECLICK_S, DECLICK_S)
         ctx.assets.put_file(keys.music, fitted, "audio/mpeg")
     tracker.done("music", "music bed ready", asset=keys.music)
     return {"music": keys.music}
