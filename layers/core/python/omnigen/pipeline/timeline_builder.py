@@ -19,7 +19,7 @@ GAP_S = 0.15  # breath between lines
 MS_CAP_HEIGHT = 0.045  # above the 4% floor of the legibility rule
 SUPER_CAP_HEIGHT = 0.05
 CUT_AFTER_S = 0.2  # the first cut after the major statement comes this long after its last word
-MIN_SHOT_S = 1.0
+MIN_LEFTOVER_SHOT_S = 1.0  # a shot the hold would leave shorter than this is folded into it
 MIN_TEXT_S = 1.5  # the shortest time a super stays up
 
 
@@ -101,7 +101,7 @@ def _hold_last_ms_shot(clips: list[VideoClip], ms_scenes: set[int], ms_end: floa
     """When the risks' speech runs past its scenes, move the next cut to just after the last
     word: the last major-statement shot holds (a clip shorter than its slot holds its last frame
     in compose) and the following shots give up the time, so no cut lands inside the major
-    statement. A following shot left shorter than MIN_SHOT_S is dropped into the hold."""
+    statement. A following shot left shorter than MIN_LEFTOVER_SHOT_S is folded into the hold."""
     if not ms_scenes or ms_end <= 0:
         return clips
     out = list(clips)
@@ -112,7 +112,7 @@ def _hold_last_ms_shot(clips: list[VideoClip], ms_scenes: set[int], ms_end: floa
     while shift > 0 and k < len(out):
         nxt = out[k]
         take = min(shift, nxt.duration_s)
-        if nxt.duration_s - take < MIN_SHOT_S:  # too short to be worth a shot: fold it into the hold
+        if nxt.duration_s - take < MIN_LEFTOVER_SHOT_S:  # too short to be worth a shot: fold it into the hold
             take = nxt.duration_s
         hold = out[last_ms]
         out[last_ms] = hold.model_copy(update={"out_s": round(hold.out_s + take, 3)})

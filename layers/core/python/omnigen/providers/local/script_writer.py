@@ -116,28 +116,28 @@ def indication_sentence(brand: str, indication: str) -> str:
     return f"{brand} treats {text}."
 
 
-def major_statement(brief: Brief, rich: bool = True) -> str:
+def major_statement(brief: Brief, extras: bool = True) -> str:
     """Every contraindication, the boxed warning and every side effect, in the brief's words."""
     p = brief.product
-    parts = [f"{p.brand_name} is not for everyone."] if rich else []
+    parts = [f"{p.brand_name} is not for everyone."] if extras else []
     if p.contraindications:
         parts.append(f"Do not take {p.brand_name} if you have {_join(p.contraindications)}.")
     if p.boxed_warning:
         parts.append(_sentence(p.boxed_warning))
     if p.side_effects:
-        lead = "can cause serious side effects, including" if rich else "may cause"
+        lead = "can cause serious side effects, including" if extras else "may cause"
         parts.append(f"{p.brand_name} {lead} {_join(p.side_effects)}.")
-    if rich:
+    if extras:
         parts.append("Tell your doctor about all the medicines you take.")
     return " ".join(parts)
 
 
-def adequate_provision(brief: Brief, rich: bool = True) -> tuple[str, list[str]]:
+def adequate_provision(brief: Brief, website: bool = True) -> tuple[str, list[str]]:
     """Spoken: ask your healthcare provider (and, with time, the website); shown: the toll-free
     number, the website and the print-ad reference."""
     p = brief.product
     vo = [f"Ask your healthcare provider about {p.brand_name}."]
-    if rich and p.website:
+    if website and p.website:
         vo.append(f"For full prescribing information, visit {p.website}.")
     supers = []
     if p.phone:
