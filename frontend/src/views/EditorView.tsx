@@ -4,7 +4,7 @@
 // save → re-compose → a new version beside the old.
 
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
-import { Notice, StatusBadge, ViewHeading } from "../components/ui";
+import { Notice, StatusBadge, TextField, ViewHeading } from "../components/ui";
 import { ApiError } from "../lib/api";
 import { ruleName } from "../lib/compliance";
 import { expiredOrSoon } from "../lib/expiry";
@@ -335,35 +335,31 @@ export function EditorView({ id }: { id: string }) {
                 Position {sel.index + 1} of {draft.clips.length}, starts at {clock(starts[sel.index] ?? 0)}
               </p>
               <div className="row">
-                <div className="field">
-                  <label htmlFor="trim-in">In (s)</label>
-                  <input
-                    id="trim-in"
-                    type="number"
-                    step={0.1}
-                    min={0}
-                    value={selClip.in_s}
-                    onChange={(e) => {
-                      const r = trimClip(draft, sel.index, num(e.target.value), selClip.out_s, sceneLength(selClip.scene_index, selClip.out_s));
-                      hist.set(r.timeline);
-                    }}
-                  />
-                </div>
-                <div className="field">
-                  <label htmlFor="trim-out">Out (s)</label>
-                  <input
-                    id="trim-out"
-                    type="number"
-                    step={0.1}
-                    min={0.25}
-                    max={sceneLength(selClip.scene_index, selClip.out_s)}
-                    value={selClip.out_s}
-                    onChange={(e) => {
-                      const r = trimClip(draft, sel.index, selClip.in_s, num(e.target.value), sceneLength(selClip.scene_index, selClip.out_s));
-                      hist.set(r.timeline);
-                    }}
-                  />
-                </div>
+                <TextField
+                  path="trim-in"
+                  label="In (s)"
+                  type="number"
+                  step={0.1}
+                  min={0}
+                  value={selClip.in_s}
+                  onChange={(e) => {
+                    const r = trimClip(draft, sel.index, num(e.target.value), selClip.out_s, sceneLength(selClip.scene_index, selClip.out_s));
+                    hist.set(r.timeline);
+                  }}
+                />
+                <TextField
+                  path="trim-out"
+                  label="Out (s)"
+                  type="number"
+                  step={0.1}
+                  min={0.25}
+                  max={sceneLength(selClip.scene_index, selClip.out_s)}
+                  value={selClip.out_s}
+                  onChange={(e) => {
+                    const r = trimClip(draft, sel.index, selClip.in_s, num(e.target.value), sceneLength(selClip.scene_index, selClip.out_s));
+                    hist.set(r.timeline);
+                  }}
+                />
               </div>
               <p className="muted small">
                 Plays {formatSeconds(selClip.out_s - selClip.in_s, 2)} of {formatSeconds(sceneLength(selClip.scene_index, selClip.out_s), 2)}.{" "}
@@ -385,18 +381,16 @@ export function EditorView({ id }: { id: string }) {
                   </select>
                 </div>
                 {selClip.transition === "dissolve" && (
-                  <div className="field">
-                    <label htmlFor="transition-s">Dissolve (s)</label>
-                    <input
-                      id="transition-s"
-                      type="number"
-                      step={0.1}
-                      min={0.1}
-                      max={2}
-                      value={selClip.transition_s}
-                      onChange={(e) => hist.set(setTransition(draft, sel.index, "dissolve", num(e.target.value) || 0.1))}
-                    />
-                  </div>
+                  <TextField
+                    path="transition-s"
+                    label="Dissolve (s)"
+                    type="number"
+                    step={0.1}
+                    min={0.1}
+                    max={2}
+                    value={selClip.transition_s}
+                    onChange={(e) => hist.set(setTransition(draft, sel.index, "dissolve", num(e.target.value) || 0.1))}
+                  />
                 )}
               </div>
               <div className="actions">
@@ -420,28 +414,24 @@ export function EditorView({ id }: { id: string }) {
                 <textarea id="text-body" rows={3} maxLength={600} value={selText.text} onChange={(e) => hist.set(updateText(draft, sel.index, { text: e.target.value }))} />
               </div>
               <div className="row">
-                <div className="field">
-                  <label htmlFor="text-start">Start (s)</label>
-                  <input
-                    id="text-start"
-                    type="number"
-                    step={0.1}
-                    min={0}
-                    value={selText.start_s}
-                    onChange={(e) => Number.isFinite(num(e.target.value)) && hist.set(updateText(draft, sel.index, { start_s: Math.max(0, num(e.target.value)) }))}
-                  />
-                </div>
-                <div className="field">
-                  <label htmlFor="text-end">End (s)</label>
-                  <input
-                    id="text-end"
-                    type="number"
-                    step={0.1}
-                    min={0.1}
-                    value={selText.end_s}
-                    onChange={(e) => Number.isFinite(num(e.target.value)) && hist.set(updateText(draft, sel.index, { end_s: num(e.target.value) }))}
-                  />
-                </div>
+                <TextField
+                  path="text-start"
+                  label="Start (s)"
+                  type="number"
+                  step={0.1}
+                  min={0}
+                  value={selText.start_s}
+                  onChange={(e) => Number.isFinite(num(e.target.value)) && hist.set(updateText(draft, sel.index, { start_s: Math.max(0, num(e.target.value)) }))}
+                />
+                <TextField
+                  path="text-end"
+                  label="End (s)"
+                  type="number"
+                  step={0.1}
+                  min={0.1}
+                  value={selText.end_s}
+                  onChange={(e) => Number.isFinite(num(e.target.value)) && hist.set(updateText(draft, sel.index, { end_s: num(e.target.value) }))}
+                />
                 <div className="field">
                   <label htmlFor="text-pos">Position</label>
                   <select id="text-pos" value={selText.position} onChange={(e) => hist.set(updateText(draft, sel.index, { position: e.target.value as TextItem["position"] }))}>
