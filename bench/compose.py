@@ -17,6 +17,7 @@ import json
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -74,8 +75,6 @@ def _assets(tmp: Path, width: int, height: int) -> tuple[list[VideoClip], list[V
             tmp / f"l{n}.wav",
             CallContext(),
         )
-        import wave
-
         with wave.open(str(wav)) as w:
             d = w.getnframes() / w.getframerate()
         voice.append(
