@@ -8,7 +8,6 @@ from omnigen.providers.ports import Providers
 
 def build_providers(settings: Settings) -> Providers:
     spec = settings.providers
-    settings.require_provider_credentials()
     remote = None
     if spec.uses("replicate"):
         from omnigen.providers.replicate.factory import build_replicate_providers
