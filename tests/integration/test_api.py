@@ -118,6 +118,23 @@ def test_request_size_limit(api, alice):
         headers=alice | {"content-type": "application/json"},
     )
     assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_request_size_limit_counts_a_chunked_body(api, alice):
+    """Without a content-length header the limit applies to the bytes that arrive."""
+    client, _ = api
+
+    def chunks():
+        yield b"{"
+        for _ in range(40):
+            yield b" " * 64 * 1024
+        yield b"}"
+
+    r = client.post("/api/v1/generate", content=chunks(), headers=alice | {"content-type": "application/json"})
+    assert "content-length" not in r.request.headers
+    assert r.status_code == 413
+    assert "larger than 1 MB" in r.json()["detail"]
 
 
 def test_completed_job_read_back_with_signed_urls(api, alice, done_job):

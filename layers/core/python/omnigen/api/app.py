@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from omnigen import __version__
 from omnigen.api import problems, routes_assets, routes_jobs, routes_misc, routes_progress
 from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth
+from omnigen.api.body_limit import BodyLimit
 from omnigen.api.deps import Services
 from omnigen.api.feed import ChangeFeed, NotifyingJobStore
 from omnigen.api.launcher import LocalLauncher
@@ -39,13 +41,12 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
     problems.install(app)
     problems.document(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        is_upload = request.method == "PUT" and request.url.path.startswith(f"{API}/uploads/")
-        if length and length.isdigit() and not is_upload and int(length) > MAX_JSON_BYTES:
-            return problems.problem(413, "the request body is larger than 1 MB")
-        return await call_next(request)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=MAX_JSON_BYTES,
+        exempt=_is_upload,  # image uploads have their own 10 MB limit, checked as they stream in
+        detail="the request body is larger than 1 MB",
+    )
 
     for module in (routes_jobs, routes_progress, routes_assets, routes_misc):
         app.include_router(module.router, prefix=API)
@@ -57,6 +58,10 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
     if web_dir is not None and (web_dir / "index.html").is_file():
         app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app
+
+
+def _is_upload(scope: Scope) -> bool:
+    return bool(scope["method"] == "PUT" and scope["path"].startswith(f"{API}/uploads/"))
 
 
 def is_loopback(host: str) -> bool:
