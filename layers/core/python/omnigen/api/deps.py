@@ -38,14 +38,22 @@ class Services:
     """Replicate webhook handling (verifier + waiter), when Replicate providers are configured."""
 
 
-def services(request: Request) -> Services:
+# Both dependencies below are `async def` although they await nothing: FastAPI runs a plain `def`
+# dependency on the thread pool, and every such hop waits for the event loop to take the result
+# back, which on a server busy with hundreds of progress streams was most of a request's time.
+# Neither blocks: `services` reads an attribute and the authenticators compare a token or verify
+# a JWT signature in memory (the JWKS is fetched once per key rotation, and only on AWS, where
+# Mangum gives each Lambda invocation one request and the loop has nothing else to serve).
+
+
+async def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def current_user(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> str:
+async def current_user(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> str:
     return svc.auth.user(authorization)
 
 

@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
 from omnigen.api.problems import ApiError
@@ -77,7 +78,7 @@ def _check_image_owner(user: str, brief: Brief) -> None:
     response_model=GenerateAccepted,
     responses={409: {"description": "Idempotency-Key reused with another body"}},
 )
-def generate(
+async def generate(
     svc: ServicesDep,
     user: UserDep,
     response: Response,
@@ -86,6 +87,15 @@ def generate(
 ) -> GenerateAccepted:
     """Validate the brief, create a queued job, start the pipeline; `Idempotency-Key` makes retries
     safe (the same key and body return the same job; another body with that key is a 409)."""
+    # The store work blocks (SQLite here, DynamoDB and S3 on AWS), so it runs on a worker thread,
+    # in one hop. A plain `def` route costs two (FastAPI also checks the response model on the
+    # pool), and each hop waits its turn on a loop that may be serving hundreds of streams.
+    return await run_in_threadpool(_accept, svc, user, response, brief, idempotency_key)
+
+
+def _accept(
+    svc: Services, user: str, response: Response, brief: Brief, idempotency_key: str | None
+) -> GenerateAccepted:
     _check_image_owner(user, brief)
     digest = hashlib.sha256(json.dumps(brief.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     if idempotency_key:
