@@ -20,31 +20,44 @@ from omnigen.store.ports import JobStore
 
 
 class ChangeFeed:
+    """Wakes the handlers streaming a job when it changes. A change is handed to each event loop
+    once, by one thread-safe call that sets every waiter of that job there, rather than by one
+    thread-safe call per subscriber."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+        self._waiters: dict[str, dict[asyncio.AbstractEventLoop, set[asyncio.Event]]] = {}
 
     def notify(self, job_id: str) -> None:
         with self._lock:
-            waiters = list(self._waiters.get(job_id, ()))
-        for loop, event in waiters:
-            with contextlib.suppress(RuntimeError):  # a closed loop: its subscriber is gone
-                loop.call_soon_threadsafe(event.set)
+            loops = list(self._waiters.get(job_id, ()))
+        for loop in loops:
+            with contextlib.suppress(RuntimeError):  # a closed loop: its subscribers are gone
+                loop.call_soon_threadsafe(self._wake, job_id, loop)
+
+    def _wake(self, job_id: str, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            events = list(self._waiters.get(job_id, {}).get(loop, ()))
+        for event in events:
+            event.set()
 
     @contextmanager
     def subscribe(self, job_id: str) -> Iterator[asyncio.Event]:
-        item = (asyncio.get_running_loop(), asyncio.Event())
+        loop, event = asyncio.get_running_loop(), asyncio.Event()
         with self._lock:
-            self._waiters.setdefault(job_id, set()).add(item)
+            self._waiters.setdefault(job_id, {}).setdefault(loop, set()).add(event)
         try:
-            yield item[1]
+            yield event
         finally:
             with self._lock:
-                group = self._waiters.get(job_id)
+                by_loop = self._waiters.get(job_id, {})
+                group = by_loop.get(loop)
                 if group is not None:
-                    group.discard(item)
+                    group.discard(event)
                     if not group:
-                        del self._waiters[job_id]
+                        del by_loop[loop]
+                if not by_loop:
+                    self._waiters.pop(job_id, None)
 
 
 class NotifyingJobStore:

@@ -48,7 +48,10 @@ async def event_batches(svc: Services, job_id: str, after: int) -> AsyncIterator
                 idle = 0.0
                 yield batch
             try:
-                await asyncio.wait_for(changed.wait(), timeout=POLL_S)
+                # a timeout scope, not wait_for: wait_for wraps the wait in a new Task, and with
+                # hundreds of streams that is a Task per stream per event
+                async with asyncio.timeout(POLL_S):
+                    await changed.wait()
             except TimeoutError:
                 # nothing from this process: look in the store itself (another process may write)
                 getattr(svc.ctx.jobs, "invalidate", lambda _job_id: None)(job_id)
