@@ -8,6 +8,8 @@ check. Running a job again resumes it: each step reuses what is already stored.
 
 from __future__ import annotations
 
+import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -16,16 +18,40 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from omnigen.job import Job
 from omnigen.pipeline import steps
 from omnigen.pipeline.context import StepContext
+from omnigen.priority import lower_this_thread
 from omnigen.providers.ports import Cancelled
+
+log = logging.getLogger("omnigen.runner")
+
+
+class JobHandle:
+    """A job started in the background: wait for it with `join`, read the final job after."""
+
+    def __init__(self, job_id: str):
+        self.job_id = job_id
+        self.job: Job | None = None
+        self._done = threading.Event()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._done.wait(timeout)
+
+    def is_alive(self) -> bool:
+        return not self._done.is_set()
 
 
 class LocalRunner:
+    IDLE_S = 30.0  # a worker with nothing to do for this long ends
+
     def __init__(self, ctx: StepContext, max_jobs: int = 2):
         self.ctx = ctx
-        self._threads: dict[str, threading.Thread] = {}
-        self._lock = threading.Lock()
         # Jobs beyond this wait `queued`: one machine renders a couple of ads well, not fifty.
-        self._job_slots = threading.Semaphore(max_jobs)
+        # That many long-lived workers take jobs from a queue, so starting a job is a put: no
+        # thread is made per job, and a request that starts one never waits for a thread to run.
+        self.max_jobs = max_jobs
+        self._queue: queue.SimpleQueue[tuple[JobHandle, Callable[[Job], None] | None]] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
+        self._handles: dict[str, JobHandle] = {}
+        self._lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -47,35 +73,53 @@ class LocalRunner:
         assert job is not None
         return job
 
-    def start(self, job_id: str, on_done: Callable[[Job], None] | None = None) -> threading.Thread:
-        """Run a job in a background thread (the local server does this)."""
+    def start(self, job_id: str, on_done: Callable[[Job], None] | None = None) -> JobHandle:
+        """Queue a job for a background worker (the local server does this); it starts when one
+        of the `max_jobs` workers is free."""
+        handle = JobHandle(job_id)
+        with self._lock:  # a worker leaves only with this lock held and the queue empty
+            self._handles[job_id] = handle
+            self._queue.put((handle, on_done))
+            if len(self._workers) < self.max_jobs:
+                worker = threading.Thread(target=self._work, name="job-runner", daemon=True)
+                self._workers.append(worker)
+                worker.start()
+        return handle
 
-        def target() -> None:
+    def _work(self) -> None:
+        lower_this_thread()  # jobs render in the background of whatever serves requests
+        while True:
             try:
-                with self._job_slots:
-                    job = self.run(job_id)
+                handle, on_done = self._queue.get(timeout=self.IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():  # nothing came for a while: stop; start() makes another
+                        self._workers.remove(threading.current_thread())
+                        return
+                continue
+            try:
+                handle.job = self.run(handle.job_id)
                 if on_done:
-                    on_done(job)
+                    on_done(handle.job)
+            except Exception:  # run() records a job's failure on the job; this is on_done's own error
+                log.exception("after job %s ended, its callback failed", handle.job_id)
             finally:
                 with self._lock:
-                    self._threads.pop(job_id, None)
-
-        t = threading.Thread(target=target, name=f"job-{job_id}", daemon=True)
-        with self._lock:
-            self._threads[job_id] = t
-        t.start()
-        return t
+                    self._handles.pop(handle.job_id, None)
+                handle._done.set()
 
     def cancel(self, job_id: str) -> None:
         steps.cancel_job(self.ctx, job_id)
 
     def running(self) -> list[str]:
+        """Jobs started here that have not ended: running or waiting for a worker."""
         with self._lock:
-            return list(self._threads)
+            return list(self._handles)
 
     def join(self, timeout: float | None = None) -> None:
-        for t in list(self._threads.values()):
-            t.join(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for handle in list(self._handles.values()):
+            handle.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     # -- the pipeline -------------------------------------------------------------------------
 
