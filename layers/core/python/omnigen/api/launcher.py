@@ -10,6 +10,7 @@ from omnigen.pipeline import steps
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.progress import Tracker
 from omnigen.pipeline.runner import LocalRunner
+from omnigen.priority import lower_this_thread
 
 
 class Launcher(Protocol):
@@ -36,6 +37,7 @@ class LocalLauncher:
         and leaves the finished job (and its earlier versions) as they were."""
 
         def target() -> None:
+            lower_this_thread()
             try:
                 steps.compose(self.ctx, job_id, version=version)
             except Exception as err:  # reported on the track, not raised into a dead thread

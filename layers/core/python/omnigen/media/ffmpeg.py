@@ -6,7 +6,6 @@ error that keeps the tail of ffmpeg's stderr (what a user needs to see when a re
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import subprocess
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+
+from omnigen.priority import lower_process
 
 
 class MediaError(RuntimeError):
@@ -45,21 +46,11 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-FFMPEG_NICE = 10
-
-
 def _spawn(cmd: list[str], **popen: Any) -> subprocess.Popen[bytes]:
-    """Start ffmpeg at a lower priority: renders yield the CPU to whatever serves people (the
-    API's event loop, progress streams), so a busy 2-core server stays responsive while ffmpeg
-    takes every spare cycle.
-
-    The child is reniced after it starts rather than in a `preexec_fn`: a `preexec_fn` makes
-    Python `fork()` the whole server while holding the GIL (tens of ms in a large process, every
-    thread stalled), where without one it uses `vfork`, which costs next to nothing.
-    """
+    """Start ffmpeg as background work (see `omnigen.priority`), so a busy 2-core server stays
+    responsive while ffmpeg takes every spare cycle."""
     proc = subprocess.Popen(cmd, **popen)
-    with contextlib.suppress(OSError):  # it may already have exited
-        os.setpriority(os.PRIO_PROCESS, proc.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + FFMPEG_NICE))
+    lower_process(proc.pid)
     return proc
 
 
