@@ -12,9 +12,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from omnigen.job import TERMINAL, Job, ProgressEvent, now
 from omnigen.store.ports import NotFound, StoreError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: SQLite's busy handler is the only queue
+    fcntl = None  # type: ignore[assignment]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -43,6 +49,19 @@ CREATE TABLE IF NOT EXISTS kv (
 """
 
 
+@contextmanager
+def _file_lock(file: IO[bytes]) -> Iterator[None]:
+    """Exclusive across processes (POSIX advisory lock; where there is none, SQLite's own)."""
+    if fcntl is None:
+        yield
+        return
+    fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(file.fileno(), fcntl.LOCK_UN)
+
+
 def _describe(err: sqlite3.Error, what: str, path: Path) -> str:
     text = str(err)
     if "disk is full" in text or "database or disk is full" in text:
@@ -61,6 +80,7 @@ class SqliteJobStore:
         self._write_lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_file = open(self.path.with_name(self.path.name + ".write-lock"), "a+b")  # noqa: SIM115
             self._conn().executescript(_SCHEMA)
         except sqlite3.Error as err:
             raise StoreError(_describe(err, "creating the job database", self.path)) from err
@@ -82,12 +102,13 @@ class SqliteJobStore:
 
     @contextmanager
     def _tx(self, what: str = "writing the job database") -> Iterator[sqlite3.Connection]:
-        """One write transaction. Writers in this process queue on a mutex: SQLite's own busy
-        handler makes a waiting writer sleep in growing steps (up to 100 ms each), which put
-        seconds of tail latency on progress events and job creation when a server runs jobs;
-        a mutex hands the lock over as soon as it is free. Other processes still meet
-        `busy_timeout`."""
-        with self._write_lock, self._begin(what) as db:
+        """One write transaction. Writers queue on a lock instead of on SQLite's busy handler,
+        which makes a waiting writer sleep in growing steps (up to 100 ms each): that put
+        seconds of tail latency on progress events and job creation while jobs ran. Threads of
+        this process queue on a mutex, and processes (the server and its job workers, a CLI job)
+        on an advisory lock on a file beside the database, which the kernel hands to the next
+        waiter the moment it is released. `busy_timeout` remains the backstop."""
+        with self._write_lock, _file_lock(self._lock_file), self._begin(what) as db:
             yield db
 
     @contextmanager
