@@ -17,6 +17,26 @@ from omnigen.api.server import serve
 from omnigen.config import ConfigError, load_settings
 
 
+def _children(pid: int) -> list[int]:
+    """Live (non-zombie) processes whose parent is `pid`, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _serve(home: Path, port: int):  # type: ignore[no-untyped-def]
     return start_local_server(home, port, {"OMNIGEN_MAX_CONCURRENT_SCENES": "1"})
 
@@ -48,10 +68,17 @@ def test_restart_during_a_job_finishes_it(tmp_path):
                 break
             assert time.monotonic() < deadline, job
             time.sleep(0.2)
+        workers = _children(server.pid)
+        assert workers, "the job should render in a worker process of the server"
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait(10)
     assert job["status"] not in ("completed", "failed", "cancelled")
+    # the killed server's workers end with it: the job must not go on rendering twice
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
 
     server = _serve(home, port)  # the new server resumes the job at start
     try:

@@ -6,6 +6,8 @@ the embedded default (SQLite, disk, in-process runner, HMAC-signed URLs).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -29,7 +31,15 @@ WEB_DIR = Path(__file__).resolve().parents[5] / "frontend" / "dist"
 
 
 def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        close = getattr(services.launcher, "close", None)  # local worker processes end with the server
+        if close is not None:
+            close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="OmniGen API",
         version=__version__,
         description="Turn a prescription-drug brief into a compliant video ad, with live progress.",
@@ -75,7 +85,8 @@ def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
     ctx = local_context(settings)
     feed = ChangeFeed()
     store = ctx.jobs
-    ctx.jobs = NotifyingJobStore(store, feed)
+    notifying = NotifyingJobStore(store, feed)
+    ctx.jobs = notifying
     auth: Authenticator = LocalUserAuth() if is_loopback(host) else StaticTokenAuth(settings.api_token or "")
     signer = UrlSigner(load_or_create_secret(settings.home, settings.asset_url_secret), f"{API}/assets/")
     webhook = None
@@ -83,4 +94,5 @@ def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
         from omnigen.providers.replicate.webhook_receiver import WebhookReceiver
 
         webhook = WebhookReceiver.from_settings(settings)
-    return Services(ctx=ctx, launcher=LocalLauncher(ctx), auth=auth, urls=signer, feed=feed, kv=store, webhook=webhook)  # type: ignore[arg-type]
+    launcher = LocalLauncher(ctx, notifying.changed, in_process=webhook is not None)
+    return Services(ctx=ctx, launcher=launcher, auth=auth, urls=signer, feed=feed, kv=store, webhook=webhook)  # type: ignore[arg-type]

@@ -63,8 +63,9 @@ class ChangeFeed:
 class NotifyingJobStore:
     """A JobStore that tells the feed about every write and serves progress events from a
     per-job cache: a hundred clients watching one job cost one store read per change, not a
-    hundred. The cache is refreshed after this process writes the job, or when a reader asks
-    (`invalidate`) because another process may have written it."""
+    hundred. The cache is refreshed after a write is reported (`changed`: by this process, or by
+    a worker process through the launcher), or when a reader asks (`invalidate`) because another
+    process, such as a CLI job on the same database, may have written it."""
 
     KEEP = 2000  # events kept per job; an older resume point reads the store directly
 
@@ -79,16 +80,20 @@ class NotifyingJobStore:
         with self._lock:
             self._stale.add(job_id)
 
+    def changed(self, job_id: str) -> None:
+        """The job was written, here or by a worker process: refresh its events and wake its
+        streams."""
+        self.invalidate(job_id)
+        self.feed.notify(job_id)
+
     def create(self, job: Job) -> Job:
         saved = self.inner.create(job)
-        self.invalidate(saved.job_id)
-        self.feed.notify(saved.job_id)
+        self.changed(saved.job_id)
         return saved
 
     def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
         saved = self.inner.update(job_id, change)
-        self.invalidate(job_id)
-        self.feed.notify(job_id)
+        self.changed(job_id)
         return saved
 
     def get(self, job_id: str) -> Job | None:

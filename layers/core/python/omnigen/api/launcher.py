@@ -1,15 +1,17 @@
-"""How the API starts, cancels and re-composes jobs. Locally: the in-process runner's threads.
-On AWS the same port is backed by Step Functions (StartExecution / StopExecution)."""
+"""How the API starts, cancels and re-composes jobs. Locally: worker processes (or this
+process's threads, see `LocalLauncher`). On AWS the same port is backed by Step Functions
+(StartExecution / StopExecution)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from omnigen.pipeline import steps
 from omnigen.pipeline.context import StepContext
-from omnigen.pipeline.progress import Tracker
-from omnigen.pipeline.runner import LocalRunner
+from omnigen.pipeline.runner import LocalRunner, compose_version
+from omnigen.pipeline.worker_processes import ProcessRunner
 from omnigen.priority import lower_this_thread
 
 
@@ -22,28 +24,45 @@ class Launcher(Protocol):
 
 
 class LocalLauncher:
-    def __init__(self, ctx: StepContext):
+    """Jobs run in worker processes that report each change through `on_change`, so rendering
+    never competes with the server for its interpreter (see `worker_processes`).
+
+    Without `on_change`, or with `in_process=True`, they run on this process's threads instead:
+    the server does that when it receives Replicate's webhooks, because a webhook wakes the
+    prediction waiting for it inside the receiving process (and with remote models the job's
+    threads mostly wait rather than compute)."""
+
+    def __init__(self, ctx: StepContext, on_change: Callable[[str], None] | None = None, *, in_process: bool = False):
         self.ctx = ctx
-        self.runner = LocalRunner(ctx, max_jobs=ctx.settings.max_concurrent_jobs)
+        max_jobs = ctx.settings.max_concurrent_jobs
+        self.workers = None if in_process or on_change is None else ProcessRunner(ctx, max_jobs, on_change)
+        self.runner = LocalRunner(ctx, max_jobs=max_jobs)
 
     def start(self, job_id: str) -> None:
-        self.runner.start(job_id)
+        if self.workers is not None:
+            self.workers.start(job_id)
+        else:
+            self.runner.start(job_id)
 
     def cancel(self, job_id: str) -> None:
-        self.runner.cancel(job_id)
+        steps.cancel_job(self.ctx, job_id)
 
     def compose(self, job_id: str, version: int) -> None:
-        """Render a new version of a saved timeline; a failure marks the compose track failed
-        and leaves the finished job (and its earlier versions) as they were."""
+        """Render a new version of a saved timeline in the background."""
+        if self.workers is not None:
+            self.workers.compose(job_id, version)
+            return
 
         def target() -> None:
             lower_this_thread()
-            try:
-                steps.compose(self.ctx, job_id, version=version)
-            except Exception as err:  # reported on the track, not raised into a dead thread
-                Tracker(self.ctx.jobs, job_id).failed("compose", steps.error_of("compose", err)["message"])
+            compose_version(self.ctx, job_id, version)
 
         threading.Thread(target=target, name=f"compose-{job_id}-v{version}", daemon=True).start()
 
     def join(self, timeout: float | None = None) -> None:
-        self.runner.join(timeout)
+        (self.workers or self.runner).join(timeout)
+
+    def close(self) -> None:
+        """Stop the worker processes (the server is shutting down)."""
+        if self.workers is not None:
+            self.workers.close()

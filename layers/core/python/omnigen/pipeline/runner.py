@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from omnigen.job import Job
 from omnigen.pipeline import steps
 from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.progress import Tracker
 from omnigen.priority import lower_this_thread
 from omnigen.providers.ports import Cancelled
 
@@ -167,6 +168,15 @@ class LocalRunner:
                 raise (real or errors)[0]  # type: ignore[misc]
         self._step("compose", steps.compose, job_id)
         self._step("finalize", steps.finalize, job_id)
+
+
+def compose_version(ctx: StepContext, job_id: str, version: int) -> None:
+    """Render a new version of a saved timeline; a failure marks the compose track failed and
+    leaves the finished job (and its earlier versions) as they were."""
+    try:
+        steps.compose(ctx, job_id, version=version)
+    except Exception as err:  # reported on the track: the caller is a background worker
+        Tracker(ctx.jobs, job_id).failed("compose", steps.error_of("compose", err)["message"])
 
 
 def wait_for(ctx: StepContext, job_id: str, timeout_s: float = 600, poll_s: float = 0.2) -> Job:

@@ -1,0 +1,100 @@
+"""Jobs in worker processes (the local server's default): a real job renders in another
+process, every change it writes reaches the server's callback, a cancel from the server stops
+it, and closing the runner stops its workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from api_harness import small_brief
+
+from omnigen.brief import parse_brief
+from omnigen.config import load_settings
+from omnigen.job import JobStatus
+from omnigen.pipeline.context import local_context
+from omnigen.pipeline.steps import cancel_job, create_job
+from omnigen.pipeline.worker_processes import ProcessRunner
+
+
+class Changes:
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, job_id: str) -> None:
+        with self.lock:
+            self.ids.append(job_id)
+
+
+def _context(tmp_path):  # type: ignore[no-untyped-def]
+    env = {"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local", "OMNIGEN_MAX_CONCURRENT_SCENES": "2"}
+    return local_context(load_settings(env))
+
+
+def test_a_job_renders_in_a_worker_and_reports_every_change(tmp_path):
+    ctx = _context(tmp_path)
+    changes = Changes()
+    runner = ProcessRunner(ctx, 1, changes)
+    try:
+        job = create_job(ctx, "local", parse_brief(small_brief()))
+        runner.start(job.job_id).join(240)
+        procs = [w.proc for w in runner._workers]
+        assert procs and all(p.pid != os.getpid() for p in procs)
+        final = ctx.jobs.get(job.job_id)
+        assert final is not None and final.status == JobStatus.COMPLETED, final and final.error
+        written = len(ctx.jobs.events(job.job_id)) - 1  # all but the creation, made here
+        assert changes.ids.count(job.job_id) == written
+        assert runner.running() == []
+    finally:
+        runner.close()
+    assert not any(p.is_alive() for p in procs)
+
+
+def test_a_cancel_from_the_server_stops_the_worker_job(tmp_path):
+    ctx = _context(tmp_path)
+    runner = ProcessRunner(ctx, 1, Changes())
+    try:
+        job = create_job(ctx, "local", parse_brief(small_brief(duration_s=30, continuity="chain")))
+        handle = runner.start(job.job_id)
+        deadline = time.monotonic() + 120
+        while (current := ctx.jobs.get(job.job_id)) and current.status in (JobStatus.QUEUED,):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        cancel_job(ctx, job.job_id)
+        handle.join(60)
+        assert not handle.is_alive()
+        final = ctx.jobs.get(job.job_id)
+        assert final is not None and final.status == JobStatus.CANCELLED
+        assert "output" not in final.assets
+    finally:
+        runner.close()
+
+
+def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_worker(tmp_path):
+    ctx = _context(tmp_path)
+    runner = ProcessRunner(ctx, 1, Changes())
+    try:
+        doomed = create_job(ctx, "local", parse_brief(small_brief(duration_s=30, continuity="chain")))
+        handle = runner.start(doomed.job_id)
+        deadline = time.monotonic() + 120
+        while (current := ctx.jobs.get(doomed.job_id)) and current.status == JobStatus.QUEUED:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        first = runner._workers[0].proc
+        os.kill(first.pid, signal.SIGKILL)  # what an out-of-memory kill or a native crash looks like
+        handle.join(30)
+        failed = ctx.jobs.get(doomed.job_id)
+        assert failed is not None and failed.status == JobStatus.FAILED
+        assert failed.error is not None and "stopped unexpectedly" in failed.error.message
+        assert str(-signal.SIGKILL) in failed.error.message
+
+        after = create_job(ctx, "local", parse_brief(small_brief()))
+        runner.start(after.job_id).join(240)
+        done = ctx.jobs.get(after.job_id)
+        assert done is not None and done.status == JobStatus.COMPLETED
+        assert runner._workers[0].proc.pid != first.pid
+    finally:
+        runner.close()
