@@ -57,7 +57,7 @@ bench: setup
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/pipeline.py
-	$(BIN)/python bench/api.py
+	$(BIN)/python bench/api.py --runs 5
 
 # Synthesizes the CloudFormation templates offline (no AWS account, no Docker: the media image
 # is built by `cdk deploy`).
