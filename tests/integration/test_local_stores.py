@@ -1,4 +1,6 @@
+import multiprocessing
 import sqlite3
+from pathlib import Path
 
 import pytest
 from store_contract import asset_store_contract, job_store_contract, new_job
@@ -10,6 +12,30 @@ from omnigen.store.sqlite import SqliteJobStore
 
 def test_sqlite_job_store_contract(tmp_path):
     job_store_contract(SqliteJobStore(tmp_path / "omnigen.db"))
+
+
+def _bump(path: str, job_id: str, times: int) -> None:
+    store = SqliteJobStore(Path(path))
+    for _ in range(times):
+        store.update(job_id, lambda j: setattr(j, "cost_usd", j.cost_usd + 1))
+
+
+def test_sqlite_updates_from_several_processes_are_none_lost(tmp_path):
+    """The server and its job workers write the same database: every change lands once, in order."""
+    path = tmp_path / "jobs.db"
+    store = SqliteJobStore(path)
+    job = store.create(new_job("alice"))
+    spawn = multiprocessing.get_context("spawn")
+    workers = [spawn.Process(target=_bump, args=(str(path), job.job_id, 15)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    _bump(str(path), job.job_id, 15)
+    for w in workers:
+        w.join(60)
+        assert w.exitcode == 0
+    final = store.get(job.job_id)
+    assert final is not None and final.cost_usd == 45 and final.seq == 46
+    assert [e.seq for e in store.events(job.job_id)] == list(range(1, 47))
 
 
 def test_sqlite_uses_wal_and_survives_reopen(tmp_path):

@@ -138,12 +138,10 @@ class SqliteJobStore:
 
     def create(self, job: Job) -> Job:
         job = job.model_copy(update={"seq": 1, "updated_at": now()})
+        row, event = self._row(job), job.event().model_dump_json()  # the JSON work outside the lock
         with self._tx(f"creating job {job.job_id}") as db:
-            db.execute("INSERT INTO jobs VALUES (?,?,?,?,?,?)", self._row(job))
-            db.execute(
-                "INSERT INTO events VALUES (?,?,?)",
-                (job.job_id, job.seq, job.event().model_dump_json()),
-            )
+            db.execute("INSERT INTO jobs VALUES (?,?,?,?,?,?)", row)
+            db.execute("INSERT INTO events VALUES (?,?,?)", (job.job_id, job.seq, event))
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -173,21 +171,32 @@ class SqliteJobStore:
         return [Job.model_validate_json(r[0]) for r in rows]
 
     def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
-        with self._tx(f"updating job {job_id}") as db:
-            row = db.execute("SELECT data FROM jobs WHERE job_id=?", (job_id,)).fetchone()
+        """Read, change, write back, optimistically: the change and the JSON work happen outside
+        the write lock, and the write lands only if nobody wrote the job in between (otherwise
+        the change is applied again to what they wrote). The lock is held for two statements,
+        so a writer in a low-priority worker process cannot keep the server waiting for long."""
+        while True:
+            try:
+                row = self._conn().execute("SELECT seq, data FROM jobs WHERE job_id=?", (job_id,)).fetchone()
+            except sqlite3.Error as err:
+                raise StoreError(_describe(err, f"reading job {job_id}", self.path)) from err
             if row is None:
                 raise NotFound(f"job {job_id} does not exist")
-            job = Job.model_validate_json(row[0])
+            read_seq, job = row[0], Job.model_validate_json(row[1])
             change(job)
-            job.seq += 1
+            job.seq = read_seq + 1
             job.updated_at = now()
             job = Job.model_validate(job.model_dump())
-            db.execute(
-                "UPDATE jobs SET status=?, seq=?, data=? WHERE job_id=?",
-                (job.status.value, job.seq, job.model_dump_json(), job_id),
-            )
-            db.execute("INSERT INTO events VALUES (?,?,?)", (job_id, job.seq, job.event().model_dump_json()))
-        return job
+            data, event = job.model_dump_json(), job.event().model_dump_json()
+            with self._tx(f"updating job {job_id}") as db:
+                written = db.execute(
+                    "UPDATE jobs SET status=?, seq=?, data=? WHERE job_id=? AND seq=?",
+                    (job.status.value, job.seq, data, job_id, read_seq),
+                ).rowcount
+                if written:
+                    db.execute("INSERT INTO events VALUES (?,?,?)", (job_id, job.seq, event))
+            if written:
+                return job
 
     def events(self, job_id: str, after_seq: int = 0) -> list[ProgressEvent]:
         rows = (
