@@ -98,3 +98,20 @@ def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_worker(tmp
         assert runner._workers[0].proc.pid != first.pid
     finally:
         runner.close()
+
+
+def test_a_worker_that_died_idle_is_replaced_when_the_next_job_comes(tmp_path):
+    ctx = _context(tmp_path)
+    runner = ProcessRunner(ctx, 1, Changes())
+    try:
+        first = create_job(ctx, "local", parse_brief(small_brief()))
+        runner.start(first.job_id).join(240)
+        idle = runner._workers[0].proc
+        os.kill(idle.pid, signal.SIGKILL)
+        idle.join(10)
+        later = create_job(ctx, "local", parse_brief(small_brief()))
+        runner.start(later.job_id).join(240)
+        done = ctx.jobs.get(later.job_id)
+        assert done is not None and done.status == JobStatus.COMPLETED
+    finally:
+        runner.close()

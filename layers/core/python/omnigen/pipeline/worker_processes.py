@@ -191,8 +191,13 @@ class ProcessRunner:
         idle = [w for w in self._workers if w.task is None]
         while self._pending and (idle or len(self._workers) < self.max_jobs):
             worker = idle.pop() if idle else self._spawn()
+            try:
+                worker.inbox.send(self._pending[0])
+            except OSError:  # it died idle, before its end was noticed: drop it, keep the task
+                self._workers.remove(worker)
+                worker.proc.kill()
+                continue
             worker.task = self._pending.popleft()
-            worker.inbox.send(worker.task)
 
     def _spawn(self) -> _Worker:
         task_out, task_in = self._mp.Pipe(duplex=False)
