@@ -7,6 +7,8 @@ import os
 import threading
 import time
 
+from api_harness import small_brief
+
 from omnigen.brief import parse_brief
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
@@ -14,17 +16,6 @@ from omnigen.pipeline.context import local_context
 from omnigen.pipeline.runner import LocalRunner
 from omnigen.pipeline.steps import cancel_job, create_job
 from omnigen.priority import BACKGROUND_NICE
-
-BRIEF = {
-    "prompt": "A quiet short spot about an evening on the porch",
-    "duration_s": 12,
-    "product": {
-        "brand_name": "Veltrexa",
-        "generic_name": "veltrexamab",
-        "indication": "psoriasis",
-        "side_effects": ["headache"],
-    },
-}
 
 
 class RecordingRunner(LocalRunner):
@@ -56,7 +47,7 @@ class RecordingRunner(LocalRunner):
 def test_jobs_beyond_the_limit_wait_in_order_on_a_fixed_set_of_workers(tmp_path):
     ctx = local_context(load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local"}))
     runner = RecordingRunner(ctx, max_jobs=2)
-    ids = [create_job(ctx, "local", parse_brief(BRIEF)).job_id for _ in range(5)]
+    ids = [create_job(ctx, "local", parse_brief(small_brief())).job_id for _ in range(5)]
     before = set(threading.enumerate())
     t0 = time.perf_counter()
     handles = [runner.start(job_id) for job_id in ids]
@@ -78,12 +69,12 @@ def test_idle_workers_end_and_a_new_job_gets_a_new_one(tmp_path, monkeypatch):
     ctx = local_context(load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local"}))
     runner = RecordingRunner(ctx, max_jobs=2)
     monkeypatch.setattr(runner, "IDLE_S", 0.1)
-    runner.start(create_job(ctx, "local", parse_brief(BRIEF)).job_id).join(10)
+    runner.start(create_job(ctx, "local", parse_brief(small_brief())).job_id).join(10)
     deadline = time.monotonic() + 5
     while runner._workers and time.monotonic() < deadline:
         time.sleep(0.05)
     assert runner._workers == []
-    later = runner.start(create_job(ctx, "local", parse_brief(BRIEF)).job_id)
+    later = runner.start(create_job(ctx, "local", parse_brief(small_brief())).job_id)
     later.join(10)
     assert later.job is not None and len(runner.order) == 2
 
@@ -93,7 +84,7 @@ def test_jobs_run_as_background_work(tmp_path):
     ctx = local_context(load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local"}))
     runner = RecordingRunner(ctx, max_jobs=1)
     own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    runner.start(create_job(ctx, "local", parse_brief(BRIEF)).job_id).join(10)
+    runner.start(create_job(ctx, "local", parse_brief(small_brief())).job_id).join(10)
     assert runner.nice == {max(own, BACKGROUND_NICE)}
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the caller is untouched
 
@@ -101,7 +92,7 @@ def test_jobs_run_as_background_work(tmp_path):
 def test_a_job_cancelled_while_queued_never_runs(tmp_path):
     ctx = local_context(load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local"}))
     runner = RecordingRunner(ctx, max_jobs=1)
-    first, second = (create_job(ctx, "local", parse_brief(BRIEF)).job_id for _ in range(2))
+    first, second = (create_job(ctx, "local", parse_brief(small_brief())).job_id for _ in range(2))
     runner.start(first)
     waiting = runner.start(second)
     cancel_job(ctx, second)

@@ -9,11 +9,12 @@ import signal
 import threading
 import time
 
+import pytest
 from api_harness import small_brief
 
 from omnigen.brief import parse_brief
 from omnigen.config import load_settings
-from omnigen.job import JobStatus
+from omnigen.job import Job, JobStatus
 from omnigen.pipeline.context import local_context
 from omnigen.pipeline.steps import cancel_job, create_job
 from omnigen.pipeline.worker_processes import ProcessRunner
@@ -34,84 +35,78 @@ def _context(tmp_path):  # type: ignore[no-untyped-def]
     return local_context(load_settings(env))
 
 
-def test_a_job_renders_in_a_worker_and_reports_every_change(tmp_path):
+@pytest.fixture
+def workers(tmp_path):  # type: ignore[no-untyped-def]
+    """A context on a fresh home and a one-worker ProcessRunner recording changes; closed after."""
     ctx = _context(tmp_path)
     changes = Changes()
     runner = ProcessRunner(ctx, 1, changes)
-    try:
-        job = create_job(ctx, "local", parse_brief(small_brief()))
-        runner.start(job.job_id).join(240)
-        procs = [w.proc for w in runner._workers]
-        assert procs and all(p.pid != os.getpid() for p in procs)
-        final = ctx.jobs.get(job.job_id)
-        assert final is not None and final.status == JobStatus.COMPLETED, final and final.error
-        written = len(ctx.jobs.events(job.job_id)) - 1  # all but the creation, made here
-        assert changes.ids.count(job.job_id) == written
-        assert runner.running() == []
-    finally:
-        runner.close()
+    yield ctx, runner, changes
+    runner.close()
+
+
+def _run_to_end(ctx, runner: ProcessRunner, **brief: object) -> Job:  # type: ignore[no-untyped-def]
+    job = create_job(ctx, "local", parse_brief(small_brief(**brief)))
+    runner.start(job.job_id).join(240)
+    final = ctx.jobs.get(job.job_id)
+    assert final is not None
+    return final
+
+
+def _wait_until_started(ctx, job_id: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 120
+    while (current := ctx.jobs.get(job_id)) and current.status == JobStatus.QUEUED:
+        assert time.monotonic() < deadline, "the worker never took the job"
+        time.sleep(0.1)
+
+
+def test_a_job_renders_in_a_worker_and_reports_every_change(workers):  # type: ignore[no-untyped-def]
+    ctx, runner, changes = workers
+    final = _run_to_end(ctx, runner)
+    procs = [w.proc for w in runner._workers]
+    assert procs and all(p.pid != os.getpid() for p in procs)
+    assert final.status == JobStatus.COMPLETED, final.error
+    written = len(ctx.jobs.events(final.job_id)) - 1  # all but the creation, made here
+    assert changes.ids.count(final.job_id) == written
+    assert runner.running() == []
+    runner.close()
     assert not any(p.is_alive() for p in procs)
 
 
-def test_a_cancel_from_the_server_stops_the_worker_job(tmp_path):
-    ctx = _context(tmp_path)
-    runner = ProcessRunner(ctx, 1, Changes())
-    try:
-        job = create_job(ctx, "local", parse_brief(small_brief(duration_s=30, continuity="chain")))
-        handle = runner.start(job.job_id)
-        deadline = time.monotonic() + 120
-        while (current := ctx.jobs.get(job.job_id)) and current.status in (JobStatus.QUEUED,):
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        cancel_job(ctx, job.job_id)
-        handle.join(60)
-        assert not handle.is_alive()
-        final = ctx.jobs.get(job.job_id)
-        assert final is not None and final.status == JobStatus.CANCELLED
-        assert "output" not in final.assets
-    finally:
-        runner.close()
+def test_a_cancel_from_the_server_stops_the_worker_job(workers):  # type: ignore[no-untyped-def]
+    ctx, runner, _ = workers
+    job = create_job(ctx, "local", parse_brief(small_brief(duration_s=30, continuity="chain")))
+    handle = runner.start(job.job_id)
+    _wait_until_started(ctx, job.job_id)
+    cancel_job(ctx, job.job_id)
+    handle.join(60)
+    assert not handle.is_alive()
+    final = ctx.jobs.get(job.job_id)
+    assert final is not None and final.status == JobStatus.CANCELLED
+    assert "output" not in final.assets
 
 
-def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_worker(tmp_path):
-    ctx = _context(tmp_path)
-    runner = ProcessRunner(ctx, 1, Changes())
-    try:
-        doomed = create_job(ctx, "local", parse_brief(small_brief(duration_s=30, continuity="chain")))
-        handle = runner.start(doomed.job_id)
-        deadline = time.monotonic() + 120
-        while (current := ctx.jobs.get(doomed.job_id)) and current.status == JobStatus.QUEUED:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        first = runner._workers[0].proc
-        os.kill(first.pid, signal.SIGKILL)  # what an out-of-memory kill or a native crash looks like
-        handle.join(30)
-        failed = ctx.jobs.get(doomed.job_id)
-        assert failed is not None and failed.status == JobStatus.FAILED
-        assert failed.error is not None and "stopped unexpectedly" in failed.error.message
-        assert str(-signal.SIGKILL) in failed.error.message
+def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_worker(workers):  # type: ignore[no-untyped-def]
+    ctx, runner, _ = workers
+    doomed = create_job(ctx, "local", parse_brief(small_brief(duration_s=30, continuity="chain")))
+    handle = runner.start(doomed.job_id)
+    _wait_until_started(ctx, doomed.job_id)
+    first = runner._workers[0].proc
+    os.kill(first.pid, signal.SIGKILL)  # what an out-of-memory kill or a native crash looks like
+    handle.join(30)
+    failed = ctx.jobs.get(doomed.job_id)
+    assert failed is not None and failed.status == JobStatus.FAILED
+    assert failed.error is not None and "stopped unexpectedly" in failed.error.message
+    assert str(-signal.SIGKILL) in failed.error.message
 
-        after = create_job(ctx, "local", parse_brief(small_brief()))
-        runner.start(after.job_id).join(240)
-        done = ctx.jobs.get(after.job_id)
-        assert done is not None and done.status == JobStatus.COMPLETED
-        assert runner._workers[0].proc.pid != first.pid
-    finally:
-        runner.close()
+    assert _run_to_end(ctx, runner).status == JobStatus.COMPLETED
+    assert runner._workers[0].proc.pid != first.pid
 
 
-def test_a_worker_that_died_idle_is_replaced_when_the_next_job_comes(tmp_path):
-    ctx = _context(tmp_path)
-    runner = ProcessRunner(ctx, 1, Changes())
-    try:
-        first = create_job(ctx, "local", parse_brief(small_brief()))
-        runner.start(first.job_id).join(240)
-        idle = runner._workers[0].proc
-        os.kill(idle.pid, signal.SIGKILL)
-        idle.join(10)
-        later = create_job(ctx, "local", parse_brief(small_brief()))
-        runner.start(later.job_id).join(240)
-        done = ctx.jobs.get(later.job_id)
-        assert done is not None and done.status == JobStatus.COMPLETED
-    finally:
-        runner.close()
+def test_a_worker_that_died_idle_is_replaced_when_the_next_job_comes(workers):  # type: ignore[no-untyped-def]
+    ctx, runner, _ = workers
+    assert _run_to_end(ctx, runner).status == JobStatus.COMPLETED
+    idle = runner._workers[0].proc
+    os.kill(idle.pid, signal.SIGKILL)
+    idle.join(10)
+    assert _run_to_end(ctx, runner).status == JobStatus.COMPLETED

@@ -11,12 +11,12 @@ import asyncio
 import bisect
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from omnigen.job import Job, ProgressEvent
 from omnigen.store.ports import JobStore
+from omnigen.store.reporting import ReportingJobStore
 
 
 class ChangeFeed:
@@ -60,7 +60,7 @@ class ChangeFeed:
                     self._waiters.pop(job_id, None)
 
 
-class NotifyingJobStore:
+class NotifyingJobStore(ReportingJobStore):
     """A JobStore that tells the feed about every write and serves progress events from a
     per-job cache: a hundred clients watching one job cost one store read per change, not a
     hundred. The cache is refreshed after a write is reported (`changed`: by this process, or by
@@ -70,7 +70,7 @@ class NotifyingJobStore:
     KEEP = 2000  # events kept per job; an older resume point reads the store directly
 
     def __init__(self, inner: JobStore, feed: ChangeFeed):
-        self.inner = inner
+        super().__init__(inner, self.changed)
         self.feed = feed
         self._lock = threading.Lock()
         self._events: dict[str, list[ProgressEvent]] = {}
@@ -85,16 +85,6 @@ class NotifyingJobStore:
         streams."""
         self.invalidate(job_id)
         self.feed.notify(job_id)
-
-    def create(self, job: Job) -> Job:
-        saved = self.inner.create(job)
-        self.changed(saved.job_id)
-        return saved
-
-    def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
-        saved = self.inner.update(job_id, change)
-        self.changed(job_id)
-        return saved
 
     def get(self, job_id: str) -> Job | None:
         return self.inner.get(job_id)
@@ -121,6 +111,3 @@ class NotifyingJobStore:
 
     def unfinished(self) -> list[Job]:
         return self.inner.unfinished()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)

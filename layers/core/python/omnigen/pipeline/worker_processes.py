@@ -25,41 +25,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 from omnigen.config import Settings
-from omnigen.job import Job
 from omnigen.pipeline import steps
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.progress import Tracker
 from omnigen.pipeline.runner import JobHandle, LocalRunner, compose_version
 from omnigen.priority import lower_this_thread
-from omnigen.store.ports import JobStore
+from omnigen.store.reporting import ReportingJobStore
 
 log = logging.getLogger("omnigen.workers")
 
 Task = tuple[str, str, str, int]  # (key, kind: run | compose, job_id, version)
-
-
-class ReportingJobStore:
-    """The worker's JobStore: every write is reported to the server by job id."""
-
-    def __init__(self, inner: JobStore, report: Callable[[str], None]):
-        self.inner = inner
-        self._report = report
-
-    def create(self, job: Job) -> Job:
-        saved = self.inner.create(job)
-        self._report(saved.job_id)
-        return saved
-
-    def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
-        saved = self.inner.update(job_id, change)
-        self._report(job_id)
-        return saved
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 def _exit_with_parent() -> None:
