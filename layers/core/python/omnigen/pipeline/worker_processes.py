@@ -110,7 +110,6 @@ class ProcessRunner:
         self._lock = threading.Lock()
         self._closed = False
         self._reader = threading.Thread(target=self._serve_workers, name="worker-reports", daemon=True)
-        self._reader.start()
 
     # -- what the launcher calls --------------------------------------------------------------
 
@@ -144,7 +143,8 @@ class ProcessRunner:
             if w.proc.is_alive():
                 w.proc.kill()
                 w.proc.join(timeout)
-        self._reader.join(timeout)
+        if self._reader.ident is not None:
+            self._reader.join(timeout)
         for w in workers:
             w.inbox.close()
             w.outbox.close()
@@ -187,6 +187,8 @@ class ProcessRunner:
         report_in.close()
         worker = _Worker(proc, task_in, report_out)
         self._workers.append(worker)
+        if self._reader.ident is None:  # started with the first worker: an idle server polls nothing
+            self._reader.start()
         return worker
 
     # -- what the workers say -----------------------------------------------------------------
@@ -206,7 +208,10 @@ class ProcessRunner:
                     self._lost(worker)
                     continue
                 if kind == "changed":
-                    self._on_change(value)
+                    try:
+                        self._on_change(value)
+                    except Exception:  # a listener's fault must not stop the reports
+                        log.exception("reporting a change of job %s failed", value)
                 elif kind == "done":
                     self._ended(worker, value)
 
