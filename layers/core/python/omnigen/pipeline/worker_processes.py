@@ -1,10 +1,10 @@
 """Jobs in worker processes, for the local server.
 
-The offline providers render in Python (frames, music, speech), and in the server's own
-process that work shares one interpreter lock with the event loop that answers requests and
-feeds progress streams: under `bench/api.py` the slowest job creations were threads waiting
-their turn for it. In worker processes a render cannot hold up a request, a crash in a native
-library cannot take the server down, and a job's memory is returned when it ends.
+The offline providers render in Python (frames, music, speech). In the server's own process
+that work shares one interpreter lock with the event loop that answers requests and feeds
+progress streams (py-spy showed render threads holding it while requests waited), a crash in
+a native library (eSpeak is loaded with ctypes) would take the server down with it, and the
+renders' memory would be the server's. In worker processes none of that holds.
 
 The server keeps what it had: it starts, cancels and re-composes jobs through the same
 `Launcher` port, and still learns of every change at once, because each worker reports the
