@@ -89,7 +89,9 @@ def aws(request, monkeypatch, definition_template):
             settings=Settings(store="aws", jobs_table=NAMES.jobs, assets_bucket=BUCKET),
         )
         monkeypatch.setattr(runtime, "step_context", lambda: ctx)
-        yield Harness(ctx, definition_template, monkeypatch, fake_steps=not real)
+        harness = Harness(ctx, definition_template, monkeypatch, fake_steps=not real)
+        yield harness
+        harness.finish_handlers()  # while the tables still exist: a stray handler must not outlive them
         for cached in (runtime.client, runtime.job_store):
             cached.cache_clear()
 
@@ -98,6 +100,7 @@ class Harness:
     def __init__(self, ctx: StepContext, synth, monkeypatch, fake_steps: bool = True):
         self.ctx = ctx
         self.invocations: list[dict[str, Any]] = []
+        self.handlers: list[threading.Thread] = []
         self.fail_scene: int | None = None
         self.on_scene = None
         functions = {k for k in synth.resources("AWS::Lambda::Function") if k.startswith("Functions")}
@@ -115,6 +118,13 @@ class Harness:
         ]
         if fake_steps:
             self._fake_steps(monkeypatch)
+
+    def finish_handlers(self, timeout_s: float = 30.0) -> None:
+        """Wait for the handlers still running on their own threads (a task-token step whose
+        execution has ended, e.g. by a cancel, goes on until its next check)."""
+        deadline = time.monotonic() + timeout_s
+        for thread in self.handlers:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     @staticmethod
     def _keep_failure_cause(monkeypatch) -> None:
@@ -153,7 +163,9 @@ class Harness:
                 # moto only notices a task token's outcome once it has started waiting, which it
                 # does after the invoke returns; on AWS the outcome may come first. Let the
                 # handler finish on its own thread, as a long step does on AWS.
-                threading.Thread(target=steps_handler.handler, args=(event, LambdaContext()), daemon=True).start()
+                thread = threading.Thread(target=steps_handler.handler, args=(event, LambdaContext()), daemon=True)
+                harness.handlers.append(thread)
+                thread.start()
                 return b"null"
             try:
                 result = steps_handler.handler(event, LambdaContext())
