@@ -82,6 +82,12 @@ export function CreateView({ from }: { from?: string }) {
   const [uploading, setUploading] = useState(false);
   const [estimate, setEstimate] = useState<{ kind: "idle" | "loading" | "ok" | "error"; value?: Estimate; text?: string }>({ kind: "idle" });
   const summaryRef = useRef<HTMLDivElement>(null);
+  // Each failed submit bumps this; the effect runs after React has put the summary on the page.
+  // (A timer set in the handler could fire before that, and then focus never moved.)
+  const [summaryShown, setSummaryShown] = useState(0);
+  useEffect(() => {
+    if (summaryShown) summaryRef.current?.focus();
+  }, [summaryShown]);
 
   const { brief, indexMap } = useMemo(() => toBrief(form), [form]);
   const briefJson = JSON.stringify(brief);
@@ -169,7 +175,7 @@ export function CreateView({ from }: { from?: string }) {
       } else {
         setFormError(apiErr.message);
       }
-      setTimeout(() => summaryRef.current?.focus(), 0);
+      setSummaryShown((n) => n + 1);
     } finally {
       setSubmitting(false);
     }
