@@ -290,6 +290,17 @@ class FakeReplicate:
         with self.lock:
             return [p for p in self.predictions.values() if model is None or p.model == model]
 
+    def delivered(self, n: int, timeout_s: float = 5.0) -> list[dict[str, Any]]:
+        """The webhook deliveries once `n` have been made (or all there are after the timeout).
+        A delivery is recorded after the receiver has answered it, so the waiter it woke can
+        finish first."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self.lock:
+                if len(self.deliveries) >= n or time.monotonic() > deadline:
+                    return list(self.deliveries)
+            time.sleep(0.02)
+
     def count(self, method: str, path_pattern: str) -> int:
         return sum(1 for r in self.requests if r["method"] == method and re.fullmatch(path_pattern, r["path"]))
 

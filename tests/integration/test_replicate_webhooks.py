@@ -181,7 +181,7 @@ def test_signed_webhooks_wake_the_waiter_without_polling(fake):
     assert done.id == pred.id and done.output.endswith(".mp4")
     sent = next(r for r in fake.requests if r["method"] == "POST" and "predictions" in r["path"])
     assert sent["json"]["webhook"] == url and sent["json"]["webhook_events_filter"] == ["start", "completed"]
-    assert [d["event"] for d in fake.deliveries] == ["start", "completed"] and answered == [204, 204]
+    assert [d["event"] for d in fake.delivered(2)] == ["start", "completed"] and answered == [204, 204]
     assert fake.count("GET", rf"/v1/predictions/{pred.id}") <= 2  # one read per wake-up
 
 
