@@ -1,7 +1,7 @@
 // Test doubles: a fetch that answers like the API, a progress transport the test drives, and
 // a render helper that provides both to the views.
 
-import { render } from "@testing-library/react";
+import { render, waitFor } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { vi } from "vitest";
 import { Api } from "../lib/api";
@@ -72,6 +72,15 @@ export class FakeTransport implements Transport {
 
   get last() {
     return this.connections[this.connections.length - 1];
+  }
+
+  /** The newest connection once the view has opened one: views open it in an effect, which
+   * can run after the render a `findBy*` query has already seen. */
+  async opened() {
+    await waitFor(() => {
+      if (!this.connections.length) throw new Error("no connection opened yet");
+    });
+    return this.last;
   }
 }
 

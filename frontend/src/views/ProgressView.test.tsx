@@ -28,8 +28,8 @@ describe("ProgressView", () => {
     const transport = new FakeTransport();
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([running()]), transport });
     await screen.findByRole("heading", { name: /Veltrexa · 15 s ad/ });
+    expect((await transport.opened()).lastSeq).toBe(5);
     expect(transport.connections).toHaveLength(1);
-    expect(transport.last.lastSeq).toBe(5);
     for (const name of ["Script", "Scene 1", "Scene 2", "Music", "Voiceover", "Compose"]) {
       expect(screen.getByRole("heading", { name })).toBeInTheDocument();
     }
@@ -45,9 +45,10 @@ describe("ProgressView", () => {
     renderWithServices(<ProgressView id="job1" />, { fetch: f, transport });
     await screen.findByRole("heading", { name: "Scene 1" });
     expect(screen.queryByAltText("Last frame of scene 1")).toBeNull();
+    const conn = await transport.opened();
     act(() => {
-      transport.last.h.onOpen();
-      transport.last.h.onEvent(
+      conn.h.onOpen();
+      conn.h.onEvent(
         event(6, { tracks: { ...running().tracks, scene_1: track("done", 100, { asset: "users/local/jobs/job1/frames/scene_1_last.jpg" }) } }),
       );
     });
@@ -59,7 +60,8 @@ describe("ProgressView", () => {
     const transport = new FakeTransport();
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([running()]), transport });
     await screen.findByRole("heading", { name: "Scene 1" });
-    act(() => transport.last.h.onClose(new Error("network down")));
+    const conn = await transport.opened();
+    act(() => conn.h.onClose(new Error("network down")));
     expect(screen.getByTestId("connection")).toHaveTextContent("Reconnecting in 1 s");
     await userEvent.click(screen.getByRole("button", { name: "Retry now" }));
     expect(transport.connections).toHaveLength(2);
@@ -79,13 +81,14 @@ describe("ProgressView", () => {
     });
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([running(), done]), transport });
     await screen.findByRole("heading", { name: "Scene 1" });
-    act(() => transport.last.h.onEvent(event(9, { status: "completed", percent: 100, tracks: done.tracks })));
+    const conn = await transport.opened();
+    act(() => conn.h.onEvent(event(9, { status: "completed", percent: 100, tracks: done.tracks })));
     const video = await screen.findByTestId("output-video");
     expect(video).toHaveAttribute("src", expect.stringContaining("output.mp4"));
     expect(screen.getByRole("link", { name: "Edit in the workspace" })).toHaveAttribute("href", "#/jobs/job1/edit");
     expect(screen.getByRole("link", { name: /Compliance report \(0 errors, 2 warnings\)/ })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Cancel job" })).toBeNull();
-    expect(transport.last.closed).toBe(true);
+    expect(conn.closed).toBe(true);
   });
 
   it("cancels after a confirmation", async () => {
