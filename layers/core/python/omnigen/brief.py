@@ -6,11 +6,9 @@ every limit a downstream step relies on (lengths, list sizes, allowed values) li
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -19,6 +17,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from omnigen.documents import DocumentError, parse_json_or_yaml
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["1080p", "720p", "480p", "360p"]
@@ -132,10 +132,10 @@ def parse_brief(data: Any) -> Brief:
 
 
 def parse_brief_text(text: str) -> Brief:
-    """Parse YAML or JSON text (JSON is YAML, but its own parser gives better messages)."""
+    """Parse YAML or JSON text."""
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        data = parse_json_or_yaml(text)
+    except DocumentError as err:
         raise BriefError([("", f"not valid YAML or JSON: {err}")]) from None
     return parse_brief(data)
 

@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from omnigen.brief import BriefError, load_brief
 from omnigen.compliance.checker import check_script, check_timeline
 from omnigen.compliance.policy import PolicyError, load_policy
+from omnigen.documents import DocumentError, parse_json_or_yaml
 from omnigen.script import Script
 from omnigen.timeline import Timeline
 
@@ -45,8 +45,8 @@ def load_model(path: str | Path, model: type[M], what: str) -> M:
     except OSError as err:
         raise InputError(f"{what} {p}: cannot read the file ({err.strerror or err})") from None
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        data = parse_json_or_yaml(text)
+    except DocumentError as err:
         raise InputError(f"{what} {p}: not valid JSON or YAML ({err})") from None
     if not isinstance(data, dict):
         raise InputError(f"{what} {p}: must be a JSON object (a mapping of fields)")
