@@ -47,10 +47,10 @@ def workers(tmp_path):  # type: ignore[no-untyped-def]
 
 def _run_to_end(ctx, runner: ProcessRunner, **brief: object) -> Job:  # type: ignore[no-untyped-def]
     job = create_job(ctx, "local", parse_brief(small_brief(**brief)))
-    runner.start(job.job_id).join(240)
-    final = ctx.jobs.get(job.job_id)
-    assert final is not None
-    return final
+    handle = runner.start(job.job_id)
+    handle.join(240)
+    assert handle.job is not None and handle.job == ctx.jobs.get(job.job_id)
+    return handle.job
 
 
 def _wait_until_started(ctx, job_id: str) -> None:  # type: ignore[no-untyped-def]

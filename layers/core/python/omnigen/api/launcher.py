@@ -35,22 +35,22 @@ class LocalLauncher:
     def __init__(self, ctx: StepContext, on_change: Callable[[str], None] | None = None, *, in_process: bool = False):
         self.ctx = ctx
         max_jobs = ctx.settings.max_concurrent_jobs
-        self.workers = None if in_process or on_change is None else ProcessRunner(ctx, max_jobs, on_change)
-        self.runner = LocalRunner(ctx, max_jobs=max_jobs)
+        self.runner: ProcessRunner | LocalRunner = (
+            LocalRunner(ctx, max_jobs=max_jobs)
+            if in_process or on_change is None
+            else ProcessRunner(ctx, max_jobs, on_change)
+        )
 
     def start(self, job_id: str) -> None:
-        if self.workers is not None:
-            self.workers.start(job_id)
-        else:
-            self.runner.start(job_id)
+        self.runner.start(job_id)
 
     def cancel(self, job_id: str) -> None:
         steps.cancel_job(self.ctx, job_id)
 
     def compose(self, job_id: str, version: int) -> None:
         """Render a new version of a saved timeline in the background."""
-        if self.workers is not None:
-            self.workers.compose(job_id, version)
+        if isinstance(self.runner, ProcessRunner):
+            self.runner.compose(job_id, version)
             return
 
         def target() -> None:
@@ -60,9 +60,9 @@ class LocalLauncher:
         threading.Thread(target=target, name=f"compose-{job_id}-v{version}", daemon=True).start()
 
     def join(self, timeout: float | None = None) -> None:
-        (self.workers or self.runner).join(timeout)
+        self.runner.join(timeout)
 
     def close(self) -> None:
         """Stop the worker processes (the server is shutting down)."""
-        if self.workers is not None:
-            self.workers.close()
+        if isinstance(self.runner, ProcessRunner):
+            self.runner.close()

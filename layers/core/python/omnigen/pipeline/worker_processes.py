@@ -221,7 +221,11 @@ class ProcessRunner:
             handle = self._handles.pop(key, None)
             self._dispatch()
         if handle is not None:
-            handle._done.set()
+            self._finish(handle)
+
+    def _finish(self, handle: JobHandle) -> None:
+        handle.job = self.ctx.jobs.get(handle.job_id)  # what the worker left in the store
+        handle._done.set()
 
     def _lost(self, worker: _Worker) -> None:
         """A worker died. Unless the server is closing, its task's job fails with the reason."""
@@ -244,4 +248,4 @@ class ProcessRunner:
             else:
                 Tracker(self.ctx.jobs, job_id).failed("compose", message)
         if handle is not None:
-            handle._done.set()
+            self._finish(handle)
