@@ -33,7 +33,6 @@ class BodyLimit:
             await problem(413, self.detail)(scope, receive, send)
             return
         received = 0
-        started = False
 
         async def counted_receive() -> Message:
             nonlocal received
@@ -46,14 +45,4 @@ class BodyLimit:
                     raise HTTPException(413, self.detail)
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except HTTPException as err:  # raised outside the app's own handlers
-            if err.status_code != 413 or started:
-                raise
-            await problem(413, self.detail)(scope, receive, send)
+        await self.app(scope, counted_receive, send)
