@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from omnigen.job import Job, ProgressEvent
+from omnigen.job import ProgressEvent
 from omnigen.store.ports import JobStore
 from omnigen.store.reporting import ReportingJobStore
 
@@ -86,12 +86,6 @@ class NotifyingJobStore(ReportingJobStore):
         self.invalidate(job_id)
         self.feed.notify(job_id)
 
-    def get(self, job_id: str) -> Job | None:
-        return self.inner.get(job_id)
-
-    def list_for_user(self, user_id: str, limit: int = 20, before: str | None = None) -> list[Job]:
-        return self.inner.list_for_user(user_id, limit, before)
-
     def events(self, job_id: str, after_seq: int = 0) -> list[ProgressEvent]:
         with self._lock:
             cached = self._events.get(job_id)
@@ -108,6 +102,3 @@ class NotifyingJobStore(ReportingJobStore):
             return []
         start = bisect.bisect_right(cached, after_seq, key=lambda e: e.seq)
         return cached[start:]
-
-    def unfinished(self) -> list[Job]:
-        return self.inner.unfinished()
