@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omnigen.brief import Brief
+from omnigen.compliance.equivalents import Thesaurus
 from omnigen.compliance.policy import Policy
 from omnigen.lines import split_lines
 from omnigen.script import Scene, Script
@@ -30,6 +31,7 @@ class ScriptContext:
     brief: Brief
     policy: Policy
     starts: list[float] = field(init=False)
+    thesaurus: Thesaurus = field(init=False)
 
     def __post_init__(self) -> None:
         t, starts = 0.0, []
@@ -37,6 +39,7 @@ class ScriptContext:
             starts.append(t)
             t += s.duration_s
         self.starts = starts
+        self.thesaurus = Thesaurus.build(self.policy.jargon, self.policy.equivalents)
 
     # --- scenes ---
 
@@ -87,7 +90,7 @@ class ScriptContext:
 
     @property
     def risks(self) -> list[tuple[str, str]]:
-        """(kind, phrase) for every side effect and contraindication in the brief."""
+        """(kind, phrase) for every side effect and contraindication in the brief, in its order."""
         p = self.brief.product
         return [("side effect", x) for x in p.side_effects] + [("contraindication", x) for x in p.contraindications]
 

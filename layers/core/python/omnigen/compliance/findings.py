@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from omnigen.compliance.report_html import render_html
+
 Severity = Literal["error", "warning"]
 
 JSON_KEYS: tuple[str, ...] = ("rule", "severity", "scene", "start_s", "end_s", "message", "source")
@@ -115,6 +117,4 @@ class Report(BaseModel):
 
     def to_html(self) -> str:
         """A standalone, readable HTML page (every text escaped)."""
-        from omnigen.compliance.report_html import render_html
-
         return render_html(self)

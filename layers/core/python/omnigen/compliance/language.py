@@ -1,11 +1,12 @@
-"""Text matching for the rules: significant words, light stemming, phrases, claims, contacts.
+"""Text matching for the rules: concepts of label phrases, claims outside negations, contacts.
 
 The rules compare what the brief says (a side effect, the indication, the print-ad line) with what
 a writer wrote. A writer paraphrases: "serious infections, including tuberculosis" may be spoken
-as "serious infections like TB or tuberculosis". Matching exact strings would fail good scripts,
-so we match *significant words* (no function words), compared after a light stemming that makes
-"infections"/"infection" and "stopping"/"stop" equal, and ask for a share of them (a policy
-fraction) rather than all. Everything here is pure string work: no I/O, no model.
+as "serious infections like tuberculosis", "hospitalization" as "bad enough to put you in the
+hospital". So a phrase is matched by its *concepts* (`equivalents`: content words and table
+terms, each said by any of its forms), over tokens of the visible text (`tokens`), and a policy
+fraction of them is asked for rather than all; a claim is matched outside negation scope
+(`negation`). Everything here is pure string work: no I/O, no model.
 """
 
 from __future__ import annotations
@@ -16,99 +17,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Function words and filler that carry no meaning of their own in a risk or indication phrase.
-# Negations are here too: a phrase like "not caused by a heart valve problem" is matched by its
-# content words; keeping "not" would make a faithful paraphrase ("unrelated to ...") fail.
-_STOPWORD_TEXT = """
-    a an the and or nor but if of in on at to for from by with without into onto about as than then
-    so such like including include includes other others any all some each every both either neither
-    its it it's this that these those there here which who whom whose what when where while how
-    is are was were be been being am do does did done has have had having can could may might must
-    shall should will would also very more most much many few less least just only even
-    you your yours yourself he she him her his they them their we us our i me my
-    not no never dont doesnt didnt isnt arent wasnt cant cannot wont shouldnt
-    people person patients patient someone anyone everyone
-"""
-STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
+from omnigen.compliance.equivalents import EMPTY, Thesaurus, said
+from omnigen.compliance.negation import negated
+from omnigen.compliance.tokens import parse, significant_words, stem, tokens, visible
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
-_TOKEN = re.compile(r"[a-z0-9]+")
-_VOWELS = set("aeiou")
-
-
-def normalise(text: str) -> str:
-    """Lower case, curly quotes straightened, possessives and contractions joined ("don't" → "dont")."""
-    t = text.translate(_APOSTROPHES).lower()
-    t = re.sub(r"'s\b", "", t)
-    return t.replace("'", "")
-
-
-def tokens(text: str) -> list[str]:
-    """Words and numbers in reading order; punctuation and hyphens separate words."""
-    return _TOKEN.findall(normalise(text))
-
-
-def stem(word: str) -> str:
-    """A deliberately small stemmer: plural, -ing and -ed endings, a final -e and y/i.
-
-    Small on purpose: both sides of every comparison go through it, so it only has to map the
-    common inflections of one word to one key ("clots"/"clot", "stopping"/"stop", "taking"/"take",
-    "allergies"/"allergy"), never to relate different words.
-    """
-    w = word
-    if len(w) <= 3 or w.isdigit():
-        return w
-    for suffix, keep in (("ing", 3), ("ed", 4)):
-        if w.endswith(suffix) and len(w) - len(suffix) >= keep:
-            w = w[: -len(suffix)]
-            if len(w) >= 3 and w[-1] == w[-2] and w[-1] not in _VOWELS and w[-1] not in "sl":
-                w = w[:-1]  # stopping → stopp → stop
-            break
-    else:
-        if w.endswith("ies") and len(w) > 4:
-            w = w[:-3] + "i"
-        elif w.endswith("sses") or w.endswith("xes") or w.endswith("ches") or w.endswith("shes"):
-            w = w[:-2]
-        elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
-            w = w[:-1]
-    if w.endswith("e") and len(w) > 3:
-        w = w[:-1]
-    if w.endswith("y") and len(w) > 3:
-        w = w[:-1] + "i"
-    return w
-
-
-def significant_words(text: str) -> list[str]:
-    """The content words of a text, in order, duplicates removed (original spelling kept)."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for w in tokens(text):
-        if w in STOPWORDS or len(w) < 2:
-            continue
-        if w not in seen:
-            seen.add(w)
-            out.append(w)
-    return out
-
-
-def stems(text: str) -> set[str]:
-    """Stems of every word of a text (stop words included: they do no harm on the haystack side)."""
-    return {stem(w) for w in tokens(text)}
-
-
-def _present(word_stem: str, haystack: set[str]) -> bool:
-    if word_stem in haystack:
-        return True
-    # Prefix tolerance for longer words: "allergy" (allergi) is said as "allergic". One way only:
-    # a shorter said word never stands for a longer one (the brand "veltrexa" is not "veltrexamab").
-    if len(word_stem) >= 5:
-        return any(h.startswith(word_stem) for h in haystack)
-    return False
+__all__ = [
+    "Hit",
+    "Match",
+    "compact",
+    "compiled",
+    "contains_phrase",
+    "find_claims",
+    "match_phrase",
+    "mentions_phone",
+    "mentions_website",
+    "names_word",
+    "negated",
+    "sentences",
+    "significant_words",
+    "stem",
+    "tokens",
+]
 
 
 @dataclass(frozen=True)
 class Match:
-    """How much of a phrase a text carries: the significant words found and missing."""
+    """How much of a phrase a text carries: the concepts found and missing (by their label words)."""
 
     found: tuple[str, ...]
     missing: tuple[str, ...]
@@ -119,33 +53,35 @@ class Match:
         return 1.0 if total == 0 else len(self.found) / total
 
     def ok(self, min_fraction: float) -> bool:
-        """True when at least `min_fraction` of the words are present (rounded up to whole words)."""
+        """True when at least `min_fraction` of the concepts are present (rounded up to whole ones)."""
         total = len(self.found) + len(self.missing)
         return len(self.found) >= math.ceil(min_fraction * total - 1e-9)
 
 
-def match_phrase(phrase: str, text: str | Iterable[str]) -> Match:
-    """Which significant words of `phrase` occur in `text` (a string or several strings)."""
-    hay = stems(text) if isinstance(text, str) else set().union(*(stems(t) for t in text), set())
+def match_phrase(phrase: str, text: str | Iterable[str], thesaurus: Thesaurus = EMPTY) -> Match:
+    """Which concepts of `phrase` occur in `text` (a string or several strings), each said by
+    its own words or by an equivalent from `thesaurus`."""
+    docs = [parse(text)] if isinstance(text, str) else [parse(t) for t in text]
     found, missing = [], []
-    for w in significant_words(phrase):
-        (found if _present(stem(w), hay) else missing).append(w)
+    for c in thesaurus.concepts(phrase):
+        (found if any(said(d, c) for d in docs) else missing).append(c.label)
     return Match(tuple(found), tuple(missing))
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
     """True when every word of `phrase` occurs in `text` in order and next to each other
     (case, punctuation and plural endings ignored)."""
-    words = tokens(phrase)
-    if not words:
+    want = [stem(w) for w in tokens(phrase)]
+    if not want:
         return False
-    pattern = r"\b" + r"[\W_]+".join(re.escape(w) for w in words) + r"(?:s|es)?\b"
-    return re.search(pattern, normalise(text)) is not None
+    have = [t.stem for t in parse(text).tokens if t.is_word]
+    n = len(want)
+    return any(have[i : i + n] == want for i in range(len(have) - n + 1))
 
 
 def compact(text: str) -> str:
     """Letters and digits only, lower case: "Veltrexamab-ABCD" and "veltrexamab abcd" compare equal."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return re.sub(r"[^a-z0-9]", "", visible(text).lower())
 
 
 def names_word(text: str, name: str) -> bool:
@@ -155,20 +91,7 @@ def names_word(text: str, name: str) -> bool:
         return False
     words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
     pattern = r"(?<![a-z0-9])" + r"[\W_]*".join(re.escape(w) for w in words) + r"(?![a-z0-9])"
-    return re.search(pattern, text.lower()) is not None
-
-
-# --- negation ------------------------------------------------------------------------------
-
-_NEGATOR_TEXT = "not no never nothing none isnt arent wasnt dont doesnt didnt cant cannot wont without nor"
-_NEGATORS = frozenset(_NEGATOR_TEXT.split())
-
-
-def negated(text: str, start: int, window: int = 3) -> bool:
-    """True when one of the `window` words before position `start` is a negation
-    ("there is no cure", "it is not a cure"): such a sentence makes no claim."""
-    before = tokens(text[:start])[-window:]
-    return any(w in _NEGATORS for w in before)
+    return re.search(pattern, visible(text).lower()) is not None
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -188,7 +111,7 @@ def mentions_phone(text: str, phone: str) -> bool:
     want = phone_digits(phone)
     if not want:
         return False
-    return any(want in re.sub(r"\D", "", m.group(0)) for m in _DIGIT_RUN.finditer(text))
+    return any(want in re.sub(r"\D", "", m.group(0)) for m in _DIGIT_RUN.finditer(visible(text)))
 
 
 def website_key(url: str) -> str:
@@ -204,11 +127,14 @@ def mentions_website(text: str, url: str) -> bool:
     key = website_key(url)
     if not key:
         return False
-    t = text.lower()
+    t = visible(text).lower()
     t = re.sub(r"\s+dot\s+", ".", t)
     t = re.sub(r"\s+slash\s+", "/", t)
     t = re.sub(r"(?:https?://)?www\.", "", t)
     return key in t
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'"})
 
 
 # --- patterns ------------------------------------------------------------------------------
@@ -222,18 +148,20 @@ def compiled(pattern: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Hit:
-    """One match of a pattern in a text."""
+    """One match of a pattern in a text (offsets in the visible text)."""
 
     text: str
     start: int
 
 
 def find_claims(text: str, patterns: Iterable[str], skip_negated: bool = True) -> list[tuple[str, Hit]]:
-    """Every (pattern, hit) in `text`, leaving out hits a negation just before turns around."""
+    """Every (pattern, hit) in the visible `text`, leaving out hits whose first word lies in the
+    scope of a negation before it ("there is no cure", "it is not known if it is safe")."""
+    shown = visible(text).translate(_QUOTES)
     out: list[tuple[str, Hit]] = []
     for p in patterns:
-        for m in compiled(p).finditer(text):
-            if skip_negated and negated(text, m.start()):
+        for m in compiled(p).finditer(shown):
+            if skip_negated and negated(shown, m.start()):
                 continue
             out.append((p, Hit(m.group(0), m.start())))
     return out
@@ -241,4 +169,4 @@ def find_claims(text: str, patterns: Iterable[str], skip_negated: bool = True) -
 
 def sentences(text: str) -> list[str]:
     """Sentences and semicolon clauses: the units a boxed warning states one point in."""
-    return [s.strip() for s in re.split(r"(?<=[.;!?])\s+", " ".join(text.split())) if s.strip()]
+    return [s.strip() for s in re.split(r"(?<=[.;!?])\s+", " ".join(visible(text).split())) if s.strip()]

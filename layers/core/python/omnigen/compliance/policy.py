@@ -68,6 +68,7 @@ class Policy(BaseModel):
     reminder_indication_fraction: Fraction
     max_writer_retries: int = Field(ge=0, le=10)
     jargon: dict[NonEmpty, NonEmpty]
+    equivalents: dict[NonEmpty, list[NonEmpty]]
     absolute_claims: list[ClaimPattern]
     hcp_patterns: list[NonEmpty] = Field(min_length=1)
     use_patterns: list[NonEmpty]
@@ -77,9 +78,9 @@ class Policy(BaseModel):
     def _valid_patterns(cls, v: list[str]) -> list[str]:
         return [_check_regex(p) for p in v]
 
-    @field_validator("jargon")
+    @field_validator("jargon", "equivalents")
     @classmethod
-    def _lower_keys(cls, v: dict[str, str]) -> dict[str, str]:
+    def _lower_keys(cls, v: dict[str, Any]) -> dict[str, Any]:
         return {k.lower(): t for k, t in v.items()}
 
 

@@ -6,11 +6,40 @@ styles, every value escaped (messages quote the script, which is user text).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from omnigen.compliance.findings import Report
+
+class FindingView(Protocol):
+    """What the page shows of one finding (`findings.Finding` has it)."""
+
+    @property
+    def severity(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def fix(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    def where(self) -> str: ...
+
+
+class ReportView(Protocol):
+    """What the page shows of a report (`findings.Report` has it). A protocol, so this module
+    needs nothing from `findings`, which calls it."""
+
+    @property
+    def findings(self) -> Sequence[FindingView]: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def errors(self) -> int: ...
+    @property
+    def warnings(self) -> int: ...
+
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
@@ -31,7 +60,7 @@ td.rule { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: no
 """
 
 
-def render_html(report: Report) -> str:
+def render_html(report: ReportView) -> str:
     """Summary line and one table row per finding (severity, rule, where, message, fix, source)."""
     if report.errors:
         status = f'<span class="badge error">{report.errors} error(s)</span>'

@@ -1,5 +1,4 @@
-"""The rule objects: one per rule id, with its severity, source, the ad types it applies to, and
-its script-level and timeline-level checks.
+"""The rule registry: every rule id with its severity, source, ad types and checks, in report order.
 
 Ids are stable: they appear in stored reports, in the labelled test corpus and in the feedback
 the script writer gets, so a rule is renamed never, only added or retired.
@@ -7,67 +6,12 @@ the script writer gets, so a rule is renamed never, only added or retired.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from omnigen.compliance.findings import Finding, Severity
-
-if TYPE_CHECKING:
-    from omnigen.compliance.context import ScriptContext, TimelineContext
-
-ALL = frozenset({"product_claim", "reminder", "help_seeking"})
-CLAIM_ONLY = frozenset({"product_claim"})
-NAMED = frozenset({"product_claim", "reminder"})
-
-ScriptCheck = Callable[["Rule", "ScriptContext"], Iterable[Finding]]
-TimelineCheck = Callable[["Rule", "TimelineContext"], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A compliance rule. Its checks yield findings; `finding()` stamps id, severity and source."""
-
-    id: str
-    title: str
-    severity: Severity
-    source: str
-    ad_types: frozenset[str]
-    script_check: ScriptCheck | None = None
-    timeline_check: TimelineCheck | None = None
-
-    def applies(self, ad_type: str) -> bool:
-        return ad_type in self.ad_types
-
-    def finding(
-        self,
-        message: str,
-        *,
-        fix: str = "",
-        scene: int | None = None,
-        start_s: float | None = None,
-        end_s: float | None = None,
-        severity: Severity | None = None,
-        source: str | None = None,
-    ) -> Finding:
-        """A finding of this rule; `severity` and `source` override the rule's for one finding
-        (e.g. AD-TYPE cites the reminder rule or the help-seeking guidance, whichever applies)."""
-        return Finding(
-            rule=self.id,
-            severity=severity or self.severity,
-            scene=scene,
-            start_s=start_s,
-            end_s=end_s,
-            message=message,
-            source=source or self.source,
-            fix=fix,
-        )
+from omnigen.compliance import rules_script as s
+from omnigen.compliance import rules_timeline as t
+from omnigen.compliance.rule import ALL, CLAIM_ONLY, NAMED, Rule
 
 
 def _rules() -> tuple[Rule, ...]:
-    from omnigen.compliance import rules_script as s
-    from omnigen.compliance import rules_timeline as t
-
     ms = "21 CFR 202.1(e)(1)(ii)"
     ap = "21 CFR 202.1(e)(1) adequate provision; FDA guidance, Consumer-Directed Broadcast Advertisements (1999)"
     return (

@@ -7,10 +7,18 @@ checks the measured speech).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from omnigen.compliance.context import ScriptContext
+from omnigen.compliance.findings import Finding
+from omnigen.compliance.label import (
+    analyse,
+    attached,
+    condition_words_said,
+    conditions,
+    consequence_said,
+    joined_by_and,
+)
 from omnigen.compliance.language import (
     Match,
     compact,
@@ -25,15 +33,16 @@ from omnigen.compliance.language import (
     significant_words,
     tokens,
 )
+from omnigen.compliance.referral import refers_to_provider
+from omnigen.compliance.rule import Rule
+from omnigen.compliance.tokens import has_words, invisible_characters
 from omnigen.script import Scene, word_count
-
-if TYPE_CHECKING:
-    from omnigen.compliance.context import ScriptContext
-    from omnigen.compliance.findings import Finding
-    from omnigen.compliance.rules import Rule
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'"})
 REMINDER_SOURCE = "21 CFR 202.1(e)(2)(i) (reminder advertisements)"
+REMINDER_BOXED_SOURCE = (
+    "21 CFR 202.1(e)(2)(i) (the reminder exemption does not apply to a drug whose labeling has a boxed warning)"
+)
 HELP_SEEKING_SOURCE = "FDA draft guidance, Help-Seeking and Other Disease Awareness Communications (2004)"
 
 
@@ -45,26 +54,49 @@ def _list(words: tuple[str, ...] | list[str]) -> str:
     return ", ".join(words)
 
 
-def risk_match(phrase: str, text: str, jargon: dict[str, str]) -> Match:
-    """How well `text` names a risk phrase. A jargon term in the brief's phrase also counts as
-    said when the text uses its plain term instead ("low platelet count" for "thrombocytopenia")."""
-    best = match_phrase(phrase, text)
-    for term, plain in jargon.items():
-        if contains_phrase(phrase, term) and contains_phrase(text, plain):
-            swapped = re.sub(re.escape(term), plain, phrase, flags=re.IGNORECASE)
-            m = match_phrase(swapped, text)
-            if m.fraction > best.fraction:
-                best = m
-    return best
+def _missing_words(rule: Rule, ctx: ScriptContext, kind: str, number: int, phrase: str) -> Finding:
+    """The finding for a brief risk field with no visible words: nothing a script can state."""
+    chars = invisible_characters(phrase)
+    held = f"only invisible characters ({', '.join(chars)})" if chars else "no letters or digits"
+    field = {"side effect": "side_effects", "contraindication": "contraindications"}.get(kind)
+    where = f"product.{field}[{number - 1}]" if field else "product.boxed_warning"
+    return rule.finding(
+        f"The brief's {kind} {where} has no visible words ({held}): the major statement cannot "
+        "state it, so the ad would leave out a risk of the label.",
+        fix=f"Write the {kind} out in words in the brief ({where}), as the label states it.",
+        **ctx.whole(),
+    )
 
 
-# --- major statement -------------------------------------------------------------------------
+def _meaning_problems(ctx: ScriptContext, phrase: str, spoken: str, *, qualifiers: bool) -> list[str]:
+    """What the spoken major statement changes in a phrase it names: a severity qualifier not
+    said with its noun, a consequence left out."""
+    label = analyse(phrase)
+    out = []
+    if qualifiers:
+        for a in label.attachments:
+            if attached(spoken, a, ctx.thesaurus, phrase) is False:
+                out.append(
+                    f'it says "{a.head}" but never "{a.qualifier} {a.head}": the label\'s "{a.qualifier}" '
+                    "must be said with it"
+                )
+    for c in label.consequences:
+        if not consequence_said(spoken, c, ctx.thesaurus):
+            out.append(f'it leaves out the consequence "{c}"')
+    return out
 
 
 def ms_complete(rule: Rule, ctx: ScriptContext) -> Iterator[Finding]:
-    """Every side effect and contraindication of the brief is named in the spoken major statement."""
+    """Every side effect and contraindication of the brief is named in the spoken major statement
+    as the label states it: its words (or plain equivalents), each severity qualifier with its
+    noun and each consequence (side effects), and contraindications as alternatives ("or")."""
     ms = ctx.ms_scenes
     spoken = ctx.spoken(ms)
+    numbers: dict[str, int] = {}
+    for kind, phrase in ctx.risks:
+        numbers[kind] = numbers.get(kind, 0) + 1
+        if not has_words(phrase):
+            yield _missing_words(rule, ctx, kind, numbers[kind], phrase)
     if not spoken:
         yield rule.finding(
             "The script has no spoken major statement: a product-claim ad must say its major risks "
@@ -75,31 +107,62 @@ def ms_complete(rule: Rule, ctx: ScriptContext) -> Iterator[Finding]:
         )
         return
     for kind, phrase in ctx.risks:
-        m = risk_match(phrase, spoken, ctx.policy.jargon)
+        if not has_words(phrase):
+            continue
+        m = match_phrase(phrase, spoken, ctx.thesaurus)
         if not m.ok(ctx.policy.risk_match_min_fraction):
             yield rule.finding(
                 f'The major statement does not name the {kind} "{phrase}" (missing: {_list(m.missing)}).',
                 fix=f'Say "{phrase}" in the major-statement voiceover.',
                 **ctx.over(ms),
             )
+            continue
+        problems = _meaning_problems(ctx, phrase, spoken, qualifiers=kind == "side effect")
+        if problems:
+            yield rule.finding(
+                f'The major statement softens the {kind} "{phrase}": {"; ".join(problems)}.',
+                fix=f'Say the {kind} as the label does: "{phrase}".',
+                **ctx.over(ms),
+            )
+    contra = [c for c in ctx.brief.product.contraindications if has_words(c)]
+    pair = joined_by_and(spoken, contra, ctx.thesaurus, ctx.policy.risk_match_min_fraction)
+    if pair:
+        yield rule.finding(
+            f'The major statement joins the contraindications "{pair[0]}" and "{pair[1]}" with "and", which '
+            'reads as "only when both apply"; the label means either one.',
+            fix=f'Join them with "or": "… if you have {pair[0]} or {pair[1]}".',
+            **ctx.over(ms),
+        )
 
 
 def ms_boxed_warning(rule: Rule, ctx: ScriptContext) -> Iterator[Finding]:
-    """Each point (sentence) of the label's boxed warning is carried by the major statement."""
+    """Each point (sentence) of the label's boxed warning is carried by the major statement, with
+    its consequences ("can cause paralysis") and its severity qualifiers."""
     boxed = ctx.brief.product.boxed_warning
-    if not boxed:
+    if boxed is None:
+        return
+    if not has_words(boxed):
+        yield _missing_words(rule, ctx, "boxed warning", 0, boxed)
         return
     ms = ctx.ms_scenes
     spoken = ctx.spoken(ms)
     for sentence in sentences(boxed):
         if len(significant_words(sentence)) < 2:
             continue
-        m = match_phrase(sentence, spoken)
+        m = match_phrase(sentence, spoken, ctx.thesaurus)
         if not m.ok(ctx.policy.boxed_warning_min_fraction):
             yield rule.finding(
                 f'The major statement does not carry the boxed warning "{sentence}" '
                 f"(missing key terms: {_list(m.missing)}).",
                 fix=f'Open the major statement with the boxed warning, in plain words: "{sentence}"',
+                **ctx.over(ms),
+            )
+            continue
+        problems = _meaning_problems(ctx, sentence, spoken, qualifiers=True)
+        if problems:
+            yield rule.finding(
+                f'The major statement carries the boxed warning "{sentence}" only in part: {"; ".join(problems)}.',
+                fix=f'Say the whole point of the boxed warning, in plain words: "{sentence}"',
                 **ctx.over(ms),
             )
 
@@ -210,14 +273,18 @@ def ap_print(rule: Rule, ctx: ScriptContext) -> Iterator[Finding]:
 
 
 def ap_hcp(rule: Rule, ctx: ScriptContext) -> Iterator[Finding]:
-    """The "ask your doctor" reference (or healthcare provider, pharmacist …) in the provision or close."""
+    """A referral to a healthcare provider ("ask your doctor", "your doctor or pharmacist can tell
+    you more" …, see `referral`) in the provision or the close; the policy's `hcp_patterns` count too."""
     scenes = ctx.scenes("adequate_provision", "brand_close")
-    text = ctx.said_and_shown(scenes).translate(_QUOTES)
-    if any(compiled(p).search(text) for p in ctx.policy.hcp_patterns):
+    texts = [t.translate(_QUOTES) for s in scenes for t in ctx.texts(s)]
+    if any(refers_to_provider(t) for t in texts):
+        return
+    if any(compiled(p).search(t) for p in ctx.policy.hcp_patterns for t in texts):
         return
     yield rule.finding(
         "Neither the adequate-provision scene nor the close refers viewers to their healthcare provider.",
-        fix='Say "Ask your doctor or healthcare provider about ..." in the adequate_provision scene.',
+        fix='Say "Ask your doctor about ..." (or "Your doctor or pharmacist can tell you more") in the '
+        "adequate_provision scene.",
         **ctx.over(scenes),
     )
 
@@ -339,7 +406,12 @@ def drug_words(ctx: ScriptContext) -> list[str]:
 def reminder_use(ctx: ScriptContext, text: str) -> list[str]:
     """Why `text` states or implies the drug's use (empty when it does not)."""
     reasons = []
-    m = match_phrase(ctx.brief.product.indication, text)
+    p = ctx.brief.product
+    for condition in conditions(p.indication, (p.brand_name, p.generic_name), ctx.thesaurus):
+        said = condition_words_said(text, condition)
+        if said:
+            reasons.append(f"names the condition ({_list(said)})")
+    m = match_phrase(p.indication, text)
     total = len(m.found) + len(m.missing)
     if m.found and m.ok(ctx.policy.reminder_indication_fraction) and len(m.found) >= min(2, total):
         reasons.append(f"names the condition ({_list(m.found)})")
@@ -351,6 +423,15 @@ def reminder_use(ctx: ScriptContext, text: str) -> list[str]:
 def ad_type(rule: Rule, ctx: ScriptContext) -> Iterator[Finding]:
     """Reminder ads never state or imply the use; help-seeking ads never name (or show) the drug."""
     if ctx.ad_type == "reminder":
+        if ctx.brief.product.boxed_warning is not None:
+            yield rule.finding(
+                f"A reminder ad is not allowed for a drug whose label has a boxed warning, and "
+                f"{ctx.brief.product.brand_name}'s label has one.",
+                fix="Make it a product-claim ad (with the major statement and the boxed warning) or a help-seeking "
+                "ad that names no drug.",
+                source=REMINDER_BOXED_SOURCE,
+                **ctx.whole(),
+            )
         for scene in ctx.script.scenes:
             reasons = []
             if scene.purpose in ("indication", "benefit"):

@@ -9,18 +9,15 @@ type: the script-level findings already cover the rest.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from omnigen.compliance.context import Location, TimelineContext
 from omnigen.compliance.contrast import worst_case_contrast
+from omnigen.compliance.findings import Finding
 from omnigen.compliance.language import find_claims, match_phrase, names_word, significant_words, stem
+from omnigen.compliance.rule import Rule
 from omnigen.compliance.rules_script import HELP_SEEKING_SOURCE, REMINDER_SOURCE, drug_words, reminder_use
 from omnigen.script import word_count
 from omnigen.timeline import TextItem, VoiceLine
-
-if TYPE_CHECKING:
-    from omnigen.compliance.context import Location, TimelineContext
-    from omnigen.compliance.findings import Finding
-    from omnigen.compliance.rules import Rule
 
 EPS = 0.01  # seconds: rounding slack for times stored to the millisecond
 

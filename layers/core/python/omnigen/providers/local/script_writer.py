@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from omnigen.brief import Brief
+from omnigen.compliance.tokens import has_words, word_set
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.providers.ports import CallContext, ProviderCall
 from omnigen.script import Scene, Script, word_count
@@ -84,11 +85,75 @@ def spoken_seconds(text: str, rate: float = 1.0) -> float:
     ) / rate
 
 
-def _join(items: list[str]) -> str:
-    items = [i.strip().rstrip(".") for i in items if i.strip()]
+def _items(items: list[str]) -> list[str]:
+    """The brief's list items that say something: trimmed, no final stop, invisible-only ones
+    dropped (a side effect of zero-width characters would otherwise read "may cause .")."""
+    return [" ".join(i.split()).rstrip(".") for i in items if has_words(i)]
+
+
+def _join(items: list[str], conjunction: str = "and") -> str:
+    """ "A", "A and B", "A, B, and C": `conjunction` is "or" for alternatives."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + (", and " if len(items) > 2 else " and ") + items[-1]
+    return ", ".join(items[:-1]) + ("," if len(items) > 2 else "") + f" {conjunction} " + items[-1]
+
+
+# How a contraindication reads after "if you …": the verb its first word asks for, and the
+# nouns that take an article ("an allergy to …") or name a past event ("have had a reaction").
+_SAYS_ITS_VERB = word_set("are am is have had take use were plan")
+_BE = word_set("allergic pregnant breastfeeding nursing sensitive hypersensitive under over younger older")
+_DOING = word_set("taking using receiving planning")
+_DETERMINERS = word_set("a an the any your some")
+_COUNTABLE = word_set(
+    "allergy reaction valve infection ulcer tumor tumour history disorder condition implant device stent "
+    "transplant pacemaker blockage aneurysm attack stroke episode"
+)
+_EVENTS = word_set("reaction attack stroke episode surgery transplant")
+_PREPOSITIONS = word_set("to of in on with that who which from for after")
+
+
+def _head(words: list[str]) -> str:
+    """The noun a contraindication is about: the last word before its first preposition."""
+    for i, w in enumerate(words):
+        if w.lower() in _PREPOSITIONS and i > 0:
+            return words[i - 1].lower().strip(",")
+    return words[-1].lower().strip(",")
+
+
+def contraindication_clause(item: str) -> tuple[str, str]:
+    """(verb, rest) so that "if you {verb} {rest}" keeps the label's words and reads as English:
+    "allergy to any ingredient" → ("have", "an allergy to any ingredient"); "a serious allergic
+    reaction to X" → ("have had", …); "pregnant" → ("are", "pregnant"); "are pregnant" → ("", …)."""
+    words = item.split()
+    first = words[0].lower()
+    if first in _SAYS_ITS_VERB:
+        return "", item
+    if first in _BE or first in _DOING:
+        return "are", item
+    head = _head(words)
+    past = head in _EVENTS
+    if first in _DETERMINERS:
+        return ("have had" if past else "have"), item
+    if head in _COUNTABLE:
+        article = "an" if first[0] in "aeiou" else "a"
+        return ("have had" if past else "have"), f"{article} {item}"
+    return "have", item
+
+
+def contraindication_sentence(brand: str, contraindications: list[str]) -> str:
+    """ "Do not take X if you have A, have had B, or are C.": alternatives joined by "or" (the
+    label means any one of them), each with the verb and article its words need; a verb is said
+    once for a run of items that share it ("if you have A or B")."""
+    items = _items(contraindications)
+    if not items:
+        return ""
+    parts: list[str] = []
+    previous: str | None = None
+    for verb, rest in (contraindication_clause(i) for i in items):
+        shared = verb == previous and not (parts and "," in parts[-1])  # after a list item, say the verb again
+        parts.append(rest if shared or not verb else f"{verb} {rest}")
+        previous = verb
+    return f"Do not take {brand} if you {_join(parts, 'or')}."
 
 
 def _sentence(text: str) -> str:
@@ -120,13 +185,15 @@ def major_statement(brief: Brief, extras: bool = True) -> str:
     """Every contraindication, the boxed warning and every side effect, in the brief's words."""
     p = brief.product
     parts = [f"{p.brand_name} is not for everyone."] if extras else []
-    if p.contraindications:
-        parts.append(f"Do not take {p.brand_name} if you have {_join(p.contraindications)}.")
-    if p.boxed_warning:
-        parts.append(_sentence(p.boxed_warning))
-    if p.side_effects:
+    contra = contraindication_sentence(p.brand_name, p.contraindications)
+    if contra:
+        parts.append(contra)
+    if has_words(p.boxed_warning):
+        parts.append(_sentence(p.boxed_warning or ""))
+    side_effects = _items(p.side_effects)
+    if side_effects:
         lead = "can cause serious side effects, including" if extras else "may cause"
-        parts.append(f"{p.brand_name} {lead} {_join(p.side_effects)}.")
+        parts.append(f"{p.brand_name} {lead} {_join(side_effects)}.")
     if extras:
         parts.append("Tell your doctor about all the medicines you take.")
     return " ".join(parts)
