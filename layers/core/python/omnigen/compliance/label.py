@@ -56,6 +56,7 @@ _CONSEQUENCE_CUES: tuple[tuple[str, ...], ...] = tuple(
     )
 )  # fmt: skip
 _ITEM_STOP = word_set("in if when who which that while because after before during unless with")
+_RUN_STOP = _ITEM_STOP | word_set("including especially occurring happened happen happens occur occurred reported seen")
 _WINDOW = 24  # tokens a qualifier may follow its noun by
 
 # Word classes of an indication that are not the condition itself.
@@ -109,11 +110,20 @@ def _severity_spans(doc: Doc) -> list[tuple[int, int]]:
     return sorted(set(out))
 
 
+def _starts_cue(tokens: tuple[Token, ...], k: int) -> bool:
+    words = tuple(t.text for t in tokens[k : k + 3])
+    return any(words[: len(c)] == c for c in _CONSEQUENCE_CUES)
+
+
 def _content_run(tokens: tuple[Token, ...], start: int, step: int) -> list[int]:
-    """Indices of the run of content words from `start` in direction `step`."""
+    """Indices of the run of content words from `start` in direction `step`: a noun phrase,
+    ended by a function word, a clause mark, a verb that leads on ("including", "happened") or
+    the cue of a consequence ("leading to")."""
     run = []
     k = start
-    while 0 <= k < len(tokens) and tokens[k].content and tokens[k].text not in _ITEM_STOP:
+    while 0 <= k < len(tokens) and tokens[k].content and tokens[k].text not in _RUN_STOP:
+        if step > 0 and _starts_cue(tokens, k):
+            break
         run.append(k)
         k += step
     return run if step > 0 else run[::-1]
@@ -209,16 +219,31 @@ def _post_window(doc: Doc, end: int) -> set[int]:
     return out
 
 
+def _best_sentences(doc: Doc, concepts: list[Concept]) -> set[int]:
+    """The sentences that say the most of a label phrase's concepts: where the script states that
+    risk (another sentence may use the same noun for something else, as a contraindication's
+    "active serious infection" next to a warning's "infections")."""
+    count: dict[int, int] = {}
+    for c in concepts:
+        for s in {doc.tokens[a].sentence for a, _ in occurrences(doc, c)}:
+            count[s] = count.get(s, 0) + 1
+    top = max(count.values(), default=0)
+    return {s for s, n in count.items() if n == top}
+
+
 def attached(text: str, attachment: Attachment, thesaurus: Thesaurus, own_words: str) -> bool | None:
     """Whether `text` says the attachment's qualifier with its noun (None when the noun is not
-    said at all: that is a missing risk, not a softened one). `own_words` is the label phrase,
-    whose other words may stand inside the noun phrase ("serious upper respiratory infections")."""
+    said at all: that is a missing risk, not a softened one). The noun is looked for in the
+    sentences that say most of the label phrase `own_words`, whose other words may also stand
+    inside the noun phrase ("serious upper respiratory infections")."""
     doc = parse(text)
     head = thesaurus.concept(attachment.head)
     qualifier = thesaurus.concept(attachment.qualifier)
     heads = _affirmed(text, occurrences(doc, head))
     if not heads:
         return None
+    best = _best_sentences(doc, thesaurus.concepts(own_words))
+    heads = [h for h in heads if doc.tokens[h[0]].sentence in best] or heads
     quals = _affirmed(text, occurrences(doc, qualifier))
     qual_tokens = {k for a, b in quals for k in range(a, b + 1)}
     own = frozenset(form_of(own_words))

@@ -57,7 +57,7 @@ def _list(words: tuple[str, ...] | list[str]) -> str:
 def _missing_words(rule: Rule, ctx: ScriptContext, kind: str, number: int, phrase: str) -> Finding:
     """The finding for a brief risk field with no visible words: nothing a script can state."""
     chars = invisible_characters(phrase)
-    held = f"only invisible characters ({', '.join(chars)})" if chars else "no letters or digits"
+    held = f"only invisible characters: {', '.join(chars)}" if chars else "no letters or digits"
     field = {"side effect": "side_effects", "contraindication": "contraindications"}.get(kind)
     where = f"product.{field}[{number - 1}]" if field else "product.boxed_warning"
     return rule.finding(

@@ -101,7 +101,7 @@ def stem(word: str) -> str:
     if len(w) <= 3 or w.isdigit():
         return w
     for suffix, keep in (("ing", 3), ("ed", 4)):
-        if w.endswith(suffix) and len(w) - len(suffix) >= keep:
+        if w.endswith(suffix) and len(w) - len(suffix) >= keep and not w.endswith("eed"):  # "nosebleed"
             w = w[: -len(suffix)]
             if len(w) >= 3 and w[-1] == w[-2] and w[-1] not in _VOWELS and w[-1] not in "sl":
                 w = w[:-1]  # stopping → stopp → stop
