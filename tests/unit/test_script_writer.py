@@ -7,7 +7,7 @@ from conftest import SHARED_BRIEFS
 
 from omnigen.brief import load_brief
 from omnigen.compliance import check_script, load_policy
-from omnigen.providers.local.script_writer import LocalScriptWriter
+from omnigen.providers.local.script_writer import LocalScriptWriter, contraindication_sentence
 from omnigen.providers.ports import CallContext
 
 BRIEFS = sorted(SHARED_BRIEFS.glob("*.yaml"))
@@ -72,3 +72,49 @@ def test_a_brief_too_short_for_its_risks_gets_a_valid_script_and_a_fit_finding()
     assert abs(script.duration_s - 10) < 0.05 and all(s.duration_s >= 0.9 for s in script.scenes)
     report = check_script(script, brief, load_policy(None))
     assert "FIT-DURATION" in report.to_json()  # the checker, not a crash, says it does not fit
+
+
+CONTRAINDICATIONS = ["active serious bleeding", "an artificial heart valve", "severe liver disease", "pregnant"]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_contraindications_are_alternatives_joined_by_or(n):
+    brief = load_brief(SHARED_BRIEFS / "anticoagulant_60s.yaml")
+    brief.product.contraindications = CONTRAINDICATIONS[:n]
+    ms = " ".join(s.voiceover for s in _write(brief).scenes_for("major_statement"))
+    expected = {
+        1: "Do not take Corvanta if you have active serious bleeding.",
+        2: "Do not take Corvanta if you have active serious bleeding or an artificial heart valve.",
+        3: "Do not take Corvanta if you have active serious bleeding, an artificial heart valve, or severe liver "
+        "disease.",
+        4: "Do not take Corvanta if you have active serious bleeding, an artificial heart valve, severe liver "
+        "disease, or are pregnant.",
+    }[n]
+    assert expected in ms
+    assert check_script(_write(brief), brief, load_policy(None)).errors == 0
+
+
+@pytest.mark.parametrize(
+    ("item", "reads"),
+    [
+        ("allergy to any ingredient in Aerisol", "if you have an allergy to any ingredient in Aerisol"),
+        ("a serious allergic reaction to veltrexamab", "if you have had a serious allergic reaction to veltrexamab"),
+        ("history of heart attack", "if you have a history of heart attack"),
+        ("taking nitrates", "if you are taking nitrates"),
+        ("are pregnant", "if you are pregnant"),
+        ("uncontrolled high blood pressure", "if you have uncontrolled high blood pressure"),
+    ],
+)
+def test_each_contraindication_gets_the_verb_and_article_its_words_need(item, reads):
+    assert contraindication_sentence("X", [item]) == f"Do not take X {reads}."
+
+
+def test_a_risk_of_invisible_characters_is_left_out_never_rendered_empty():
+    brief = load_brief(SHARED_BRIEFS / "psoriasis_30s.yaml")
+    brief.product.side_effects = ["\u200b\u200b", "headache"]
+    brief.product.contraindications = ["\u2060"]
+    ms = " ".join(s.voiceover for s in _write(brief).scenes_for("major_statement"))
+    assert " ." not in ms and "cause headache." in ms and "Do not take" not in ms
+    report = check_script(_write(brief), brief, load_policy(None))
+    assert [f.rule for f in report.findings] == ["MS-COMPLETE", "MS-COMPLETE"]  # the checker names both
+    assert all("no visible words" in f.message for f in report.findings)

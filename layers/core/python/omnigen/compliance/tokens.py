@@ -63,8 +63,9 @@ def _invisible(ch: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def visible(text: str) -> str:
-    """The text as seen and read: compatibility forms folded, invisible characters removed."""
-    folded = unicodedata.normalize("NFKC", text)
+    """The text as seen and read: compatibility forms folded, curly apostrophes straightened,
+    invisible characters removed."""
+    folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     return "".join(ch for ch in folded if not _invisible(ch))
 
 
