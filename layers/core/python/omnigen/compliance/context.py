@@ -39,7 +39,7 @@ class ScriptContext:
             starts.append(t)
             t += s.duration_s
         self.starts = starts
-        self.thesaurus = Thesaurus.build(self.policy.jargon, self.policy.equivalents)
+        self.thesaurus = Thesaurus.of_policy(self.policy.jargon, self.policy.equivalents)
 
     # --- scenes ---
 

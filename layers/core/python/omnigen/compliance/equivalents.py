@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from omnigen.compliance.tokens import Doc, parse
 
@@ -65,6 +66,11 @@ class Thesaurus:
                         forms.append(f)
         return Thesaurus({k: tuple(v) for k, v in index.items()})
 
+    @staticmethod
+    def of_policy(jargon: Mapping[str, str], equivalents: Mapping[str, Sequence[str]]) -> Thesaurus:
+        """The thesaurus of a policy's two tables, built once per distinct pair of tables."""
+        return _cached_build(tuple(jargon.items()), tuple((k, tuple(v)) for k, v in equivalents.items()))
+
     def concepts(self, phrase: str) -> list[Concept]:
         """The phrase's concepts, in order, each once: table terms first and longest, then words."""
         words = [t for t in parse(phrase).tokens if t.content]
@@ -91,28 +97,39 @@ class Thesaurus:
         return Concept(" ".join(t.text for t in parse(phrase).tokens if t.content), (key, *self.table.get(key, ())))
 
 
+@lru_cache(maxsize=8)
+def _cached_build(
+    jargon: tuple[tuple[str, str], ...], equivalents: tuple[tuple[str, tuple[str, ...]], ...]
+) -> Thesaurus:
+    return Thesaurus.build(dict(jargon), dict(equivalents))
+
+
 EMPTY = Thesaurus()
-
-
-def _content_positions(doc: Doc) -> list[int]:
-    return [k for k, t in enumerate(doc.tokens) if t.content]
 
 
 def occurrences(doc: Doc, concept: Concept) -> list[tuple[int, int]]:
     """Token spans (first, last, inclusive) where any form of the concept occurs in `doc`."""
-    pos = _content_positions(doc)
-    out: list[tuple[int, int]] = []
+    return list(_occurrences(doc.text, concept))
+
+
+@lru_cache(maxsize=65536)
+def _occurrences(text: str, concept: Concept) -> tuple[tuple[int, int], ...]:
+    doc = parse(text)
+    pos = doc.content
+    stems = [doc.tokens[k].stem for k in pos]
+    out: set[tuple[int, int]] = set()
     for form in concept.forms:
-        if not form:
+        n = len(form)
+        if not n:
             continue
-        for p in range(len(pos) - len(form) + 1):
-            run = pos[p : p + len(form)]
-            if not all(stem_matches(f, doc.tokens[k].stem) for f, k in zip(form, run, strict=True)):
+        for p in range(len(pos) - n + 1):
+            if not all(stem_matches(form[i], stems[p + i]) for i in range(n)):
                 continue
-            if any(doc.tokens[m].kind == "mark" for m in range(run[0], run[-1] + 1)):
+            a, b = pos[p], pos[p + n - 1]
+            if n > 1 and any(doc.tokens[m].kind == "mark" for m in range(a, b + 1)):
                 continue
-            out.append((run[0], run[-1]))
-    return sorted(set(out))
+            out.add((a, b))
+    return tuple(sorted(out))
 
 
 def said(doc: Doc, concept: Concept) -> bool:

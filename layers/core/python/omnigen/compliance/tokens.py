@@ -152,6 +152,7 @@ class Doc:
 
     text: str
     tokens: tuple[Token, ...]
+    content: tuple[int, ...] = ()  # indices of the content words, for matching
 
     def words(self) -> list[Token]:
         return [t for t in self.tokens if t.is_word]
@@ -179,7 +180,7 @@ def parse(text: str) -> Doc:
         out.append(Token(mark, mark, m.start(), m.end(), "mark", sentence))
         if mark in SENTENCE_END:
             sentence += 1
-    return Doc(shown, tuple(out))
+    return Doc(shown, tuple(out), tuple(k for k, t in enumerate(out) if t.content))
 
 
 def tokens(text: str) -> list[str]:
