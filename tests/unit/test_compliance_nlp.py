@@ -141,29 +141,20 @@ LABEL = "serious infections, including tuberculosis"
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "with_it"),
     [
-        "It can cause serious infections, including tuberculosis.",
-        "It can cause tuberculosis and other serious infections.",
-        "It can cause infections, which can be serious, like tuberculosis.",
-        "It can cause infections such as tuberculosis. Some can be serious.",
-        "It can cause severe infections like tuberculosis.",
+        ("It can cause serious infections, including tuberculosis.", True),
+        ("It can cause tuberculosis and other serious infections.", True),
+        ("It can cause infections, which can be serious, like tuberculosis.", True),
+        ("It can cause infections such as tuberculosis. Some can be serious.", True),
+        ("It can cause severe infections like tuberculosis.", True),
+        ("It can cause serious side effects, including infections like tuberculosis.", False),
+        ("Serious side effects may happen. It can cause infections like tuberculosis, and headache.", False),
+        ("It can cause infections like tuberculosis that are not serious.", False),
     ],
 )
-def test_qualifier_said_with_its_noun(th: Thesaurus, text: str) -> None:
-    assert attached(text, SERIOUS_INFECTIONS, th, LABEL) is True
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "It can cause serious side effects, including infections like tuberculosis.",
-        "Serious side effects may happen. It can cause infections like tuberculosis, and headache.",
-        "It can cause infections like tuberculosis that are not serious.",
-    ],
-)
-def test_qualifier_not_said_with_its_noun(th: Thesaurus, text: str) -> None:
-    assert attached(text, SERIOUS_INFECTIONS, th, LABEL) is False
+def test_qualifier_said_with_its_noun_or_not(th: Thesaurus, text: str, with_it: bool) -> None:
+    assert attached(text, SERIOUS_INFECTIONS, th, LABEL) is with_it
 
 
 def test_a_noun_never_said_is_missing_not_softened(th: Thesaurus) -> None:
