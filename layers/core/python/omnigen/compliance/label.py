@@ -283,7 +283,7 @@ def conditions(indication: str, names: tuple[str, ...], thesaurus: Thesaurus) ->
     head is a generic "disease"/"problem") or by an equivalent of the run from the table."""
     doc = parse(indication)
     name_stems = {t.stem for n in names for t in parse(n).tokens if t.is_word}
-    words = [t for t in doc.tokens if t.is_word or t.kind == "mark"]
+    words = list(doc.tokens)
     runs: list[list[Token]] = [[]]
     for i, t in enumerate(words):
         if t.is_word and _excluded(words, i):

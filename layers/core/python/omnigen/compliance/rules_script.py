@@ -413,7 +413,8 @@ def reminder_use(ctx: ScriptContext, text: str) -> list[str]:
             reasons.append(f"names the condition ({_list(said)})")
     m = match_phrase(p.indication, text)
     total = len(m.found) + len(m.missing)
-    if m.found and m.ok(ctx.policy.reminder_indication_fraction) and len(m.found) >= min(2, total):
+    many = m.found and m.ok(ctx.policy.reminder_indication_fraction) and len(m.found) >= min(2, total)
+    if many and not reasons:  # the indication's words, where no condition term was named itself
         reasons.append(f"names the condition ({_list(m.found)})")
     for _, hit in find_claims(text.translate(_QUOTES), ctx.policy.use_patterns, skip_negated=False):
         reasons.append(f'says "{hit.text}"')
