@@ -231,3 +231,24 @@ def test_referrals(text: str) -> None:
 )
 def test_not_referrals(text: str) -> None:
     assert not refers_to_provider(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Corvanta can cause bleeding problems that can be serious and, in rare cases, fatal.",
+        "Corvanta can cause serious bleeding, which can sometimes lead to death.",
+        "Corvanta can cause serious bleeding that can even be fatal.",
+    ],
+)
+def test_sometimes_fatal_said_the_ways_copy_says_it(th: Thesaurus, text: str) -> None:
+    label = "serious and sometimes fatal bleeding"
+    assert match_phrase(label, text, th).missing == ()
+    assert all(attached(text, a, th, label) for a in analyse(label).attachments)
+
+
+def test_a_verb_with_its_label_term_is_one_concept(th: Thesaurus) -> None:
+    label = "serious infections that may require hospitalization"
+    text = "It can cause infections bad enough to put you in the hospital."
+    assert match_phrase(label, text, th).missing == ()
+    assert attached(text, Attachment("serious", "infections"), th, label)

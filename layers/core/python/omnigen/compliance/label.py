@@ -40,7 +40,7 @@ _GLUE = word_set(
 # After a comma, these carry the same noun on ("infections, which can be serious").
 _CONTINUE = word_set(
     "which that who some sometimes even including especially such like possibly potentially "
-    "occasionally rarely often can may could might is are"
+    "occasionally rarely often can may could might is are in serious severe fatal deadly life permanent"
 )
 _AFTER_AND = word_set("can may could might is are be sometimes even rarely occasionally possibly potentially")
 # A next sentence that starts with one of these still speaks of the same noun ("Some can be serious.").

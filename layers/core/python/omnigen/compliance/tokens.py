@@ -32,13 +32,15 @@ def word_set(text: str) -> frozenset[str]:
 
 # Function words and filler that carry no meaning of their own in a risk or indication phrase.
 # Negations are here too: matching a phrase uses its content words; whether a word is negated is
-# the negation module's question, asked of the token's position, not of the word list.
+# the negation module's question, asked of the token's position, not of the word list. So are
+# frequency adverbs: "sometimes fatal" is said by "can be fatal"; the severity word is what counts.
 _STOPWORD_TEXT = """
     a an the and or nor but if of in on at to for from by with without into onto about as than then
     so such like including include includes other others any all some each every both either neither
     its it it's this that these those there here which who whom whose what when where while how
     is are was were be been being am do does did done has have had having can could may might must
     shall should will would also very more most much many few less least just only even
+    sometimes rarely occasionally often usually
     you your yours yourself he she him her his they them their we us our i me my
     not no never dont doesnt didnt isnt arent wasnt cant cannot wont shouldnt
     people person patients patient someone anyone everyone
