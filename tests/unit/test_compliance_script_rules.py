@@ -273,6 +273,28 @@ def test_not_absolute_claims(line: str) -> None:
     assert "CLAIM-ABSOLUTE" not in rules(check(b, s))
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Proven to stop flares.", "Clinically proven results.", "Nothing works faster.", "No more hiding.",
+     "No other medicine does more.", "Say goodbye to flares.", "Veltrexa stops the itch.", "Itch-free summers."],
+)  # fmt: skip
+def test_efficacy_overclaims(line: str) -> None:
+    b, s = case()
+    s["scenes"][0]["voiceover"] = line
+    assert "CLAIM-ABSOLUTE" in rules(check(b, s))
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["It is not known if Veltrexa is safe and effective in children.", "Use no more than one pen a month.",
+     "Nothing is better than a Sunday in the garden.", "It may help stop the itch.", "Don't wait to ask."],
+)  # fmt: skip
+def test_not_overclaims(line: str) -> None:
+    b, s = case()
+    s["scenes"][0]["voiceover"] = line
+    assert "CLAIM-ABSOLUTE" not in rules(check(b, s))
+
+
 def test_claim_in_a_super_is_found_once_per_scene() -> None:
     b, s = case()
     s["scenes"][2]["supers"] = ["Guaranteed", "guaranteed!"]
