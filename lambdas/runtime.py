@@ -14,6 +14,7 @@ machine's Retry and Catch rules match.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import threading
@@ -155,7 +156,9 @@ class Heartbeat:
         self._stop.set()
 
 
-def _finish_task(token: str, result: dict[str, Any] | None, err: BaseException | None, step: str) -> None:
+def finish_task(token: str, result: dict[str, Any] | None, err: BaseException | None, step: str) -> None:
+    """End a `.waitForTaskToken` task: success with `result`, or failure named by `error_name`
+    (the step and the webhook Lambda report the same failure under the same name)."""
     sfn = client("stepfunctions")
     try:
         if err is None:
@@ -184,7 +187,9 @@ def run_step(event: dict[str, Any], table: dict[str, Callable[[StepContext, dict
         result = table[step](step_context(), event)
         metrics.add_metric(name="StepSucceeded", unit=MetricUnit.Count, value=1)
         return result
-    task_id = f"{job_id}:{track_of(event)}"
+    # One record per attempt: a retried task gets a new token, and the attempt it replaces (still
+    # running after the webhook failed it) must not delete the new attempt's record when it ends.
+    task_id = f"{job_id}:{track_of(event)}:{hashlib.sha256(str(token).encode()).hexdigest()[:12]}"
     store = step_context().jobs
     store.kv_put(TASK_NAMESPACE, task_id, json.dumps({"token": token, "step": step}), TASK_TTL_S)  # type: ignore[attr-defined]
     result, error = None, None
@@ -194,7 +199,7 @@ def run_step(event: dict[str, Any], table: dict[str, Callable[[StepContext, dict
         except Exception as err:
             logger.exception("step failed")
             error = err
-    _finish_task(token, result, error, step)
+    finish_task(token, result, error, step)
     metrics.add_metric(name="StepFailed" if error else "StepSucceeded", unit=MetricUnit.Count, value=1)
     store.kv_delete(TASK_NAMESPACE, task_id)  # type: ignore[attr-defined]
     return result or {"error": error_name(error) if error else None}

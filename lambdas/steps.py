@@ -3,7 +3,9 @@
 Events (built by the state machine in stacks/pipeline.py):
 `{"step": "write_script" | "render_scene" | "make_music" | "make_voiceover" | "compose" |
 "finalize" | "fail_job", "job_id": ..., "scene": n, "version": k, "error": {"Error", "Cause"},
-"task_token": ...}`. The zip Lambda and the media container run this same handler.
+"task_token": ...}`, and from the EventBridge rule on executions that ended badly
+`{"step": "reconcile", "job_id", "execution": <the event's detail: status, error?, cause?>}`.
+The zip Lambda and the media container run this same handler.
 """
 
 from __future__ import annotations
@@ -19,18 +21,39 @@ from omnigen.pipeline import steps
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.progress import Tracker
 
+# What a person is told when Step Functions ends a step without a Cause of ours.
+WITHOUT_CAUSE = {
+    "States.Timeout": "a step ran past its time limit (stepTimeoutS) and was stopped",
+    "States.HeartbeatTimeout": "a step stopped reporting progress (its Lambda ended before finishing)",
+    "States.TaskFailed": "a step failed without saying why",
+    "States.Runtime": "the pipeline could not run a step (its input was not what it expected)",
+    "TIMED_OUT": "the job ran past the pipeline's time limit (executionTimeoutS) and was stopped",
+    "ABORTED": "the job's pipeline was stopped outside OmniGen",
+}
+
 
 def _error(event: dict[str, Any]) -> dict[str, Any]:
-    """The Catch's `{"Error", "Cause"}`: Cause is our JSON error record, or Lambda's own text."""
+    """The Catch's `{"Error", "Cause"}`: Cause is our JSON error record, Lambda's own
+    `{"errorMessage", ...}`, plain text, or nothing (a timeout has no Cause)."""
     raw = event.get("error") or {}
+    name = str(raw.get("Error") or "")
+    text = raw.get("Cause")
     try:
-        cause = json.loads(raw.get("Cause") or "{}")
+        cause: Any = json.loads(text) if text else None
     except ValueError:
-        cause = {"message": raw.get("Cause")}
-    if not isinstance(cause, dict) or "message" not in cause:
-        cause = {"message": str(cause.get("errorMessage") if isinstance(cause, dict) else cause)}
-    cause.setdefault("detail", str(raw.get("Error", "")))
-    return cause
+        cause = text
+    if isinstance(cause, dict) and cause.get("message"):
+        record = dict(cause)
+    elif isinstance(cause, dict) and cause.get("errorMessage"):
+        record = {"message": str(cause["errorMessage"])}
+    elif isinstance(cause, str) and cause.strip():
+        record = {"message": cause.strip()}
+    else:
+        status = str(event.get("status") or "")
+        fallback = f"the pipeline failed ({name})" if name else "the pipeline failed without saying why"
+        record = {"message": WITHOUT_CAUSE.get(name) or WITHOUT_CAUSE.get(status) or fallback}
+    record.setdefault("detail", name)
+    return record
 
 
 def _record_usage(ctx: StepContext, job_id: str) -> None:
@@ -65,6 +88,17 @@ def _fail(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _reconcile(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
+    """An execution ended FAILED, TIMED_OUT or ABORTED: a job it left unfinished is failed (one
+    FailJob already ended, or a user's cancel already stopped, is left as it is)."""
+    job = ctx.jobs.get(e["job_id"])
+    if job is None or job.status.terminal:
+        return {"status": job.status.value if job else None, "changed": False}
+    execution = e.get("execution") or {}
+    error = {"Error": execution.get("error"), "Cause": execution.get("cause")}
+    return {**_fail(ctx, {**e, "status": execution.get("status"), "error": error}), "changed": True}
+
+
 def _compose(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
     if e.get("source") != "api":
         return steps.compose(ctx, e["job_id"], version=e.get("version"))
@@ -85,6 +119,7 @@ STEPS = {
     "compose": _compose,
     "finalize": _finalize,
     "fail_job": _fail,
+    "reconcile": _reconcile,
 }
 
 

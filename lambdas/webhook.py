@@ -6,8 +6,9 @@ constant-time compare, nothing older than five minutes, and a webhook id seen be
 acknowledged and ignored (ids kept in the key-value table).
 
 A verified callback finds its Step Functions task by the `task` id the step put in the URL:
-a failed or cancelled prediction fails the task at once (the state machine retries or fails the
-job without waiting for the step to notice); any other callback is a heartbeat. The step itself
+a failed or cancelled prediction fails the task at once, under the error name the step itself
+would give the same failure (retryable, so the state machine retries the step, then fails the job),
+without waiting for the step to notice; any other callback is a heartbeat. The step itself
 sends task success, once the output it copied from Replicate is in S3.
 """
 
@@ -21,11 +22,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.runtime import TASK_NAMESPACE, client, job_store, load_secrets, logger, tracer
+from lambdas.runtime import TASK_NAMESPACE, client, finish_task, job_store, load_secrets, logger, tracer
+from omnigen.providers.ports import ProviderError
 from omnigen.providers.replicate.webhook import WebhookRejected, verify_webhook
 
 TOLERANCE_S = 300
-FAILED_STATES = {"failed": "Replicate.PredictionFailed", "canceled": "Replicate.PredictionCanceled"}
+FAILED_STATES = ("failed", "canceled")
 
 
 class SeenIds(MutableSet[str]):
@@ -61,18 +63,16 @@ def _reply(status: int, message: str | None = None) -> dict[str, Any]:
 
 
 def _notify(task: dict[str, Any], prediction: dict[str, Any]) -> None:
-    sfn = client("stepfunctions")
     state = str(prediction.get("status", ""))
+    if state in FAILED_STATES:
+        # The same failure the step's runner raises when it sees this status (retryable).
+        logger.info("prediction ended", prediction=prediction.get("id"), logs=str(prediction.get("logs") or "")[-4000:])
+        reason = str(prediction.get("error") or "no error message").strip()
+        err = ProviderError(f"Replicate prediction {prediction.get('id')} {state}: {reason}", retryable=True)
+        finish_task(task["token"], None, err, str(task.get("step", "replicate")))
+        return
     try:
-        if state in FAILED_STATES:
-            cause = {
-                "step": task.get("step", "replicate"),
-                "message": f"Replicate prediction {prediction.get('id')} {state}: {prediction.get('error') or ''}",
-                "detail": str(prediction.get("logs") or "")[-4000:],
-            }
-            sfn.send_task_failure(taskToken=task["token"], error=FAILED_STATES[state], cause=json.dumps(cause))
-        else:
-            sfn.send_task_heartbeat(taskToken=task["token"])
+        client("stepfunctions").send_task_heartbeat(taskToken=task["token"])
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") not in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
             raise

@@ -1,12 +1,18 @@
 """Operations: alarms on failed or timed-out executions, Lambda errors, the fan-out's dead-letter
-queue and API 5xx, all to one SNS topic (with an optional e-mail subscription)."""
+queue and API 5xx, all to one SNS topic (with an optional e-mail subscription).
+
+The topic is encrypted with a customer-managed key: CloudWatch cannot use the AWS-managed SNS key
+(`alias/aws/sns`, whose policy nobody can change), so alarms on a topic under it never notify.
+The key's policy lets CloudWatch generate data keys and decrypt; the topic's policy lets CloudWatch
+publish, for this account's alarms only."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -27,16 +33,40 @@ class Alarms(Construct):
         settings: config.Settings,
         state_machine: sfn.StateMachine,
         functions: dict[str, lambda_.IFunction],
-        dlq: sqs.IQueue,
+        dlqs: dict[str, tuple[sqs.IQueue, str]],
         rest_api: apigw.RestApi,
     ):
         super().__init__(scope, id)
-        self.topic = sns.Topic(
+        cloudwatch = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        from_our_alarms = {
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"},
+        }
+        self.key = kms.Key(
             self,
-            "Topic",
-            display_name="OmniGen alarms",
-            enforce_ssl=True,
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+            "TopicKey",
+            description="OmniGen alarm topic: CloudWatch encrypts the notifications it publishes",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[cloudwatch],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions=from_our_alarms,
+            )
+        )
+        self.topic = sns.Topic(self, "Topic", display_name="OmniGen alarms", enforce_ssl=True, master_key=self.key)
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[cloudwatch],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=from_our_alarms,
+            )
         )
         if settings.alarm_email:
             self.topic.add_subscription(subs.EmailSubscription(settings.alarm_email))
@@ -71,11 +101,10 @@ class Alarms(Construct):
             alarm(
                 f"{name}Errors", fn.metric_errors(period=five_min, statistic="Sum"), f"The {name} Lambda raised errors."
             )
-        alarm(
-            "FanoutDlq",
-            dlq.metric_approximate_number_of_messages_visible(period=five_min, statistic="Max"),
-            "Progress updates could not be delivered to WebSocket clients; see the dead-letter queue.",
-        )
+        for name, (queue, description) in dlqs.items():
+            alarm(
+                name, queue.metric_approximate_number_of_messages_visible(period=five_min, statistic="Max"), description
+            )
         alarm(
             "Api5xx",
             rest_api.metric_server_error(period=five_min, statistic="Sum"),

@@ -1,7 +1,9 @@
 """The REST API: every `/api/v1` route goes to the API Lambda (the omnigen FastAPI app) behind a
 Cognito authorizer, except `GET /api/v1/health` and Replicate's `POST /api/v1/webhooks/replicate`
-(open, its signature checked by the webhook Lambda). Stage throttling, JSON access logs, X-Ray,
-and CORS for the web app's origin — on preflights and on API Gateway's own error responses."""
+(open, its signature checked by the webhook Lambda; each open route throttled on its own, apart
+from the stage's default). JSON access logs, X-Ray, and CORS for the web app's origin — on
+preflights and on API Gateway's own error responses. The account-level CloudWatch role this
+API creates is also what the WebSocket stage's access logs need (`logging_role`)."""
 
 from __future__ import annotations
 
@@ -62,6 +64,17 @@ class Api(Construct):
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 metrics_enabled=True,
                 tracing_enabled=True,
+                # The two open routes have throttles of their own, apart from the stage's.
+                method_options={
+                    f"{config.API_PREFIX}/health/GET": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=settings.health_rate_limit,
+                        throttling_burst_limit=settings.health_burst_limit,
+                    ),
+                    f"{config.API_PREFIX}/{config.WEBHOOK_PATH}/POST": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=settings.webhook_rate_limit,
+                        throttling_burst_limit=settings.webhook_burst_limit,
+                    ),
+                },
             ),
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=origins,
@@ -103,13 +116,25 @@ class Api(Construct):
         )
         for rule in ("APIG4", "COG4"):
             ack(self.rest_api, rule, why_open.format("health, CORS preflights and the Replicate webhook"))
-        ack(self.rest_api, "APIG3", "Throttled per stage; a WAF web ACL is an optional add-on (docs/deploy.md).")
+        ack(
+            self.rest_api,
+            "APIG3",
+            "Throttled per stage and per open route; a WAF web ACL is an optional add-on (docs/deploy.md).",
+        )
         ack(
             self.rest_api,
             "IAM4",
             "API Gateway's account-level CloudWatch role uses the AWS managed push-to-CloudWatch-Logs policy.",
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
         )
+
+    @property
+    def logging_role(self) -> apigw.CfnAccount:
+        """API Gateway's account setting naming the CloudWatch Logs role: any stage with access
+        logs must be deployed after it (on a fresh account nothing else sets it)."""
+        account = self.rest_api.node.find_child("Account")
+        assert isinstance(account, apigw.CfnAccount)
+        return account
 
     @property
     def url(self) -> str:

@@ -37,7 +37,7 @@ LAMBDA_PYTHON = "3.11"
 
 # The steps each Lambda runs. Media steps need ffmpeg, so they run in the container image.
 MEDIA_STEPS = ("render_scene", "make_music", "make_voiceover", "compose")
-ZIP_STEPS = ("write_script", "finalize", "fail_job")
+ZIP_STEPS = ("write_script", "finalize", "fail_job", "reconcile")
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,24 @@ class Settings:
     alarm_email: str = ""
     api_rate_limit: float = 20.0
     api_burst_limit: int = 40
+    """The REST and WebSocket stages' default throttle (requests/s, burst)."""
+    webhook_rate_limit: float = 50.0
+    webhook_burst_limit: int = 100
+    """Replicate's open callback route, throttled on its own: a flood of it cannot starve the API,
+    and the API's users cannot starve Replicate's deliveries."""
+    health_rate_limit: float = 5.0
+    health_burst_limit: int = 10
+    """The open health check, on its own small throttle."""
     step_heartbeat_s: int = 300
     step_timeout_s: int = 1800
     execution_timeout_s: int = 3 * 3600
-    media_memory_mb: int = 10240
+    media_memory_mb: int = 3008
+    """3,008 MB is the most a new account may give a function until its quota is raised
+    (docs/deploy.md); up to 10,240 MB once it is (more vCPUs: faster composes)."""
     media_ephemeral_mb: int = 10240
+    media_reserved_concurrency: int = 15
+    """Concurrent media invocations at most (0: unreserved). Needs the account's unreserved
+    concurrency to stay at or above its minimum (100 on a default account)."""
     layer_dependencies: bool = True
     """False builds the layer from omnigen's source alone (offline synth in tests)."""
     tables: TableNames = field(default_factory=TableNames)

@@ -84,8 +84,6 @@ class Functions(Construct):
             "OMNIGEN_CONNECTIONS_TABLE": storage.connections.table_name,
             "OMNIGEN_USAGE_TABLE": storage.usage.table_name,
             "OMNIGEN_ASSETS_BUCKET": storage.assets.bucket_name,
-            "OMNIGEN_REPLICATE_SECRET_ARN": secrets.replicate_token.secret_arn,
-            "OMNIGEN_WEBHOOK_SECRET_ARN": secrets.webhook_secret.secret_arn,
             "OMNIGEN_HEARTBEAT_S": "60",
         }
         code_dir, code_hash = staging.handlers()
@@ -113,9 +111,14 @@ class Functions(Construct):
             "Media",
             code=lambda_.DockerImageCode.from_image_asset(str(media_dir), platform=ecr_assets.Platform.LINUX_AMD64),
             architecture=lambda_.Architecture.X86_64,
-            # 10 GB buys six vCPUs for libx264; a 60 s 1080p ad with a dozen clips, its voice,
-            # music and intermediate files needs well under the 10 GB of /tmp given.
+            # Memory buys vCPUs for libx264 (3,008 MB ≈ 2 vCPUs, the most a new account may set;
+            # 10,240 MB = 6 once the quota is raised, docs/deploy.md). A 60 s 1080p ad with a
+            # dozen clips, its voice, music and intermediate files needs well under the /tmp given.
             memory_size=settings.media_memory_mb,
+            # A ceiling on concurrent renders and composes (each job runs at most
+            # maxConcurrentScenes + 2 at once), so a burst of jobs cannot take the account's
+            # whole concurrency or run up a bill; 0 leaves the function unreserved.
+            reserved_concurrent_executions=settings.media_reserved_concurrency or None,
             ephemeral_storage_size=Size.mebibytes(settings.media_ephemeral_mb),
             timeout=Duration.seconds(900),
             description="Pipeline steps that run ffmpeg: scenes, music, voiceover, compose",
@@ -157,12 +160,12 @@ class Functions(Construct):
             storage.idempotency.grant_read_write_data(fn)
             storage.usage.grant_write_data(fn)
             storage.assets.grant_read_write(fn)
-            secrets.replicate_token.grant_read(fn)
+            secrets.replicate_token.let_read(fn)
             fn.add_to_role_policy(task_response)
         storage.jobs.grant_read_write_data(z["Api"])
         storage.idempotency.grant_read_write_data(z["Api"])
         storage.assets.grant_read_write(z["Api"])
-        secrets.replicate_token.grant_read(z["Api"])
+        secrets.replicate_token.let_read(z["Api"])
         z["Api"].add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[sm_arn]))
         z["Api"].add_to_role_policy(
             iam.PolicyStatement(
@@ -193,8 +196,9 @@ class Functions(Construct):
         z["Api"].add_environment("OMNIGEN_STATE_MACHINE_ARN", sm_arn)
         z["Api"].add_environment("OMNIGEN_MEDIA_FUNCTION", self.media.function_name)
 
-        storage.idempotency.grant_read_data(z["Webhook"])
-        secrets.webhook_secret.grant_read(z["Webhook"])
+        # Seen webhook ids are written (PutItem) and task records read in the key-value table.
+        storage.idempotency.grant_read_write_data(z["Webhook"])
+        secrets.webhook_secret.let_read(z["Webhook"])
         z["Webhook"].add_to_role_policy(task_response)
 
         for name in ("WsConnect", "WsDisconnect", "WsSubscribe", "Fanout"):

@@ -59,7 +59,9 @@ class OmniGenStack(Stack):
             api_fn=functions.api,
             webhook_fn=functions.zip["Webhook"],
         )
-        progress = Progress(self, "Progress", settings=settings, functions=functions, storage=storage)
+        progress = Progress(
+            self, "Progress", settings=settings, functions=functions, storage=storage, logging_role=api.logging_role
+        )
 
         cognito = {
             "region": Aws.REGION,
@@ -81,7 +83,16 @@ class OmniGenStack(Stack):
             settings=settings,
             state_machine=pipeline.state_machine,
             functions={**functions.zip, "Media": functions.media},
-            dlq=progress.dlq,
+            dlqs={
+                "FanoutDlq": (
+                    progress.dlq,
+                    "Progress updates could not be delivered to WebSocket clients; see the dead-letter queue.",
+                ),
+                "ReconcileDlq": (
+                    pipeline.reconcile_dlq,
+                    "A job whose execution ended badly could not be marked failed; see the dead-letter queue.",
+                ),
+            },
             rest_api=api.rest_api,
         )
 

@@ -6,33 +6,43 @@
                              └ Voiceover
                ─► Compose ─► Finalize ─► Done
     any failure ─► FailJob (status failed, error kept) ─► JobFailed
+    FailJob fails too ─► FailJobFailed          (the execution ends FAILED either way)
+    an execution that ends FAILED, TIMED_OUT or ABORTED ─► EventBridge ─► `reconcile` (the step
+    Lambda) marks a job that is still unfinished failed: no job stays running forever, whether
+    FailJob failed, the whole execution timed out, or someone stopped it in the console.
 
 Model steps are `.waitForTaskToken` tasks: the Lambda records the token, heartbeats while it
 works (HeartbeatSeconds catches a Lambda that died) and ends the task; the Replicate webhook
 fails it at once when a prediction fails. Transient errors retry with exponential backoff and
-full jitter. State carries keys and ids, never media.
+full jitter; a throttled media function is waited for longer. State carries keys and ids, never
+media. The state machine's logs carry no execution data: inputs and outputs hold task tokens.
 """
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from lambdas.runtime import RETRYABLE
 from stacks import config
-from stacks.functions import retention
+from stacks.functions import retention, state_machine_arn
 from stacks.nag import ack, logical_id
 
 LAMBDA_TRANSIENT = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
 ]
+LAMBDA_THROTTLED = "Lambda.TooManyRequestsException"
+"""The media function is at its reserved concurrency: wait for a slot (up to ~20 minutes)."""
+ENDED_BADLY = ["FAILED", "TIMED_OUT", "ABORTED"]
 
 
 class Pipeline(Construct):
@@ -88,6 +98,16 @@ class Pipeline(Construct):
             steps_fn,
             {"step": "fail_job", "job_id": job_id, "error": sfn.JsonPath.object_at("$.error")},
         )
+        fail_job.add_catch(
+            sfn.Fail(
+                self,
+                "FailJobFailed",
+                error="Omnigen.FailJobFailed",
+                cause="recording the job's failure failed; the reconcile rule marks it failed",
+            ),
+            errors=["States.ALL"],
+            result_path="$.fail_job_error",
+        )
         failed = fail_job.next(sfn.Fail(self, "JobFailed", error="Omnigen.JobFailed", cause="see the job's error"))
         for state in (write_script, produce, compose, finalize):
             state.add_catch(failed, errors=["States.ALL"], result_path="$.error")
@@ -107,7 +127,7 @@ class Pipeline(Construct):
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             timeout=Duration.seconds(settings.execution_timeout_s),
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             comment="OmniGen: brief → script → scenes, music, voiceover → compose → finalize",
         )
         role = self.state_machine.role
@@ -122,6 +142,46 @@ class Pipeline(Construct):
             "IAM5",
             "X-Ray and CloudWatch Logs delivery actions of Step Functions do not support resource-level permissions.",
             "Resource::*",
+        )
+
+        self._reconcile(name, steps_fn)
+
+    def _reconcile(self, name: str, steps_fn: lambda_.IFunction) -> None:
+        """Executions of this state machine that end badly → the step Lambda's `reconcile`, which
+        fails the job if it is still unfinished. EventBridge retries delivery for a day; what it
+        still cannot deliver waits in a dead-letter queue."""
+        self.reconcile_dlq = sqs.Queue(
+            self,
+            "ReconcileDlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        ack(self.reconcile_dlq, "SQS3", "This queue is the reconcile rule's dead-letter queue; it needs none.")
+        self.reconcile_rule = events.Rule(
+            self,
+            "Reconcile",
+            description="A pipeline execution ended FAILED, TIMED_OUT or ABORTED: fail its job if unfinished",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={"stateMachineArn": [state_machine_arn(self, name)], "status": ENDED_BADLY},
+            ),
+        )
+        self.reconcile_rule.add_target(
+            targets.LambdaFunction(
+                steps_fn,
+                event=events.RuleTargetInput.from_object(
+                    {
+                        "step": "reconcile",
+                        "job_id": events.EventField.from_path("$.detail.name"),  # executions are named after jobs
+                        "execution": events.EventField.from_path("$.detail"),  # error/cause only when given
+                    }
+                ),
+                dead_letter_queue=self.reconcile_dlq,
+                max_event_age=Duration.hours(24),
+                retry_attempts=185,
+            )
         )
 
     def _payload(self, fields: dict) -> sfn.TaskInput:  # type: ignore[type-arg]
@@ -161,6 +221,14 @@ class Pipeline(Construct):
 
     @staticmethod
     def _retry(task: tasks.LambdaInvoke, extra: list[str]) -> tasks.LambdaInvoke:
+        task.add_retry(
+            errors=[LAMBDA_THROTTLED],
+            interval=Duration.seconds(10),
+            max_attempts=12,
+            backoff_rate=2.0,
+            max_delay=Duration.seconds(120),
+            jitter_strategy=sfn.JitterType.FULL,
+        )
         task.add_retry(
             errors=[RETRYABLE, *LAMBDA_TRANSIENT, *extra],
             interval=Duration.seconds(5),

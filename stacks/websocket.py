@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import CfnResource, Duration, RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -35,7 +35,16 @@ ACCESS_LOG_FORMAT = {
 
 
 class Progress(Construct):
-    def __init__(self, scope: Construct, id: str, *, settings: config.Settings, functions: Functions, storage: Storage):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: config.Settings,
+        functions: Functions,
+        storage: Storage,
+        logging_role: CfnResource,
+    ):
         super().__init__(scope, id)
         z = functions.zip
 
@@ -71,6 +80,9 @@ class Progress(Construct):
         cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
             destination_arn=self.access_logs.log_group_arn, format=json.dumps(ACCESS_LOG_FORMAT)
         )
+        # Access logs are written with the account's API Gateway CloudWatch role: a stage that
+        # enables them before that role is set fails to deploy on a fresh account.
+        cfn_stage.node.add_dependency(logging_role)
         endpoint = self.stage.callback_url
         for name in ("WsSubscribe", "Fanout"):
             self.stage.grant_management_api_access(z[name])

@@ -4,6 +4,10 @@ Keys are checked exactly as on disk. A single PUT (or a multipart upload for lar
 atomic in S3, so a killed Lambda never leaves a half-written object a retried step would reuse.
 Intermediate assets (uploaded product images, per-line voice takes) are tagged so the bucket's
 lifecycle rule expires them; finished ads are kept. Presigned URLs serve the API's one-hour links.
+
+Presigned URLs name the bucket's regional endpoint (`bucket.s3.<region>.amazonaws.com`): on the
+global one a bucket outside us-east-1 answers 307 until DNS catches up (up to a day after it is
+created), and a browser's CORS preflight for an upload does not follow a redirect.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ CLIENT_CONFIG = Config(
     read_timeout=60,
     retries={"mode": "standard", "max_attempts": 5},
     signature_version="s3v4",
+    s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"},
 )
 TRANSFER = TransferConfig(multipart_threshold=64 * 1024 * 1024, max_concurrency=4)
 LIFECYCLE_TAG = "omnigen-lifecycle"
