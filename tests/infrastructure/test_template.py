@@ -113,18 +113,22 @@ def test_zip_lambdas_on_the_layer_with_powertools_and_tracing(synth):
             assert p["Layers"] == [{"Ref": layer}] and p["Runtime"] == "python3.11"
 
 
-def test_media_lambda_is_a_container_image_sized_for_a_60s_1080p_compose(synth):
+def test_media_lambda_is_a_container_image_a_new_account_can_deploy(synth):
     media = next(
         p["Properties"] for p in synth.resources("AWS::Lambda::Function").values()
         if p["Properties"].get("PackageType") == "Image"
     )  # fmt: skip
-    assert media["MemorySize"] == 10240 and media["EphemeralStorage"] == {"Size": 10240}
+    # 3,008 MB: the most a new account may give a function (10,240 MB once the quota is raised,
+    # `-c mediaMemoryMb=10240`); its concurrency is reserved, so a burst of jobs has a ceiling.
+    assert media["MemorySize"] == 3008 and media["EphemeralStorage"] == {"Size": 10240}
+    assert media["ReservedConcurrentExecutions"] == 15
     assert media["Timeout"] == 900
     assets = json.loads((synth.outdir / "OmniGen.assets.json").read_text())
     (image,) = assets["dockerImages"].values()
     context = synth.outdir / image["source"]["directory"]
     dockerfile = (context / "Dockerfile").read_text()
     assert "FROM public.ecr.aws/lambda/python:3.11" in dockerfile
+    assert "--only-binary=:all:" in dockerfile and "--platform manylinux2014_x86_64" in dockerfile
     requirements = (context / "lambdas" / "media" / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("imageio-ffmpeg") for line in requirements)
     assert (context / "layers/core/python/omnigen/pipeline/steps.py").is_file()
@@ -135,6 +139,8 @@ def test_state_machine_shape(synth):
     assert sm["Properties"]["StateMachineType"] == "STANDARD"
     assert sm["Properties"]["TracingConfiguration"] == {"Enabled": True}
     assert sm["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
+    # Inputs and outputs carry task tokens: they must not be logged.
+    assert sm["Properties"]["LoggingConfiguration"]["IncludeExecutionData"] is False
     text = json.dumps(sm["Properties"]["DefinitionString"])
     for expected in (
         "lambda:invoke.waitForTaskToken",
@@ -149,6 +155,42 @@ def test_state_machine_shape(synth):
         assert expected in text, expected
 
 
+def definition(synth) -> dict:
+    (sm,) = synth.resources("AWS::StepFunctions::StateMachine").values()
+    body = sm["Properties"]["DefinitionString"]
+    parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
+    return json.loads("".join(p if isinstance(p, str) else "ARN" for p in parts))
+
+
+def test_no_state_of_the_pipeline_can_fail_without_a_catch_or_a_reconcile(synth):
+    """FailJob has a Catch (the execution ends FAILED with a named error); an execution that ends
+    FAILED, TIMED_OUT or ABORTED reaches the step Lambda's `reconcile` through EventBridge, with
+    a day of retries and a dead-letter queue — so no job stays running."""
+    states = definition(synth)["States"]
+    fail_job = states["FailJob"]
+    assert fail_job["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.fail_job_error", "Next": "FailJobFailed"}
+    ]
+    assert states["FailJobFailed"]["Type"] == "Fail"
+    (rule,) = synth.resources("AWS::Events::Rule").values()
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.states"] and pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+    assert "OmniGen-pipeline" in json.dumps(pattern["detail"]["stateMachineArn"])
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"]["Fn::GetAtt"][0].startswith("FunctionsSteps")
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+    assert target["DeadLetterConfig"]["Arn"]
+    assert '"step":"reconcile"' in target["InputTransformer"]["InputTemplate"].replace(" ", "")
+
+
+def test_a_throttled_media_function_is_waited_for(synth):
+    render = definition(synth)["States"]["Produce"]["Branches"][0]["States"]["Scenes"]["ItemProcessor"]["States"][
+        "Chain"
+    ]["ItemProcessor"]["States"]["RenderScene"]
+    throttled = next(r for r in render["Retry"] if r["ErrorEquals"] == ["Lambda.TooManyRequestsException"])
+    assert throttled["MaxAttempts"] >= 10 and throttled["JitterStrategy"] == "FULL"
+
+
 def test_rest_api_authorizer_open_webhook_throttling_logs_cors(synth):
     one(synth, "AWS::ApiGateway::Authorizer", Type="COGNITO_USER_POOLS")
     methods = [m["Properties"] for m in synth.resources("AWS::ApiGateway::Method").values()]
@@ -157,8 +199,14 @@ def test_rest_api_authorizer_open_webhook_throttling_logs_cors(synth):
     (stage,) = synth.resources("AWS::ApiGateway::Stage").values()
     p = stage["Properties"]
     assert p["AccessLogSetting"]["DestinationArn"] and p["TracingEnabled"] is True
-    throttle = p["MethodSettings"][0]
-    assert throttle["ThrottlingRateLimit"] == 20 and throttle["ThrottlingBurstLimit"] == 40
+    settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in p["MethodSettings"]}
+    default = settings[("/*", "*")]
+    assert default["ThrottlingRateLimit"] == 20 and default["ThrottlingBurstLimit"] == 40
+    # The open routes have throttles of their own: a flood of either cannot spend the API's.
+    health = settings[("/~1api~1v1~1health", "GET")]
+    assert (health["ThrottlingRateLimit"], health["ThrottlingBurstLimit"]) == (5, 10)
+    webhook = settings[("/~1api~1v1~1webhooks~1replicate", "POST")]
+    assert (webhook["ThrottlingRateLimit"], webhook["ThrottlingBurstLimit"]) == (50, 100)
     assert len(synth.resources("AWS::ApiGateway::GatewayResponse")) == 2
 
 
@@ -173,6 +221,10 @@ def test_websocket_api_authorizer_routes_and_fanout(synth):
     assert routes["$connect"]["AuthorizationType"] == "CUSTOM"
     (stage,) = synth.resources("AWS::ApiGatewayV2::Stage").values()
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"]
+    # Access logs are written with the account's API Gateway CloudWatch role: the stage must be
+    # created after the account setting that names it (on a fresh account nothing else sets it).
+    (account,) = synth.resources("AWS::ApiGateway::Account")
+    assert account in stage.get("DependsOn", [])
     (mapping,) = synth.resources("AWS::Lambda::EventSourceMapping").values()
     m = mapping["Properties"]
     assert m["BisectBatchOnFunctionError"] is True and m["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -214,7 +266,65 @@ def test_alarms_on_failures_errors_and_dlq(synth):
         "5XXError",
     } <= metrics
     assert sum(a["MetricName"] == "Errors" for a in alarms) == 9  # every Lambda
+    assert sum(a["MetricName"] == "ApproximateNumberOfMessagesVisible" for a in alarms) == 2  # both DLQs
     assert all(a["AlarmActions"] for a in alarms)
+
+
+def test_cloudwatch_can_publish_alarms_to_the_encrypted_topic(synth):
+    """The AWS-managed SNS key's policy admits no CloudWatch: a customer-managed key whose policy
+    lets CloudWatch use it, and a topic policy that lets CloudWatch publish."""
+    ((topic_lid, topic),) = synth.resources("AWS::SNS::Topic").items()
+    key_ref = topic["Properties"]["KmsMasterKeyId"]
+    assert isinstance(key_ref, dict) and "alias/aws/sns" not in json.dumps(key_ref)
+    key = synth.template["Resources"][key_ref["Fn::GetAtt"][0]]
+    assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+    for_cloudwatch = [
+        st for st in key["Properties"]["KeyPolicy"]["Statement"]
+        if st.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} and st["Effect"] == "Allow"
+    ]  # fmt: skip
+    (st,) = for_cloudwatch
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(st["Action"])
+    assert "aws:SourceAccount" in json.dumps(st["Condition"])
+    (policy,) = [
+        p["Properties"] for p in synth.resources("AWS::SNS::TopicPolicy").values()
+        if {"Ref": topic_lid} in p["Properties"]["Topics"]
+    ]  # fmt: skip
+    publish = [
+        st for st in policy["PolicyDocument"]["Statement"]
+        if st.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} and st["Effect"] == "Allow"
+    ]  # fmt: skip
+    (st,) = publish
+    assert st["Action"] == "sns:Publish" and st["Resource"] == {"Ref": topic_lid}
+    alarms = [a["Properties"] for a in synth.resources("AWS::CloudWatch::Alarm").values()]
+    assert all(a["AlarmActions"] == [{"Ref": topic_lid}] for a in alarms)
+
+
+def test_each_function_is_told_only_of_the_secrets_its_role_may_read(synth):
+    """`load_secrets` reads every secret whose ARN the environment names: a function named a
+    secret its role cannot read dies at its first read (the API at import: every route 502)."""
+    import iam_audit
+    from lambdas.runtime import SECRETS
+
+    from stacks.secrets import REPLICATE_TOKEN_ENV, WEBHOOK_SECRET_ENV
+
+    assert set(SECRETS.values()) == {REPLICATE_TOKEN_ENV, WEBHOOK_SECRET_ENV}
+    by_name = iam_audit.Resolver(
+        "us-east-1", "123456789012", fallback=lambda lid, attr: f"{lid}.{attr}" if attr else lid
+    )
+    told = {}
+    for lid, fn in synth.resources("AWS::Lambda::Function").items():
+        if not lid.startswith("Functions"):
+            continue
+        env = fn["Properties"].get("Environment", {}).get("Variables", {})
+        named = {env[v]["Ref"] for v in SECRETS.values() if v in env}
+        policy = iam_audit.role_statements(synth.template, iam_audit.function_role(synth.template, lid), by_name)
+        for secret in named:
+            need = iam_audit.Requirement("secretsmanager:GetSecretValue", secret)
+            assert iam_audit.allowed(policy, need), f"{lid} is told of {secret}, which its role may not read"
+        told[lid.rstrip("0123456789ABCDEF")] = named
+    assert len(told["FunctionsWebhook"]) == 1 and len(told["FunctionsApi"]) == 1
+    assert told["FunctionsSteps"] == told["FunctionsMedia"] == told["FunctionsApi"] != told["FunctionsWebhook"]
+    assert not told["FunctionsWsConnect"] and not told["FunctionsFanout"]
 
 
 ALLOWED_STAR = {
@@ -237,7 +347,9 @@ def test_iam_is_least_privilege(synth):
         by_role.setdefault(lid, set()).update(actions)
     webhook = next(a for lid, a in by_role.items() if lid.startswith("FunctionsWebhook"))
     assert "states:SendTaskFailure" in webhook and not any(a.startswith("s3:") for a in webhook)
-    assert not any(a.startswith(("dynamodb:Put", "dynamodb:Update", "dynamodb:Delete")) for a in webhook)
+    # Recording a seen webhook id is a PutItem on the key-value table (this test asserted the
+    # opposite before: a read-only grant, under which every delivery failed).
+    assert {"dynamodb:PutItem", "dynamodb:GetItem"} <= webhook
     authorizer = next(a for lid, a in by_role.items() if lid.startswith("FunctionsWsAuthorizer"))
     assert authorizer <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     api = next(a for lid, a in by_role.items() if lid.startswith("FunctionsApi"))

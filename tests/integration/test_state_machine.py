@@ -359,7 +359,9 @@ def test_the_api_function_serves_its_routes_within_its_role(aws):
     assert status == 200 and job["status"] == "completed"
     output_url = job["urls"]["output"]
     assert output_url.startswith(f"https://{aws.ctx.assets.bucket}.s3.{REGION}.amazonaws.com/")  # regional (item 7)
-    status, ticket = aws.api("POST", "/api/v1/uploads", {"filename": "pack.png", "content_type": "image/png", "size_bytes": 2048})
+    status, ticket = aws.api(
+        "POST", "/api/v1/uploads", {"filename": "pack.png", "content_type": "image/png", "size_bytes": 2048}
+    )
     assert status == 201 and "x-amz-tagging" in ticket["headers"], ticket
     assert aws.api("POST", "/api/v1/estimate", BRIEF.model_dump(mode="json"))[0] == 200
     status, usage = aws.api("GET", "/api/v1/usage")
