@@ -10,7 +10,7 @@ export OMNIGEN_HOME ?= $(CURDIR)/.omnigen
 WEB_STAMP := frontend/dist/index.html
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup web demo test lint bench serve synth clean browser
+.PHONY: setup web demo test lint bench serve synth smoke clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -63,6 +63,11 @@ bench: setup
 # is built by `cdk deploy`).
 synth: setup
 	CDK_OUTDIR=cdk.out $(BIN)/python app.py
+
+# Post-deploy check of a stack: health, auth refusal, a local-providers job. The target is the
+# ApiUrl output of the stack (AWS credentials of the shell), or SMOKE_ARGS="--url ... --token ...".
+smoke: setup
+	$(BIN)/python ops/smoke.py $(SMOKE_ARGS)
 
 serve: setup
 	$(BIN)/omnigen serve
