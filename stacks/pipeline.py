@@ -25,7 +25,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -34,6 +33,7 @@ from lambdas.runtime import RETRYABLE
 from stacks import config
 from stacks.functions import retention, state_machine_arn
 from stacks.nag import ack, logical_id
+from stacks.storage import dead_letter_queue
 
 LAMBDA_TRANSIENT = [
     "Lambda.ServiceException",
@@ -150,14 +150,7 @@ class Pipeline(Construct):
         """Executions of this state machine that end badly → the step Lambda's `reconcile`, which
         fails the job if it is still unfinished. EventBridge retries delivery for a day; what it
         still cannot deliver waits in a dead-letter queue."""
-        self.reconcile_dlq = sqs.Queue(
-            self,
-            "ReconcileDlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        ack(self.reconcile_dlq, "SQS3", "This queue is the reconcile rule's dead-letter queue; it needs none.")
+        self.reconcile_dlq = dead_letter_queue(self, "ReconcileDlq", "reconcile rule")
         self.reconcile_rule = events.Rule(
             self,
             "Reconcile",

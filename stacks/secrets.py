@@ -38,22 +38,18 @@ class ReadableSecret:
 class Secrets(Construct):
     def __init__(self, scope: Construct, id: str):
         super().__init__(scope, id)
-        self.replicate_token = ReadableSecret(
-            sm.Secret(
-                self,
-                "ReplicateToken",
-                description="Replicate API token (r8_...) for the OmniGen model calls",
-                removal_policy=RemovalPolicy.RETAIN,
-            ),
-            REPLICATE_TOKEN_ENV,
+
+        def secret(id: str, description: str, arn_env: str) -> ReadableSecret:
+            return ReadableSecret(
+                sm.Secret(self, id, description=description, removal_policy=RemovalPolicy.RETAIN), arn_env
+            )
+
+        self.replicate_token = secret(
+            "ReplicateToken", "Replicate API token (r8_...) for the OmniGen model calls", REPLICATE_TOKEN_ENV
         )
-        self.webhook_secret = ReadableSecret(
-            sm.Secret(
-                self,
-                "ReplicateWebhookSecret",
-                description="Replicate webhook signing secret (whsec_...) for OmniGen's callback route",
-                removal_policy=RemovalPolicy.RETAIN,
-            ),
+        self.webhook_secret = secret(
+            "ReplicateWebhookSecret",
+            "Replicate webhook signing secret (whsec_...) for OmniGen's callback route",
             WEBHOOK_SECRET_ENV,
         )
         for readable in (self.replicate_token, self.webhook_secret):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from lambdas.connections import BY_JOB
@@ -14,6 +15,15 @@ from stacks import config
 from stacks.nag import ack
 
 S = ddb.AttributeType.STRING
+
+
+def dead_letter_queue(scope: Construct, id: str, of: str) -> sqs.Queue:
+    """Encrypted, TLS-only, messages kept 14 days: where `of` puts what it could not deliver."""
+    queue = sqs.Queue(
+        scope, id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, retention_period=Duration.days(14)
+    )
+    ack(queue, "SQS3", f"This queue is the {of}'s dead-letter queue; it needs none of its own.")
+    return queue
 
 
 def secure_bucket(scope: Construct, id: str, **kwargs) -> s3.Bucket:  # type: ignore[no-untyped-def]

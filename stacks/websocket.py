@@ -13,13 +13,12 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks import config
 from stacks.functions import Functions, retention
 from stacks.nag import ack, logical_id
-from stacks.storage import Storage
+from stacks.storage import Storage, dead_letter_queue
 
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -101,14 +100,7 @@ class Progress(Construct):
             "API Gateway allows an authorizer on $connect only.",
         )
 
-        self.dlq = sqs.Queue(
-            self,
-            "FanoutDlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        ack(self.dlq, "SQS3", "This queue is the fan-out's dead-letter queue; it needs none of its own.")
+        self.dlq = dead_letter_queue(self, "FanoutDlq", "fan-out")
         z["Fanout"].add_event_source(
             sources.DynamoEventSource(
                 storage.jobs,
