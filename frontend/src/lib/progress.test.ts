@@ -84,6 +84,35 @@ describe("ProgressClient", () => {
     expect(events).toHaveLength(2);
   });
 
+  it("follows past a terminal status until `done`, resuming at once after the server's end of stream", () => {
+    const transport = new FakeTransport();
+    const states: ConnectionState[] = [];
+    const seen: number[] = [];
+    new ProgressClient(transport, "job1", {
+      lastSeq: 30,
+      done: (e) => e.tracks.compose?.state === "done",
+      onEvent: (e) => seen.push(e.seq),
+      onState: (s) => states.push(s),
+    }).start();
+    const completed = (seq: number, state: "running" | "done") =>
+      event(seq, { status: "completed", tracks: { compose: { state, percent: 0, message: "", started_at: null, finished_at: null, asset: null } } });
+    transport.last.h.onEvent(completed(31, "running"));
+    expect(transport.last.closed).toBe(false); // a terminal status alone does not end it here
+    transport.last.h.onClose(); // the SSE stream ends after that event
+    expect(transport.connections).toHaveLength(2); // at once, no back-off
+    expect(transport.last.lastSeq).toBe(31);
+    transport.last.h.onClose(); // a clean end that brought nothing new backs off as before
+    expect(transport.connections).toHaveLength(2);
+    expect(states[states.length - 1]).toMatchObject({ kind: "waiting", delayMs: 1000 });
+    vi.advanceTimersByTime(1000);
+    transport.last.h.onEvent(completed(32, "done"));
+    expect(transport.last.closed).toBe(true);
+    expect(states[states.length - 1]).toEqual({ kind: "done" });
+    vi.advanceTimersByTime(120_000);
+    expect(transport.connections).toHaveLength(3);
+    expect(seen).toEqual([31, 32]);
+  });
+
   it("does not retry a refused request (404, 401) but does retry server errors", () => {
     const a = setup();
     a.transport.last.h.onClose(new ApiError(404, "Not found", "no job job1"));

@@ -4,7 +4,10 @@
 // connection ends before the job has finished it reconnects after 1 s, 2 s, 4 s … capped at
 // 30 s, resuming after the last event (SSE `Last-Event-ID`, WebSocket `last_seq`). The delay
 // goes back to 1 s once a connection delivers an event. A refused request (401/403/404) is not
-// retried. The client stops by itself after a terminal status.
+// retried. The client stops by itself after a terminal status, or after the event its `done`
+// says ends the work it follows (a re-compose of a completed job: every event of it carries
+// the terminal status "completed", and the server ends an SSE stream after each such event, so
+// the client resumes at once after that expected end rather than backing off).
 
 import { ApiError } from "./api";
 import type { ProgressEvent } from "./types";
@@ -56,6 +59,8 @@ export interface ProgressClientOptions {
   onState?(state: ConnectionState): void;
   /** Resume after this seq (e.g. the job's seq when it was fetched). */
   lastSeq?: number;
+  /** Whether this event ends what the client follows; by default a terminal job status. */
+  done?(event: ProgressEvent): boolean;
   scheduler?: Scheduler;
 }
 
@@ -79,6 +84,8 @@ export class ProgressClient {
   private stopped = false;
   private finished = false;
   private generation = 0;
+  /** The open connection delivered a terminal status the client follows past (see above). */
+  private pastTerminal = false;
   lastSeq: number;
   state: ConnectionState = { kind: "connecting", attempt: 0 };
 
@@ -131,6 +138,7 @@ export class ProgressClient {
     this.closeConnection();
     const gen = this.generation;
     const live = () => gen === this.generation && !this.stopped && !this.finished;
+    this.pastTerminal = false;
     this.setState({ kind: "connecting", attempt: this.attempt });
     this.closer = this.transport.open(this.jobId, this.lastSeq, {
       onOpen: () => {
@@ -142,11 +150,11 @@ export class ProgressClient {
         this.attempt = 0;
         if (this.state.kind !== "open") this.setState({ kind: "open" });
         this.opts.onEvent(event);
-        if (isTerminal(event.status)) {
+        if (this.opts.done ? this.opts.done(event) : isTerminal(event.status)) {
           this.finished = true;
           this.closeConnection();
           this.setState({ kind: "done" });
-        }
+        } else if (isTerminal(event.status)) this.pastTerminal = true;
       },
       onClose: (error) => {
         if (!live()) return;
@@ -154,6 +162,10 @@ export class ProgressClient {
         this.generation++;
         if (fatal(error)) {
           this.setState({ kind: "error", error: describe(error) ?? "refused" });
+          return;
+        }
+        if (error === undefined && this.pastTerminal) {
+          this.connect(); // the server's end of stream after a terminal status, not a failure
           return;
         }
         const delayMs = backoffDelay(this.attempt);
