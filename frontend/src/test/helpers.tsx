@@ -2,7 +2,7 @@
 // a render helper that provides both to the views.
 
 import { render, waitFor } from "@testing-library/react";
-import type { ReactElement } from "react";
+import type { ReactElement, ReactNode } from "react";
 import { vi } from "vitest";
 import { Api } from "../lib/api";
 import { LOCAL_CONFIG } from "../lib/config";
@@ -84,14 +84,17 @@ export class FakeTransport implements Transport {
   }
 }
 
-export function renderWithServices(ui: ReactElement, opts: { fetch: typeof fetch; transport?: Transport }) {
+/** The services a view or hook gets (local mode, no sign-in), over this fetch and transport. */
+export function withServices(opts: { fetch: typeof fetch; transport?: Transport }) {
   const api = new Api("/api/v1", async () => null, opts.fetch);
   const transport = opts.transport ?? new FakeTransport();
-  return {
-    api,
-    transport,
-    ...render(<ServicesProvider value={{ config: LOCAL_CONFIG, api, auth: null, transport }}>{ui}</ServicesProvider>),
-  };
+  const wrapper = ({ children }: { children: ReactNode }) => <ServicesProvider value={{ config: LOCAL_CONFIG, api, auth: null, transport }}>{children}</ServicesProvider>;
+  return { api, transport, wrapper };
+}
+
+export function renderWithServices(ui: ReactElement, opts: { fetch: typeof fetch; transport?: Transport }) {
+  const { api, transport, wrapper } = withServices(opts);
+  return { api, transport, ...render(ui, { wrapper }) };
 }
 
 // --- fixtures ---------------------------------------------------------------------------------

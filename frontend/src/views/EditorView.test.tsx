@@ -1,11 +1,12 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { REPORT, fakeFetch, makeJob, makeTimeline, problem, renderWithServices, track } from "../test/helpers";
+import { FakeTransport, REPORT, event, fakeFetch, makeJob, makeTimeline, problem, renderWithServices, track } from "../test/helpers";
 import type { Job, Timeline } from "../lib/types";
 import { EditorView } from "./EditorView";
 
 const exp = () => Math.floor(Date.now() / 1000) + 3600;
+const RECOMPOSE_START = "2026-01-02T10:09:00Z";
 
 function completed(renders: number, extra: Partial<Job> = {}): Job {
   return makeJob({
@@ -14,7 +15,7 @@ function completed(renders: number, extra: Partial<Job> = {}): Job {
     percent: 100,
     renders,
     seq: 20 + renders,
-    tracks: { script: track("done"), scene_1: track("done"), scene_2: track("done"), scene_3: track("done"), music: track("done"), voiceover: track("done"), compose: track("done", 100, { started_at: `2026-01-02T10:0${renders}:00Z` }) },
+    tracks: { script: track("done"), scene_1: track("done"), scene_2: track("done"), scene_3: track("done"), music: track("done"), voiceover: track("done"), compose: track("done", 100, { started_at: `2026-01-02T10:0${renders}:00Z`, finished_at: `2026-01-02T10:0${renders}:30Z` }) },
     urls: {
       output: `/api/v1/assets/users/local/jobs/job1/final/${renders > 1 ? `v${renders}` : "output"}.mp4?exp=${exp()}&sig=v${renders}`,
       poster: `/api/v1/assets/users/local/jobs/job1/final/poster.jpg?exp=${exp()}&sig=p`,
@@ -24,25 +25,13 @@ function completed(renders: number, extra: Partial<Job> = {}): Job {
   });
 }
 
+/** The API of a finished job; a re-compose runs until the test calls `finish()`, and the test
+ *  sends its progress events over the view's transport, as the server would. */
 function server(opts: { putStatus?: number } = {}) {
   let saved: Timeline = makeTimeline();
   let job = completed(1);
-  let composing = false;
-  let polls = 0;
   const f = fakeFetch([
-    [
-      "GET",
-      /\/jobs\/job1$/,
-      () => {
-        if (composing && ++polls >= 2) {
-          job = completed(2);
-          composing = false;
-        } else if (composing) {
-          job = { ...job, tracks: { ...job.tracks, compose: track("running", 50, { started_at: "2026-01-02T10:09:00Z" }) } };
-        }
-        return job;
-      },
-    ],
+    ["GET", /\/jobs\/job1$/, () => job],
     ["GET", /\/jobs\/job1\/timeline$/, () => saved],
     [
       "PUT",
@@ -57,13 +46,18 @@ function server(opts: { putStatus?: number } = {}) {
       "POST",
       /\/jobs\/job1\/compose$/,
       () => {
-        composing = true;
+        job = { ...job, seq: job.seq + 1, tracks: { ...job.tracks, compose: track("running", 0, { started_at: RECOMPOSE_START }) } };
         return new Response(JSON.stringify({ job_id: "job1", version: 2, output_key: "users/local/jobs/job1/final/v2.mp4" }), { status: 202, headers: { "content-type": "application/json" } });
       },
     ],
     ["GET", /\/jobs\/job1\/compliance$/, () => REPORT],
   ]);
-  return { f, saved: () => saved };
+  /** The render is done: the job has version 2; returns the event that says so. */
+  const finish = () => {
+    job = completed(2, { seq: job.seq + 2 });
+    return event(job.seq, { status: "completed", stage: "completed", percent: 100, tracks: job.tracks });
+  };
+  return { f, saved: () => saved, finish };
 }
 
 const order = () =>
@@ -133,11 +127,19 @@ describe("EditorView", () => {
   it("saves, re-composes, and shows the new version beside the old", async () => {
     const user = userEvent.setup({ delay: null });
     const s = server();
-    renderWithServices(<EditorView id="job1" />, { fetch: s.f });
+    const transport = new FakeTransport();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f, transport });
     await screen.findByText(/Timeline 15 s/);
     expect(screen.getByTestId("preview-video")).toHaveAttribute("src", expect.stringContaining("output.mp4"));
     await user.click(screen.getByRole("button", { name: "Move scene 2 earlier" }));
     await user.click(screen.getByRole("button", { name: "Save and re-compose" }));
+    // The render's progress arrives over the progress transport (the server's SSE/WebSocket).
+    const conn = await transport.opened();
+    act(() => {
+      conn.h.onOpen();
+      conn.h.onEvent(event(conn.lastSeq + 1, { status: "completed", stage: "completed", percent: 100, tracks: { ...completed(1).tracks, compose: track("running", 50, { started_at: RECOMPOSE_START }) } }));
+    });
+    act(() => conn.h.onEvent(s.finish()));
     await waitFor(() => expect(screen.getByTestId("editor-status")).toHaveTextContent("Version 2 is ready."), { timeout: 8000 });
     expect(s.saved().clips.map((c) => c.scene_index)).toEqual([2, 1, 3]);
     const versions = within(screen.getByRole("region", { name: "Versions" })).getAllByRole("listitem");

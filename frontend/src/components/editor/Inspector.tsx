@@ -1,0 +1,204 @@
+// The inspector: the selected clip (trim within its source, transition, move), text item (words,
+// times, position) or compliance finding (rule, where, why).
+
+import { TextField } from "../ui";
+import { ruleName } from "../../lib/compliance";
+import { clock, formatSeconds, humanize } from "../../lib/format";
+import { setTransition, trimClip, updateText } from "../../lib/timeline";
+import type { Finding, TextItem, Timeline } from "../../lib/types";
+
+export type Selection = { kind: "clip"; index: number } | { kind: "text"; index: number } | { kind: "finding"; index: number } | null;
+
+/** An input's number, NaN for an empty field (so a half-typed value changes nothing). */
+const num = (v: string) => (v.trim() === "" ? NaN : Number(v));
+
+interface Props {
+  selection: Selection;
+  draft: Timeline;
+  findings: Finding[];
+  /** Each clip's start on the timeline. */
+  starts: number[];
+  /** How long a scene's source clip is (the most a trim can play). */
+  sceneLength(scene: number, loadedOut: number): number;
+  purpose(scene: number): string | undefined;
+  onChange(next: Timeline): void;
+  onMove(from: number, to: number): void;
+}
+
+export function Inspector({ selection, draft, findings, starts, sceneLength, purpose, onChange, onMove }: Props) {
+  const clip = selection?.kind === "clip" ? draft.clips[selection.index] : undefined;
+  const text = selection?.kind === "text" ? draft.texts[selection.index] : undefined;
+  const finding = selection?.kind === "finding" ? findings[selection.index] : undefined;
+  return (
+    <section aria-labelledby="inspector-h" className="card inspector">
+      <h2 id="inspector-h">Inspector</h2>
+      {!selection && <p className="muted">Select a clip, a text item or a finding on the timeline.</p>}
+      {clip && selection && (
+        <ClipInspector
+          index={selection.index}
+          draft={draft}
+          start={starts[selection.index] ?? 0}
+          length={sceneLength(clip.scene_index, clip.out_s)}
+          purpose={purpose(clip.scene_index)}
+          onChange={onChange}
+          onMove={onMove}
+        />
+      )}
+      {text && selection && <TextInspector index={selection.index} item={text} draft={draft} onChange={onChange} />}
+      {finding && <FindingDetail finding={finding} />}
+    </section>
+  );
+}
+
+function ClipInspector({
+  index,
+  draft,
+  start,
+  length,
+  purpose,
+  onChange,
+  onMove,
+}: {
+  index: number;
+  draft: Timeline;
+  start: number;
+  length: number;
+  purpose: string | undefined;
+  onChange(next: Timeline): void;
+  onMove(from: number, to: number): void;
+}) {
+  const clip = draft.clips[index];
+  return (
+    <div className="clip-inspector" data-testid="clip-inspector">
+      <h3>
+        Scene {clip.scene_index}
+        {purpose && <span className="muted"> · {humanize(purpose)}</span>}
+      </h3>
+      <p className="muted small">
+        Position {index + 1} of {draft.clips.length}, starts at {clock(start)}
+      </p>
+      <div className="row">
+        <TextField
+          path="trim-in"
+          label="In (s)"
+          type="number"
+          step={0.1}
+          min={0}
+          value={clip.in_s}
+          onChange={(e) => onChange(trimClip(draft, index, num(e.target.value), clip.out_s, length).timeline)}
+        />
+        <TextField
+          path="trim-out"
+          label="Out (s)"
+          type="number"
+          step={0.1}
+          min={0.25}
+          max={length}
+          value={clip.out_s}
+          onChange={(e) => onChange(trimClip(draft, index, clip.in_s, num(e.target.value), length).timeline)}
+        />
+      </div>
+      <p className="muted small">
+        Plays {formatSeconds(clip.out_s - clip.in_s, 2)} of {formatSeconds(length, 2)}.{" "}
+        <button type="button" className="link" onClick={() => onChange(trimClip(draft, index, 0, length).timeline)}>
+          Use the whole clip
+        </button>
+      </p>
+      <div className="row">
+        <div className="field">
+          <label htmlFor="transition">Transition in</label>
+          <select
+            id="transition"
+            value={clip.transition}
+            disabled={index === 0}
+            onChange={(e) => onChange(setTransition(draft, index, e.target.value as "cut" | "dissolve", clip.transition_s || 0.5))}
+          >
+            <option value="cut">Cut</option>
+            <option value="dissolve">Dissolve</option>
+          </select>
+        </div>
+        {clip.transition === "dissolve" && (
+          <TextField
+            path="transition-s"
+            label="Dissolve (s)"
+            type="number"
+            step={0.1}
+            min={0.1}
+            max={2}
+            value={clip.transition_s}
+            onChange={(e) => onChange(setTransition(draft, index, "dissolve", num(e.target.value) || 0.1))}
+          />
+        )}
+      </div>
+      <div className="actions">
+        <button type="button" className="secondary" disabled={index === 0} onClick={() => onMove(index, index - 1)}>
+          Move earlier
+        </button>
+        <button type="button" className="secondary" disabled={index === draft.clips.length - 1} onClick={() => onMove(index, index + 1)}>
+          Move later
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function TextInspector({ index, item, draft, onChange }: { index: number; item: TextItem; draft: Timeline; onChange(next: Timeline): void }) {
+  const patch = (p: Partial<TextItem>) => onChange(updateText(draft, index, p));
+  return (
+    <div className="text-inspector">
+      <h3>{humanize(item.kind)}</h3>
+      {item.kind === "major_statement" && (
+        <p className="muted small">The major statement must match what is spoken and start and end with it (MS-DUAL-MODALITY).</p>
+      )}
+      <div className="field">
+        <label htmlFor="text-body">Text</label>
+        <textarea id="text-body" rows={3} maxLength={600} value={item.text} onChange={(e) => patch({ text: e.target.value })} />
+      </div>
+      <div className="row">
+        <TextField
+          path="text-start"
+          label="Start (s)"
+          type="number"
+          step={0.1}
+          min={0}
+          value={item.start_s}
+          onChange={(e) => Number.isFinite(num(e.target.value)) && patch({ start_s: Math.max(0, num(e.target.value)) })}
+        />
+        <TextField
+          path="text-end"
+          label="End (s)"
+          type="number"
+          step={0.1}
+          min={0.1}
+          value={item.end_s}
+          onChange={(e) => Number.isFinite(num(e.target.value)) && patch({ end_s: num(e.target.value) })}
+        />
+        <div className="field">
+          <label htmlFor="text-pos">Position</label>
+          <select id="text-pos" value={item.position} onChange={(e) => patch({ position: e.target.value as TextItem["position"] })}>
+            <option value="lower_third">Lower third</option>
+            <option value="center">Center</option>
+            <option value="top">Top</option>
+          </select>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function FindingDetail({ finding: f }: { finding: Finding }) {
+  return (
+    <div className={`finding-detail sev-${f.severity}`}>
+      <h3>
+        {humanize(f.severity)} · rule {f.rule}
+      </h3>
+      <p className="muted small">{ruleName(f.rule)}</p>
+      <p>{f.message}</p>
+      <p className="muted small">
+        {f.scene ? `Scene ${f.scene} · ` : ""}
+        {f.start_s !== null && f.end_s !== null ? `${clock(f.start_s)}–${clock(f.end_s)}` : "whole ad"}
+        {f.source ? ` · ${f.source}` : ""}
+      </p>
+    </div>
+  );
+}
