@@ -10,7 +10,7 @@ export OMNIGEN_HOME ?= $(CURDIR)/.omnigen
 WEB_STAMP := frontend/dist/index.html
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup web demo test lint bench serve synth smoke clean browser
+.PHONY: setup web demo test lint types bench serve synth smoke clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,8 +46,17 @@ demo: setup
 	done
 	@echo "Ads written to out/"
 
+# The web app's API types are generated from the server's OpenAPI schema: `make types` writes
+# frontend/openapi.json and frontend/src/lib/api-schema.ts (commit both); lint fails when either
+# differs from what the API makes now.
+API_TYPES := $(BIN)/python frontend/scripts/api_types.py
+
+types: $(STAMP) frontend/node_modules/.package-lock.json
+	$(API_TYPES)
+
 lint: setup
 	$(BIN)/ruff check .
+	$(API_TYPES) --check
 
 test: setup lint browser
 	$(if $(wildcard frontend/package.json),cd frontend && npm test --silent,)

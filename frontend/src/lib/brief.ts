@@ -1,7 +1,14 @@
 // The create form's model: what the inputs hold, the brief sent to the API, and the preset
 // templates (the project's example briefs in shared/briefs).
 
-import type { AdType, AspectRatio, Brief, Continuity, Resolution } from "./types";
+import type { AdType, AspectRatio, Brief, Continuity, Product, Resolution } from "./types";
+
+/** The brief the form sends: every field the form has is set (the API's own defaults fill
+ *  only what the form does not ask for: loudness, seed). */
+export type FormBrief = Omit<Brief, "product"> &
+  Required<Pick<Brief, "duration_s" | "style" | "aspect_ratio" | "resolution" | "continuity" | "ad_type">> & {
+    product: Product & Required<Pick<Product, "side_effects" | "contraindications">>;
+  };
 
 export interface ProductForm {
   brand_name: string;
@@ -80,12 +87,12 @@ export type ListName = "side_effects" | "contraindications";
 /** Which form row each sent list item came from (blank rows are not sent). */
 export type IndexMap = Record<ListName, number[]>;
 
-export function toBrief(form: BriefForm): { brief: Brief; indexMap: IndexMap } {
+export function toBrief(form: BriefForm): { brief: FormBrief; indexMap: IndexMap } {
   const indexMap: IndexMap = { side_effects: [], contraindications: [] };
   const list = (name: ListName) =>
     form.product[name].flatMap((v, i) => (v.trim() ? (indexMap[name].push(i), [v.trim()]) : []));
   const p = form.product;
-  const brief: Brief = {
+  const brief: FormBrief = {
     prompt: form.prompt.trim(),
     duration_s: form.duration_s,
     style: form.style.trim(),

@@ -107,12 +107,18 @@ export const BRIEF = {
   resolution: "360p" as const,
   continuity: "parallel" as const,
   ad_type: "product_claim" as const,
+  loudness: "broadcast" as const,
+  seed: 0,
+  music_mood: null,
   product: {
     brand_name: "Veltrexa",
     generic_name: "veltrexamab",
     indication: "plaque psoriasis in adults",
+    dosage: null,
     side_effects: ["serious infections"],
     contraindications: [],
+    boxed_warning: null,
+    image: null,
     phone: "1-800-555-0142",
     website: "veltrexa.example",
     print_ad: "See our ad in Health Today",
@@ -123,6 +129,9 @@ export const track = (state: TrackProgress["state"], percent = 0, extra: Partial
   state,
   percent,
   message: "",
+  started_at: null,
+  finished_at: null,
+  asset: null,
   ...extra,
 });
 
@@ -142,7 +151,9 @@ export function makeJob(over: Partial<Job> = {}): Job {
     finished_at: null,
     assets: { brief: "users/local/jobs/job1/brief.json" },
     cost_usd: 0,
+    provider_calls: [],
     compliance: null,
+    step_seconds: {},
     renders: 0,
     seq: 1,
     urls: {},
@@ -165,10 +176,12 @@ export function event(seq: number, over: Partial<ProgressEvent> = {}): ProgressE
 }
 
 const K = "users/local/jobs/job1/";
+/** A text item's look, as omnigen/timeline.py's defaults give it. */
+const PLATE = { cap_height: 0.045, color: "#FFFFFF", plate_color: "#000000", plate_opacity: 0.75 };
 export function makeTimeline(): Timeline {
   return {
     version: 1,
-    output: { width: 640, height: 360, fps: 24 },
+    output: { width: 640, height: 360, fps: 24, loudness_lufs: -24, true_peak_db: -2, crf: 20, preset: "veryfast", safe_margin: 0.05 },
     clips: [
       { scene_index: 1, asset: `${K}clips/scene_1.mp4`, in_s: 0, out_s: 4, transition: "cut", transition_s: 0 },
       { scene_index: 2, asset: `${K}clips/scene_2.mp4`, in_s: 0, out_s: 5, transition: "cut", transition_s: 0 },
@@ -178,10 +191,10 @@ export function makeTimeline(): Timeline {
       { scene_index: 1, asset: `${K}audio/voice/line_1.wav`, text: "Back to the roses.", start_s: 0.5, duration_s: 2, major_statement: false },
       { scene_index: 3, asset: `${K}audio/voice/line_2.wav`, text: "Serious infections can happen.", start_s: 9.5, duration_s: 4, major_statement: true },
     ],
-    music: { asset: `${K}audio/background.mp3`, gain_db: -12, duck_db: 15, fade_in_s: 1, fade_out_s: 2 },
+    music: { asset: `${K}audio/background.mp3`, gain_db: -12, duck_db: 15, duck_attack_s: 0.2, duck_release_s: 0.5, fade_in_s: 1, fade_out_s: 2 },
     texts: [
-      { kind: "super", text: "Veltrexa (veltrexamab)", start_s: 0.5, end_s: 3.5, position: "lower_third", scene_index: 1 },
-      { kind: "major_statement", text: "Serious infections can happen.", start_s: 9.5, end_s: 13.5, position: "lower_third", scene_index: 3 },
+      { kind: "super", text: "Veltrexa (veltrexamab)", start_s: 0.5, end_s: 3.5, position: "lower_third", ...PLATE, scene_index: 1 },
+      { kind: "major_statement", text: "Serious infections can happen.", start_s: 9.5, end_s: 13.5, position: "lower_third", ...PLATE, scene_index: 3 },
     ],
   };
 }
