@@ -12,6 +12,11 @@ export type Selection = { kind: "clip"; index: number } | { kind: "text"; index:
 /** An input's number, NaN for an empty field (so a half-typed value changes nothing). */
 const num = (v: string) => (v.trim() === "" ? NaN : Number(v));
 
+/** A time in seconds, to a tenth; `onValue` gets NaN while the field is empty. */
+function SecondsField({ path, label, min, max, value, onValue }: { path: string; label: string; min: number; max?: number; value: number; onValue(seconds: number): void }) {
+  return <TextField path={path} label={label} type="number" step={0.1} min={min} max={max} value={value} onChange={(e) => onValue(num(e.target.value))} />;
+}
+
 interface Props {
   selection: Selection;
   draft: Timeline;
@@ -78,25 +83,8 @@ function ClipInspector({
         Position {index + 1} of {draft.clips.length}, starts at {clock(start)}
       </p>
       <div className="row">
-        <TextField
-          path="trim-in"
-          label="In (s)"
-          type="number"
-          step={0.1}
-          min={0}
-          value={clip.in_s}
-          onChange={(e) => onChange(trimClip(draft, index, num(e.target.value), clip.out_s, length).timeline)}
-        />
-        <TextField
-          path="trim-out"
-          label="Out (s)"
-          type="number"
-          step={0.1}
-          min={0.25}
-          max={length}
-          value={clip.out_s}
-          onChange={(e) => onChange(trimClip(draft, index, clip.in_s, num(e.target.value), length).timeline)}
-        />
+        <SecondsField path="trim-in" label="In (s)" min={0} value={clip.in_s} onValue={(v) => onChange(trimClip(draft, index, v, clip.out_s, length).timeline)} />
+        <SecondsField path="trim-out" label="Out (s)" min={0.25} max={length} value={clip.out_s} onValue={(v) => onChange(trimClip(draft, index, clip.in_s, v, length).timeline)} />
       </div>
       <p className="muted small">
         Plays {formatSeconds(clip.out_s - clip.in_s, 2)} of {formatSeconds(length, 2)}.{" "}
@@ -118,16 +106,7 @@ function ClipInspector({
           </select>
         </div>
         {clip.transition === "dissolve" && (
-          <TextField
-            path="transition-s"
-            label="Dissolve (s)"
-            type="number"
-            step={0.1}
-            min={0.1}
-            max={2}
-            value={clip.transition_s}
-            onChange={(e) => onChange(setTransition(draft, index, "dissolve", num(e.target.value) || 0.1))}
-          />
+          <SecondsField path="transition-s" label="Dissolve (s)" min={0.1} max={2} value={clip.transition_s} onValue={(v) => onChange(setTransition(draft, index, "dissolve", v || 0.1))} />
         )}
       </div>
       <div className="actions">
@@ -155,24 +134,8 @@ function TextInspector({ index, item, draft, onChange }: { index: number; item: 
         <textarea id="text-body" rows={3} maxLength={600} value={item.text} onChange={(e) => patch({ text: e.target.value })} />
       </div>
       <div className="row">
-        <TextField
-          path="text-start"
-          label="Start (s)"
-          type="number"
-          step={0.1}
-          min={0}
-          value={item.start_s}
-          onChange={(e) => Number.isFinite(num(e.target.value)) && patch({ start_s: Math.max(0, num(e.target.value)) })}
-        />
-        <TextField
-          path="text-end"
-          label="End (s)"
-          type="number"
-          step={0.1}
-          min={0.1}
-          value={item.end_s}
-          onChange={(e) => Number.isFinite(num(e.target.value)) && patch({ end_s: num(e.target.value) })}
-        />
+        <SecondsField path="text-start" label="Start (s)" min={0} value={item.start_s} onValue={(v) => Number.isFinite(v) && patch({ start_s: Math.max(0, v) })} />
+        <SecondsField path="text-end" label="End (s)" min={0.1} value={item.end_s} onValue={(v) => Number.isFinite(v) && patch({ end_s: v })} />
         <div className="field">
           <label htmlFor="text-pos">Position</label>
           <select id="text-pos" value={item.position} onChange={(e) => patch({ position: e.target.value as TextItem["position"] })}>

@@ -2,7 +2,7 @@
 // Alt+arrows), the voice lines, the music bed, the text items and the compliance findings at
 // their time ranges; findings about the whole ad are listed below it.
 
-import type { KeyboardEvent } from "react";
+import type { KeyboardEvent, ReactNode } from "react";
 import { clock, formatSeconds, humanize } from "../../lib/format";
 import { packRows, placeRange } from "../../lib/timeline";
 import type { ComplianceReport, Finding, Timeline } from "../../lib/types";
@@ -77,6 +77,18 @@ export function TimelineLanes({ draft, starts, total, playhead, selection, repor
   );
 }
 
+/** One track of the timeline: its label, then its lane (which the label names). */
+function Row({ id, label, children }: { id: string; label: string; children: ReactNode }) {
+  return (
+    <div className="tl-row">
+      <span className="tl-label" id={id}>
+        {label}
+      </span>
+      {children}
+    </div>
+  );
+}
+
 function Ruler({ total, playhead, onSeek }: { total: number; playhead: number; onSeek(seconds: number): void }) {
   const tick = total > 45 ? 5 : total > 20 ? 2 : 1;
   return (
@@ -136,10 +148,7 @@ function VideoLane({
     }
   };
   return (
-    <div className="tl-row">
-      <span className="tl-label" id="lane-video">
-        Video
-      </span>
+    <Row id="lane-video" label="Video">
       <ol className="tl-lane tl-video" aria-labelledby="lane-video">
         {draft.clips.map((c, i) => {
           const pos = placeRange(starts[i], starts[i] + c.out_s - c.in_s, total);
@@ -170,17 +179,14 @@ function VideoLane({
           );
         })}
       </ol>
-    </div>
+    </Row>
   );
 }
 
 function VoiceLane({ draft, total }: Pick<Props, "draft" | "total">) {
   const rows = packRows(draft.voice.map((v) => ({ start: v.start_s, end: v.start_s + v.duration_s })));
   return (
-    <div className="tl-row">
-      <span className="tl-label" id="lane-voice">
-        Voice
-      </span>
+    <Row id="lane-voice" label="Voice">
       <ol className="tl-lane tl-voice" aria-labelledby="lane-voice" style={{ ["--rows" as string]: lanes(rows) }}>
         {draft.voice.map((v, i) => {
           const pos = placeRange(v.start_s, v.start_s + v.duration_s, total);
@@ -195,16 +201,13 @@ function VoiceLane({ draft, total }: Pick<Props, "draft" | "total">) {
           );
         })}
       </ol>
-    </div>
+    </Row>
   );
 }
 
 function MusicLane({ draft }: Pick<Props, "draft">) {
   return (
-    <div className="tl-row">
-      <span className="tl-label" id="lane-music">
-        Music
-      </span>
+    <Row id="lane-music" label="Music">
       <div className="tl-lane tl-music" aria-labelledby="lane-music">
         {draft.music ? (
           <div className="tl-item tl-music-bed" style={{ left: 0, width: "100%" }}>
@@ -214,17 +217,14 @@ function MusicLane({ draft }: Pick<Props, "draft">) {
           <span className="muted small">no music</span>
         )}
       </div>
-    </div>
+    </Row>
   );
 }
 
 function TextLane({ draft, total, selection, onSelect }: Pick<Props, "draft" | "total" | "selection" | "onSelect">) {
   const rows = packRows(draft.texts.map((t) => ({ start: t.start_s, end: t.end_s })));
   return (
-    <div className="tl-row">
-      <span className="tl-label" id="lane-text">
-        Text
-      </span>
+    <Row id="lane-text" label="Text">
       <ol className="tl-lane tl-text" aria-labelledby="lane-text" style={{ ["--rows" as string]: lanes(rows) }}>
         {draft.texts.map((t, i) => {
           const pos = placeRange(t.start_s, t.end_s, total);
@@ -241,7 +241,7 @@ function TextLane({ draft, total, selection, onSelect }: Pick<Props, "draft" | "
           );
         })}
       </ol>
-    </div>
+    </Row>
   );
 }
 
@@ -255,10 +255,7 @@ function FindingsLane({
 }: Pick<Props, "report" | "total" | "selection" | "onSelect" | "onSeek"> & { timed: Indexed[] }) {
   const rows = packRows(timed.map(({ f }) => findingSpan(f)));
   return (
-    <div className="tl-row">
-      <span className="tl-label" id="lane-findings">
-        Findings{report?.version ? ` (v${report.version})` : ""}
-      </span>
+    <Row id="lane-findings" label={`Findings${report?.version ? ` (v${report.version})` : ""}`}>
       <ol className="tl-lane tl-findings" aria-labelledby="lane-findings" style={{ ["--rows" as string]: lanes(rows) }} data-testid="findings-lane">
         {timed.map(({ f, i }, k) => {
           const span = findingSpan(f);
@@ -283,6 +280,6 @@ function FindingsLane({
         })}
         {timed.length === 0 && <li className="muted small tl-empty">{report ? "no timed findings" : "no report yet"}</li>}
       </ol>
-    </div>
+    </Row>
   );
 }
