@@ -92,8 +92,9 @@ export function useRecompose(jobId: string, reload: () => Promise<Job | null>): 
       setState(s);
       return s;
     };
-    // The job as it is now: events after its seq are this render's (the API refuses a second
-    // render while one runs, so no other compose can finish after this read).
+    // The job as it is now: the events after its seq are this render's. (The API refuses a
+    // render while one runs; one that another tab starts and finishes between this read and
+    // ours is skipped below, as its end does not bring this version.)
     const current = await reload();
     if (!alive.current) return null;
     if (!current) return end({ kind: "failed", version: null, message: "Re-compose failed: the job cannot be read." });
