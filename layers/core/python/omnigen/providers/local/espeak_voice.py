@@ -1,5 +1,6 @@
-"""The offline voice: eSpeak NG, loaded from the `espeakng-loader` wheel through ctypes (no
-system package, no download). One WAV per line, so the pipeline measures each line's length.
+"""The fallback offline voice: eSpeak NG, loaded from the `espeakng-loader` wheel through ctypes
+(no system package, no download), used when Piper or its voice is not installed (see voice.py).
+One WAV per line, so the pipeline measures each line's length.
 
 eSpeak NG keeps global state, so synthesis is serialised by a process-wide lock; a line of a
 30 s ad takes a few milliseconds, so the lock costs nothing that matters.
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import ctypes
 import threading
-import wave
 from functools import cache
 from pathlib import Path
 
-from omnigen.providers.ports import CallContext, ProviderCall, ProviderError, VoiceRequest
+import numpy as np
+
+from omnigen.providers.local.wav import write_wav
+from omnigen.providers.ports import ProviderError
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 ESPEAK_CHARS_UTF8 = 1
@@ -83,8 +86,10 @@ def _engine() -> _Engine:
     return _Engine()
 
 
-class LocalVoice:
-    """eSpeak NG at a broadcast-announcer pace; deterministic (same text → same samples)."""
+class EspeakVoice:
+    """eSpeak NG at a broadcast-announcer pace. Nearly deterministic: eSpeak keeps synthesis
+    state from one utterance to the next, so a line's samples vary with what was spoken before
+    it in the process, though its length stays within a millisecond."""
 
     name = "local-espeak-ng"
 
@@ -92,23 +97,12 @@ class LocalVoice:
         self.wpm = words_per_minute
         self.pitch = pitch
 
-    def speak(self, req: VoiceRequest, out: Path, ctx: CallContext) -> Path:
-        ctx.check()
-        text = " ".join(req.text.split())
-        if not text:
-            raise ProviderError("local voice: the line is empty; give the scene a voiceover or remove the line")
+    def render(self, text: str, rate: float, out: Path) -> Path:
+        """`text` (one line, whitespace already collapsed) at `rate` × the nominal pace → WAV."""
         with _lock:
             engine = _engine()
-            pcm = engine.synth(text, round(self.wpm * req.rate), self.pitch)
-            rate = engine.sample_rate
+            pcm = engine.synth(text, round(self.wpm * rate), self.pitch)
+            sample_rate = engine.sample_rate
         if not pcm:
             raise ProviderError(f"local voice: eSpeak NG produced no audio for {text[:40]!r}")
-        out = out.with_suffix(".wav")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(out), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(rate)
-            w.writeframes(pcm)
-        ctx.record(ProviderCall(capability="voice", model=self.name, predict_time_s=None, cost_usd=0.0))
-        return out
+        return write_wav(np.frombuffer(pcm, dtype="<i2"), out, sample_rate)
