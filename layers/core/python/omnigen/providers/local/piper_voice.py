@@ -48,11 +48,12 @@ PEAK_CEILING_DBFS = -1.0
 
 
 LENGTH_RESPONSE: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    # `python bench/voice.py --calibrate`: the example briefs' 23 lines, total length at each
-    # length_scale relative to length_scale 1 (per-line spread at most 0.03)
+    # `python bench/voice.py --calibrate`: total length of example-brief lines at each length_scale,
+    # relative to length_scale 1 (over all 23 lines the spread from line to line was at most 0.03)
     "en_US-joe-medium": (
-        (0.7, 0.8, 0.88, 0.95, 1.0, 1.05, 1.14, 1.2, 1.3, 1.4),
-        (0.759, 0.878, 0.946, 0.985, 1.0, 1.014, 1.058, 1.099, 1.188, 1.286),
+        (0.3, 0.45, 0.6, 0.7, 0.8, 0.88, 0.95, 1.0, 1.05, 1.14, 1.2, 1.3, 1.4, 1.6, 1.8, 2.1, 2.5),
+        (0.503, 0.595, 0.657, 0.769, 0.886, 0.95, 0.986, 1.0, 1.015, 1.055, 1.097, 1.18, 1.285, 1.454, 1.598,
+         1.832, 2.134),
     ),
 }
 """Length_scale → relative length, per voice; a voice not listed is taken as proportional."""
