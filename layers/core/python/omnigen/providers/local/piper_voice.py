@@ -6,7 +6,7 @@ voice.py falls back to eSpeak NG.
 Why it is set up this way:
 - One model per process. Loading costs about 0.8 CPU-s, so the ONNX session is built once and
   reused for every line of every job. Its intra-op pool is small and does not spin: the voiceover
-  runs beside the scene renders and the music synth on a 2-core machine, and a spinning pool
+  runs beside the scene renders and the music synth on a 2-core machine, and a spinning pool of two
   burned 30 % more CPU for the same audio (bench/voice.py measures the real-time factor).
 - No sampling noise (noise_scale = noise_w = 0). ONNX Runtime seeds its random kernels once per
   session and advances them on every run, so with noise a line's audio would depend on the

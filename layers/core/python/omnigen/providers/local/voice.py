@@ -21,7 +21,7 @@ from omnigen.providers.ports import CallContext, ProviderCall, ProviderError, Vo
 log = logging.getLogger("omnigen.voice")
 PIPER_THREADS = 1
 """ONNX Runtime intra-op threads for Piper: the voiceover shares two cores with the scene renders
-and the music, and a second thread bought little (bench/voice.py)."""
+and the music, and a second thread cost more CPU and saved no wall time (bench/RESULTS.md)."""
 
 _announced: set[str] = set()
 _announce_lock = threading.Lock()
