@@ -43,9 +43,9 @@ from omnigen.brief import Brief, load_brief  # noqa: E402
 from omnigen.config import load_settings  # noqa: E402
 from omnigen.job import JobStatus  # noqa: E402
 from omnigen.lines import split_lines  # noqa: E402
-from omnigen.pipeline import steps  # noqa: E402
+from omnigen.pipeline import lifecycle  # noqa: E402
 from omnigen.pipeline.context import StepContext  # noqa: E402
-from omnigen.pipeline.runner import LocalRunner  # noqa: E402
+from omnigen.pipeline.launchers.threads import LocalRunner  # noqa: E402
 from omnigen.pipeline.schedule import chains, lower_bound_s  # noqa: E402
 from omnigen.providers.ports import CallContext, Providers  # noqa: E402
 from omnigen.providers.replicate.client import PredictionEvents  # noqa: E402
@@ -118,7 +118,7 @@ def run_mode(home: Path, providers: Providers, brief: Brief, mode: str, concurre
         settings=settings,
         scratch_root=settings.home / "tmp",
     )
-    job = steps.create_job(ctx, "bench", brief.model_copy(update={"continuity": mode, "resolution": "360p"}))
+    job = lifecycle.create_job(ctx, "bench", brief.model_copy(update={"continuity": mode, "resolution": "360p"}))
     t0 = time.perf_counter()
     final = LocalRunner(ctx).run(job.job_id)
     total = time.perf_counter() - t0

@@ -13,14 +13,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from lambdas.connections import Connections
 from lambdas.runtime import CLIENT_CONFIG, logger, tracer
 from omnigen.job import Job
+from omnigen.store.dynamodb_connections import DynamoConnections
+from omnigen.store.ports import Connections
 
 
 @functools.cache
 def connections() -> Connections:
-    return Connections()
+    return DynamoConnections()
 
 
 @functools.cache

@@ -1,6 +1,7 @@
-"""What every OmniGen Lambda shares: Powertools logging, tracing and metrics; secrets read once
-per container; the step context (DynamoDB + S3 + providers) built once per container; and the
-Step Functions task-token protocol the pipeline's model steps use.
+"""What every OmniGen Lambda shares: Powertools logging, tracing and metrics; the providers'
+secrets read once per container (omnigen.providers.secrets); the step context (DynamoDB + S3 +
+providers, omnigen.pipeline.context) built once per container; and the Step Functions
+task-token protocol the pipeline's model steps use.
 
 Task-token protocol (`.waitForTaskToken` tasks in stacks/pipeline.py): the event carries
 `task_token`. The handler records it under the job and track (so the webhook Lambda can fail the
@@ -18,7 +19,6 @@ import hashlib
 import json
 import os
 import threading
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -28,11 +28,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from omnigen.api.auth import JwtVerifier
 from omnigen.config import load_settings
-from omnigen.pipeline import steps
-from omnigen.pipeline.context import StepContext, aws_context
-from omnigen.providers.ports import Cancelled, ProviderError
-from omnigen.store.ports import StoreError
+from omnigen.pipeline.context import StepContext, aws_context, for_task
+from omnigen.pipeline.lifecycle import error_name, error_of
+from omnigen.providers.secrets import load_secrets
+from omnigen.store.dynamodb import DynamoJobStore
 
 logger = Logger()
 tracer = Tracer()
@@ -41,15 +42,6 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Omni
 CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 5})
 TASK_NAMESPACE = "task"
 TASK_TTL_S = 24 * 3600
-SECRETS = {
-    "REPLICATE_API_TOKEN": "OMNIGEN_REPLICATE_SECRET_ARN",
-    "OMNIGEN_WEBHOOK_SECRET": "OMNIGEN_WEBHOOK_SECRET_ARN",
-}
-
-# Error names the state machine matches (Retry on RETRYABLE; the Catch sends the rest to fail_job).
-RETRYABLE = "Omnigen.Retryable"
-CANCELLED = "Omnigen.Cancelled"
-FAILED = "Omnigen.StepFailed"
 
 
 @functools.cache
@@ -57,21 +49,9 @@ def client(service: str) -> Any:
     return boto3.client(service, config=CLIENT_CONFIG)
 
 
-def load_secrets() -> None:
-    """Copy the Replicate token and webhook secret from Secrets Manager into the environment
-    (once per container), where `omnigen.config.load_settings` reads them."""
-    for env_name, arn_name in SECRETS.items():
-        arn = os.environ.get(arn_name)
-        if arn and not os.environ.get(env_name):
-            value = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-            os.environ[env_name] = value.strip()
-
-
 @functools.cache
-def job_store() -> Any:
-    """The jobs table alone (WebSocket and webhook Lambdas need no providers)."""
-    from omnigen.store.dynamodb import DynamoJobStore
-
+def job_store() -> DynamoJobStore:
+    """The jobs table and its key-value table alone (WebSocket and webhook Lambdas need no providers)."""
     return DynamoJobStore(os.environ["OMNIGEN_JOBS_TABLE"], os.environ.get("OMNIGEN_KV_TABLE"))
 
 
@@ -81,47 +61,14 @@ def step_context() -> StepContext:
     return aws_context(load_settings())
 
 
-def context_for_task(task_id: str | None) -> StepContext:
-    """The container's context; when Replicate webhooks are on, its providers call back with
-    this task's id, so the webhook Lambda can find the task token."""
-    ctx = step_context()
-    base = ctx.settings.webhook_url
-    if not task_id or not base or not ctx.settings.providers.uses("replicate"):
-        return ctx
-    from omnigen.providers.factory import build_providers
-
-    sep = "&" if "?" in base else "?"
-    settings = ctx.settings.model_copy(update={"webhook_url": f"{base}{sep}task={task_id}"})
-    return StepContext(jobs=ctx.jobs, assets=ctx.assets, providers=build_providers(settings), settings=settings)
-
-
 @functools.cache
-def cognito_verifier() -> Any:
-    """Verifies Cognito ID tokens (RS256, issuer, audience = the web app client, expiry)."""
-    from omnigen.api.auth import JwtVerifier
+def cognito_verifier() -> JwtVerifier:
+    from omnigen.api.aws import cognito_verifier as verifier
 
-    region = os.environ["AWS_REGION"]
-    pool = os.environ["OMNIGEN_USER_POOL_ID"]
-    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool}"
-
-    def fetch() -> dict[str, Any]:
-        with urllib.request.urlopen(f"{issuer}/.well-known/jwks.json", timeout=5) as resp:
-            return json.loads(resp.read())  # type: ignore[no-any-return]
-
-    return JwtVerifier(fetch, issuer, os.environ["OMNIGEN_USER_POOL_CLIENT_ID"], token_use="id")
+    return verifier()
 
 
 # --- steps -------------------------------------------------------------------------------------
-
-
-def error_name(err: BaseException) -> str:
-    if isinstance(err, Cancelled):
-        return CANCELLED
-    if isinstance(err, ProviderError) and err.retryable:
-        return RETRYABLE
-    if isinstance(err, StoreError) and not isinstance(err, steps.StepFailed):
-        return RETRYABLE
-    return FAILED
 
 
 def track_of(event: dict[str, Any]) -> str:
@@ -164,7 +111,7 @@ def finish_task(token: str, result: dict[str, Any] | None, err: BaseException | 
         if err is None:
             sfn.send_task_success(taskToken=token, output=json.dumps(result or {}))
         else:
-            cause = json.dumps(steps.error_of(step, err))
+            cause = json.dumps(error_of(step, err))
             sfn.send_task_failure(taskToken=token, error=error_name(err), cause=cause[:32000])
     except ClientError as client_err:
         # The execution was stopped (cancel) or the task timed out: nobody is waiting any more.
@@ -190,16 +137,16 @@ def run_step(event: dict[str, Any], table: dict[str, Callable[[StepContext, dict
     # One record per attempt: a retried task gets a new token, and the attempt it replaces (still
     # running after the webhook failed it) must not delete the new attempt's record when it ends.
     task_id = f"{job_id}:{track_of(event)}:{hashlib.sha256(str(token).encode()).hexdigest()[:12]}"
-    store = step_context().jobs
-    store.kv_put(TASK_NAMESPACE, task_id, json.dumps({"token": token, "step": step}), TASK_TTL_S)  # type: ignore[attr-defined]
+    store = job_store()
+    store.kv_put(TASK_NAMESPACE, task_id, json.dumps({"token": token, "step": step}), TASK_TTL_S)
     result, error = None, None
     with Heartbeat(token, float(os.environ.get("OMNIGEN_HEARTBEAT_S", "60"))):
         try:
-            result = table[step](context_for_task(task_id), event)
+            result = table[step](for_task(step_context(), task_id), event)
         except Exception as err:
             logger.exception("step failed")
             error = err
     finish_task(token, result, error, step)
     metrics.add_metric(name="StepFailed" if error else "StepSucceeded", unit=MetricUnit.Count, value=1)
-    store.kv_delete(TASK_NAMESPACE, task_id)  # type: ignore[attr-defined]
+    store.kv_delete(TASK_NAMESPACE, task_id)
     return result or {"error": error_name(error) if error else None}

@@ -17,39 +17,24 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterator, MutableSet
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.runtime import TASK_NAMESPACE, client, finish_task, job_store, load_secrets, logger, tracer
+from lambdas.runtime import TASK_NAMESPACE, client, finish_task, job_store, logger, tracer
 from omnigen.providers.ports import ProviderError
-from omnigen.providers.replicate.webhook import WebhookRejected, verify_webhook
+from omnigen.providers.replicate.webhook import StoredSeenIds, WebhookRejected, verify_webhook
+from omnigen.providers.secrets import load_secrets
 
-TOLERANCE_S = 300
 FAILED_STATES = ("failed", "canceled")
 
 
-class SeenIds(MutableSet[str]):
-    """Webhook ids already handled, kept in the store's key-value table for the replay window
-    (Replicate resends a delivery it thinks failed; a forged replay is refused the same way)."""
+class SeenIds(StoredSeenIds):
+    """Webhook ids already handled, in this deployment's key-value table (shared by every
+    container, for the replay window)."""
 
-    NAMESPACE = "webhook-id"
-
-    def __contains__(self, msg_id: object) -> bool:
-        return job_store().kv_get(self.NAMESPACE, str(msg_id)) is not None  # type: ignore[attr-defined]
-
-    def add(self, msg_id: str) -> None:
-        job_store().kv_put(self.NAMESPACE, msg_id, "1", ttl_s=2 * TOLERANCE_S)  # type: ignore[attr-defined]
-
-    def discard(self, msg_id: str) -> None:
-        job_store().kv_delete(self.NAMESPACE, msg_id)  # type: ignore[attr-defined]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())  # the table is not listed: only membership matters
-
-    def __len__(self) -> int:
-        return 0
+    def __init__(self) -> None:
+        super().__init__(job_store())
 
 
 def _reply(status: int, message: str | None = None) -> dict[str, Any]:
@@ -99,7 +84,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except ValueError:
         return _reply(400, "the body is not JSON")
     task_id = (event.get("queryStringParameters") or {}).get("task")
-    stored = job_store().kv_get(TASK_NAMESPACE, task_id) if task_id else None  # type: ignore[attr-defined]
+    stored = job_store().kv_get(TASK_NAMESPACE, task_id) if task_id else None
     if stored is None:  # a prediction made outside a pipeline task, or its task has ended
         return _reply(204)
     _notify(json.loads(stored), prediction)

@@ -5,20 +5,13 @@ server's WebSocket; events after `last_seq` are replayed, later ones arrive from
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
-from lambdas.connections import Connections
-from lambdas.fanout import gateway
+from lambdas.fanout import connections, gateway
 from lambdas.runtime import cognito_verifier, job_store, logger, tracer
 
 OK = {"statusCode": 200}
-
-
-@functools.cache
-def connections() -> Connections:
-    return Connections()
 
 
 @logger.inject_lambda_context

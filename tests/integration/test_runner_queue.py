@@ -13,8 +13,8 @@ from omnigen.brief import parse_brief
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.runner import LocalRunner
-from omnigen.pipeline.steps import cancel_job, create_job
+from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.pipeline.lifecycle import cancel_job, create_job
 from omnigen.priority import BACKGROUND_NICE
 
 

@@ -34,12 +34,14 @@ from omnigen.brief import Brief, load_brief
 from omnigen.config import Settings
 from omnigen.job import JobStatus
 from omnigen.media.ffmpeg import probe
-from omnigen.pipeline import steps
+from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.launchers.step_functions import StepFunctionsLauncher
 from omnigen.pipeline.progress import Tracker
 from omnigen.providers.ports import Cancelled
 from omnigen.store.dynamodb import DynamoJobStore
 from omnigen.store.s3 import S3AssetStore
+from omnigen.store.step_functions import StepFunctionsExecutions
 
 synth_once = pytest.importorskip("synth_once")  # tests/infrastructure is on sys.path (tests/conftest.py)
 pytestmark = pytest.mark.timeout(600)
@@ -279,10 +281,9 @@ class Harness:
             "POST", "/api/v1/generate", brief.model_dump(mode="json"), **{"Idempotency-Key": "k1"}
         )
         assert replay_status == 202 and replay["job_id"] == job_id  # a retried request starts nothing new
-        from lambdas.aws_services import StepFunctionsLauncher
-
-        self.launcher = StepFunctionsLauncher(self.ctx, self.arn, "media")
-        arn = self.launcher.execution_arn(job_id)
+        executions = StepFunctionsExecutions(self.arn, "media")
+        self.launcher = StepFunctionsLauncher(self.ctx, executions)
+        arn = executions.execution_arn(job_id)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             execution = self.sfn.describe_execution(executionArn=arn)
@@ -500,13 +501,13 @@ def test_webhook_function_uses_the_shared_verifier_and_ignores_replays(aws, monk
 
 def test_a_failure_without_a_cause_is_stored_with_a_sentence_not_none(aws):
     """A step that times out reaches the Catch as {"Error": "States.Timeout"} with no Cause."""
-    job = steps.create_job(aws.ctx, aws.user, BRIEF)
+    job = lifecycle.create_job(aws.ctx, aws.user, BRIEF)
     aws.world.invoke("Steps", {"step": "fail_job", "job_id": job.job_id, "error": {"Error": "States.Timeout"}})
     failed = aws.ctx.jobs.get(job.job_id)
     assert failed.status == JobStatus.FAILED
     assert failed.error.message == "a step ran past its time limit (stepTimeoutS) and was stopped"
     assert "None" not in failed.message and failed.error.detail == "States.Timeout"
-    other = steps.create_job(aws.ctx, aws.user, BRIEF)
+    other = lifecycle.create_job(aws.ctx, aws.user, BRIEF)
     aws.world.invoke("Steps", {"step": "fail_job", "job_id": other.job_id, "error": {"Error": "Lambda.Unknown"}})
     assert aws.ctx.jobs.get(other.job_id).error.message == "the pipeline failed (Lambda.Unknown)"
 
@@ -519,7 +520,7 @@ def test_an_execution_that_ends_badly_is_reconciled_from_eventbridge(aws, defini
     pattern = rule["Properties"]["EventPattern"]
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [aws.world.lid("Steps"), "Arn"]}
-    job = steps.create_job(aws.ctx, aws.user, BRIEF)
+    job = lifecycle.create_job(aws.ctx, aws.user, BRIEF)
     event = sample_event(sample)
     event["detail"].update(
         name=job.job_id,
@@ -551,7 +552,8 @@ def apply_input_transformer(transformer: dict[str, Any], event: dict[str, Any]) 
 
 
 def test_cancelled_error_maps_to_its_state_machine_name():
-    from lambdas.runtime import CANCELLED, FAILED, RETRYABLE, error_name
+    from omnigen.pipeline.error_names import CANCELLED, FAILED, RETRYABLE
+    from omnigen.pipeline.lifecycle import error_name
     from omnigen.providers.ports import ProviderError
     from omnigen.store.ports import StoreError
 

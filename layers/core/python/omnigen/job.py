@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
 
 from omnigen.brief import Brief
 
@@ -85,7 +85,6 @@ class Job(BaseModel):
     user_id: str
     brief: Brief
     status: JobStatus = JobStatus.QUEUED
-    stage: str = "queued"
     percent: float = Field(0.0, ge=0, le=100)
     message: str = ""
     tracks: dict[str, TrackProgress] = Field(default_factory=dict)
@@ -101,6 +100,21 @@ class Job(BaseModel):
     renders: int = 0
     seq: int = 0
     """Bumped on every saved change; progress events and optimistic writes key on it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        """`stage` is computed from `status`: records written before it was (and every dump,
+        which includes it) carry it, and it is never read back."""
+        if isinstance(data, dict) and "stage" in data:
+            data = {k: v for k, v in data.items() if k != "stage"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stage(self) -> str:
+        """Always the status's value; kept in the API and progress events for their clients."""
+        return self.status.value
 
     def set_status(self, status: JobStatus) -> None:
         """Move forward only; a finished job never changes status again."""
@@ -119,7 +133,6 @@ class Job(BaseModel):
             job_id=self.job_id,
             seq=self.seq,
             status=self.status,
-            stage=self.stage,
             percent=round(self.percent, 1),
             message=self.message,
             tracks={k: v.model_dump(mode="json") for k, v in self.tracks.items()},
@@ -182,12 +195,17 @@ class ProgressEvent(BaseModel):
     job_id: str
     seq: int
     status: JobStatus
-    stage: str
     percent: float
     message: str = ""
     tracks: dict[str, Any] = Field(default_factory=dict)
     updated_at: datetime
     _json: str | None = PrivateAttr(default=None)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stage(self) -> str:
+        """The status's value (a field clients had before `status` said the same)."""
+        return self.status.value
 
     def as_json(self) -> str:
         """The event's JSON, serialised once however many clients receive it."""

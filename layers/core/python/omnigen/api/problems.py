@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from omnigen.api.auth import AuthError
 from omnigen.brief import BriefError
 from omnigen.config import ConfigError
+from omnigen.errors import ApiError
 from omnigen.store.ports import NotFound, StoreError
 
 PROBLEM = "application/problem+json"
@@ -34,27 +35,15 @@ TITLES = {
 }
 
 
-class ApiError(Exception):
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        errors: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        self.status = status
-        self.detail = detail
-        self.errors = errors
-        self.headers = headers
-
-
 def problem(
     status: int,
     detail: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
+        **(extra or {}),
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
         "status": status,
@@ -86,7 +75,7 @@ def _located(field: str, message: str) -> dict[str, str]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, err: ApiError) -> JSONResponse:
-        return problem(err.status, err.detail, err.errors, err.headers)
+        return problem(err.status, err.detail, err.errors, err.headers, err.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
