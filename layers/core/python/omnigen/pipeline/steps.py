@@ -24,9 +24,9 @@ from omnigen.media.ffmpeg import probe
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.lifecycle import ComplianceFailed, StepFailed, error_of
 from omnigen.pipeline.progress import Tracker
-from omnigen.pipeline.schedule import chains, previous_scene
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
 from omnigen.providers.ports import CallContext, Cancelled, MusicRequest, SceneRequest, ScriptWriter, VoiceRequest
+from omnigen.schedule import chains, previous_scene
 from omnigen.script import Script
 from omnigen.store.ports import NotFound
 from omnigen.timeline import Timeline
