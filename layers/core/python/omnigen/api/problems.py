@@ -3,7 +3,6 @@ for validation errors, the fields at fault (the web app shows them at the form f
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +15,7 @@ from omnigen.brief import BriefError
 from omnigen.config import ConfigError
 from omnigen.errors import ApiError
 from omnigen.store.ports import NotFound, StoreError
+from omnigen.validation import located_errors
 
 PROBLEM = "application/problem+json"
 TITLES = {
@@ -54,22 +54,7 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts)
-
-
-_NAMED = re.compile(r"^(?:Value error, )?([a-z_]+(?:\.[a-z_0-9]+)+|[a-z_]+): (.+)$", re.S)
-
-
-def _located(field: str, message: str) -> dict[str, str]:
-    """A model-level check names its field in its message ("product.side_effects: …"): put it in
-    `field`, where the web app looks to show the error beside the input."""
-    if not field:
-        m = _NAMED.match(message)
-        if m:
-            return {"field": m[1], "message": m[2]}
-    return {"field": field, "message": message}
+REQUEST_PARTS = ("body", "query", "path", "header")
 
 
 def install(app: FastAPI) -> None:
@@ -79,7 +64,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
-        errors = [_located(_field(tuple(e.get("loc", ()))), e.get("msg", "invalid")) for e in err.errors()]
+        # A model-level check names its field in its message: it goes in `field` too, where the
+        # web app looks to show the error beside the input.
+        located = located_errors(err.errors(), skip=REQUEST_PARTS)
+        errors = [{"field": field, "message": message} for field, message in located]
         summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
         return problem(422, f"the request is not valid: {summary}", errors)
 
