@@ -91,3 +91,24 @@ def serialize_moto_transactions() -> None:
 
     serialized._serialized = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = serialized  # type: ignore[method-assign]
+
+
+def serialize_moto_updates() -> None:
+    """DynamoDB applies each UpdateItem atomically (an `ADD` from two writers at once adds both);
+    moto reads, changes and writes the item without a lock, so concurrent ADDs lose counts. One
+    lock around moto's update_item makes it behave like DynamoDB here, so the usage tests check
+    our adapter and not moto's race."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.update_item
+    if getattr(original, "_serialized", False):
+        return
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def serialized(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with lock:
+            return original(self, *args, **kwargs)
+
+    serialized._serialized = True  # type: ignore[attr-defined]
+    DynamoDBBackend.update_item = serialized  # type: ignore[method-assign]

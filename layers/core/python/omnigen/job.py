@@ -45,6 +45,9 @@ _ORDER = [
 ]
 _RANK = {s: i for i, s in enumerate(_ORDER)} | {s: len(_ORDER) for s in TERMINAL}
 
+DERIVED = {"stage"}
+"""Computed fields: in every dump a client sees, never in what a store keeps."""
+
 TrackState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
 
 
@@ -115,6 +118,10 @@ class Job(BaseModel):
     def stage(self) -> str:
         """Always the status's value; kept in the API and progress events for their clients."""
         return self.status.value
+
+    def record_json(self) -> str:
+        """The JSON a store keeps: every field, nothing derived."""
+        return self.model_dump_json(exclude=DERIVED)
 
     def set_status(self, status: JobStatus) -> None:
         """Move forward only; a finished job never changes status again."""
@@ -206,6 +213,10 @@ class ProgressEvent(BaseModel):
     def stage(self) -> str:
         """The status's value (a field clients had before `status` said the same)."""
         return self.status.value
+
+    def record_json(self) -> str:
+        """The JSON a store keeps: every field, nothing derived."""
+        return self.model_dump_json(exclude=DERIVED)
 
     def as_json(self) -> str:
         """The event's JSON, serialised once however many clients receive it."""

@@ -99,7 +99,7 @@ class DynamoJobStore:
             "created_key": _s(created_key(job)),
             "status": _s(job.status.value),
             "seq": _n(job.seq),
-            "data": _s(job.model_dump_json()),
+            "data": _s(job.record_json()),
         }
         if not job.status.terminal:
             item["open"] = _s("1")
@@ -109,7 +109,7 @@ class DynamoJobStore:
         return {
             "job_id": _s(job.job_id),
             "sk": _s(_event_sk(job.seq)),
-            "data": _s(job.event().model_dump_json()),
+            "data": _s(job.event().record_json()),
             TTL_ATTRIBUTE: _n(int(time.time()) + EVENT_TTL_S),
         }
 

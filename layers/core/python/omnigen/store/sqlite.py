@@ -147,12 +147,12 @@ class SqliteJobStore:
             job.status.value,
             job.created_at.isoformat(),
             job.seq,
-            job.model_dump_json(),
+            job.record_json(),
         )
 
     def create(self, job: Job) -> Job:
         job = job.model_copy(update={"seq": 1, "updated_at": now()})
-        row, event = self._row(job), job.event().model_dump_json()  # the JSON work outside the lock
+        row, event = self._row(job), job.event().record_json()  # the JSON work outside the lock
         with self._tx(f"creating job {job.job_id}") as db:
             db.execute("INSERT INTO jobs VALUES (?,?,?,?,?,?)", row)
             db.execute("INSERT INTO events VALUES (?,?,?)", (job.job_id, job.seq, event))
@@ -201,7 +201,7 @@ class SqliteJobStore:
             job.seq = read_seq + 1
             job.updated_at = now()
             job = Job.model_validate(job.model_dump())
-            data, event = job.model_dump_json(), job.event().model_dump_json()
+            data, event = job.record_json(), job.event().record_json()
             with self._tx(f"updating job {job_id}") as db:
                 written = db.execute(
                     "UPDATE jobs SET status=?, seq=?, data=? WHERE job_id=? AND seq=?",
