@@ -9,7 +9,7 @@ A verified callback finds its Step Functions task by the `task` id the step put 
 a failed or cancelled prediction fails the task at once, under the error name the step itself
 would give the same failure (retryable, so the state machine retries the step, then fails the job),
 without waiting for the step to notice; any other callback is a heartbeat. The step itself
-sends task success, once the output it copied from Replicate is in S3.
+sends task success, once the output it copied from Replicate is in S3 (omnigen.pipeline.tasks).
 """
 
 from __future__ import annotations
@@ -19,14 +19,10 @@ import json
 import os
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from lambdas.runtime import TASK_NAMESPACE, client, finish_task, job_store, logger, tracer
-from omnigen.providers.ports import ProviderError
+from lambdas.runtime import job_store, logger, tasks, tracer
+from omnigen.pipeline.tasks import TASK_NAMESPACE, report_prediction
 from omnigen.providers.replicate.webhook import StoredSeenIds, WebhookRejected, verify_webhook
 from omnigen.providers.secrets import load_secrets
-
-FAILED_STATES = ("failed", "canceled")
 
 
 class SeenIds(StoredSeenIds):
@@ -48,20 +44,7 @@ def _reply(status: int, message: str | None = None) -> dict[str, Any]:
 
 
 def _notify(task: dict[str, Any], prediction: dict[str, Any]) -> None:
-    state = str(prediction.get("status", ""))
-    if state in FAILED_STATES:
-        # The same failure the step's runner raises when it sees this status (retryable).
-        logger.info("prediction ended", prediction=prediction.get("id"), logs=str(prediction.get("logs") or "")[-4000:])
-        reason = str(prediction.get("error") or "no error message").strip()
-        err = ProviderError(f"Replicate prediction {prediction.get('id')} {state}: {reason}", retryable=True)
-        finish_task(task["token"], None, err, str(task.get("step", "replicate")))
-        return
-    try:
-        client("stepfunctions").send_task_heartbeat(taskToken=task["token"])
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") not in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
-            raise
-        logger.info("task already closed", prediction=prediction.get("id"))
+    report_prediction(tasks(), task, prediction)
 
 
 @logger.inject_lambda_context

@@ -483,7 +483,7 @@ def test_webhook_failure_fails_the_task_as_retryable_and_the_state_machine_retri
 
 def test_webhook_function_uses_the_shared_verifier_and_ignores_replays(aws, monkeypatch):
     from lambdas import webhook
-    from lambdas.runtime import TASK_NAMESPACE
+    from omnigen.pipeline.tasks import TASK_NAMESPACE
 
     aws.ctx.jobs.kv_put(TASK_NAMESPACE, "t1", json.dumps({"token": "tok", "step": "render_scene"}))
     notified: list[str] = []

@@ -6,9 +6,9 @@ write is also an ordered progress event, so SSE can resume from `Last-Event-ID`.
 
 Beside jobs and assets: small expiring values (`KeyValue`: idempotency keys, webhook ids, task
 tokens), each user's monthly usage (`UsageStore`), links a browser can use (`AssetUrls`), the
-WebSocket connections on AWS (`Connections`) and the workflow runs there (`Executions`). Each
+WebSocket connections on AWS (`Connections`) and the workflow runs there (`Executions`, `Tasks`). Each
 port has its local adapter (SQLite, disk, HMAC-signed URLs) and its AWS one (DynamoDB, S3, Step
-Functions), except the two that only AWS has.
+Functions), except the three that only AWS has.
 """
 
 from __future__ import annotations
@@ -147,3 +147,14 @@ class Executions(Protocol):
     def invoke(self, event: dict[str, Any]) -> None:
         """Run one step outside any run, asynchronously (a re-compose)."""
         ...
+
+
+class Tasks(Protocol):
+    """The workflow engine's waiting tasks, each known by its token. Every call returns False,
+    without raising, when the task has ended already (stopped, timed out): nobody waits for it."""
+
+    def heartbeat(self, token: str) -> bool: ...
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool: ...
+
+    def fail(self, token: str, error: str, cause: str) -> bool: ...

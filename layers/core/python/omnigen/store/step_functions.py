@@ -1,6 +1,7 @@
 """Executions of the pipeline's state machine (Step Functions), one per job and named after it,
 and the asynchronous invocation of the step function that serves a re-compose outside any
-execution: the `Executions` port on AWS.
+execution: the `Executions` port on AWS. `StepFunctionsTasks` is the `Tasks` port: heartbeats,
+success and failure of the `.waitForTaskToken` states the model and media steps run in.
 
 A start that finds the execution already there and a stop that finds none are no-ops, so a
 retried API request never starts a job twice nor fails on a job that has already ended.
@@ -59,3 +60,31 @@ class StepFunctionsExecutions:
             self.lambda_client.invoke(FunctionName=self.function, InvocationType="Event", Payload=json.dumps(event))
         except (ClientError, BotoCoreError) as err:
             raise StoreError(f"invoking {self.function} for {event.get('step')} failed: {err}") from err
+
+
+class StepFunctionsTasks:
+    CLOSED = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
+    """A task stopped with its execution (a cancel) or timed out: nobody is waiting any more."""
+
+    def __init__(self, sfn: Any = None):
+        self.sfn = sfn or boto3.client("stepfunctions", config=CLIENT_CONFIG)
+
+    def _send(self, what: str, op: str, **kwargs: Any) -> bool:
+        try:
+            getattr(self.sfn, op)(**kwargs)
+        except ClientError as err:
+            if _code(err) in self.CLOSED:
+                return False
+            raise StoreError(f"{what} failed: Step Functions said {err}") from err
+        except BotoCoreError as err:
+            raise StoreError(f"{what} failed: {err}") from err
+        return True
+
+    def heartbeat(self, token: str) -> bool:
+        return self._send("a task heartbeat", "send_task_heartbeat", taskToken=token)
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool:
+        return self._send("reporting a task's success", "send_task_success", taskToken=token, output=json.dumps(output))
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        return self._send("reporting a task's failure", "send_task_failure", taskToken=token, error=error, cause=cause)
