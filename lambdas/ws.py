@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lambdas.fanout import connections, gateway
+from lambdas.fanout import connections, push
 from lambdas.runtime import cognito_verifier, job_store, logger, tracer
 
 OK = {"statusCode": 200}
@@ -51,7 +51,7 @@ def disconnect(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _send(connection_id: str, message: dict[str, Any] | str) -> None:
     data = message if isinstance(message, str) else json.dumps(message)
-    gateway().post_to_connection(ConnectionId=connection_id, Data=data.encode())
+    push().send(connection_id, data.encode())
 
 
 @logger.inject_lambda_context

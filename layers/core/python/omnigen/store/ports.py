@@ -6,9 +6,9 @@ write is also an ordered progress event, so SSE can resume from `Last-Event-ID`.
 
 Beside jobs and assets: small expiring values (`KeyValue`: idempotency keys, webhook ids, task
 tokens), each user's monthly usage (`UsageStore`), links a browser can use (`AssetUrls`), the
-WebSocket connections on AWS (`Connections`) and the workflow runs there (`Executions`, `Tasks`). Each
-port has its local adapter (SQLite, disk, HMAC-signed URLs) and its AWS one (DynamoDB, S3, Step
-Functions), except the three that only AWS has.
+WebSocket connections on AWS (`Connections`, `WebSocketPush`) and the workflow runs there
+(`Executions`, `Tasks`). Each port has its local adapter (SQLite, disk, HMAC-signed URLs) and
+its AWS one (DynamoDB, S3, API Gateway, Step Functions), except those only AWS has.
 """
 
 from __future__ import annotations
@@ -130,6 +130,14 @@ class Connections(Protocol):
 
     def remove(self, connection_id: str) -> None:
         """Forget the connection and all its subscriptions."""
+        ...
+
+
+class WebSocketPush(Protocol):
+    """Messages to WebSocket connections held by someone else (API Gateway on AWS)."""
+
+    def send(self, connection_id: str, data: bytes) -> bool:
+        """Deliver `data`; False when the connection has gone (the client left)."""
         ...
 
 
