@@ -1,7 +1,6 @@
 """Jobs-table stream → WebSocket clients. The event source mapping passes only MODIFY records of
 job items (stacks/websocket.py filters them); each becomes the job's progress event, posted to
-every connection subscribed to that job (omnigen.api.fanout). A connection API Gateway reports
-gone is deleted. A
+every connection subscribed to that job (omnigen.api.fanout), a gone connection forgotten. A
 record that cannot be delivered is reported as a batch item failure, with every record after it
 (to keep each job's events in order), so only the undelivered part is retried."""
 
