@@ -73,9 +73,9 @@ def run_step(event: dict[str, Any], table: dict[str, Callable[[StepContext, dict
         raise ValueError(f"this Lambda runs {sorted(table)}; it was asked for {step!r}")
     logger.append_keys(job_id=str(event["job_id"]), step=step)
     if not event.get("task_token"):
-        result = table[step](step_context(), event)
+        done = table[step](step_context(), event)
         metrics.add_metric(name="StepSucceeded", unit=MetricUnit.Count, value=1)
-        return result
+        return done
     result, error = run_as_task(
         lambda task: table[step](for_task(step_context(), task), event),
         event,

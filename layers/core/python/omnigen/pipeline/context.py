@@ -84,7 +84,7 @@ def aws_context(settings: Settings) -> StepContext:
         providers=build_providers(settings),
         settings=settings,
         scratch_root=None,
-        usage=DynamoUsageStore(settings.usage_table) if settings.usage_table else None,
+        usage=DynamoUsageStore(settings.usage_table),
     )
 
 

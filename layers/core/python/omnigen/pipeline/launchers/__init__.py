@@ -7,7 +7,9 @@
 - `step_functions.StepFunctionsLauncher`: one Step Functions execution per job (AWS).
 
 Whoever builds the services picks the backing once; callers (the API's routes, the CLI, restart
-recovery) only ever see the `Launcher` port.
+recovery) only ever see the `Launcher` port. A backing may return a handle from `start` and
+`compose` for its own callers (the local runners do, for tests to wait on); the port promises
+nothing about it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Protocol
 
 
 class Launcher(Protocol):
-    def start(self, job_id: str) -> None:
+    def start(self, job_id: str) -> object:
         """Run (or resume) the job in the background; starting a job already started is a no-op."""
         ...
 
@@ -24,7 +26,7 @@ class Launcher(Protocol):
         """Mark the job cancelled (running steps stop at their next check) and stop its run."""
         ...
 
-    def compose(self, job_id: str, version: int) -> None:
+    def compose(self, job_id: str, version: int) -> object:
         """Render version `version` of a finished job's saved timeline in the background."""
         ...
 
