@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
 
@@ -81,7 +81,25 @@ def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-class Job(BaseModel):
+class WithStatus(BaseModel):
+    """A job's record or one of its progress events: `stage` is derived from `status` (always its
+    value; clients had it before `status` said the same), so it is in every dump a client sees
+    and in nothing a store keeps."""
+
+    if TYPE_CHECKING:  # each model declares it in its own place (the order of its JSON)
+        status: JobStatus
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stage(self) -> str:
+        return self.status.value
+
+    def record_json(self) -> str:
+        """The JSON a store keeps: every field, nothing derived."""
+        return self.model_dump_json(exclude=DERIVED)
+
+
+class Job(WithStatus):
     model_config = ConfigDict(extra="forbid")
 
     job_id: str = Field(default_factory=new_job_id)
@@ -112,16 +130,6 @@ class Job(BaseModel):
         if isinstance(data, dict) and "stage" in data:
             data = {k: v for k, v in data.items() if k != "stage"}
         return data
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def stage(self) -> str:
-        """Always the status's value; kept in the API and progress events for their clients."""
-        return self.status.value
-
-    def record_json(self) -> str:
-        """The JSON a store keeps: every field, nothing derived."""
-        return self.model_dump_json(exclude=DERIVED)
 
     def set_status(self, status: JobStatus) -> None:
         """Move forward only; a finished job never changes status again."""
@@ -196,7 +204,7 @@ def derived_status(job: Job) -> JobStatus:
     return candidate if candidate.rank >= job.status.rank else job.status
 
 
-class ProgressEvent(BaseModel):
+class ProgressEvent(WithStatus):
     """What SSE and WebSocket clients receive, one per saved change of a job."""
 
     job_id: str
@@ -208,15 +216,6 @@ class ProgressEvent(BaseModel):
     updated_at: datetime
     _json: str | None = PrivateAttr(default=None)
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def stage(self) -> str:
-        """The status's value (a field clients had before `status` said the same)."""
-        return self.status.value
-
-    def record_json(self) -> str:
-        """The JSON a store keeps: every field, nothing derived."""
-        return self.model_dump_json(exclude=DERIVED)
 
     def as_json(self) -> str:
         """The event's JSON, serialised once however many clients receive it."""
