@@ -81,9 +81,10 @@ class LocalRunner:
     def start(self, job_id: str, on_done: Callable[[Job], None] | None = None) -> JobHandle:
         """Queue a job for a background worker (the local server does this); it starts when one
         of the `max_jobs` workers is free."""
-        handle = JobHandle(job_id)
         with self._lock:  # a worker leaves only with this lock held and the queue empty
-            self._handles[job_id] = handle
+            if job_id in self._handles:  # already running or waiting: one run per job
+                return self._handles[job_id]
+            handle = self._handles[job_id] = JobHandle(job_id)
             self._queue.put((handle, on_done))
             if len(self._workers) < self.max_jobs:
                 worker = threading.Thread(target=self._work, name="job-runner", daemon=True)
