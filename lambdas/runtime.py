@@ -10,14 +10,13 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 
-from omnigen.api.auth import JwtVerifier
 from omnigen.config import load_settings
 from omnigen.pipeline.context import StepContext, aws_context, for_task
 from omnigen.pipeline.lifecycle import error_name
@@ -25,6 +24,9 @@ from omnigen.pipeline.tasks import run_as_task
 from omnigen.providers.secrets import load_secrets
 from omnigen.store.dynamodb import DynamoJobStore
 from omnigen.store.step_functions import StepFunctionsTasks
+
+if TYPE_CHECKING:  # the API and WebSocket Lambdas verify tokens; the step Lambdas never load it
+    from omnigen.api.auth import JwtVerifier
 
 logger = Logger()
 tracer = Tracer()
@@ -52,7 +54,7 @@ def step_context() -> StepContext:
 
 @functools.cache
 def cognito_verifier() -> JwtVerifier:
-    from omnigen.api.aws import cognito_verifier as verifier
+    from omnigen.api.aws import cognito_verifier as verifier  # the API's Cognito adapter
 
     return verifier()
 
