@@ -21,6 +21,7 @@ import json
 import threading
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
@@ -38,7 +39,7 @@ from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.launchers.step_functions import StepFunctionsLauncher
 from omnigen.pipeline.progress import Tracker
-from omnigen.providers.ports import Cancelled
+from omnigen.providers.ports import Cancelled, ProviderError
 from omnigen.store.dynamodb import DynamoJobStore
 from omnigen.store.s3 import S3AssetStore
 from omnigen.store.step_functions import StepFunctionsExecutions
@@ -457,13 +458,18 @@ def test_webhook_failure_fails_the_task_as_retryable_and_the_state_machine_retri
         if index != 4:
             return
         n = len(replies)
-        (task,) = aws.task_records(job_id, "scene_4:")  # this attempt's record: the id Replicate calls back with
+        # The id Replicate calls back with is the one in the webhook URL this attempt gave it.
+        task = parse_qs(urlparse(ctx.settings.webhook_url).query)["task"][0]
+        assert task in aws.task_records(job_id, "scene_4:"), "the attempt keeps its task record while it runs"
         body = json.dumps({"id": f"p{n}", "status": "failed", "error": "NSFW content detected"}).encode()
         event = webhook_event(body, _signed(body, msg_id=f"msg_{n}"), task)
         forged = webhook_event(body, _signed(body, "whsec_" + base64.b64encode(b"x" * 32).decode(), f"f{n}"), task)
         replies.append(aws.world.invoke("Webhook", forged)["statusCode"])
         replies.append(aws.world.invoke("Webhook", event)["statusCode"])
-        time.sleep(0.5)  # the step carries on; its own success arrives after the task has ended
+        # The step's own wait then sees the same failure (as the Replicate runner does on its next
+        # poll) and ends its attempt with it, after the webhook has already failed the task.
+        time.sleep(0.5)
+        raise ProviderError(f"the step's own wait saw p{n} failed: NSFW content detected", retryable=True)
 
     aws.on_scene = replicate_calls_back
     job_id, execution = aws.run(timeout_s=60)
@@ -474,6 +480,8 @@ def test_webhook_failure_fails_the_task_as_retryable_and_the_state_machine_retri
     assert len(scene_4_attempts) >= 3, "a retryable failure is retried"
     failures = [e for e in aws.history(execution["executionArn"]) if e["type"] == "TaskFailed"]
     assert {e["taskFailedEventDetails"]["error"] for e in failures} == {"Omnigen.Retryable"}
+    # The first attempt was failed by the webhook, half a second before its step noticed.
+    assert json.loads(failures[0]["taskFailedEventDetails"]["cause"])["message"].startswith("Replicate prediction p0")
     assert execution["status"] == "FAILED"
     job = aws.ctx.jobs.get(job_id)
     assert job.status == JobStatus.FAILED

@@ -15,10 +15,10 @@ machine's Retry and Catch rules match.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -44,8 +44,11 @@ def track_of(event: dict[str, Any]) -> str:
 
 
 def task_id(event: dict[str, Any]) -> str:
-    digest = hashlib.sha256(str(event["task_token"]).encode()).hexdigest()[:12]
-    return f"{event['job_id']}:{track_of(event)}:{digest}"
+    """A new id for this run of the step: one record per attempt, so an attempt that outlives
+    its task (the webhook failed it, the state machine retried) deletes only its own record.
+    It is not derived from the token: an attempt's token is not guaranteed to differ from the
+    last one's (moto's retrier reuses it), while a retry must never lose its record."""
+    return f"{event['job_id']}:{track_of(event)}:{uuid.uuid4().hex[:12]}"
 
 
 def end_task(
