@@ -85,6 +85,11 @@ describe("ProgressView", () => {
     act(() => conn.h.onEvent(event(9, { status: "completed", percent: 100, tracks: done.tracks })));
     const video = await screen.findByTestId("output-video");
     expect(video).toHaveAttribute("src", expect.stringContaining("output.mp4"));
+    // captions are offered but off until the viewer turns them on: the burned-in text carries the risks
+    const captions = video.querySelector("track");
+    expect(captions).toHaveAttribute("kind", "captions");
+    expect(captions).toHaveAttribute("src", expect.stringContaining("captions.vtt"));
+    expect(captions).not.toHaveAttribute("default");
     expect(screen.getByRole("link", { name: "Edit in the workspace" })).toHaveAttribute("href", "#/jobs/job1/edit");
     expect(screen.getByRole("link", { name: /Compliance report \(0 errors, 2 warnings\)/ })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Cancel job" })).toBeNull();

@@ -249,7 +249,9 @@ export function ProgressView({ id }: { id: string }) {
             data-testid="output-video"
             aria-label={`${job.brief.product.brand_name} ad`}
           >
-            {job.urls.captions && <track kind="captions" srcLang="en" label="English" src={url("captions")} default />}
+            {/* Captions are offered, not on by default: the burned-in text already carries the risk
+                statement, and the cues are placed clear of it when a viewer turns them on. */}
+            {job.urls.captions && <track kind="captions" srcLang="en" label="English" src={url("captions")} />}
           </video>
           <div className="actions">
             <a className="button primary" href={href.editor(job.job_id)}>

@@ -31,6 +31,9 @@ class OutputSettings(BaseModel):
     crf: int = Field(20, ge=0, le=40)
     preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"] = "veryfast"
     safe_margin: float = Field(0.05, ge=0.0, le=0.2, description="title-safe inset per side")
+    animatic: bool = Field(
+        False, description="the clips are an offline stand-in for footage: the render says so once, at its start"
+    )
 
 
 class VideoClip(BaseModel):
@@ -91,7 +94,9 @@ class TextItem(BaseModel):
     start_s: float = Field(ge=0)
     end_s: float = Field(gt=0)
     position: TextPosition = "lower_third"
-    cap_height: float = Field(0.045, gt=0, le=0.2, description="fraction of frame height")
+    cap_height: float = Field(
+        0.045, gt=0, le=0.2, description="capital-letter height as a fraction of the frame's short side"
+    )
     color: HexColor = "#FFFFFF"
     plate_color: HexColor = "#000000"
     plate_opacity: float = Field(0.75, ge=0, le=1)
@@ -142,23 +147,29 @@ class Timeline(BaseModel):
         return self.clip_starts()[1:]
 
 
-_VTT_BREAK = re.compile(r"\s+")
+def _names(text: str, name: str) -> bool:
+    return bool(name.strip()) and re.search(rf"(?<!\w){re.escape(name.strip())}(?!\w)", text, re.IGNORECASE) is not None
 
 
-def _vtt_time(t: float) -> str:
-    ms = round(t * 1000)
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+def poster_time(timeline: Timeline, brand_name: str | None) -> float:
+    """When the poster is taken: while a text naming the brand is on screen (the end card first,
+    then the latest such text) and no dissolve is running — the middle of the longest such
+    stretch. Without one, the middle of the last shot clear of its dissolve."""
+    end = timeline.duration_s
+    fades = [(s, s + c.transition_s) for s, c in zip(timeline.clip_starts(), timeline.clips, strict=True)]
+    fades = [f for f in fades if f[1] > f[0]]
 
+    def clear(a: float, b: float) -> tuple[float, float] | None:
+        pieces = [(a, b)]
+        for f0, f1 in fades:
+            pieces = [q for p0, p1 in pieces for q in ((p0, min(p1, f0)), (max(p0, f1), p1)) if q[1] - q[0] > 1e-3]
+        return max(pieces, key=lambda q: q[1] - q[0], default=None)
 
-def webvtt(lines: list[VoiceLine]) -> str:
-    """WebVTT captions from the measured voice timings, one cue per spoken line."""
-    out = ["WEBVTT", ""]
-    for n, line in enumerate(sorted(lines, key=lambda v: v.start_s), start=1):
-        text = _VTT_BREAK.sub(" ", line.text).strip().replace("-->", "->")
-        if not text:
-            continue
-        out += [str(n), f"{_vtt_time(line.start_s)} --> {_vtt_time(line.end_s)}", text, ""]
-    return "\n".join(out)
+    named = [t for t in timeline.texts if brand_name and _names(t.text, brand_name) and t.start_s < end]
+    named.sort(key=lambda t: (t.kind == "end_card", t.start_s), reverse=True)
+    last = timeline.clip_starts()[-1]
+    for a, b in [(t.start_s, min(t.end_s, end)) for t in named] + [(last, end)]:
+        piece = clear(max(0.0, a), b)
+        if piece is not None:
+            return round(min((piece[0] + piece[1]) / 2, end - 1.0 / timeline.output.fps), 3)
+    return round(max(0.0, end / 2), 3)

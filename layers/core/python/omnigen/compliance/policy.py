@@ -12,11 +12,12 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from omnigen.script import word_count
 from omnigen.validation import located_errors
 
 DEFAULTS_FILE = "policy_defaults.yaml"
@@ -60,10 +61,13 @@ class Policy(BaseModel):
     dual_modality_tolerance_s: float = Field(ge=0, le=2)
     dual_modality_min_terms: Fraction
     min_cap_height: float = Field(gt=0, le=0.2)
+    cap_height_basis: Literal["short_side", "height"]
     min_contrast: float = Field(ge=1, le=21)
     title_safe: float = Field(ge=0, le=0.2)
     min_duck_db: float = Field(ge=0, le=40)
     min_shot_s: float = Field(ge=0, le=30)
+    text_min_s: float = Field(ge=0, le=10)
+    text_s_per_word: float = Field(ge=0, le=2)
     risk_match_min_fraction: Fraction
     boxed_warning_min_fraction: Fraction
     indication_min_fraction: Fraction
@@ -74,6 +78,14 @@ class Policy(BaseModel):
     absolute_claims: list[ClaimPattern]
     hcp_patterns: list[NonEmpty] = Field(min_length=1)
     use_patterns: list[NonEmpty]
+
+    def reading_time_s(self, text: str) -> float:
+        """How long `text` must stay on screen to be read: the floor, or the time per word."""
+        return max(self.text_min_s, word_count(text) * self.text_s_per_word)
+
+    def cap_basis_px(self, width: int, height: int) -> int:
+        """The frame dimension `min_cap_height` is a fraction of."""
+        return min(width, height) if self.cap_height_basis == "short_side" else height
 
     @field_validator("hcp_patterns", "use_patterns")
     @classmethod

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from omnigen.compliance.context import Location, TimelineContext
-from omnigen.compliance.contrast import worst_case_contrast
+from omnigen.compliance.context import TimelineContext
 from omnigen.compliance.findings import Finding
 from omnigen.compliance.language import find_claims, match_phrase, names_word, significant_words, stem
 from omnigen.compliance.rule import Rule
@@ -145,49 +144,6 @@ def ms_distraction(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
             )
 
 
-def ms_legibility(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
-    """Major-statement text: cap height, worst-case contrast on its plate, title-safe margin."""
-    p = ctx.policy
-    items = ctx.ms_texts
-    small = [t for t in items if t.cap_height < p.min_cap_height - 1e-9]
-    if small:
-        least = min(t.cap_height for t in small)
-        yield rule.finding(
-            f"{len(small)} major-statement text item(s) are as small as {100 * least:.1f}% of the frame height; "
-            f"the policy needs at least {100 * p.min_cap_height:.1f}%.",
-            fix=f"Set cap_height to at least {p.min_cap_height} on every major_statement text item.",
-            **_group_at(small),
-        )
-    faint: dict[tuple[str, str, float], list[TextItem]] = {}
-    for t in items:
-        if worst_case_contrast(t.color, t.plate_color, t.plate_opacity) < p.min_contrast - 1e-9:
-            faint.setdefault((t.color, t.plate_color, t.plate_opacity), []).append(t)
-    for (color, plate, opacity), group in faint.items():
-        ratio = worst_case_contrast(color, plate, opacity)
-        yield rule.finding(
-            f"Major-statement text {color} on a {plate} plate at {opacity:.0%} opacity has a worst-case contrast "
-            f"of {ratio:.2f}:1 over the picture; the policy needs {p.min_contrast:.1f}:1 ({len(group)} item(s)).",
-            fix="Use white text on a black plate of at least 75% opacity (or another pair that passes).",
-            **_group_at(group),
-        )
-    if (items or ctx.ms_lines) and ctx.timeline.output.safe_margin < p.title_safe - 1e-9:
-        yield rule.finding(
-            f"Text is placed {100 * ctx.timeline.output.safe_margin:.1f}% from the frame edge; the title-safe "
-            f"area is {100 * p.title_safe:.1f}%.",
-            fix=f"Set output.safe_margin to at least {p.title_safe}.",
-            **ctx.span_at(),
-        )
-
-
-def _group_at(items: list[TextItem]) -> Location:
-    """One location for several text items: the first item's scene, first start to last end."""
-    return {
-        "scene": items[0].scene_index,
-        "start_s": min(t.start_s for t in items),
-        "end_s": max(t.end_s for t in items),
-    }
-
-
 def _rate(lines: list[VoiceLine]) -> tuple[int, float]:
     return sum(word_count(v.text) for v in lines), sum(v.duration_s for v in lines)
 
@@ -220,17 +176,38 @@ def ms_pace(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
 
 
 def fit_duration(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
-    """The edit is the brief's length and no spoken line runs past its end."""
+    """The edit is the brief's length — not a frame shorter (a trim or a dissolve that shortens
+    it leaves the slot's end black and cuts the end card), no longer than the tolerance — and no
+    spoken line or text runs past its end."""
     p = ctx.policy
     length, want = ctx.timeline.duration_s, ctx.brief.duration_s
-    if abs(length - want) > p.duration_tolerance_s + 1e-9:
+    frame = 1.0 / ctx.timeline.output.fps
+    if length < want - frame - 1e-9:
         yield rule.finding(
-            f"The edit runs {length:.1f} s but the brief asks for {want} s.",
-            fix=f"Trim or extend clips so the edit runs {want} s.",
+            f"The edit runs {length:.2f} s, {want - length:.2f} s shorter than the brief's {want} s "
+            "(a trimmed clip or a dissolve takes time out of the ad).",
+            fix=f"Lengthen a clip (the last shot can hold) so the edit runs {want} s.",
             scene=None,
             start_s=0.0,
             end_s=length,
         )
+    elif length > want + p.duration_tolerance_s + 1e-9:
+        yield rule.finding(
+            f"The edit runs {length:.1f} s but the brief asks for {want} s.",
+            fix=f"Trim clips so the edit runs {want} s.",
+            scene=None,
+            start_s=0.0,
+            end_s=length,
+        )
+    for t in ctx.timeline.texts:
+        if t.end_s > length + EPS and t.start_s < length:
+            what = "end card" if t.kind == "end_card" else t.kind.replace("_", "-") + " text"
+            yield rule.finding(
+                f'The {what} "{_short(t.text, 50)}" is timed to {t.end_s:.2f} s but the edit ends at '
+                f"{length:.2f} s: its last {t.end_s - length:.2f} s are cut off.",
+                fix="Lengthen the edit to the brief's length, or end the text with the edit.",
+                **ctx.text_at(t),
+            )
     for v in ctx.timeline.voice:
         if v.end_s > length + EPS:
             yield rule.finding(

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from omnigen.captions import captions_for
 from omnigen.media.ffmpeg import run_ffmpeg
 from omnigen.media.filtergraph import Overlay, audio_mix_graph, video_graph
 from omnigen.media.frames import extract_frame
 from omnigen.media.loudness import Loudness, parse_summary
-from omnigen.media.text_cards import render_card
-from omnigen.timeline import Timeline, webvtt
+from omnigen.media.text_cards import render_animatic_mark, render_card
+from omnigen.timeline import Timeline, poster_time
 
 
 class ComposeResult(BaseModel):
@@ -84,14 +85,32 @@ def loudness_chain(measured: Loudness, target_lufs: float, ceiling_db: float) ->
     return chain
 
 
+ANIMATIC_MARK_S = 2.5  # how long an animatic says so, at its start
+ANIMATIC_NOTE = "Animatic: offline motion graphics standing in for footage; not for broadcast"
+
+
+def _animatic_window(timeline: Timeline) -> float:
+    """Until when an animatic's mark shows (0: not at all). It says so once, in the top-left
+    corner of the first seconds, like a slate — never on the poster (taken at the brand's end
+    card) and never over text: not when a text item sits at the top in that time."""
+    if not timeline.output.animatic:
+        return 0.0
+    until = min(ANIMATIC_MARK_S, timeline.duration_s)
+    if any(t.position == "top" and t.start_s < until for t in timeline.texts):
+        return 0.0
+    return until
+
+
 def compose(
     timeline: Timeline,
     resolve: Callable[[str], Path],
     workdir: Path,
     out: Path,
     progress: Callable[[float], None] = _ignore,
+    brand_name: str | None = None,
 ) -> ComposeResult:
-    """Render `timeline`; `resolve` turns an asset key into a local file path."""
+    """Render `timeline`; `resolve` turns an asset key into a local file path. The poster is taken
+    while a text naming `brand_name` is on screen (see `poster_time`)."""
     o = timeline.output
     duration = timeline.duration_s
     workdir.mkdir(parents=True, exist_ok=True)
@@ -108,9 +127,14 @@ def compose(
     for k, item in enumerate(timeline.texts):
         if item.start_s >= duration:
             continue
-        card = render_card(item, o.width, o.height, o.safe_margin, workdir / f"text_{k}.png")
+        card = render_card(item, o, workdir / f"text_{k}.png")
         overlays.append(Overlay(len(clip_inputs) + len(overlays), card.x, card.y, item.start_s, item.end_s))
         args += ["-i", card.path]
+    mark_until = _animatic_window(timeline)
+    if mark_until > 0:
+        mark = render_animatic_mark(o, workdir / "animatic.png")
+        overlays.append(Overlay(len(clip_inputs) + len(overlays), mark.x, mark.y, 0.0, mark_until))
+        args += ["-i", mark.path]
     mix_input = len(clip_inputs) + len(overlays)
     args += ["-i", mix]
     chains, vout = video_graph(timeline, clip_inputs, overlays)
@@ -148,6 +172,7 @@ def compose(
         "2",
         "-t",
         f"{duration:.3f}",
+        *(["-metadata", f"comment={ANIMATIC_NOTE}"] if o.animatic else []),
         "-movflags",
         "+faststart",
         out,
@@ -158,13 +183,12 @@ def compose(
         progress=lambda f: progress(0.05 + 0.9 * f),
         total_s=duration,
     )
-    last = timeline.clip_starts()[-1]
-    poster = extract_frame(out, min(duration - 0.1, last + timeline.clips[-1].duration_s / 2), workdir / "poster.jpg")
+    poster = extract_frame(out, poster_time(timeline, brand_name), workdir / "poster.jpg")
     progress(1.0)
     return ComposeResult(
         output=str(out),
         poster=str(poster),
-        captions=webvtt(timeline.voice),
+        captions=captions_for(timeline),
         duration_s=duration,
         loudness={"measured_input_lufs": stats.integrated_lufs, "target_lufs": o.loudness_lufs},
     )

@@ -1,67 +1,27 @@
-"""On-screen text drawn as transparent PNG cards with the font the project carries (Source Sans
-Pro, OFL, from the `font-source-sans-pro` wheel) — never a system font, so a render looks the
-same on a laptop and in the Lambda image.
+"""On-screen text drawn as transparent PNG cards: the plate and its lines exactly where
+`text_layout.layout_text` puts them, so what the checker measured is what the frame shows.
 
-The size is set by CAP HEIGHT (the height of a capital letter as a fraction of the frame), the
-measure the legibility rule uses, and every card stays inside the title-safe area.
+Text is drawn with anchor "ls" on whole-pixel baselines, at the plate's own size, in the font the
+project carries; the plate is the card (no margin around it), so the card's place on the frame is
+the plate's box, inside the title-safe area by construction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from omnigen.timeline import TextItem
+from omnigen.text_layout import Box, TextLayout, canvas_of, font_at, font_for, layout_item
+from omnigen.timeline import OutputSettings, TextItem
 
-FONT_FILES = {"regular": "SourceSansPro-Semibold.ttf", "bold": "SourceSansPro-Bold.ttf"}
-
-
-@cache
-def font_path(weight: str = "bold") -> Path:
-    import font_source_sans_pro
-
-    base = Path(font_source_sans_pro.__file__).parent / "files"
-    path = base / FONT_FILES[weight]
-    if not path.is_file():
-        raise FileNotFoundError(f"font {path} is missing: reinstall the font-source-sans-pro package")
-    return path
-
-
-@cache
-def _cap_ratio(weight: str) -> float:
-    """Cap height per pixel of font size, measured on the font itself."""
-    font = ImageFont.truetype(str(font_path(weight)), 200)
-    top, bottom = font.getbbox("H")[1], font.getbbox("H")[3]
-    return (bottom - top) / 200
-
-
-def font_for(cap_px: float, weight: str = "bold") -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font_path(weight)), max(6, round(cap_px / _cap_ratio(weight))))
+ANIMATIC_LABEL = "ANIMATIC"
+ANIMATIC_CAP = 0.022  # of the short side: small, but crisp enough to read
 
 
 def _hex(color: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
     return (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16), round(alpha * 255))
-
-
-def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
-    """Greedy word wrap; explicit newlines are kept (an end card lists its lines)."""
-    out: list[str] = []
-    for para in text.split("\n"):
-        words = para.split()
-        cur = ""
-        for w in words:
-            trial = f"{cur} {w}".strip()
-            if cur and font.getlength(trial) > max_width:
-                out.append(cur)
-                cur = w
-            else:
-                cur = trial
-        if cur:
-            out.append(cur)
-    return out or [text]
 
 
 @dataclass(frozen=True)
@@ -71,34 +31,45 @@ class Card:
     y: int
     width: int
     height: int
+    layout: TextLayout | None  # None for the animatic mark, which is not a timeline text
 
 
-def render_card(item: TextItem, frame_w: int, frame_h: int, safe_margin: float, out: Path) -> Card:
+def draw_layout(layout: TextLayout, color: str, plate_color: str, plate_opacity: float) -> Image.Image:
+    """The card image: the plate with its lines."""
+    plate = layout.plate
+    card = Image.new("RGBA", (plate.w, plate.h), _hex(plate_color, plate_opacity))
+    text = Image.new("RGBA", (plate.w, plate.h), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(text)
+    font = font_at(layout.font_px, layout.weight)
+    for line in layout.lines:
+        draw.text((line.x, line.baseline), line.text, font=font, fill=_hex(color), anchor="ls")
+    return Image.alpha_composite(card, text)
+
+
+def render_card(item: TextItem, output: OutputSettings, out: Path) -> Card:
     """Draw `item` on its plate and return where it goes on the frame."""
-    weight = "regular" if item.kind == "major_statement" else "bold"
-    cap_px = item.cap_height * frame_h
-    font = font_for(cap_px, weight)
-    inset_x, inset_y = round(frame_w * safe_margin), round(frame_h * safe_margin)
-    pad_x, pad_y = round(cap_px * 0.9), round(cap_px * 0.6)
-    max_text_w = frame_w - 2 * inset_x - 2 * pad_x
-    lines = wrap(item.text, font, max_text_w)
-    ascent, descent = font.getmetrics()
-    line_h = round((ascent + descent) * 1.08)
-    text_w = max(round(font.getlength(line)) for line in lines)
-    width = min(frame_w - 2 * inset_x, text_w + 2 * pad_x)
-    height = min(frame_h - 2 * inset_y, line_h * len(lines) + 2 * pad_y)
-    card = Image.new("RGBA", (width, height), _hex(item.plate_color, item.plate_opacity))
-    draw = ImageDraw.Draw(card)
-    for i, line in enumerate(lines):
-        lw = font.getlength(line)
-        draw.text(((width - lw) / 2, pad_y + i * line_h), line, font=font, fill=_hex(item.color))
+    layout = layout_item(item, output)
+    image = draw_layout(layout, item.color, item.plate_color, item.plate_opacity)
     out.parent.mkdir(parents=True, exist_ok=True)
-    card.save(out)
-    x = (frame_w - width) // 2
-    if item.position == "top":
-        y = inset_y
-    elif item.position == "center":
-        y = (frame_h - height) // 2
-    else:
-        y = frame_h - inset_y - height
-    return Card(path=out, x=x, y=y, width=width, height=height)
+    image.save(out)
+    p = layout.plate
+    return Card(path=out, x=p.x, y=p.y, width=p.w, height=p.h, layout=layout)
+
+
+def render_animatic_mark(output: OutputSettings, out: Path) -> Card:
+    """The small "ANIMATIC" label an offline render carries at its start, in the top-left corner
+    of the title-safe area on a half-opaque plate."""
+    canvas = canvas_of(output)
+    cap = ANIMATIC_CAP * canvas.short_side
+    font = font_for(cap, "bold")
+    x0, y0, x1, y1 = font.getbbox(ANIMATIC_LABEL, anchor="ls")
+    pad = round(cap * 0.6)
+    w, h = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+    image = Image.new("RGBA", (w, h), _hex("#000000", 0.55))
+    text = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    ImageDraw.Draw(text).text((pad - x0, pad - y0), ANIMATIC_LABEL, font=font, fill=_hex("#FFFFFF", 0.9), anchor="ls")
+    image = Image.alpha_composite(image, text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    image.save(out)
+    safe: Box = canvas.safe
+    return Card(path=out, x=safe.x, y=safe.y, width=w, height=h, layout=None)

@@ -25,7 +25,15 @@ from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.lifecycle import ComplianceFailed, StepFailed, error_of
 from omnigen.pipeline.progress import Tracker
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
-from omnigen.providers.ports import CallContext, Cancelled, MusicRequest, SceneRequest, ScriptWriter, VoiceRequest
+from omnigen.providers.ports import (
+    CallContext,
+    Cancelled,
+    MusicRequest,
+    SceneRequest,
+    ScriptWriter,
+    VoiceRequest,
+    is_animatic,
+)
 from omnigen.schedule import chains, previous_scene
 from omnigen.script import Script
 from omnigen.store.ports import NotFound
@@ -282,7 +290,15 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
         return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline))
     script = _load_script(ctx, keys)
     lines = [SpokenLine.model_validate(x) for x in json.loads(ctx.assets.get_bytes(keys.voice_lines))]
-    timeline = build_timeline(job.brief, script, keys, lines, music=ctx.assets.exists(keys.music))
+    timeline = build_timeline(
+        job.brief,
+        script,
+        keys,
+        lines,
+        music=ctx.assets.exists(keys.music),
+        policy=load_policy(None),
+        animatic=is_animatic(ctx.providers.video),
+    )
     ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
     return timeline
 
@@ -339,6 +355,7 @@ def compose(
             tmp,
             tmp / "output.mp4",
             progress=lambda f: tracker.tick("compose", f, "rendering"),
+            brand_name=job.brief.product.brand_name,
         )
         ctx.assets.put_file(keys.poster, Path(res.poster), "image/jpeg")
         ctx.assets.put_bytes(keys.captions, res.captions.encode(), "text/vtt")

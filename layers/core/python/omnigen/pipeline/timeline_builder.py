@@ -1,26 +1,49 @@
 """Build the first edit of an ad from its script and what the steps made (pure; no I/O).
 
 This is where compliance is guaranteed by construction: the major-statement text is placed from
-the MEASURED voice timings (on screen from the first word to the last), the music ducks under
-every spoken line, and major-statement scenes carry no competing supers.
+the MEASURED voice timings (on screen from the first word to the last, paged in step with the
+words when a line does not fit the frame at once), the music ducks under every spoken line,
+major-statement scenes carry no competing supers, every text is sized for the frame it is in and
+stays on screen at least its reading time, and the edit is exactly the brief's length.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import pairwise
+
 from pydantic import BaseModel
 
 from omnigen.brief import Brief
+from omnigen.compliance.policy import Policy, default_policy
 from omnigen.keys import JobKeys
 from omnigen.script import Script
-from omnigen.timeline import MusicBed, OutputSettings, TextItem, Timeline, VideoClip, VoiceLine
+from omnigen.text_layout import Canvas, Style, fits, largest_fitting_cap, largest_unbroken_cap, paginate
+from omnigen.timeline import (
+    MusicBed,
+    OutputSettings,
+    TextItem,
+    TextKind,
+    TextPosition,
+    Timeline,
+    VideoClip,
+    VoiceLine,
+)
 
 LEAD_IN_S = 0.3  # air before the first line of a scene
 GAP_S = 0.15  # breath between lines
-MS_CAP_HEIGHT = 0.045  # above the 4% floor of the legibility rule
+MS_CAP_HEIGHT = 0.045  # fractions of the frame's short side, above the 4% floor of the legibility rule
 SUPER_CAP_HEIGHT = 0.05
-CUT_AFTER_S = 0.2  # the first cut after the major statement comes this long after its last word
+END_CARD_CAP_HEIGHT = 0.06
+LEGIBLE_HEADROOM = 1.05  # text is never set closer than this to the policy's smallest cap height
+MS_MAX_LINES = 3  # a major-statement page: three lines, then the next page while the voice goes on
+MS_HOLD_GAP_S = 1.0  # a pause shorter than this keeps the major-statement text up
+CUT_AFTER_S = 0.2  # the first cut (and text) after the major statement comes this long after its last word
 MIN_LEFTOVER_SHOT_S = 1.0  # a shot the hold would leave shorter than this is folded into it
-MIN_TEXT_S = 1.5  # the shortest time a super stays up
+TEXT_LEAD_S = 0.3  # a super comes up this long after its scene starts
+TEXT_TAIL_S = 0.2  # and goes this long before the scene ends
+TEXT_GAP_S = 0.1  # blank between one text and the next, so the eye sees the change
+MIN_TEXT_S = 0.25  # what an unplaceable text still gets (the checker reports it as too brief)
 
 
 class SpokenLine(BaseModel):
@@ -60,41 +83,189 @@ def place_lines(script: Script, lines: list[SpokenLine]) -> list[SpokenLine]:
     return placed
 
 
-def _major_statement_texts(voice: list[VoiceLine]) -> list[TextItem]:
-    """One text item per major-statement line, held until the next line starts so the text never
-    blinks off between breaths; the last one ends with the last word."""
-    ms = [v for v in voice if v.major_statement]
-    items = []
-    for i, v in enumerate(ms):
-        nxt = ms[i + 1] if i + 1 < len(ms) else None
-        end = nxt.start_s if nxt and nxt.start_s - v.end_s < 1.0 else v.end_s
-        items.append(
-            TextItem(
-                kind="major_statement",
-                text=v.text,
-                start_s=v.start_s,
-                end_s=round(max(end, v.end_s), 3),
-                position="lower_third",
-                cap_height=MS_CAP_HEIGHT,
-                plate_opacity=0.8,
-                scene_index=v.scene_index,
-            )
+@dataclass
+class _Page:
+    text: str
+    start: float
+    end: float
+    scene_index: int
+
+
+def legible_floor(policy: Policy, canvas: Canvas) -> float:
+    """The smallest cap height (fraction of the short side) the builder sets: the policy's
+    minimum, measured on the policy's dimension, with a little headroom."""
+    basis = policy.cap_basis_px(canvas.width, canvas.height)
+    return policy.min_cap_height * basis / canvas.short_side * LEGIBLE_HEADROOM
+
+
+def _ms_pages(voice: list[VoiceLine], style: Style, canvas: Canvas, policy: Policy, until: float) -> list[_Page]:
+    """The major statement's text, page by page, in step with its speech.
+
+    Each spoken line is one page, or several when it does not fit the frame at once: the line's
+    measured time is shared among its pages by their length, so each page is up while its words
+    are spoken. A page stays up through a breath shorter than MS_HOLD_GAP_S. A page too brief
+    to read joins a neighbour when the two fit one card; otherwise it stays up into the pause
+    after it (no later than `until`).
+    """
+    pages: list[_Page] = []
+    for v in (v for v in voice if v.major_statement):
+        parts = paginate(v.text, style, canvas, MS_MAX_LINES)
+        total = sum(len(p) for p in parts)
+        t = v.start_s
+        for p in parts:
+            d = v.duration_s * len(p) / total
+            pages.append(_Page(p, t, t + d, v.scene_index))
+            t += d
+    for a, b in pairwise(pages):
+        if b.start - a.end < MS_HOLD_GAP_S:
+            a.end = b.start
+    i = 0
+    while i < len(pages):
+        p = pages[i]
+        if p.end - p.start >= policy.reading_time_s(p.text) - 1e-9:
+            i += 1
+            continue
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(pages):
+                a, b = sorted((i, j))
+                text = f"{pages[a].text} {pages[b].text}"
+                if pages[b].start - pages[a].end < MS_HOLD_GAP_S and fits(text, style, canvas, MS_MAX_LINES):
+                    pages[a] = _Page(text, pages[a].start, pages[b].end, pages[a].scene_index)
+                    del pages[b]
+                    i = a
+                    break
+        else:
+            limit = pages[i + 1].start if i + 1 < len(pages) else until
+            p.end = max(p.end, min(limit, p.start + policy.reading_time_s(p.text)))
+            i += 1
+    return pages
+
+
+def _major_statement_texts(
+    voice: list[VoiceLine], canvas: Canvas, policy: Policy, until: float
+) -> list[TextItem]:
+    style = Style("major_statement", "lower_third", max(MS_CAP_HEIGHT, legible_floor(policy, canvas)))
+    return [
+        TextItem(
+            kind="major_statement",
+            text=p.text,
+            start_s=round(p.start, 3),
+            end_s=round(p.end, 3),
+            position=style.position,
+            cap_height=round(style.cap_height, 4),
+            plate_opacity=0.8,
+            scene_index=p.scene_index,
         )
-    return items
+        for p in _ms_pages(voice, style, canvas, policy, until)
+    ]
 
 
-def _text_window(start: float, end: float, ms_start: float, ms_end: float, total: float) -> tuple[float, float] | None:
-    """When a scene's text [start, end] would overlap the spoken major statement (its speech ran
-    into the scene), the text starts after the last word instead — no competing text while the
-    risks are read — and keeps at least MIN_TEXT_S on screen, running on into the next scene if
-    it must: adequate-provision text (phone, website) is never dropped. None only when the ad
-    ends first."""
-    if ms_end > ms_start and start < ms_end and end > ms_start:
-        start = ms_end + CUT_AFTER_S
-        end = max(end, min(total, start + MIN_TEXT_S))
-    if end - start < 0.25:
-        return None
-    return round(start, 3), round(end, 3)
+@dataclass
+class _Wanted:
+    """A super or end card before it is scheduled: where its scene would put it, what it needs."""
+
+    text: str
+    kind: TextKind
+    position: TextPosition
+    cap_height: float
+    scene_index: int
+    start: float
+    end: float
+    need: float
+
+
+def _sized(text: str, style: Style, canvas: Canvas, floor: float) -> tuple[Style, list[str]]:
+    """How a super is set: at once, at the largest size from the style's down to the floor at
+    which it fits its place; a lower-third super that cannot, as a card in the centre (the whole
+    title-safe area: nothing else is on screen with it); only when even that cannot, in pages
+    at its place, at a size where no word breaks."""
+    places = [style.position] + (["center"] if style.position == "lower_third" else [])
+    for position in places:
+        at = Style(style.kind, position, style.cap_height)
+        cap = largest_fitting_cap(text, at, canvas, floor)
+        if cap is not None:
+            return at.sized(cap), [text]
+    cap = max(floor, largest_unbroken_cap(text, style, canvas))
+    return style.sized(cap), paginate(text, style.sized(cap), canvas)
+
+
+def _scene_texts(script: Script, canvas: Canvas, policy: Policy) -> list[_Wanted]:
+    """Each non-major-statement scene's supers as one text (the brand close's as the end card),
+    where the scene would put them: from just after the scene starts to just before it ends."""
+    floor = legible_floor(policy, canvas)
+    out: list[_Wanted] = []
+    for s, start in zip(script.scenes, scene_starts(script), strict=True):
+        if s.purpose == "major_statement" or not any(x.strip() for x in s.supers):
+            continue
+        card = s.purpose == "brand_close"
+        kind: TextKind = "end_card" if card else "super"
+        cap = END_CARD_CAP_HEIGHT if card else SUPER_CAP_HEIGHT
+        style = Style(kind, "center" if card else "lower_third", max(cap, floor))
+        style, pages = _sized("\n".join(x for x in s.supers if x.strip()), style, canvas, floor)
+        position: TextPosition = "center" if style.position == "center" else "lower_third"
+        a, b = start + TEXT_LEAD_S, start + s.duration_s - (0.0 if card else TEXT_TAIL_S)
+        needs = [policy.reading_time_s(p) for p in pages]
+        t = a
+        for p, need in zip(pages, needs, strict=True):
+            share = (b - a) * need / sum(needs)
+            out.append(_Wanted(p, kind, position, round(style.cap_height, 4), s.index, t, t + share, need))
+            t += share
+    return out
+
+
+def _pack(items: list[_Wanted], lo: float, hi: float) -> list[tuple[float, float]]:
+    """Times for texts shown one after another within [lo, hi], in order: each as near its
+    scene's window as it can be, and at least its reading time, taking the time from its
+    neighbours' windows (a super may run on across a cut) when its own scene is too short. When
+    even that cannot give every text its reading time, they share what there is (and the
+    checker reports the ones left too brief)."""
+    n = len(items)
+    latest_end = [hi] * n  # so that the texts after it still get their reading time
+    for i in range(n - 2, -1, -1):
+        latest_end[i] = latest_end[i + 1] - items[i + 1].need - TEXT_GAP_S
+    out: list[tuple[float, float]] = []
+    prev_end = lo - TEXT_GAP_S
+    for i, it in enumerate(items):
+        floor_start = max(lo, prev_end + TEXT_GAP_S)
+        start = max(floor_start, min(max(it.start, floor_start), latest_end[i] - it.need))
+        end = max(it.end, start + it.need)
+        if i + 1 < n:  # no further into the next text's window than its own reading time needs
+            end = min(end, max(items[i + 1].start - TEXT_GAP_S, start + it.need))
+        end = min(end, latest_end[i], hi)
+        if end - start < MIN_TEXT_S:
+            start = min(start, hi - MIN_TEXT_S)
+            end = start + MIN_TEXT_S
+        out.append((round(start, 3), round(end, 3)))
+        prev_end = end
+    return out
+
+
+def _schedule(wanted: list[_Wanted], blocked: tuple[float, float] | None, total: float) -> list[TextItem]:
+    """Supers and the end card on the clock: never during the major statement (a text whose scene
+    overlaps it moves after it — adequate-provision text is never dropped), one at a time, each
+    for at least its reading time where the ad has the room."""
+    spans = [(0.0, total)]
+    if blocked is not None:
+        spans = [(0.0, blocked[0] - TEXT_GAP_S), (blocked[1], total)]
+    groups: list[list[_Wanted]] = [[] for _ in spans]
+    for w in wanted:
+        k = 0 if blocked is None or w.start < blocked[0] - TEXT_GAP_S else 1
+        groups[k].append(w)
+    texts: list[TextItem] = []
+    for (lo, hi), group in zip(spans, groups, strict=True):
+        for w, (start, end) in zip(group, _pack(group, lo, hi), strict=True):
+            texts.append(
+                TextItem(
+                    kind=w.kind,
+                    text=w.text,
+                    start_s=start,
+                    end_s=end,
+                    position=w.position,
+                    cap_height=w.cap_height,
+                    scene_index=w.scene_index,
+                )
+            )
+    return texts
 
 
 def _hold_last_ms_shot(clips: list[VideoClip], ms_scenes: set[int], ms_end: float) -> list[VideoClip]:
@@ -125,15 +296,33 @@ def _hold_last_ms_shot(clips: list[VideoClip], ms_scenes: set[int], ms_end: floa
     return out
 
 
+def _exact_length(clips: list[VideoClip], total: float) -> list[VideoClip]:
+    """The last shot is lengthened (it holds its last frame) or trimmed so the edit runs exactly
+    the brief's length: a script may be off by the writer's rounding, a broadcast slot is not."""
+    diff = round(total - sum(c.duration_s for c in clips), 3)
+    if abs(diff) < 1e-3:
+        return clips
+    last = clips[-1]
+    out_s = round(max(last.in_s + 0.25, last.out_s + diff), 3)
+    return [*clips[:-1], last.model_copy(update={"out_s": out_s})]
+
+
 def build_timeline(
     brief: Brief,
     script: Script,
     keys: JobKeys,
     lines: list[SpokenLine],
     music: bool = True,
+    policy: Policy | None = None,
+    animatic: bool = False,
 ) -> Timeline:
+    """The first edit. `policy` sets the legibility floor and reading times the text is built
+    to; `animatic` marks clips that are an offline stand-in for footage."""
+    policy = policy or default_policy()
     width, height = brief.output_size()
-    starts = scene_starts(script)
+    output = OutputSettings(width=width, height=height, fps=24, loudness_lufs=brief.loudness_lufs, animatic=animatic)
+    canvas = Canvas(width, height, output.safe_margin)
+    total = float(brief.duration_s)
     clips = [
         VideoClip(scene_index=s.index, asset=keys.clip(s.index), in_s=0.0, out_s=s.duration_s) for s in script.scenes
     ]
@@ -148,34 +337,18 @@ def build_timeline(
         )
         for ln in lines
     ]
-    texts = _major_statement_texts(voice)
     ms_lines = [v for v in voice if v.major_statement]
     ms_end = max((v.end_s for v in ms_lines), default=0.0)
-    ms_start = min((v.start_s for v in ms_lines), default=0.0)
-    for s, start in zip(script.scenes, starts, strict=True):
-        end = start + s.duration_s
-        if s.purpose == "major_statement" or not s.supers:
-            continue
-        is_card = s.purpose == "brand_close"
-        window = _text_window(start + 0.3, end if is_card else end - 0.2, ms_start, ms_end, script.duration_s)
-        if window is None:
-            continue
-        texts.append(
-            TextItem(
-                kind="end_card" if is_card else "super",
-                text="\n".join(s.supers),
-                start_s=window[0],
-                end_s=window[1],
-                position="center" if is_card else "lower_third",
-                cap_height=0.06 if is_card else SUPER_CAP_HEIGHT,
-                scene_index=s.index,
-            )
-        )
+    texts = _major_statement_texts(voice, canvas, policy, until=total)
+    blocked = None
+    if texts:
+        blocked = (texts[0].start_s, max(texts[-1].end_s, ms_end + CUT_AFTER_S))
+    texts += _schedule(_scene_texts(script, canvas, policy), blocked, total)
     ms_scenes = {sc.index for sc in script.scenes if sc.purpose == "major_statement"}
     return Timeline(
-        output=OutputSettings(width=width, height=height, fps=24, loudness_lufs=brief.loudness_lufs),
-        clips=_hold_last_ms_shot(clips, ms_scenes, ms_end),
+        output=output,
+        clips=_exact_length(_hold_last_ms_shot(clips, ms_scenes, ms_end), total),
         voice=voice,
         music=MusicBed(asset=keys.music) if music else None,
-        texts=texts,
+        texts=sorted(texts, key=lambda t: t.start_s),
     )

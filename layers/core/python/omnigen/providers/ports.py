@@ -110,6 +110,12 @@ class SceneRenderer(Protocol):
         ...
 
 
+def is_animatic(renderer: SceneRenderer) -> bool:
+    """Whether a renderer's clips stand in for footage (offline motion graphics) rather than being
+    it: a renderer says so with a true `animatic` attribute; models do not have one."""
+    return bool(getattr(renderer, "animatic", False))
+
+
 class MusicGenerator(Protocol):
     name: str
 

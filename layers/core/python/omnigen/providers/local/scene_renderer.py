@@ -3,11 +3,12 @@
 Each scene is one ffmpeg run at the target size, fps and exact duration: an animated gradient
 in the mood's palette, drifting shapes, a motif for the scene's purpose (a rising sun for the
 hook, a shield for the benefit, steady slow forms for the major statement so nothing distracts
-from the risks), a caption of the shot so the scene's idea is visible, and the product image in
-a card with a slow camera push when the brief has one. A chained scene opens on the previous
-scene's last frame and dissolves into its own picture — the continuity a video model gets from
-`start_image`. Sprites are drawn with Pillow; ffmpeg animates and encodes them, so a 60 s
-1080p ad renders in well under real time on two cores.
+from the risks), and the product image in a card with a slow camera push when the brief has one.
+No text is drawn: the shot prompt is the renderer's input, not part of the picture (a finished
+ad carries only the timeline's text; compose marks an offline render as an animatic once). A
+chained scene opens on the previous scene's last frame and dissolves into its own picture — the
+continuity a video model gets from `start_image`. Sprites are drawn with Pillow; ffmpeg animates
+and encodes them, so a 60 s 1080p ad renders in well under real time on two cores.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 
 from omnigen.media.ffmpeg import run_ffmpeg
-from omnigen.media.text_cards import font_for
 from omnigen.providers.local.palettes import palette_for, rgba, shift_hue
 from omnigen.providers.ports import CallContext, ProviderCall, ProviderError, SceneRequest
 
@@ -126,17 +126,6 @@ def motif(purpose: str, size: int, colors: list[str]) -> Image.Image:
     return img
 
 
-def _caption(text: str, width: int, height: int) -> Image.Image:
-    """The shot's idea in small type: what a storyboard frame carries under the picture."""
-    words = text.split()
-    short = " ".join(words[:9]) + ("…" if len(words) > 9 else "")
-    font = font_for(height * 0.028, "regular")
-    w = min(width - 2 * int(width * 0.06), int(font.getlength(short)) + 24)
-    img = Image.new("RGBA", (w, int(height * 0.06)), (0, 0, 0, 90))
-    ImageDraw.Draw(img).text((12, int(height * 0.012)), short, font=font, fill=(255, 255, 255, 215))
-    return img
-
-
 def _product_card(image: Image.Image, box_h: int) -> Image.Image:
     """The product image on a white rounded card with a soft shadow."""
     img = image.copy()
@@ -160,6 +149,7 @@ class LocalSceneRenderer:
     """Deterministic for (seed, scene): the same brief renders the same frames."""
 
     name = "local-motion-graphics"
+    animatic = True  # motion graphics standing in for footage: the render says so (see compose)
 
     def render(self, req: SceneRequest, out: Path, ctx: CallContext) -> Path:
         ctx.check()
@@ -219,10 +209,6 @@ class LocalSceneRenderer:
         mx = w * (0.68 if product is not None else 0.5) - msize / 2
         bob = 0.004 if calm else 0.02
         layers.append((mpath, f"{mx:.1f}", f"{h * 0.42 - msize / 2:.1f}+{h * bob:.1f}*sin(1.3*t)"))
-        cap = _caption(scene.shot, w, h)
-        cpath = work / "caption.png"
-        cap.save(cpath)
-        layers.append((cpath, f"{w * 0.06:.1f}", f"{h * 0.06:.1f}"))
         n_in = 1
         cur = "[bg0]"
         for k, (path, x, y) in enumerate(layers):

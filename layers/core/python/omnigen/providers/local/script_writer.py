@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from omnigen.brief import Brief
+from omnigen.compliance.policy import default_policy
 from omnigen.compliance.tokens import has_words, word_set
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.providers.ports import CallContext, ProviderCall
@@ -38,13 +39,17 @@ PLANNED_MS_WPM = 150  # below the policy's 154 (140 wpm floor × 10% tolerance) 
 
 @dataclass(frozen=True)
 class Level:
-    """Which optional copy a script carries; the writer tries the richest level first."""
+    """Which optional copy a script carries; the writer tries the richest level first. The last
+    level leaves out the dosage altogether (optional copy, and a super needs its reading time)
+    and the wordless opening shot: what is given up before the words are squeezed."""
 
     hook: bool
     brand: bool
     website: bool
     ms_extras: bool
     benefit: bool
+    dosage: bool = True
+    opening: bool = True
 
 
 LEVELS = (
@@ -52,6 +57,7 @@ LEVELS = (
     Level(hook=True, brand=True, website=True, ms_extras=False, benefit=True),
     Level(hook=False, brand=False, website=False, ms_extras=False, benefit=True),
     Level(hook=False, brand=False, website=False, ms_extras=False, benefit=False),
+    Level(hook=False, brand=False, website=False, ms_extras=False, benefit=False, dosage=False, opening=False),
 )
 
 HOOKS = (
@@ -279,8 +285,8 @@ class LocalScriptWriter:
         name = f"{p.brand_name} ({p.generic_name})"
         ap_vo, ap_supers = adequate_provision(brief, level.website)
         dosage = f"{p.brand_name}: {p.dosage.strip().rstrip('.')}." if p.dosage else ""
-        plan = [
-            self._hook(brief, hook, level, "hopeful"),
+        plan = [self._hook(brief, hook, level, "hopeful")] if level.hook or level.opening else []
+        plan.append(
             self._scene(
                 brief,
                 "indication",
@@ -289,19 +295,22 @@ class LocalScriptWriter:
                 "reassuring",
                 indication_sentence(p.brand_name, p.indication),
                 [name],
-            ),
-            self._scene(
-                brief,
-                "benefit",
-                f"Close-up, warm detail as the moment goes on: {subject}",
-                "slow dolly",
-                "uplifting",
-                dosage if level.benefit else "",
-                [] if level.benefit or not p.dosage else [p.dosage.strip().rstrip(".")[:200]],
-                continues=True,
-                flexible=not (dosage and level.benefit),
-            ),
-        ]
+            )
+        )
+        if level.benefit or level.dosage:  # a benefit shot with nothing to say or show is left out
+            plan.append(
+                self._scene(
+                    brief,
+                    "benefit",
+                    f"Close-up, warm detail as the moment goes on: {subject}",
+                    "slow dolly",
+                    "uplifting",
+                    dosage if level.benefit else "",
+                    [] if level.benefit or not p.dosage else [p.dosage.strip().rstrip(".")[:200]],
+                    continues=True,
+                    flexible=not (dosage and level.benefit),
+                )
+            )
         ms_lines = split_lines(major_statement(brief, level.ms_extras))
         for i, part in enumerate(_chunks(ms_lines, MAX_SCENE_S - SCENE_PAD_S)):
             plan.append(
@@ -405,14 +414,18 @@ class LocalScriptWriter:
 
 
 def _need(p: dict, relax: float) -> float:
-    """Seconds a scene needs: its speech plus a breath; a major-statement scene also no faster
-    than PLANNED_MS_WPM by word count (the pace the compliance policy judges)."""
+    """Seconds a scene needs: its speech plus a breath, and its supers' reading time (the
+    policy's TEXT-READING-TIME) plus the lead-in and tail they are shown inside; a
+    major-statement scene also no faster than PLANNED_MS_WPM by word count (the pace the
+    compliance policy judges)."""
     ms = p["purpose"] == "major_statement"
     speech = spoken_seconds(p["voiceover"], speaking_rate(ms))
     if ms:
         paced = word_count(p["voiceover"]) * 60 / PLANNED_MS_WPM
         return max(MIN_MS_SCENE_S, (max(speech, paced) + SCENE_PAD_S) * relax)
-    return max(MIN_SCENE_S, (speech + SCENE_PAD_S) * relax if speech else 0.0)
+    supers = "\n".join(x for x in p["supers"] if x.strip())
+    reading = default_policy().reading_time_s(supers) + SCENE_PAD_S if supers else 0.0
+    return max(MIN_SCENE_S, (speech + SCENE_PAD_S) * relax if speech else 0.0, reading)
 
 
 def _chunks(lines: list[str], max_s: float) -> list[list[str]]:
