@@ -71,7 +71,8 @@ def test_policy_override_changes_the_outcome(tmp_path: Path) -> None:
     policy = tmp_path / "strict.yaml"
     policy.write_text("min_cap_height: 0.06\n")
     code, out = run_check(script, brief, timeline, "json", policy)
-    assert code == 1 and {f["rule"] for f in json.loads(out)["findings"]} == {"MS-LEGIBILITY"}
+    # the stricter floor applies to every text: the major statement's and the supers'
+    assert code == 1 and {f["rule"] for f in json.loads(out)["findings"]} == {"MS-LEGIBILITY", "TEXT-LEGIBILITY"}
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_pace_at_the_ceiling_passes_and_over_it_fails() -> None:
     over = check(b, pace_script(35, 12.0, 40, 12.0), natural_wpm=400)  # 175 wpm, benefit 200
     found = over.by_rule("MS-PACE")
     assert len(found) == 1 and "at most 170" in found[0].message
-    assert found[0].scene == 4 and found[0].start_s == pytest.approx(19.0)  # 3 + 4 + 12 s before it
+    assert found[0].scene == 4 and found[0].start_s == pytest.approx(18.5)  # 2.5 + 4 + 12 s before it
 
 
 def test_pace_relative_to_benefit_with_floor_and_tolerance() -> None:
@@ -99,11 +99,11 @@ def test_pace_tolerance_is_configurable() -> None:
 
 def test_total_duration_tolerance_is_half_a_second() -> None:
     b, s = case()
-    s["scenes"][5]["duration_s"] = 2.0  # 30.5 s
+    s["scenes"][5]["duration_s"] = 2.5  # 30.5 s
     assert "FIT-DURATION" not in rules(check(b, s))
-    s["scenes"][5]["duration_s"] = 2.1  # 30.6 s
+    s["scenes"][5]["duration_s"] = 2.6  # 30.6 s
     assert "FIT-DURATION" in rules(check(b, s))
-    s["scenes"][5]["duration_s"] = 0.9  # 29.4 s
+    s["scenes"][5]["duration_s"] = 1.4  # 29.4 s
     assert "FIT-DURATION" in rules(check(b, s))
 
 
@@ -362,7 +362,7 @@ def test_report_json_shape() -> None:
     (f,) = data["findings"]
     assert tuple(f) == JSON_KEYS
     assert f["rule"] == "CLAIM-ABSOLUTE" and f["severity"] == "error" and f["scene"] == 1
-    assert f["start_s"] == 0.0 and f["end_s"] == 3.0 and f["source"]
+    assert f["start_s"] == 0.0 and f["end_s"] == 2.5 and f["source"]
 
 
 def test_report_text_and_html() -> None:

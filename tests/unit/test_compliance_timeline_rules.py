@@ -221,10 +221,20 @@ def test_measured_pace_against_benefit_lines() -> None:
 
 
 def test_edit_length_tolerance() -> None:
+    """Shorter than the brief by more than a frame is a finding (the slot ends in black and the
+    end card is cut); longer is allowed the policy's tolerance, as for the script."""
     b, s, tl = case()
-    tl["clips"][-1]["out_s"] = 1.0  # 29.5 s
+    last = tl["clips"][-1]["out_s"]
+    assert check(b, s, tl).findings == []
+    tl["clips"][-1]["out_s"] = round(last - 0.04, 3)  # within one frame at 24 fps
     assert "FIT-DURATION" not in check(b, s, tl).rule_ids()
-    tl["clips"][-1]["out_s"] = 0.9  # 29.4 s
+    tl["clips"][-1]["out_s"] = round(last - 0.5, 3)  # 29.5 s: used to pass, now a finding
+    short = check(b, s, tl).by_rule("FIT-DURATION")
+    assert short and "0.50 s shorter than the brief's 30 s" in short[0].message
+    assert any("cut off" in f.message for f in short)  # and the end card, timed to 30 s, is cut
+    tl["clips"][-1]["out_s"] = round(last + 0.5, 3)  # 30.5 s
+    assert "FIT-DURATION" not in check(b, s, tl).rule_ids()
+    tl["clips"][-1]["out_s"] = round(last + 0.6, 3)  # 30.6 s
     assert "FIT-DURATION" in check(b, s, tl).rule_ids()
 
 
@@ -240,6 +250,7 @@ def test_text_from_the_script_is_not_rechecked() -> None:
 
 def test_reminder_timeline_ignores_major_statement_rules() -> None:
     b, s, tl = case("tl_clean_reminder")
-    tl["output"]["safe_margin"] = 0.0
     tl["music"]["duck_db"] = 0.0
     assert check(b, s, tl).findings == []
+    tl["output"]["safe_margin"] = 0.0  # text at the frame's edge is a finding in any ad, but not MS-LEGIBILITY
+    assert check(b, s, tl).rule_ids() == {"TEXT-LEGIBILITY"}

@@ -12,6 +12,7 @@ from omnigen.providers.ports import CallContext
 
 BRIEFS = sorted(SHARED_BRIEFS.glob("*.yaml"))
 ORDER = ["hook", "indication", "benefit", "major_statement", "adequate_provision", "brand_close"]
+OPTIONAL = {"hook", "benefit"}  # given up, with the dosage, when the copy and its reading time do not fit
 
 
 def _write(brief, feedback=None):
@@ -40,7 +41,7 @@ def test_product_claim_follows_the_regulated_structure_and_names_every_risk(path
     brief = load_brief(path)
     script = _write(brief)
     purposes = [s.purpose for s in script.scenes]
-    assert sorted(set(purposes), key=ORDER.index) == ORDER
+    assert set(ORDER) - OPTIONAL <= set(purposes)
     assert [ORDER.index(p) for p in purposes] == sorted(ORDER.index(p) for p in purposes)
     spoken = " ".join(s.voiceover for s in script.scenes_for("major_statement")).lower()
     for risk in brief.product.side_effects + brief.product.contraindications:

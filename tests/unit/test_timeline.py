@@ -5,7 +5,8 @@ from pydantic import ValidationError
 from omnigen.brief import parse_brief
 from omnigen.keys import JobKeys
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
-from omnigen.timeline import OutputSettings, Timeline, VideoClip, VoiceLine, webvtt
+from omnigen.captions import webvtt
+from omnigen.timeline import OutputSettings, Timeline, VideoClip, VoiceLine
 
 OUT = OutputSettings(width=640, height=360)
 
@@ -99,10 +100,32 @@ def test_a_cut_never_lands_inside_a_major_statement_that_runs_long():
     assert _hold_last_ms_shot(clips, {2}, 6.5) == clips  # speech inside its scene: nothing moves
 
 
-def test_text_that_would_overlap_the_major_statement_moves_after_it_and_is_never_dropped():
-    from omnigen.pipeline.timeline_builder import _text_window
+def _wanted(start: float, end: float, need: float):
+    from omnigen.pipeline.timeline_builder import _Wanted
 
-    assert _text_window(10.0, 14.0, 2.0, 8.0, 30.0) == (10.0, 14.0)  # clear of it: unchanged
-    assert _text_window(7.0, 11.0, 2.0, 8.0, 30.0) == (8.2, 11.0)  # starts after the last word
-    assert _text_window(7.0, 8.5, 2.0, 8.0, 30.0) == (8.2, 9.7)  # still 1.5 s on screen
-    assert _text_window(28.0, 29.8, 2.0, 29.5, 30.0) == (29.7, 30.0)  # the ad ends first
+    return _Wanted("x", "super", "lower_third", 0.05, 1, start, end, need)
+
+
+def test_texts_are_packed_one_after_another_each_for_its_reading_time():
+    from omnigen.pipeline.timeline_builder import _pack
+
+    # room to spare: each keeps its scene's window
+    assert _pack([_wanted(0.3, 4.8, 2.0), _wanted(5.3, 9.8, 2.0)], 0.0, 10.0) == [(0.3, 4.8), (5.3, 9.8)]
+    # the second scene is 0.9 s long: its text runs on past the scene and the first gives way
+    assert _pack([_wanted(0.3, 6.8, 2.0), _wanted(7.3, 8.2, 2.4)], 0.0, 10.0) == [(0.3, 6.8), (7.3, 9.7)]
+    assert _pack([_wanted(0.3, 6.8, 2.0), _wanted(7.3, 8.2, 2.4)], 0.0, 8.5) == [(0.3, 6.0), (6.1, 8.5)]
+    # not enough room for both: they share it (the checker reports the one left short)
+    packed = _pack([_wanted(0.3, 2.0, 3.0), _wanted(2.2, 4.0, 3.0)], 0.0, 4.0)
+    assert packed[0][0] == 0.0 and packed[-1][1] == 4.0 and packed[0][1] < packed[1][0]  # as early as it can
+
+
+def test_text_that_would_overlap_the_major_statement_moves_after_it_and_is_never_dropped():
+    from omnigen.pipeline.timeline_builder import _schedule
+
+    wanted = [_wanted(1.0, 4.0, 2.0), _wanted(7.0, 11.0, 2.0), _wanted(28.0, 29.8, 2.0)]
+    texts = _schedule(wanted, (2.0 + 3.0, 8.0), 30.0)  # the major statement's text runs 5.0-8.0 s
+    spans = [(t.start_s, t.end_s) for t in texts]
+    assert spans[0] == (1.0, 4.0)  # clear of it: unchanged
+    assert spans[1] == (8.0, 11.0)  # starts after the major statement
+    assert spans[2] == (28.0, 30.0)  # a 1.8 s end card gets its 2 s, up to the ad's end
+    assert len(texts) == 3

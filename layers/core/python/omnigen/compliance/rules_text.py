@@ -117,7 +117,11 @@ def text_fit(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
     for t, lay in layouts:
         if lay.fits:
             continue
-        place = {"lower_third": "lower third", "top": "top", "center": "title-safe area"}[t.position]
+        place = {
+            "lower_third": "lower half of the title-safe area",
+            "top": "upper half of the title-safe area",
+            "center": "title-safe area",
+        }[t.position]
         yield rule.finding(
             f"The {_name(t)} does not fit the {place} of the {_frame(ctx)} frame at its size "
             f"({100 * t.cap_height:.1f}% of the short side): it would be drawn at "
@@ -180,15 +184,17 @@ def script_reading_time(rule: Rule, ctx: ScriptContext) -> Iterator[Finding]:
 
 
 def timeline_reading_time(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
-    """Every text item is on screen — inside the edit — at least its reading time."""
+    """Every text item is on screen — inside the edit — at least its reading time (to the frame:
+    pictures change once a frame, so that is the precision a time on screen has)."""
     end = ctx.timeline.duration_s
+    frame = 1.0 / ctx.timeline.output.fps
     for t in ctx.timeline.texts:
         need = ctx.policy.reading_time_s(t.text)
         shown = max(0.0, min(t.end_s, end) - t.start_s)
-        if shown >= need - EPS:
+        if shown >= need - frame:
             continue
         words = word_count(t.text)
-        cut = f", cut off by the end of the edit at {end:.2f} s" if t.end_s > end + EPS else ""
+        cut = f", cut off by the end of the edit at {end:.2f} s" if t.end_s > end + frame else ""
         yield rule.finding(
             f"The {_name(t)} is on screen {shown:.1f} s{cut}; its {words} word(s) need {need:.1f} s "
             f"({_reading_rule(ctx)}).",

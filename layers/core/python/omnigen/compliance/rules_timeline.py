@@ -200,7 +200,7 @@ def fit_duration(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
             end_s=length,
         )
     for t in ctx.timeline.texts:
-        if t.end_s > length + EPS and t.start_s < length:
+        if t.end_s > length + frame and t.start_s < length:
             what = "end card" if t.kind == "end_card" else t.kind.replace("_", "-") + " text"
             yield rule.finding(
                 f'The {what} "{_short(t.text, 50)}" is timed to {t.end_s:.2f} s but the edit ends at '

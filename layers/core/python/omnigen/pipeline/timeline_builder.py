@@ -104,8 +104,9 @@ def _ms_pages(voice: list[VoiceLine], style: Style, canvas: Canvas, policy: Poli
     Each spoken line is one page, or several when it does not fit the frame at once: the line's
     measured time is shared among its pages by their length, so each page is up while its words
     are spoken. A page stays up through a breath shorter than MS_HOLD_GAP_S. A page too brief
-    to read joins a neighbour when the two fit one card; otherwise it stays up into the pause
-    after it (no later than `until`).
+    to read joins a neighbour when the two fit one card — the page before when it ends a sentence
+    that page began, else the page after; otherwise it stays up into the pause after it (no later
+    than `until`).
     """
     pages: list[_Page] = []
     for v in (v for v in voice if v.major_statement):
@@ -125,7 +126,8 @@ def _ms_pages(voice: list[VoiceLine], style: Style, canvas: Canvas, policy: Poli
         if p.end - p.start >= policy.reading_time_s(p.text) - 1e-9:
             i += 1
             continue
-        for j in (i + 1, i - 1):
+        continues = p.text[:1].islower()  # the tail of the sentence on the page before
+        for j in (i - 1, i + 1) if continues else (i + 1, i - 1):
             if 0 <= j < len(pages):
                 a, b = sorted((i, j))
                 text = f"{pages[a].text} {pages[b].text}"
