@@ -63,7 +63,7 @@ def test_cut_and_dissolve_in_one_edit_render_to_the_exact_length(tmp_path):
 
 def test_text_card_cap_height_matches_the_timeline_and_stays_title_safe(tmp_path):
     item = TextItem(text="HHHH HHHH", start_s=0, end_s=1, cap_height=0.05, color="#FFFFFF", plate_opacity=0.0)
-    card = render_card(item, 1920, 1080, 0.05, tmp_path / "card.png")
+    card = render_card(item, OutputSettings(width=1920, height=1080), tmp_path / "card.png")
     alpha = np.asarray(Image.open(card.path))[:, :, 3]
     rows = np.where(alpha.max(axis=1) > 128)[0]
     cap_px = rows.max() - rows.min() + 1
@@ -74,5 +74,20 @@ def test_text_card_cap_height_matches_the_timeline_and_stays_title_safe(tmp_path
 
 def test_long_text_wraps_inside_the_safe_area(tmp_path):
     item = TextItem(kind="major_statement", text="word " * 60, start_s=0, end_s=1)
-    card = render_card(item, 640, 360, 0.05, tmp_path / "long.png")
+    card = render_card(item, OutputSettings(width=640, height=360), tmp_path / "long.png")
     assert card.width <= 640 * 0.9 and card.x >= 640 * 0.05
+    assert card.y >= 360 * 0.05 and card.y + card.height <= 360 * 0.95  # never off the top either
+    assert not card.layout.fits  # too long for the lower part at its size: drawn smaller, reported
+
+
+def test_cap_height_is_a_share_of_the_short_side_in_every_aspect(tmp_path):
+    """The same super has capitals of the same height in 16:9, 9:16 and 1:1 at one resolution:
+    sized against the frame's short side, a 9:16 card is not 1.8 times too big for its width."""
+    heights = []
+    for w, h in [(1920, 1080), (1080, 1920), (1080, 1080)]:
+        item = TextItem(text="HHHH", start_s=0, end_s=1, cap_height=0.05, plate_opacity=0.0)
+        card = render_card(item, OutputSettings(width=w, height=h), tmp_path / f"c{w}x{h}.png")
+        alpha = np.asarray(Image.open(card.path))[:, :, 3]
+        rows = np.where(alpha.max(axis=1) > 128)[0]
+        heights.append(rows.max() - rows.min() + 1)
+    assert max(heights) - min(heights) <= 1 and abs(heights[0] - 54) <= 2, heights

@@ -38,6 +38,7 @@ REGION_SHARE = {"lower_third": 0.5, "top": 0.5, "center": 1.0}  # of the title-s
 LINE_PITCH = 1.2  # baseline to baseline, in font sizes
 PAD_X, PAD_Y = 0.9, 0.6  # plate padding around the ink, in cap heights
 MIN_FONT_PX = 6  # the smallest size a text that cannot fit is drawn at (the checker reports it)
+OVERHANG = 0.08  # of the font size: how far ink may reach past a line's advance (bearings, overhangs)
 _BREAK = re.compile(r"(?<=[/\-–])|(?=[.@?&=])")  # where a too-long word may break
 
 
@@ -187,15 +188,21 @@ def _ink_w(font: ImageFont.FreeTypeFont, text: str) -> int:
     return x1 - x0
 
 
+def _advance(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """The width wrapping measures: the advance (no glyph is rendered to get it, unlike the ink
+    box) plus OVERHANG for glyphs that reach past it; the final lines are checked by ink."""
+    return font.getlength(text) + OVERHANG * font.size
+
+
 def _pieces(word: str, font: ImageFont.FreeTypeFont, max_w: int) -> tuple[list[str], bool]:
     """A word that fits as it is, or its pieces at break points; True when it also had to break
     inside a run of letters (no break point left a narrow enough piece)."""
-    if _ink_w(font, word) <= max_w:
+    if _advance(font, word) <= max_w:
         return [word], False
     out, cur = [], ""
     for seg in (s for s in _BREAK.split(word) if s):
         trial = cur + seg
-        if not cur or _ink_w(font, trial) <= max_w:
+        if not cur or _advance(font, trial) <= max_w:
             cur = trial
         else:
             out.append(cur)
@@ -204,9 +211,9 @@ def _pieces(word: str, font: ImageFont.FreeTypeFont, max_w: int) -> tuple[list[s
     final: list[str] = []
     hard = False
     for piece in out:
-        while len(piece) > 1 and _ink_w(font, piece) > max_w:
+        while len(piece) > 1 and _advance(font, piece) > max_w:
             k = len(piece) - 1
-            while k > 1 and _ink_w(font, piece[:k]) > max_w:
+            while k > 1 and _advance(font, piece[:k]) > max_w:
                 k -= 1
             final.append(piece[:k])
             piece = piece[k:]
@@ -228,7 +235,7 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_w: int) -> tuple[list[Wrap
             for k, piece in enumerate(pieces):
                 sep = " " if k == 0 else ""  # a broken word's pieces join without a space
                 trial = f"{cur}{sep}{piece}" if cur else piece
-                if cur and _ink_w(font, trial) > max_w:
+                if cur and _advance(font, trial) > max_w:
                     lines.append(Wrapped(cur, p, glued))
                     cur, glued = piece, k > 0
                 else:
@@ -344,7 +351,7 @@ def largest_unbroken_cap(text: str, style: Style, canvas: Canvas) -> float:
     def whole(cap: float) -> bool:
         font = font_for(cap * canvas.short_side, style.weight)
         room = _text_width(style, canvas, font)
-        return all(_ink_w(font, w) <= room for w in words)
+        return all(_advance(font, w) <= room for w in words)
 
     if not words or whole(style.cap_height):
         return style.cap_height

@@ -9,6 +9,7 @@ stays on screen at least its reading time, and the edit is exactly the brief's l
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -91,6 +92,12 @@ class _Page:
     scene_index: int
 
 
+def _stored_cap(cap: float) -> float:
+    """A cap height as the timeline stores it, rounded DOWN: a size measured to fit must not
+    grow by rounding (the font size rounds up from it)."""
+    return math.floor(cap * 10_000) / 10_000
+
+
 def legible_floor(policy: Policy, canvas: Canvas) -> float:
     """The smallest cap height (fraction of the short side) the builder sets: the policy's
     minimum, measured on the policy's dimension, with a little headroom."""
@@ -154,7 +161,7 @@ def _major_statement_texts(
             start_s=round(p.start, 3),
             end_s=round(p.end, 3),
             position=style.position,
-            cap_height=round(style.cap_height, 4),
+            cap_height=_stored_cap(style.cap_height),
             plate_opacity=0.8,
             scene_index=p.scene_index,
         )
@@ -177,18 +184,19 @@ class _Wanted:
 
 
 def _sized(text: str, style: Style, canvas: Canvas, floor: float) -> tuple[Style, list[str]]:
-    """How a super is set: at once, at the largest size from the style's down to the floor at
-    which it fits its place; a lower-third super that cannot, as a card in the centre (the whole
-    title-safe area: nothing else is on screen with it); only when even that cannot, in pages
-    at its place, at a size where no word breaks."""
+    """How a super is set: no bigger than lets every word stay whole on a line (a name or web
+    address split over two lines reads — and OCRs — as two words), then at once, at the largest
+    size down to the floor at which it fits its place; a lower-third super that cannot, as a
+    card in the centre (the whole title-safe area: nothing else is on screen with it); only when
+    even that cannot, in pages at its place."""
+    style = style.sized(max(floor, min(style.cap_height, largest_unbroken_cap(text, style, canvas))))
     places = [style.position] + (["center"] if style.position == "lower_third" else [])
     for position in places:
         at = Style(style.kind, position, style.cap_height)
         cap = largest_fitting_cap(text, at, canvas, floor)
         if cap is not None:
             return at.sized(cap), [text]
-    cap = max(floor, largest_unbroken_cap(text, style, canvas))
-    return style.sized(cap), paginate(text, style.sized(cap), canvas)
+    return style, paginate(text, style, canvas)
 
 
 def _scene_texts(script: Script, canvas: Canvas, policy: Policy) -> list[_Wanted]:
@@ -210,7 +218,7 @@ def _scene_texts(script: Script, canvas: Canvas, policy: Policy) -> list[_Wanted
         t = a
         for p, need in zip(pages, needs, strict=True):
             share = (b - a) * need / sum(needs)
-            out.append(_Wanted(p, kind, position, round(style.cap_height, 4), s.index, t, t + share, need))
+            out.append(_Wanted(p, kind, position, _stored_cap(style.cap_height), s.index, t, t + share, need))
             t += share
     return out
 
