@@ -91,3 +91,41 @@ def test_cap_height_is_a_share_of_the_short_side_in_every_aspect(tmp_path):
         rows = np.where(alpha.max(axis=1) > 128)[0]
         heights.append(rows.max() - rows.min() + 1)
     assert max(heights) - min(heights) <= 1 and abs(heights[0] - 54) <= 2, heights
+
+
+def _bright(frame: np.ndarray, box: tuple[int, int, int, int]) -> int:
+    x0, y0, x1, y1 = box
+    return int((frame[y0:y1, x0:x1].min(axis=2) > 170).sum())
+
+
+def _comment(path: str) -> str:
+    import subprocess
+
+    from omnigen.media.ffmpeg import ffmpeg_exe
+
+    err = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", path], capture_output=True, text=True).stderr
+    return "\n".join(line for line in err.splitlines() if "comment" in line)
+
+
+def test_an_animatic_says_so_once_at_its_start_and_the_poster_shows_the_brand(tmp_path):
+    from omnigen.media.frames import extract_frame
+
+    flat = _clip(tmp_path, "g", "color", 5, "640x360")  # black: only text is bright
+    texts = [TextItem(kind="end_card", position="center", text="AERISOL", start_s=3.0, end_s=5.0)]
+    timeline = Timeline(
+        output=OutputSettings(width=640, height=360, fps=24, preset="ultrafast", animatic=True),
+        clips=[VideoClip(scene_index=1, asset=flat, out_s=2.5), VideoClip(scene_index=2, asset=flat, out_s=2.5)],
+        texts=texts,
+    )
+    res = compose(timeline, Path, tmp_path / "work", tmp_path / "a.mp4", brand_name="Aerisol")
+    corner = (32, 18, 200, 60)  # the top-left of title-safe (5% of 640 x 360)
+    early = np.asarray(Image.open(extract_frame(Path(res.output), 0.5, tmp_path / "e.png")).convert("RGB"))
+    late = np.asarray(Image.open(extract_frame(Path(res.output), 2.8, tmp_path / "l.png")).convert("RGB"))
+    assert _bright(early, corner) > 20 and _bright(late, corner) == 0  # said once, at the start
+    assert "Animatic" in _comment(res.output)
+    poster = np.asarray(Image.open(res.poster).convert("RGB"))
+    assert _bright(poster, (160, 120, 480, 240)) > 100 and _bright(poster, corner) == 0  # the brand card, no mark
+    final = timeline.model_copy(update={"output": timeline.output.model_copy(update={"animatic": False})})
+    res2 = compose(final, Path, tmp_path / "work2", tmp_path / "f.mp4", brand_name="Aerisol")
+    first = np.asarray(Image.open(extract_frame(Path(res2.output), 0.5, tmp_path / "f0.png")).convert("RGB"))
+    assert _bright(first, corner) == 0 and "Animatic" not in _comment(res2.output)

@@ -128,3 +128,27 @@ def test_shared_brief_product_fields_feed_the_writer():
     brief = load_brief(SHARED_BRIEFS / "anticoagulant_60s.yaml")
     script = LocalScriptWriter().write(brief, CallContext())
     assert any(brief.product.generic_name in " ".join(s.supers) for s in script.scenes)
+
+
+def test_a_scene_carries_no_text_the_shot_prompt_is_never_drawn(tmp_path, monkeypatch):
+    """A finished ad carries only the timeline's text: the renderer neither draws text with
+    Pillow nor asks ffmpeg to (drawtext, subtitles), so no prompt ends up in a frame or poster."""
+    from PIL import ImageDraw
+
+    import omnigen.providers.local.scene_renderer as renderer
+
+    drawn: list[str] = []
+    graphs: list[str] = []
+    real_run = renderer.run_ffmpeg
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", lambda self, xy, text, *a, **k: drawn.append(str(text)))
+
+    def run(args, **kw):
+        graphs.extend(str(a) for a in args)
+        return real_run(args, **kw)
+
+    monkeypatch.setattr(renderer, "run_ffmpeg", run)
+    for purpose in ("hook", "major_statement", "brand_close"):
+        scene = SCENE.model_copy(update={"purpose": purpose})
+        LocalSceneRenderer().render(_req(scene=scene), tmp_path / f"{purpose}.mp4", CallContext())
+    assert drawn == []
+    assert not [a for a in graphs if "drawtext" in a or "subtitles" in a]

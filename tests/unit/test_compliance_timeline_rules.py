@@ -254,3 +254,74 @@ def test_reminder_timeline_ignores_major_statement_rules() -> None:
     assert check(b, s, tl).findings == []
     tl["output"]["safe_margin"] = 0.0  # text at the frame's edge is a finding in any ad, but not MS-LEGIBILITY
     assert check(b, s, tl).rule_ids() == {"TEXT-LEGIBILITY"}
+
+
+# --- TEXT-FIT, TEXT-LEGIBILITY, TEXT-READING-TIME ------------------------------------------------
+
+
+def _text(tl: dict[str, Any], kind: str, scene: int) -> dict[str, Any]:
+    return next(t for t in tl["texts"] if t["kind"] == kind and t["scene_index"] == scene)
+
+
+def test_text_off_the_frame_is_named() -> None:
+    """The 9:16 failure: a card sized against the frame's height cannot fit its width."""
+    b, s, tl = case("tl_clean_allergy_vertical")
+    assert check(b, s, tl).findings == []
+    _text(tl, "end_card", 6)["cap_height"] = round(0.06 * 1920 / 1080, 4)  # 6% of the 1920 px height
+    found = check(b, s, tl).by_rule("TEXT-FIT")
+    assert len(found) == 1 and found[0].scene == 6
+    assert 'end card "Aerisol (fluticaprone nasal spray)"' in found[0].message and "1080×1920" in found[0].message
+
+
+def test_two_texts_covering_each_other_are_named() -> None:
+    b, s, tl = case()
+    name = _text(tl, "super", 2)
+    tl["texts"].append({**name, "text": "Individual results may vary.", "scene_index": 2})
+    found = check(b, s, tl).by_rule("TEXT-FIT")
+    assert len(found) == 1 and "cover each other" in found[0].message
+
+
+@pytest.mark.parametrize(("seconds", "ok"), [(2.0, True), (1.96, True), (1.9, False), (0.9, False)])
+def test_a_super_shorter_than_its_reading_time_is_named(seconds: float, ok: bool) -> None:
+    b, s, tl = case()
+    t = _text(tl, "super", 3)  # "Individual results may vary.": 4 words, the 2.0 s floor
+    t["end_s"] = round(t["start_s"] + seconds, 3)
+    found = check(b, s, tl).by_rule("TEXT-READING-TIME")
+    assert (not found) is ok
+    if not ok:
+        message = found[0].message
+        assert f"is on screen {seconds:.1f} s" in message and "Individual results may vary." in message
+
+
+def test_four_contact_lines_in_2_3_s_are_too_brief() -> None:
+    b, s, tl = case()
+    t = _text(tl, "super", 5)
+    t["end_s"] = round(t["start_s"] + 2.3, 3)
+    found = check(b, s, tl).by_rule("TEXT-READING-TIME")
+    assert len(found) == 1 and "need 3.3 s" in found[0].message  # 11 words at 0.3 s
+
+
+def test_a_dissolve_that_shortens_the_edit_cuts_the_end_card() -> None:
+    b, s, tl = case()
+    tl["clips"][-1].update(transition="dissolve", transition_s=0.5)
+    report = check(b, s, tl)
+    assert {"FIT-DURATION", "TEXT-READING-TIME"} <= report.rule_ids()
+    assert any("cut off" in f.message for f in report.by_rule("TEXT-READING-TIME"))
+
+
+def test_reading_time_follows_the_policy() -> None:
+    b, s, tl = case()
+    assert "TEXT-READING-TIME" in check(b, s, tl, text_min_s=3.0).rule_ids()
+    assert "TEXT-READING-TIME" in check(b, s, tl, text_s_per_word=0.6).rule_ids()
+    t = _text(tl, "super", 3)
+    t["end_s"] = round(t["start_s"] + 1.3, 3)  # 4 words: 1.2 s at 0.3 s a word, over a 1 s floor
+    assert "TEXT-READING-TIME" in check(b, s, tl).rule_ids()
+    assert "TEXT-READING-TIME" not in check(b, s, tl, text_min_s=1.0).rule_ids()
+
+
+def test_legibility_is_measured_on_the_policys_dimension() -> None:
+    b, s, tl = case("tl_clean_allergy_vertical")
+    assert check(b, s, tl).findings == []  # 9:16, measured on the 1080 px short side
+    report = check(b, s, tl, cap_height_basis="height")  # measured on its 1920 px height instead
+    assert {"MS-LEGIBILITY", "TEXT-LEGIBILITY"} <= report.rule_ids()
+    assert "1920 px" in report.by_rule("TEXT-LEGIBILITY")[0].message

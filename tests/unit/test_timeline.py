@@ -3,9 +3,9 @@ from helpers import make_script
 from pydantic import ValidationError
 
 from omnigen.brief import parse_brief
+from omnigen.captions import webvtt
 from omnigen.keys import JobKeys
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
-from omnigen.captions import webvtt
 from omnigen.timeline import OutputSettings, Timeline, VideoClip, VoiceLine
 
 OUT = OutputSettings(width=640, height=360)

@@ -299,16 +299,17 @@ def layout_text(text: str, style: Style, canvas: Canvas) -> TextLayout:
     layout = _set(text, style, canvas, want)
     if layout.fits:
         return layout
-    lo, hi = MIN_FONT_PX * cap_ratio(style.weight), want
+    ratio = cap_ratio(style.weight)
+    lo, hi = MIN_FONT_PX, layout.font_px - 1  # font sizes are whole pixels: bisect those
     best: TextLayout | None = None
-    for _ in range(14):  # bisect the cap height to a fraction of a pixel
-        mid = (lo + hi) / 2
-        trial = _set(text, style, canvas, mid)
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        trial = _set(text, style, canvas, mid * ratio - 1e-6)
         if trial.fits:
-            best, lo = trial, mid
+            best, lo = trial, mid + 1
         else:
-            hi = mid
-    return replace(best or _set(text, style, canvas, lo), requested_cap_px=want, fits=False)
+            hi = mid - 1
+    return replace(best or _set(text, style, canvas, MIN_FONT_PX * ratio), requested_cap_px=want, fits=False)
 
 
 def canvas_of(output: OutputSettings) -> Canvas:
