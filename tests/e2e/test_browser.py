@@ -15,7 +15,6 @@ from PIL import Image, ImageDraw
 from omnigen.api.devserver import free_port, start_local_server, stop
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 WEB = ROOT / "frontend" / "dist" / "index.html"
 ARTIFACTS = ROOT / "test-artifacts"
 JOB_TIMEOUT_MS = 420_000
@@ -33,20 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _product_png(path: Path) -> Path:
