@@ -12,7 +12,9 @@ from omnigen.providers.ports import CallContext
 
 BRIEFS = sorted(SHARED_BRIEFS.glob("*.yaml"))
 ORDER = ["hook", "indication", "benefit", "major_statement", "adequate_provision", "brand_close"]
-OPTIONAL = {"hook", "benefit"}  # given up, with the dosage, when the copy and its reading time do not fit
+# Given up, with the dosage, when the copy and its supers' reading time do not fit: the opening
+# shot, the benefit line, and the separate end card (the contact card then names the brand).
+OPTIONAL = {"hook", "benefit", "brand_close"}
 
 
 def _write(brief, feedback=None):
@@ -42,6 +44,7 @@ def test_product_claim_follows_the_regulated_structure_and_names_every_risk(path
     script = _write(brief)
     purposes = [s.purpose for s in script.scenes]
     assert set(ORDER) - OPTIONAL <= set(purposes)
+    assert brief.product.brand_name in " ".join(script.scenes[-1].supers)  # the ad closes on the brand
     assert [ORDER.index(p) for p in purposes] == sorted(ORDER.index(p) for p in purposes)
     spoken = " ".join(s.voiceover for s in script.scenes_for("major_statement")).lower()
     for risk in brief.product.side_effects + brief.product.contraindications:
@@ -49,6 +52,13 @@ def test_product_claim_follows_the_regulated_structure_and_names_every_risk(path
     ms = script.scenes_for("major_statement")
     assert all(s.continues_previous for s in ms[1:]) and not ms[0].continues_previous
     assert all(s.duration_s >= 3.0 for s in ms)
+
+
+def test_a_long_ad_keeps_every_scene_and_every_super_gets_its_reading_time():
+    brief = load_brief(SHARED_BRIEFS / "anticoagulant_60s.yaml")
+    script = _write(brief)
+    assert sorted({s.purpose for s in script.scenes}, key=ORDER.index) == ORDER
+    assert "TEXT-READING-TIME" not in check_script(script, brief, load_policy(None)).rule_ids()
 
 
 def test_same_seed_same_script_and_feedback_slows_the_pace():

@@ -32,6 +32,8 @@ SENTENCE_S = 0.3
 DIGIT_S = 0.42  # a phone number is read digit by digit
 SCENE_PAD_S = 0.4  # lead-in and tail of a spoken scene
 MIN_SCENE_S = 1.2
+MIN_OPENING_S = 1.0  # a wordless, textless opening shot: a beat of picture before the first line
+READING_LEAD_S = 0.3  # a super comes up this long into its scene (the timeline builder's lead-in)
 MIN_MS_SCENE_S = 3.0  # the policy's shortest shot during the major statement
 MAX_SCENE_S = 10.0  # the longest clip a video model (Kling) renders
 PLANNED_MS_WPM = 150  # below the policy's 154 (140 wpm floor × 10% tolerance) and natural 160
@@ -40,8 +42,10 @@ PLANNED_MS_WPM = 150  # below the policy's 154 (140 wpm floor × 10% tolerance) 
 @dataclass(frozen=True)
 class Level:
     """Which optional copy a script carries; the writer tries the richest level first. The last
-    level leaves out the dosage altogether (optional copy, and a super needs its reading time)
-    and the wordless opening shot: what is given up before the words are squeezed."""
+    levels give up what a super's reading time cannot afford, before the words are squeezed: the
+    dosage (optional copy), the wordless opening shot, and — `compact` — the separate end card:
+    the contact card names the brand and closes the ad (the healthcare-provider line is then only
+    spoken, as it always is)."""
 
     hook: bool
     brand: bool
@@ -50,6 +54,7 @@ class Level:
     benefit: bool
     dosage: bool = True
     opening: bool = True
+    compact: bool = False
 
 
 LEVELS = (
@@ -57,7 +62,11 @@ LEVELS = (
     Level(hook=True, brand=True, website=True, ms_extras=False, benefit=True),
     Level(hook=False, brand=False, website=False, ms_extras=False, benefit=True),
     Level(hook=False, brand=False, website=False, ms_extras=False, benefit=False),
-    Level(hook=False, brand=False, website=False, ms_extras=False, benefit=False, dosage=False, opening=False),
+    *(
+        Level(hook=False, brand=False, website=False, ms_extras=False, benefit=False, dosage=False, opening=o, compact=c)
+        for c in (False, True)
+        for o in (True, False)
+    ),
 )
 
 HOOKS = (
@@ -205,21 +214,23 @@ def major_statement(brief: Brief, extras: bool = True) -> str:
     return " ".join(parts)
 
 
-def adequate_provision(brief: Brief, website: bool = True) -> tuple[str, list[str]]:
+def adequate_provision(brief: Brief, website: bool = True, compact: bool = False) -> tuple[str, list[str]]:
     """Spoken: ask your healthcare provider (and, with time, the website); shown: the toll-free
-    number, the website and the print-ad reference."""
+    number, the website, the print-ad reference and (unless `compact`, when the card also names
+    the brand and closes the ad) the healthcare-provider line."""
     p = brief.product
     vo = [f"Ask your healthcare provider about {p.brand_name}."]
     if website and p.website:
         vo.append(f"For full prescribing information, visit {p.website}.")
-    supers = []
+    supers = [f"{p.brand_name} ({p.generic_name})"] if compact else []
     if p.phone:
         supers.append(f"Call {p.phone}")
     if p.website:
         supers.append(p.website)
     if p.print_ad:
         supers.append(p.print_ad.rstrip("."))
-    supers.append("Ask your healthcare provider")
+    if not compact:
+        supers.append("Ask your healthcare provider")
     return " ".join(vo), supers[:6]
 
 
@@ -283,7 +294,7 @@ class LocalScriptWriter:
         p = brief.product
         subject = _subject(brief.prompt)
         name = f"{p.brand_name} ({p.generic_name})"
-        ap_vo, ap_supers = adequate_provision(brief, level.website)
+        ap_vo, ap_supers = adequate_provision(brief, level.website, level.compact)
         dosage = f"{p.brand_name}: {p.dosage.strip().rstrip('.')}." if p.dosage else ""
         plan = [self._hook(brief, hook, level, "hopeful")] if level.hook or level.opening else []
         plan.append(
@@ -334,8 +345,11 @@ class LocalScriptWriter:
                 "trustworthy",
                 ap_vo,
                 ap_supers,
+                flexible=level.compact,
             )
         )
+        if level.compact:
+            return plan
         plan.append(
             self._scene(
                 brief,
@@ -424,7 +438,9 @@ def _need(p: dict, relax: float) -> float:
         paced = word_count(p["voiceover"]) * 60 / PLANNED_MS_WPM
         return max(MIN_MS_SCENE_S, (max(speech, paced) + SCENE_PAD_S) * relax)
     supers = "\n".join(x for x in p["supers"] if x.strip())
-    reading = default_policy().reading_time_s(supers) + SCENE_PAD_S if supers else 0.0
+    reading = default_policy().reading_time_s(supers) + READING_LEAD_S if supers else 0.0
+    if not speech and not supers and p["purpose"] == "hook":
+        return MIN_OPENING_S
     return max(MIN_SCENE_S, (speech + SCENE_PAD_S) * relax if speech else 0.0, reading)
 
 
@@ -447,7 +463,7 @@ def _timed(plan: list[dict], total: float, relax: float) -> list[Scene]:
     spare time to the flexible scenes, or scale down when the words do not fit."""
     need = [_need(p, relax) for p in plan]
     spare = total - sum(need)
-    flex = [i for i, p in enumerate(plan) if p["flexible"]]
+    flex = [i for i, p in enumerate(plan) if p["flexible"]] or [len(plan) - 1]
     if spare >= 0:
         for i in flex:
             need[i] += spare / len(flex)
