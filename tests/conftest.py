@@ -38,3 +38,21 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
 
 def remount_read_only(mnt: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (never a browser a tool downloads itself)."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

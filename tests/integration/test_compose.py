@@ -129,3 +129,18 @@ def test_an_animatic_says_so_once_at_its_start_and_the_poster_shows_the_brand(tm
     res2 = compose(final, Path, tmp_path / "work2", tmp_path / "f.mp4", brand_name="Aerisol")
     first = np.asarray(Image.open(extract_frame(Path(res2.output), 0.5, tmp_path / "f0.png")).convert("RGB"))
     assert _bright(first, corner) == 0 and "Animatic" not in _comment(res2.output)
+
+
+def test_the_animatic_mark_never_covers_text(tmp_path):
+    from omnigen.media.compose import _animatic_window
+    from omnigen.media.text_cards import render_animatic_mark
+
+    out = OutputSettings(width=640, height=360, animatic=True)
+    mark = render_animatic_mark(out, tmp_path / "mark.png")
+    clips = [VideoClip(scene_index=1, asset="a", out_s=10)]
+    low = TextItem(text="Veltrexa (veltrexamab)", start_s=0.3, end_s=2.5)
+    assert _animatic_window(Timeline(output=out, clips=clips, texts=[low]), mark) == 2.5
+    top = low.model_copy(update={"position": "top", "text": "A long super across the whole top of the frame"})
+    assert _animatic_window(Timeline(output=out, clips=clips, texts=[top]), mark) == 0.0
+    later = top.model_copy(update={"start_s": 3.0, "end_s": 5.0})
+    assert _animatic_window(Timeline(output=out, clips=clips, texts=[later]), mark) == 2.5

@@ -387,3 +387,16 @@ def test_brief_type_is_accepted_directly() -> None:
     b, s = case()
     brief: Brief = parse_brief(b)
     assert check_script(Script.model_validate(s), brief).ok
+
+
+def test_the_web_app_names_every_rule_with_its_title() -> None:
+    """frontend/src/lib/compliance.ts carries each rule's title, as rules.py has it."""
+    import re
+
+    from conftest import ROOT
+
+    from omnigen.compliance.rules import RULES
+
+    ts = (ROOT / "frontend" / "src" / "lib" / "compliance.ts").read_text(encoding="utf-8")
+    titles = dict(re.findall(r'^\s+"([A-Z]+(?:-[A-Z]+)+)": "([^"]+)",$', ts, re.MULTILINE))
+    assert titles == {r.id: r.title for r in RULES}

@@ -18,6 +18,9 @@ export const RULES: Record<string, string> = {
   "NAME-INDICATION": "An approved use is stated",
   "CLAIM-ABSOLUTE": "No unsubstantiated absolute claims",
   "FIT-DURATION": "Script fits the duration at a natural pace",
+  "TEXT-FIT": "Every text fits its frame whole, inside title-safe",
+  "TEXT-LEGIBILITY": "Every text big enough and legible on its plate",
+  "TEXT-READING-TIME": "Every text on screen long enough to read",
   "AD-TYPE": "Content matches the ad type",
 };
 
@@ -27,6 +30,7 @@ const FAMILIES: Record<string, string> = {
   NAME: "Names and use",
   CLAIM: "Claims",
   FIT: "Fit",
+  TEXT: "On-screen text",
 };
 
 export function ruleName(rule: string): string {

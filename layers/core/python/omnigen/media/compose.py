@@ -21,7 +21,8 @@ from omnigen.media.ffmpeg import run_ffmpeg
 from omnigen.media.filtergraph import Overlay, audio_mix_graph, video_graph
 from omnigen.media.frames import extract_frame
 from omnigen.media.loudness import Loudness, parse_summary
-from omnigen.media.text_cards import render_animatic_mark, render_card
+from omnigen.media.text_cards import Card, render_animatic_mark, render_card
+from omnigen.text_layout import Box, layout_item
 from omnigen.timeline import Timeline, poster_time
 
 
@@ -89,15 +90,15 @@ ANIMATIC_MARK_S = 2.5  # how long an animatic says so, at its start
 ANIMATIC_NOTE = "Animatic: offline motion graphics standing in for footage; not for broadcast"
 
 
-def _animatic_window(timeline: Timeline) -> float:
+def _animatic_window(timeline: Timeline, mark: Card) -> float:
     """Until when an animatic's mark shows (0: not at all). It says so once, in the top-left
     corner of the first seconds, like a slate — never on the poster (taken at the brand's end
-    card) and never over text: not when a text item sits at the top in that time."""
-    if not timeline.output.animatic:
-        return 0.0
+    card) and never over text: not when a text's plate would meet it in that time."""
     until = min(ANIMATIC_MARK_S, timeline.duration_s)
-    if any(t.position == "top" and t.start_s < until for t in timeline.texts):
-        return 0.0
+    box = Box(mark.x, mark.y, mark.width, mark.height)
+    for t in timeline.texts:
+        if t.start_s < until and layout_item(t, timeline.output).plate.intersects(box):
+            return 0.0
     return until
 
 
@@ -130,11 +131,12 @@ def compose(
         card = render_card(item, o, workdir / f"text_{k}.png")
         overlays.append(Overlay(len(clip_inputs) + len(overlays), card.x, card.y, item.start_s, item.end_s))
         args += ["-i", card.path]
-    mark_until = _animatic_window(timeline)
-    if mark_until > 0:
+    if o.animatic:
         mark = render_animatic_mark(o, workdir / "animatic.png")
-        overlays.append(Overlay(len(clip_inputs) + len(overlays), mark.x, mark.y, 0.0, mark_until))
-        args += ["-i", mark.path]
+        mark_until = _animatic_window(timeline, mark)
+        if mark_until > 0:
+            overlays.append(Overlay(len(clip_inputs) + len(overlays), mark.x, mark.y, 0.0, mark_until))
+            args += ["-i", mark.path]
     mix_input = len(clip_inputs) + len(overlays)
     args += ["-i", mix]
     chains, vout = video_graph(timeline, clip_inputs, overlays)

@@ -63,7 +63,9 @@ LEVELS = (
     Level(hook=False, brand=False, website=False, ms_extras=False, benefit=True),
     Level(hook=False, brand=False, website=False, ms_extras=False, benefit=False),
     *(
-        Level(hook=False, brand=False, website=False, ms_extras=False, benefit=False, dosage=False, opening=o, compact=c)
+        Level(
+            hook=False, brand=False, website=False, ms_extras=False, benefit=False, dosage=False, opening=o, compact=c
+        )
         for c in (False, True)
         for o in (True, False)
     ),
