@@ -123,7 +123,10 @@ def test_text_that_would_overlap_the_major_statement_moves_after_it_and_is_never
     from omnigen.pipeline.timeline_builder import _schedule
 
     wanted = [_wanted(1.0, 4.0, 2.0), _wanted(7.0, 11.0, 2.0), _wanted(28.0, 29.8, 2.0)]
-    texts = _schedule(wanted, (2.0 + 3.0, 8.0), 30.0)  # the major statement's text runs 5.0-8.0 s
+    from omnigen.compliance.policy import default_policy
+    from omnigen.text_layout import Canvas
+
+    texts = _schedule(wanted, (5.0, 8.0), 30.0, Canvas(640, 360, 0.05), default_policy())  # risks: 5-8 s
     spans = [(t.start_s, t.end_s) for t in texts]
     assert spans[0] == (1.0, 4.0)  # clear of it: unchanged
     assert spans[1] == (8.0, 11.0)  # starts after the major statement

@@ -191,3 +191,19 @@ def test_captions_move_to_the_top_while_a_lower_third_text_is_on_screen() -> Non
 def test_webvtt_of_lines_alone_has_no_settings() -> None:
     vtt = webvtt([VoiceLine(scene_index=1, asset="a", text="Hello.", start_s=1, duration_s=1)])
     assert "00:00:01.000 --> 00:00:02.000\nHello." in vtt
+
+
+def test_a_contact_card_and_end_card_too_tight_to_follow_each_other_share_one_card() -> None:
+    """A GPT-style script gives the contact details and the end card 3 s between them: shown one
+    after the other neither can be read; on one card, read together, they can."""
+    scenes = [
+        _scene(1, 5.0, "indication", "Aerisol treats nasal allergy symptoms.", ["Aerisol (fluticaprone nasal spray)"]),
+        _scene(2, 21.5, "major_statement", "Aerisol may cause nosebleeds."),
+        _scene(3, 2.2, "adequate_provision", "", ["Call 1-800-555-0123", "aerisol.example"]),
+        _scene(4, 1.3, "brand_close", "", ["Aerisol"]),
+    ]
+    tl = _timeline("9:16", scenes, {1: [(scenes[0].voiceover, 2.5)], 2: [("Aerisol may cause nosebleeds.", 21.0)]})
+    last = tl.texts[-1]
+    assert last.text == "Call 1-800-555-0123\naerisol.example\nAerisol" and last.position == "center"
+    assert last.kind == "end_card" and last.end_s - last.start_s >= POLICY.reading_time_s(last.text) - 1e-6
+    assert layout_item(last, tl.output).fits

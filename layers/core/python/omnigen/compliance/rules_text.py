@@ -164,19 +164,23 @@ def _runs(ctx: ScriptContext) -> list[list[Scene]]:
 
 
 def script_reading_time(rule: Rule, ctx: ScriptContext) -> Iterator[Finding]:
-    """The supers of each run of scenes can be read in the time those scenes last (a super may run
-    on into a neighbouring scene of the run, never into the major statement)."""
+    """The supers of each run of scenes can be read in the time those scenes last: a super may run
+    on into a neighbouring scene of the run, never into the major statement, and texts that do
+    not fit one after another can share one card (the contact card with the end card) — so the
+    least a run needs is the reading time of its supers one after another, or all on one card."""
+    p = ctx.policy
     for run in _runs(ctx):
-        shown = [s for s in run if any(x.strip() for x in s.supers)]
+        shown = ["\n".join(x for x in s.supers if x.strip()) for s in run]
+        shown = [t for t in shown if t]
         if not shown:
             continue
-        need = sum(ctx.policy.reading_time_s("\n".join(s.supers)) for s in shown)
+        need = min(sum(p.reading_time_s(t) for t in shown), p.reading_time_s("\n".join(shown)))
         have = sum(s.duration_s for s in run)
         if need > have + 1e-9:
             scenes = f"scene {run[0].index}" if len(run) == 1 else f"scenes {run[0].index}–{run[-1].index}"
-            words = sum(word_count("\n".join(s.supers)) for s in shown)
+            words = sum(word_count(t) for t in shown)
             yield rule.finding(
-                f"The supers of {scenes} ({words} words) need {need:.1f} s on screen to be read "
+                f"The supers of {scenes} ({words} words) need at least {need:.1f} s on screen to be read "
                 f"({_reading_rule(ctx)}) but {scenes} last {have:.1f} s.",
                 fix=f"Give {scenes} {need - have:.1f} s more (take it from scenes without text) or shorten the supers.",
                 **ctx.over(run),

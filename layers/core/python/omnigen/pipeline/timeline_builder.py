@@ -250,10 +250,45 @@ def _pack(items: list[_Wanted], lo: float, hi: float) -> list[tuple[float, float
     return out
 
 
-def _schedule(wanted: list[_Wanted], blocked: tuple[float, float] | None, total: float) -> list[TextItem]:
+def _room(group: list[_Wanted], lo: float, hi: float) -> float:
+    """Seconds to spare when the texts of `group` are shown one after another in [lo, hi]."""
+    return hi - lo - sum(w.need for w in group) - TEXT_GAP_S * max(0, len(group) - 1)
+
+
+def _merged(a: _Wanted, b: _Wanted, canvas: Canvas, policy: Policy) -> _Wanted | None:
+    """Two consecutive texts as one card in the centre (the contact card with the end card), at
+    the largest size down to the legibility floor that fits: one reading-time floor instead of
+    two. None when even that does not fit."""
+    text = f"{a.text}\n{b.text}"
+    floor = legible_floor(policy, canvas)
+    style = Style("end_card", "center", max(floor, min(a.cap_height, b.cap_height)))
+    style = style.sized(max(floor, min(style.cap_height, largest_unbroken_cap(text, style, canvas))))
+    cap = largest_fitting_cap(text, style, canvas, floor)
+    if cap is None:
+        return None
+    kind: TextKind = "end_card" if "end_card" in (a.kind, b.kind) else "super"
+    return _Wanted(text, kind, "center", _stored_cap(cap), a.scene_index, a.start, b.end, policy.reading_time_s(text))
+
+
+def _fitted(group: list[_Wanted], lo: float, hi: float, canvas: Canvas, policy: Policy) -> list[_Wanted]:
+    """When the texts of a run cannot each get their reading time one after another, the last two
+    become one card (read together, they need one floor, not two), until they can or nothing
+    more merges. The contact card and the end card are what this joins in a tight ad."""
+    group = list(group)
+    while len(group) >= 2 and _room(group, lo, hi) < 0:
+        merged = _merged(group[-2], group[-1], canvas, policy)
+        if merged is None or merged.need >= group[-2].need + group[-1].need + TEXT_GAP_S:
+            break
+        group[-2:] = [merged]
+    return group
+
+
+def _schedule(
+    wanted: list[_Wanted], blocked: tuple[float, float] | None, total: float, canvas: Canvas, policy: Policy
+) -> list[TextItem]:
     """Supers and the end card on the clock: never during the major statement (a text whose scene
     overlaps it moves after it — adequate-provision text is never dropped), one at a time, each
-    for at least its reading time where the ad has the room."""
+    for at least its reading time where the ad has the room (see `_fitted` when it has not)."""
     spans = [(0.0, total)]
     if blocked is not None:
         spans = [(0.0, blocked[0] - TEXT_GAP_S), (blocked[1], total)]
@@ -263,6 +298,7 @@ def _schedule(wanted: list[_Wanted], blocked: tuple[float, float] | None, total:
         groups[k].append(w)
     texts: list[TextItem] = []
     for (lo, hi), group in zip(spans, groups, strict=True):
+        group = _fitted(group, lo, hi, canvas, policy)
         for w, (start, end) in zip(group, _pack(group, lo, hi), strict=True):
             texts.append(
                 TextItem(
@@ -353,7 +389,7 @@ def build_timeline(
     blocked = None
     if texts:
         blocked = (texts[0].start_s, max(texts[-1].end_s, ms_end + CUT_AFTER_S))
-    texts += _schedule(_scene_texts(script, canvas, policy), blocked, total)
+    texts += _schedule(_scene_texts(script, canvas, policy), blocked, total, canvas, policy)
     ms_scenes = {sc.index for sc in script.scenes if sc.purpose == "major_statement"}
     return Timeline(
         output=output,
