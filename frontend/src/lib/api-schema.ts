@@ -594,6 +594,12 @@ export interface components {
              * @default 0.05
              */
             safe_margin?: number;
+            /**
+             * Animatic
+             * @description the clips are an offline stand-in for footage: the render says so once, at its start
+             * @default false
+             */
+            animatic?: boolean;
         };
         /**
          * Product
@@ -645,7 +651,7 @@ export interface components {
             position?: "lower_third" | "center" | "top";
             /**
              * Cap Height
-             * @description fraction of frame height
+             * @description capital-letter height as a fraction of the frame's short side
              * @default 0.045
              */
             cap_height?: number;
