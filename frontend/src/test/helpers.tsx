@@ -181,7 +181,7 @@ const PLATE = { cap_height: 0.045, color: "#FFFFFF", plate_color: "#000000", pla
 export function makeTimeline(): Timeline {
   return {
     version: 1,
-    output: { width: 640, height: 360, fps: 24, loudness_lufs: -24, true_peak_db: -2, crf: 20, preset: "veryfast", safe_margin: 0.05 },
+    output: { width: 640, height: 360, fps: 24, loudness_lufs: -24, true_peak_db: -2, crf: 20, preset: "veryfast", safe_margin: 0.05, animatic: false },
     clips: [
       { scene_index: 1, asset: `${K}clips/scene_1.mp4`, in_s: 0, out_s: 4, transition: "cut", transition_s: 0 },
       { scene_index: 2, asset: `${K}clips/scene_2.mp4`, in_s: 0, out_s: 5, transition: "cut", transition_s: 0 },
