@@ -66,6 +66,21 @@ class JobError(BaseModel):
     detail: str = ""
 
 
+class VersionRecord(BaseModel):
+    """One rendered version of the ad: its own artefacts and what its checks said. Written once,
+    when the version is made; a later compose adds a record and never touches this one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    created_at: datetime
+    duration_s: float
+    assets: dict[str, str]
+    """Artefact name (output, poster, captions, compliance, compliance_html, qc, qc_text) → key."""
+    compliance: dict[str, Any]
+    qc: dict[str, Any]
+
+
 class StatusError(ValueError):
     """A status change that would move a job backwards or out of a finished state."""
 
@@ -97,10 +112,18 @@ class Job(BaseModel):
     cost_usd: float = 0.0
     provider_calls: list[dict[str, Any]] = Field(default_factory=list)
     compliance: dict[str, Any] | None = None
+    qc: dict[str, Any] | None = None
+    """The latest version's QC summary: errors, warnings, passed, allow_noncompliant."""
+    versions: list[VersionRecord] = Field(default_factory=list)
     step_seconds: dict[str, float] = Field(default_factory=dict)
     renders: int = 0
     seq: int = 0
     """Bumped on every saved change; progress events and optimistic writes key on it."""
+
+    def record_version(self, record: VersionRecord) -> None:
+        """Keep `record` (a resumed compose that made the same version again replaces it)."""
+        self.versions = [v for v in self.versions if v.version != record.version] + [record]
+        self.versions.sort(key=lambda v: v.version)
 
     def set_status(self, status: JobStatus) -> None:
         """Move forward only; a finished job never changes status again."""

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
 from omnigen.api.problems import ApiError
+from omnigen.api.routes_versions import version_urls
 from omnigen.api.schemas import (
     CancelResult,
     ComposeAccepted,
@@ -32,8 +33,10 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 def _urls(svc: Services, job: Job) -> dict[str, str]:
     urls = {name: svc.urls.url(key) for name, key in job.assets.items() if svc.ctx.assets.exists(key)}
     keys = JobKeys(job.user_id, job.job_id)
-    for v in range(1, job.renders + 1):  # every render stays playable beside the latest
-        if svc.ctx.assets.exists(keys.output(v)):
+    for record in job.versions:  # every version keeps its own artefacts beside the latest's
+        urls.update({f"{name}:v{record.version}": url for name, url in version_urls(svc, record).items()})
+    for v in range(1, job.renders + 1):  # renders made before versions were recorded
+        if f"output:v{v}" not in urls and svc.ctx.assets.exists(keys.output(v)):
             urls[f"output:v{v}"] = svc.urls.url(keys.output(v))
     for name, track in job.tracks.items():
         if track.asset and track.state == "done":

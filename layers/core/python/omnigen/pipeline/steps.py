@@ -16,7 +16,7 @@ from typing import Any
 
 from omnigen.brief import Brief, BriefError
 from omnigen.images import ImageRejected, check_image
-from omnigen.job import Job, JobError, JobStatus
+from omnigen.job import Job, JobError, JobStatus, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.media.ffmpeg import MediaError, probe
@@ -45,6 +45,10 @@ class StepFailed(RuntimeError):
 
 class ComplianceFailed(StepFailed):
     pass
+
+
+class QcFailed(StepFailed):
+    """The rendered file failed the post-render QC; `detail` is the QC report as text."""
 
 
 def _job(ctx: StepContext, job_id: str) -> Job:
@@ -116,7 +120,7 @@ def retry_job(ctx: StepContext, old: Job) -> Job:
     src, dst = _keys(old).prefix, _keys(job).prefix
     for key in ctx.assets.list(src):
         rel = key[len(src) :]
-        if rel.startswith("final/") or rel in ("brief.json", "timeline.json", "compliance.json"):
+        if rel.startswith("final/") or rel in ("brief.json", "timeline.json", "compliance.json", "qc.json"):
             continue
         ctx.assets.put_bytes(dst + rel, ctx.assets.get_bytes(key))
     if old.brief.product.image:
@@ -344,21 +348,26 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
 def compose(
     ctx: StepContext, job_id: str, version: int | None = None, allow_noncompliant: bool | None = None
 ) -> dict[str, Any]:
-    """Timeline → checked for compliance → one ffmpeg render → output, poster, captions.
+    """Timeline → checked for compliance → one ffmpeg render → QC of the rendered file →
+    version k: its output, poster, captions, compliance and QC reports, each under its own key.
 
-    `version` None is the pipeline's first render (output.mp4); the API's re-compose passes the
-    next version number and gets final/v{k}.mp4. A timeline with compliance errors is refused
-    unless `allow_noncompliant`, which the stored report records.
+    `version` None is the pipeline's first render; the API's re-compose passes the next version
+    number. A timeline with compliance errors is not rendered, and a render that fails QC is not
+    kept, unless `allow_noncompliant`, which the stored reports record. A refused compose makes
+    no version: its reports are only the job's latest check (`compliance.json`, `qc.json`, marked
+    `made: false`), and every earlier version keeps its own artefacts untouched.
     """
     from omnigen.compliance import check_timeline, load_policy
     from omnigen.media.compose import compose as render
+    from omnigen.media.qc import inspect
+    from omnigen.qc import qc_policy
 
     job = _job(ctx, job_id)
     keys = _keys(job)
     n = version or 1
-    out_key = keys.output(n)
-    result = {"output": out_key, "poster": keys.poster, "captions": keys.captions, "version": n}
-    if ctx.assets.exists(out_key) and ctx.assets.exists(keys.compliance):
+    vk = keys.version(n)
+    result = {"output": vk.output, "poster": vk.poster, "captions": vk.captions, "qc": vk.qc, "version": n}
+    if ctx.assets.exists(vk.output) and ctx.assets.exists(vk.qc):
         return result
     _check_cancel(ctx, job_id)
     allow = ctx.allow_noncompliant if allow_noncompliant is None else allow_noncompliant
@@ -366,14 +375,12 @@ def compose(
     tracker.start("compose", f"composing version {n}")
     timeline = load_timeline(ctx, job)
     script = _load_script(ctx, keys)
-    report = check_timeline(timeline, script, job.brief, load_policy(None))
-    report_json = json.loads(report.to_json())
-    report_json["allow_noncompliant"] = bool(allow and report.errors)
-    report_json["version"] = n
-    _put_json(ctx, keys.compliance, report_json)
-    ctx.assets.put_bytes(keys.compliance_html, report.to_html().encode(), "text/html")
+    policy = load_policy(None)
+    report = check_timeline(timeline, script, job.brief, policy)
+    compliance = json.loads(report.to_json()) | {"version": n, "allow_noncompliant": bool(allow and report.errors)}
+    compliance_html = report.to_html()
     if report.errors and not allow:
-        ctx.jobs.update(job_id, lambda j: j.assets.update(compliance=keys.compliance))
+        _record_refused(ctx, job_id, keys, compliance, compliance_html, None)
         raise ComplianceFailed(
             "compose",
             f"the timeline breaks {report.errors} compliance rule(s); fix it or re-compose with "
@@ -388,35 +395,96 @@ def compose(
                 paths[key] = stack.enter_context(ctx.assets.local_path(key))
             return paths[key]
 
+        qcp = qc_policy(policy)
         res = render(
             timeline,
             resolve,
             tmp,
             tmp / "output.mp4",
-            progress=lambda f: tracker.tick("compose", f, "rendering"),
+            progress=lambda f: tracker.tick("compose", 0.9 * f, "rendering"),
+            qc_policy=qcp,
         )
-        ctx.assets.put_file(keys.poster, Path(res.poster), "image/jpeg")
-        ctx.assets.put_bytes(keys.captions, res.captions.encode(), "text/vtt")
-        ctx.assets.put_file(out_key, Path(res.output), "video/mp4")
+        tracker.tick("compose", 0.92, "checking the rendered file (QC)")
+        qc = inspect(
+            Path(res.output),
+            timeline,
+            job.brief,
+            qcp,
+            tmp / "qc",
+            hcp_patterns=list(policy.hcp_patterns),
+            version=n,
+            cards=res.cards,
+        )
+        qc.allow_noncompliant = bool(allow and qc.errors)
+        if qc.errors and not allow:
+            qc.made = False
+            _record_refused(ctx, job_id, keys, compliance, compliance_html, qc.to_dict())
+            raise QcFailed(
+                "compose",
+                f"the rendered file fails {qc.errors} QC check(s) ({', '.join(sorted(qc.rule_ids()))}); fix the "
+                "timeline or re-compose with --allow-noncompliant (recorded in the report)",
+                qc.to_text(),
+            )
+        compliance["made"] = True
+        _put_json(ctx, vk.compliance, compliance)
+        ctx.assets.put_bytes(vk.compliance_html, compliance_html.encode(), "text/html")
+        _put_json(ctx, vk.qc, qc.to_dict())
+        ctx.assets.put_bytes(vk.qc_text, qc.to_text().encode(), "text/plain; charset=utf-8")
+        ctx.assets.put_file(vk.poster, Path(res.poster), "image/jpeg")
+        ctx.assets.put_bytes(vk.captions, res.captions.encode(), "text/vtt")
+        ctx.assets.put_file(vk.output, Path(res.output), "video/mp4")  # last: its presence means the version is whole
+        _put_json(ctx, keys.compliance, compliance)
+        _put_json(ctx, keys.qc, qc.to_dict())
 
-    def record(j: Job) -> None:
+    summary = {
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "allow_noncompliant": compliance["allow_noncompliant"],
+    }
+    record = VersionRecord(
+        version=n, created_at=now(), duration_s=res.duration_s, assets=vk.all(), compliance=summary, qc=qc.summary()
+    )
+
+    def keep(j: Job) -> None:
         j.assets.update(
-            output=out_key,
-            poster=keys.poster,
-            captions=keys.captions,
+            output=vk.output,
+            poster=vk.poster,
+            captions=vk.captions,
             timeline=keys.timeline,
             compliance=keys.compliance,
+            qc=keys.qc,
         )
         j.renders = max(j.renders, n)
-        j.compliance = {
-            "errors": report.errors,
-            "warnings": report.warnings,
-            "allow_noncompliant": report_json["allow_noncompliant"],
-        }
+        j.compliance = summary
+        j.qc = qc.summary()
+        j.record_version(record)
 
-    ctx.jobs.update(job_id, record)
-    tracker.done("compose", f"version {n} rendered", asset=out_key)
+    ctx.jobs.update(job_id, keep)
+    verdict = "QC passed" if qc.passed else f"QC errors allowed ({qc.errors})"
+    tracker.done("compose", f"version {n} rendered, {verdict}", asset=vk.output)
     return result
+
+
+def _record_refused(
+    ctx: StepContext,
+    job_id: str,
+    keys: JobKeys,
+    compliance: dict[str, Any],
+    compliance_html: str,
+    qc: dict[str, Any] | None,
+) -> None:
+    """Keep a refused compose's reports as the job's latest check (never as a version's)."""
+    _put_json(ctx, keys.compliance, compliance | {"made": False})
+    ctx.assets.put_bytes(keys.compliance_html, compliance_html.encode(), "text/html")
+    if qc is not None:
+        _put_json(ctx, keys.qc, qc)
+
+    def keep(j: Job) -> None:
+        j.assets["compliance"] = keys.compliance
+        if qc is not None:
+            j.assets["qc"] = keys.qc
+
+    ctx.jobs.update(job_id, keep)
 
 
 # --- finish ----------------------------------------------------------------------------------

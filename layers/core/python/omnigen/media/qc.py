@@ -1,0 +1,303 @@
+"""The post-render QC: the rendered MP4 itself, inspected against its timeline and brief.
+
+1. Plan (pure, `omnigen.qc.plan`): the frame each text item is read on and the frames sampled
+   across each spoken major-statement line.
+2. Decode only those frames (`sampling`), measuring loudness and true peak in the same pass, and
+   read each track's length from the MP4's boxes (`mp4`).
+3. Crop each frame to the text item's expected region (the card compose drew, padded), so OCR
+   reads a few hundred pixels of text, not a frame of picture; OCR the crops in parallel.
+4. On the pixels: which words are the item's and where (title-safe), their contrast against
+   what is behind them, and whether the major statement's text is still there on every sampled
+   frame of its line (the text's own pixels compared with the frame OCR read; a frame that does
+   not match is read by OCR before it is called missing).
+5. Judge (pure, `omnigen.qc.judge`) → a `QcReport`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from omnigen.brief import Brief
+from omnigen.media.mp4 import track_lengths
+from omnigen.media.ocr import Crop, read_crops
+from omnigen.media.sampling import decode_frames
+from omnigen.media.text_cards import render_card
+from omnigen.qc import judge
+from omnigen.qc.matching import align, tokens
+from omnigen.qc.pixels import TextPixels, contrast, ink_at_edges, luma, still_shown, text_pixels
+from omnigen.qc.plan import QcPlan, TextCheck, plan_qc, required_texts
+from omnigen.qc.policy import QcPolicy
+from omnigen.qc.report import AudioMeasures, QcCost, QcReport, TrackLengths, WordBox
+from omnigen.timeline import TextItem, Timeline
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 on the frame
+CardBox = tuple[int, int, int, int]  # x, y, width, height of a text card, as compose placed it
+EPS = 1e-6
+MIN_PLATE_FOR_EDGES = 0.5
+"""Plates fainter than this do not show an edge text could be seen cut at."""
+BARE_CAP = 0.045
+"""Cap height assumed when a frame must be read with no text item to say where or how big."""
+
+
+@dataclass
+class _Region:
+    """Where one text item should be: the card compose drew, padded, clipped to the frame."""
+
+    box: Box
+    cap_px: float
+    card: CardBox | None = None
+
+
+def _regions(timeline: Timeline, workdir: Path, cards: dict[int, CardBox] | None) -> dict[int, _Region]:
+    """Each item's region: the card compose placed (from `cards` when compose passed them on,
+    else laid out again the way compose does), padded by half a cap height each way."""
+    o = timeline.output
+    out = {}
+    for i, item in enumerate(timeline.texts):
+        if cards and i in cards:
+            x, y, w, h = cards[i]
+        else:
+            card = render_card(item, o.width, o.height, o.safe_margin, workdir / f"qc_card_{i}.png")
+            x, y, w, h = card.x, card.y, card.width, card.height
+        cap = item.cap_height * o.height
+        pad = round(0.5 * cap)
+        out[i] = _Region(
+            box=(max(0, x - pad), max(0, y - pad), min(o.width, x + w + pad), min(o.height, y + h + pad)),
+            cap_px=cap,
+            card=(x, y, w, h),
+        )
+    return out
+
+
+def _crop(rgb: np.ndarray, box: Box) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
+
+
+@dataclass
+class _Read:
+    """A crop to OCR: its pixels, the colour its text should be, and where it is on the frame."""
+
+    crop: np.ndarray
+    color: str
+    region: _Region
+
+
+def _ocr(
+    reads: list[_Read], pool: ThreadPoolExecutor, workers: int, policy: QcPolicy, cap_px: int
+) -> list[list[WordBox]]:
+    """OCR of every crop, a sheet per worker, boxes moved to frame coordinates."""
+    crops = [
+        Crop(grey=luma(r.crop), cap_px=r.region.cap_px, light_text=text_pixels(r.crop, r.color).light) for r in reads
+    ]
+    groups = [list(range(k, len(crops), workers)) for k in range(min(workers, len(crops)))]
+    out: list[list[WordBox]] = [[] for _ in reads]
+    sheets = pool.map(
+        lambda g: read_crops([crops[i] for i in g], target_cap_px=cap_px, timeout_s=policy.ocr_timeout_s), groups
+    )
+    for group, words in zip(groups, sheets, strict=True):
+        for i, ws in zip(group, words, strict=True):
+            x0, y0 = reads[i].region.box[0], reads[i].region.box[1]
+            out[i] = [w.model_copy(update={"x": w.x + x0, "y": w.y + y0}) for w in ws]
+    return out
+
+
+def _word_contrast(frame_crop: np.ndarray, region: _Region, read: judge.ItemRead, color: str) -> float | None:
+    """The worst contrast over the item's words of three letters or more (a comma's box has too
+    few pixels to measure); the whole region when OCR found none of them."""
+    x0, y0 = region.box[0], region.box[1]
+    values = []
+    for i in read.own:
+        w = read.words[i]
+        if sum(c.isalnum() for c in w.text) < 3:
+            continue
+        patch = frame_crop[max(0, w.y - y0) : w.y - y0 + w.h, max(0, w.x - x0) : w.x - x0 + w.w]
+        if patch.size == 0:
+            continue
+        c = contrast(patch, text_pixels(patch, color))
+        if c is not None:
+            values.append(c)
+    if values:
+        return min(values)
+    return contrast(frame_crop, text_pixels(frame_crop, color))
+
+
+def _clipped(region_crop: np.ndarray, region: _Region, item: TextItem) -> list[str]:
+    """The card edges the item's text runs into, on a card with a plate to be clipped by (text
+    straight on the picture has no card edge a viewer could see it cut at)."""
+    if region.card is None or item.plate_opacity < MIN_PLATE_FOR_EDGES:
+        return []
+    x, y, w, h = region.card
+    x0, y0 = x - region.box[0], y - region.box[1]
+    card = region_crop[max(0, y0) : y0 + h, max(0, x0) : x0 + w]
+    return ink_at_edges(card, item.color)
+
+
+def _still_there(
+    reads: dict[int, judge.ItemRead],
+    ref_crops: dict[int, np.ndarray],
+    ref_pixels: dict[int, TextPixels],
+    sample_crops: dict[tuple[int, int], np.ndarray],
+    frame: int,
+    check: TextCheck,
+    whole: Callable[[judge.ItemRead], bool],
+) -> bool:
+    """The item, read whole on its own frame, still shows the same text pixels on `frame`."""
+    r, crop = reads.get(check.index), sample_crops.get((frame, check.index))
+    if r is None or crop is None or not whole(r):
+        return False
+    return still_shown(ref_crops[check.index], crop, ref_pixels[check.index])
+
+
+def _covering(plan: QcPlan, frame: int) -> list[TextCheck]:
+    """The major-statement items the timeline has on screen at `frame`."""
+    t = plan.time_of(frame)
+    return [
+        c for c in plan.texts if c.item.kind == "major_statement" and c.item.start_s - EPS <= t <= c.item.end_s + EPS
+    ]
+
+
+def inspect(
+    video: Path,
+    timeline: Timeline,
+    brief: Brief | None,
+    policy: QcPolicy,
+    workdir: Path,
+    *,
+    hcp_patterns: list[str] | None = None,
+    version: int | None = None,
+    workers: int | None = None,
+    cards: dict[int, CardBox] | None = None,
+) -> QcReport:
+    """QC of `video`, rendered from `timeline` (for `brief`, when given: its required text and
+    duration; `cards`: where compose placed each text item, when the caller has them). Raises
+    MediaError / OcrError when the file cannot be inspected at all."""
+    t0 = time.perf_counter()
+    workdir.mkdir(parents=True, exist_ok=True)
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    o = timeline.output
+    plan = plan_qc(timeline, policy)
+    regions = _regions(timeline, workdir, cards)
+    lengths = {t.kind: t.seconds for t in track_lengths(video)}
+
+    # What each decoded frame is needed for: the reference crop of an item, or a line sample.
+    refs: dict[int, list[int]] = {}
+    for c in plan.texts:
+        if c.frame is not None:
+            refs.setdefault(c.frame, []).append(c.index)
+    samples = {f for lc in plan.lines for f in lc.frames}
+    ref_crops: dict[int, np.ndarray] = {}
+    sample_crops: dict[tuple[int, int], np.ndarray] = {}
+    bare_frames: dict[int, np.ndarray] = {}  # line samples no major-statement item covers
+
+    def keep(frame: int, rgb: np.ndarray) -> None:
+        for i in refs.get(frame, []):
+            ref_crops[i] = _crop(rgb, regions[i].box)
+        if frame in samples:
+            cover = _covering(plan, frame)
+            for c in cover:
+                sample_crops[(frame, c.index)] = _crop(rgb, regions[c.index].box)
+            if not cover:
+                bare_frames[frame] = rgb[o.height // 2 :].copy()
+
+    decoded = decode_frames(
+        video, plan.frames(), plan.fps, (o.width, o.height), keep, audio="audio" in lengths, workers=workers
+    )
+    reads: dict[int, judge.ItemRead] = {}
+    by_index = {c.index: c for c in plan.texts}
+
+    def whole(r: judge.ItemRead) -> bool:
+        return r.match.whole(policy.text_match_min, policy.max_missing_run)
+
+    def ref_read(i: int) -> _Read:
+        return _Read(crop=ref_crops[i], color=by_index[i].item.color, region=regions[i])
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qc-ocr") as pool:
+        order = list(ref_crops)
+        first = _ocr([ref_read(i) for i in order], pool, workers, policy, policy.ocr_cap_px)
+        for i, words in zip(order, first, strict=True):
+            reads[i] = judge.read_item(by_index[i], words)
+        again = [i for i in order if not whole(reads[i])]  # a second look, larger, before calling text incomplete
+        second = _ocr([ref_read(i) for i in again], pool, workers, policy, round(policy.ocr_cap_px * 1.5))
+        for i, words in zip(again, second, strict=True):
+            retry = judge.read_item(by_index[i], words)
+            if retry.match.fraction > reads[i].match.fraction:
+                reads[i] = retry
+        ocr_reads = len(order) + len(again)
+        for i, r in reads.items():
+            r.contrast = _word_contrast(ref_crops[i], regions[i], r, by_index[i].item.color)
+            r.cut_at = _clipped(ref_crops[i], regions[i], by_index[i].item)
+        ref_pixels = {i: text_pixels(ref_crops[i], by_index[i].item.color) for i in reads}
+
+        # Major-statement lines: the text's own pixels on every sampled frame, OCR where they differ.
+        shown: dict[int, dict[int, bool]] = {}
+        doubtful: list[tuple[int, int, list[_Read]]] = []
+        for lc in plan.lines:
+            for f in lc.frames:
+                cover = _covering(plan, f)
+                ok = any(_still_there(reads, ref_crops, ref_pixels, sample_crops, f, c, whole) for c in cover)
+                shown.setdefault(lc.index, {})[f] = ok
+                if ok:
+                    continue
+                look = [
+                    _Read(sample_crops[(f, c.index)], c.item.color, regions[c.index])
+                    for c in cover
+                    if (f, c.index) in sample_crops
+                ]
+                if f in bare_frames:  # no item says where: the lower half, at the builder's size
+                    half = _Region((0, o.height // 2, o.width, o.height), BARE_CAP * o.height)
+                    look.append(_Read(bare_frames[f], "#FFFFFF", half))
+                if look:
+                    doubtful.append((lc.index, f, look))
+        flat = [r for _, _, look in doubtful for r in look]
+        words_of = iter(_ocr(flat, pool, workers, policy, policy.ocr_cap_px))
+        ocr_reads += len(flat)
+        spoken = {lc.index: tokens(lc.line.text) for lc in plan.lines}
+        for li, f, look in doubtful:
+            read = [t for _ in look for w in next(words_of) for t in tokens(w.text)]
+            shown[li][f] = align(spoken[li], read).fraction >= policy.ms_min_terms
+
+    findings = judge.text_findings(plan, reads, o.width, o.height, policy)
+    if brief is not None:
+        findings += judge.required_findings(required_texts(brief, hcp_patterns or []), reads)
+    line_findings, samplings = judge.line_findings(plan.lines, shown, plan)
+    findings += line_findings
+    audio = None
+    if decoded.loudness is not None:
+        audio = AudioMeasures(
+            integrated_lufs=decoded.loudness.integrated_lufs,
+            true_peak_dbtp=decoded.loudness.true_peak_dbfs,
+            loudness_range_lu=decoded.loudness.loudness_range_lu,
+            target_lufs=o.loudness_lufs,
+            ceiling_dbtp=min(o.peak_ceiling_db, policy.max_true_peak_dbtp),
+        )
+        findings += judge.audio_findings(audio, policy)
+    tracks = TrackLengths(
+        video_s=lengths.get("video"),
+        audio_s=lengths.get("audio"),
+        timeline_s=round(timeline.duration_s, 3),
+        brief_s=float(brief.duration_s) if brief is not None else None,
+    )
+    findings += judge.duration_findings(tracks, plan.fps, policy)
+    findings.sort(key=lambda f: (f.start_s if f.start_s is not None else -1.0, f.rule))
+    return QcReport(
+        version=version,
+        findings=findings,
+        texts=[judge.reading(reads.get(c.index), c, plan) for c in plan.texts],
+        lines=samplings,
+        audio=audio,
+        tracks=tracks,
+        cost=QcCost(
+            seconds=round(time.perf_counter() - t0, 3),
+            frames_decoded=len(decoded.from_keyframes) + len(decoded.by_seek),
+            frames_from_keyframes=len(decoded.from_keyframes),
+            ocr_reads=ocr_reads,
+        ),
+    )
