@@ -93,7 +93,14 @@ def text_findings(
             continue
         r = reads.get(check.index)
         t = plan.time_of(check.frame)
-        if r is None:
+        if r is None:  # planned, but the file has no such frame
+            out.append(
+                RULES["QC-TEXT-MISSING"].finding(
+                    f"{what} should be on screen at {t:.2f} s but the file has no frame there.",
+                    fix="Re-compose the version: the file ends early.",
+                    **_at(check),
+                )
+            )
             continue
         cut = r.cut_at
         if not r.match.whole(policy.text_match_min, policy.max_missing_run) or cut:
