@@ -22,6 +22,21 @@ if not SHARED_BRIEFS.is_dir():
     SHARED_BRIEFS = ROOT / "examples" / "briefs"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`needs_layout` tests run as strict xfails until OMNIGEN_LAYOUT_READY=1: they are never
+    skipped, and one that starts passing fails loudly (XPASS), which is the signal to flip."""
+    if os.environ.get("OMNIGEN_LAYOUT_READY") == "1":
+        return
+    for item in items:
+        if item.get_closest_marker("needs_layout"):
+            item.add_marker(
+                pytest.mark.xfail(
+                    reason="9:16 text runs off its card on main until the layout work lands (issue 13 item 1)",
+                    strict=True,
+                )
+            )
+
+
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 4 MiB tmpfs: a real small disk to fill up or make read-only (needs root, as in CI)."""

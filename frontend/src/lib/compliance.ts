@@ -19,6 +19,13 @@ export const RULES: Record<string, string> = {
   "CLAIM-ABSOLUTE": "No unsubstantiated absolute claims",
   "FIT-DURATION": "Script fits the duration at a natural pace",
   "AD-TYPE": "Content matches the ad type",
+  "QC-TEXT-MISSING": "Text on screen whole",
+  "QC-OFF-SAFE": "Text inside title-safe",
+  "QC-CONTRAST": "Text contrast on the pixels",
+  "QC-MS-NOT-SHOWN": "Major statement on screen while spoken",
+  "QC-LOUDNESS": "Loudness on target",
+  "QC-TRUE-PEAK": "True peak within the ceiling",
+  "QC-DURATION": "Duration as timed",
 };
 
 const FAMILIES: Record<string, string> = {
@@ -27,6 +34,7 @@ const FAMILIES: Record<string, string> = {
   NAME: "Names and use",
   CLAIM: "Claims",
   FIT: "Fit",
+  QC: "Render QC",
 };
 
 export function ruleName(rule: string): string {
