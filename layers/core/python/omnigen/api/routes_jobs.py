@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
 from omnigen.api.problems import ApiError
-from omnigen.api.routes_versions import version_urls
+from omnigen.api.routes_versions import stored_report, version_urls
 from omnigen.api.schemas import (
     CancelResult,
     ComposeAccepted,
@@ -220,7 +220,4 @@ def recompose(svc: ServicesDep, user: UserDep, job_id: str) -> ComposeAccepted:
 def compliance(svc: ServicesDep, user: UserDep, job_id: str) -> dict[str, Any]:
     """The compliance report: `findings` (rule, severity, scene, start_s, end_s, message, source)."""
     own_job(svc, user, job_id)
-    key = JobKeys(user, job_id).compliance
-    if not svc.ctx.assets.exists(key):
-        raise ApiError(404, f"job {job_id} has no compliance report yet")
-    return json.loads(svc.ctx.assets.get_bytes(key))  # type: ignore[no-any-return]
+    return stored_report(svc, JobKeys(user, job_id).compliance, f"job {job_id} has no compliance report yet")

@@ -34,9 +34,10 @@ def _record(job: Job, k: int) -> VersionRecord:
     return found
 
 
-def _report(svc: Services, key: str, what: str) -> dict[str, Any]:
+def stored_report(svc: Services, key: str, missing: str) -> dict[str, Any]:
+    """A stored JSON report, or a 404 that says `missing`."""
     if not svc.ctx.assets.exists(key):
-        raise ApiError(404, f"{what} does not exist")
+        raise ApiError(404, missing)
     return json.loads(svc.ctx.assets.get_bytes(key))  # type: ignore[no-any-return]
 
 
@@ -56,20 +57,18 @@ def version_qc(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> dict[str
     """Version k's QC report: findings (rule, severity, scene, start_s, end_s, message, source) and
     what was measured (text read per item, contrast, loudness, true peak, track lengths)."""
     record = _record(own_job(svc, user, job_id), k)
-    return _report(svc, record.assets["qc"], f"version {k}'s QC report")
+    return stored_report(svc, record.assets["qc"], f"version {k}'s QC report does not exist")
 
 
 @router.get("/jobs/{job_id}/versions/{k}/compliance", response_model=dict[str, Any])
 def version_compliance(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> dict[str, Any]:
     record = _record(own_job(svc, user, job_id), k)
-    return _report(svc, record.assets["compliance"], f"version {k}'s compliance report")
+    return stored_report(svc, record.assets["compliance"], f"version {k}'s compliance report does not exist")
 
 
 @router.get("/jobs/{job_id}/qc", response_model=dict[str, Any])
 def latest_qc(svc: ServicesDep, user: UserDep, job_id: str) -> dict[str, Any]:
     """The job's latest QC check: the newest version's, or a refused compose's (`made: false`)."""
     own_job(svc, user, job_id)
-    key = JobKeys(user, job_id).qc
-    if not svc.ctx.assets.exists(key):
-        raise ApiError(404, f"job {job_id} has no QC report yet: it is written when compose renders the ad")
-    return json.loads(svc.ctx.assets.get_bytes(key))  # type: ignore[no-any-return]
+    missing = f"job {job_id} has no QC report yet: it is written when compose renders the ad"
+    return stored_report(svc, JobKeys(user, job_id).qc, missing)

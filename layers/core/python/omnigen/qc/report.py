@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from omnigen.compliance.findings import Finding
+from omnigen.compliance.findings import Finding, Tally
 from omnigen.compliance.rules import ALL, Rule
 
 _SRC_TEXT = "rendered frames, read by OCR; 21 CFR 202.1(e)(1)(ii) and adequate provision"
@@ -120,7 +120,7 @@ class QcCost(BaseModel):
     ocr_reads: int
 
 
-class QcReport(BaseModel):
+class QcReport(Tally, BaseModel):
     version: int | None = None
     findings: list[Finding] = Field(default_factory=list)
     texts: list[TextReading] = Field(default_factory=list)
@@ -134,19 +134,8 @@ class QcReport(BaseModel):
     """False for the report of a compose QC refused: no version was made from it."""
 
     @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "error")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "warning")
-
-    @property
     def passed(self) -> bool:
         return self.errors == 0
-
-    def rule_ids(self) -> set[str]:
-        return {f.rule for f in self.findings}
 
     def summary(self) -> dict[str, Any]:
         """What the job record keeps of it."""
