@@ -191,12 +191,18 @@ def test_major_statement_taken_off_screen_mid_line_fails(media, good):
     assert sampled.shown_at and sampled.missing_at and max(sampled.shown_at) < min(sampled.missing_at)
 
 
-def test_a_too_hot_mix_fails_true_peak_and_loudness(media, good):
-    _, out, timeline = good
-    hot = media / "hot.mp4"
+@pytest.fixture(scope="module")
+def hot(media, good) -> Path:
+    """The good render with its audio turned up 20 dB: far over the ceiling and the target."""
+    out = media / "hot.mp4"
     run_ffmpeg(
-        ["-y", "-i", out, "-map", "0", "-c:v", "copy", "-af", "volume=20dB", "-c:a", "aac", hot], what="a hot copy"
+        ["-y", "-i", good[1], "-map", "0", "-c:v", "copy", "-af", "volume=20dB", "-c:a", "aac", out], what="a hot copy"
     )
+    return out
+
+
+def test_a_too_hot_mix_fails_true_peak_and_loudness(media, good, hot):
+    _, _, timeline = good
     assert measure_loudness(hot).true_peak_dbfs > -2.0
     report = inspect(hot, timeline, BRIEF, QCP, media / "qc_hot", hcp_patterns=list(POLICY.hcp_patterns))
     assert {"QC-TRUE-PEAK", "QC-LOUDNESS"} <= _rules(report), report.to_text()
@@ -218,3 +224,27 @@ def test_the_plan_forces_a_keyframe_on_every_frame_it_reads(good):
     times = keyframe_times(timeline, QCP)
     assert times == sorted(times) and len(times) == len(set(times))
     assert all(abs(t * 24 + 0.5 - round(t * 24 + 0.5)) < 1e-6 or t == 0 for t in times)  # half a frame early
+
+
+def test_omnigen_qc_command_exits_by_the_verdict(media, good, hot):
+    import json
+    import subprocess
+    import sys
+
+    _, out, timeline = good
+    tl = media / "timeline.json"
+    tl.write_text(timeline.model_dump_json())
+    brief = media / "brief.json"
+    brief.write_text(BRIEF.model_dump_json())
+
+    def qc(video: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "omnigen.cli", "qc", str(video), "--timeline", str(tl), *extra]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+    ok = qc(out, "--brief", str(brief), "--format", "json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["passed"] is True
+    loud = qc(hot, "--format", "json")
+    assert loud.returncode == 1 and "QC-TRUE-PEAK" in {f["rule"] for f in json.loads(loud.stdout)["findings"]}
+    bad = qc(media / "nope.mp4")
+    assert bad.returncode == 2 and "no such file" in bad.stderr
