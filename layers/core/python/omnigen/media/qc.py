@@ -81,6 +81,39 @@ def _crop(rgb: np.ndarray, box: Box) -> np.ndarray:
     return np.ascontiguousarray(rgb[y0:y1, x0:x1])
 
 
+def _card_view(region_crop: np.ndarray, region: _Region) -> np.ndarray:
+    """The card itself inside its padded region crop (the whole crop when there is no card)."""
+    if region.card is None:
+        return region_crop
+    x, y, w, h = region.card
+    x0, y0 = x - region.box[0], y - region.box[1]
+    return region_crop[max(0, y0) : y0 + h, max(0, x0) : x0 + w]
+
+
+def _for_ocr(region_crop: np.ndarray, region: _Region) -> np.ndarray:
+    """The region with the picture around the card replaced by the card's own edge colour: the
+    item's text is drawn on its card, and a busy picture in the margin (foliage, a pattern)
+    would only break Tesseract's line finding."""
+    if region.card is None:
+        return region_crop
+    card = _card_view(region_crop, region)
+    if card.shape[0] < 6 or card.shape[1] < 6:
+        return region_crop
+    edge = np.concatenate(
+        [
+            card[1:3].reshape(-1, 3),
+            card[-3:-1].reshape(-1, 3),
+            card[:, 1:3].reshape(-1, 3),
+            card[:, -3:-1].reshape(-1, 3),
+        ]
+    )
+    out = np.empty_like(region_crop)
+    out[:] = np.median(edge, axis=0).astype(region_crop.dtype)
+    x0, y0 = max(0, region.card[0] - region.box[0]), max(0, region.card[1] - region.box[1])
+    out[y0 : y0 + card.shape[0], x0 : x0 + card.shape[1]] = card
+    return out
+
+
 @dataclass
 class _Read:
     """A crop to OCR: its pixels, the colour its text should be, and where it is on the frame."""
@@ -95,7 +128,12 @@ def _ocr(
 ) -> list[list[WordBox]]:
     """OCR of every crop, a sheet per worker, boxes moved to frame coordinates."""
     crops = [
-        Crop(grey=luma(r.crop), cap_px=r.region.cap_px, light_text=text_pixels(r.crop, r.color).light) for r in reads
+        Crop(
+            grey=luma(_for_ocr(r.crop, r.region)),
+            cap_px=r.region.cap_px,
+            light_text=text_pixels(_card_view(r.crop, r.region), r.color).light,
+        )
+        for r in reads
     ]
     groups = [list(range(k, len(crops), workers)) for k in range(min(workers, len(crops)))]
     out: list[list[WordBox]] = [[] for _ in reads]
@@ -126,7 +164,8 @@ def _word_contrast(frame_crop: np.ndarray, region: _Region, read: judge.ItemRead
             values.append(c)
     if values:
         return min(values)
-    return contrast(frame_crop, text_pixels(frame_crop, color))
+    card = _card_view(frame_crop, region)
+    return contrast(card, text_pixels(card, color))
 
 
 def _clipped(region_crop: np.ndarray, region: _Region, item: TextItem) -> list[str]:
@@ -134,13 +173,11 @@ def _clipped(region_crop: np.ndarray, region: _Region, item: TextItem) -> list[s
     straight on the picture has no card edge a viewer could see it cut at)."""
     if region.card is None or item.plate_opacity < MIN_PLATE_FOR_EDGES:
         return []
-    x, y, w, h = region.card
-    x0, y0 = x - region.box[0], y - region.box[1]
-    card = region_crop[max(0, y0) : y0 + h, max(0, x0) : x0 + w]
-    return ink_at_edges(card, item.color)
+    return ink_at_edges(_card_view(region_crop, region), item.color)
 
 
 def _still_there(
+    regions: dict[int, _Region],
     reads: dict[int, judge.ItemRead],
     ref_crops: dict[int, np.ndarray],
     ref_pixels: dict[int, TextPixels],
@@ -153,7 +190,8 @@ def _still_there(
     r, crop = reads.get(check.index), sample_crops.get((frame, check.index))
     if r is None or crop is None or not whole(r):
         return False
-    return still_shown(ref_crops[check.index], crop, ref_pixels[check.index])
+    region = regions[check.index]
+    return still_shown(_card_view(ref_crops[check.index], region), _card_view(crop, region), ref_pixels[check.index])
 
 
 def _covering(plan: QcPlan, frame: int) -> list[TextCheck]:
@@ -234,7 +272,7 @@ def inspect(
         for i, r in reads.items():
             r.contrast = _word_contrast(ref_crops[i], regions[i], r, by_index[i].item.color)
             r.cut_at = _clipped(ref_crops[i], regions[i], by_index[i].item)
-        ref_pixels = {i: text_pixels(ref_crops[i], by_index[i].item.color) for i in reads}
+        ref_pixels = {i: text_pixels(_card_view(ref_crops[i], regions[i]), by_index[i].item.color) for i in reads}
 
         # Major-statement lines: the text's own pixels on every sampled frame, OCR where they differ.
         shown: dict[int, dict[int, bool]] = {}
@@ -242,7 +280,7 @@ def inspect(
         for lc in plan.lines:
             for f in lc.frames:
                 cover = _covering(plan, f)
-                ok = any(_still_there(reads, ref_crops, ref_pixels, sample_crops, f, c, whole) for c in cover)
+                ok = any(_still_there(regions, reads, ref_crops, ref_pixels, sample_crops, f, c, whole) for c in cover)
                 shown.setdefault(lc.index, {})[f] = ok
                 if ok:
                     continue
