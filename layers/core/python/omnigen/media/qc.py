@@ -77,8 +77,9 @@ def _regions(timeline: Timeline, workdir: Path, cards: dict[int, CardBox] | None
 
 
 def _crop(rgb: np.ndarray, box: Box) -> np.ndarray:
+    """A copy of `box` of the frame (a view would keep the whole decoded frame alive)."""
     x0, y0, x1, y1 = box
-    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    return rgb[y0:y1, x0:x1].copy()
 
 
 def _card_view(region_crop: np.ndarray, region: _Region) -> np.ndarray:
