@@ -5,8 +5,8 @@ folded) and cut into tokens of letters and digits, so "Call 1-800-555-0142" is t
 `call 1 800 555 0142` however the OCR spaced or punctuated it. A read token matches an
 expected one when their edit distance is within the expected token's budget:
 
-- a token with a digit must match exactly (after undoing the usual OCR confusions O→0, l/I→1,
-  S→5, B→8 in that token): a phone number with one wrong digit is a wrong number;
+- a token with a digit must match exactly (once the usual OCR confusions O/0, l/I/1, S/5, B/8
+  are folded together on both sides): a phone number with one wrong digit is a wrong number;
 - a word of up to 4 letters must match exactly (one edit turns "may" into "way");
 - a longer word may differ by one edit per 5 letters (OCR drops or swaps a letter of a long
   word without changing which word it is).
@@ -59,8 +59,8 @@ def _distance(a: str, b: str, limit: int) -> int:
 
 def token_matches(expected: str, read: str) -> bool:
     budget = edit_budget(expected)
-    if any(c.isdigit() for c in expected):
-        read = read.translate(_DIGIT_CONFUSIONS)
+    if any(c.isdigit() for c in expected):  # both sides folded, so "O" and "0" read alike
+        expected, read = expected.translate(_DIGIT_CONFUSIONS), read.translate(_DIGIT_CONFUSIONS)
     return _distance(expected, read, budget) <= budget
 
 
