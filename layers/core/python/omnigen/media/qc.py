@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 from omnigen.brief import Brief
 from omnigen.media.mp4 import track_lengths
 from omnigen.media.ocr import Crop, read_crops
-from omnigen.media.sampling import decode_frames
+from omnigen.media.sampling import Decoded, decode_frames
 from omnigen.media.text_cards import render_card
 from omnigen.qc import judge
 from omnigen.qc.matching import align, tokens
@@ -177,30 +176,163 @@ def _clipped(region_crop: np.ndarray, region: _Region, item: TextItem) -> list[s
     return ink_at_edges(_card_view(region_crop, region), item.color)
 
 
-def _still_there(
-    regions: dict[int, _Region],
-    reads: dict[int, judge.ItemRead],
-    ref_crops: dict[int, np.ndarray],
-    ref_pixels: dict[int, TextPixels],
-    sample_crops: dict[tuple[int, int], np.ndarray],
-    frame: int,
-    check: TextCheck,
-    whole: Callable[[judge.ItemRead], bool],
-) -> bool:
-    """The item, read whole on its own frame, still shows the same text pixels on `frame`."""
-    r, crop = reads.get(check.index), sample_crops.get((frame, check.index))
-    if r is None or crop is None or not whole(r):
-        return False
-    region = regions[check.index]
-    return still_shown(_card_view(ref_crops[check.index], region), _card_view(crop, region), ref_pixels[check.index])
-
-
 def _covering(plan: QcPlan, frame: int) -> list[TextCheck]:
     """The major-statement items the timeline has on screen at `frame`."""
     t = plan.time_of(frame)
     return [
         c for c in plan.texts if c.item.kind == "major_statement" and c.item.start_s - EPS <= t <= c.item.end_s + EPS
     ]
+
+
+class _Inspection:
+    """One QC run's state, phase by phase: decode the planned frames keeping only the crops they
+    are needed for, read each item, sample each major-statement line, then judge."""
+
+    def __init__(
+        self, video: Path, timeline: Timeline, policy: QcPolicy, workdir: Path, cards: dict[int, CardBox] | None
+    ):
+        self.video, self.timeline, self.policy = video, timeline, policy
+        self.o = timeline.output
+        self.plan = plan_qc(timeline, policy)
+        self.regions = _regions(timeline, workdir, cards)
+        self.by_index = {c.index: c for c in self.plan.texts}
+        self.refs: dict[int, list[int]] = {}
+        for c in self.plan.texts:
+            if c.frame is not None:
+                self.refs.setdefault(c.frame, []).append(c.index)
+        self.samples = {f for lc in self.plan.lines for f in lc.frames}
+        self.ref_crops: dict[int, np.ndarray] = {}
+        self.sample_crops: dict[tuple[int, int], np.ndarray] = {}
+        self.bare_frames: dict[int, np.ndarray] = {}  # line samples no major-statement item covers
+        self.reads: dict[int, judge.ItemRead] = {}
+        self.shown: dict[int, dict[int, bool]] = {}
+        self.ocr_reads = 0
+
+    def keep(self, frame: int, rgb: np.ndarray) -> None:
+        """Called with each decoded frame: keep the crops it is needed for, drop the frame."""
+        for i in self.refs.get(frame, []):
+            self.ref_crops[i] = _crop(rgb, self.regions[i].box)
+        if frame in self.samples:
+            cover = _covering(self.plan, frame)
+            for c in cover:
+                self.sample_crops[(frame, c.index)] = _crop(rgb, self.regions[c.index].box)
+            if not cover:
+                self.bare_frames[frame] = rgb[self.o.height // 2 :].copy()
+
+    def whole(self, r: judge.ItemRead) -> bool:
+        return r.match.whole(self.policy.text_match_min, self.policy.max_missing_run)
+
+    def _ref(self, i: int) -> _Read:
+        return _Read(crop=self.ref_crops[i], color=self.by_index[i].item.color, region=self.regions[i])
+
+    def read_items(self, pool: ThreadPoolExecutor, workers: int) -> None:
+        """OCR every item on its frame (a second, larger look at any not read whole), then its
+        contrast and whether its card clips it, on the pixels."""
+        p, order = self.policy, list(self.ref_crops)
+        for i, words in zip(order, _ocr([self._ref(i) for i in order], pool, workers, p, p.ocr_cap_px), strict=True):
+            self.reads[i] = judge.read_item(self.by_index[i], words)
+        again = [i for i in order if not self.whole(self.reads[i])]
+        larger = round(p.ocr_cap_px * 1.5)
+        for i, words in zip(again, _ocr([self._ref(i) for i in again], pool, workers, p, larger), strict=True):
+            retry = judge.read_item(self.by_index[i], words)
+            if retry.match.fraction > self.reads[i].match.fraction:
+                self.reads[i] = retry
+        self.ocr_reads += len(order) + len(again)
+        for i, r in self.reads.items():
+            r.contrast = _word_contrast(self.ref_crops[i], self.regions[i], r, self.by_index[i].item.color)
+            r.cut_at = _clipped(self.ref_crops[i], self.regions[i], self.by_index[i].item)
+
+    def _still_there(self, frame: int, check: TextCheck, ref_pixels: dict[int, TextPixels]) -> bool:
+        """The item, read whole on its own frame, still shows the same text pixels on `frame`."""
+        r, crop = self.reads.get(check.index), self.sample_crops.get((frame, check.index))
+        if r is None or crop is None or not self.whole(r):
+            return False
+        region = self.regions[check.index]
+        return still_shown(
+            _card_view(self.ref_crops[check.index], region), _card_view(crop, region), ref_pixels[check.index]
+        )
+
+    def sample_lines(self, pool: ThreadPoolExecutor, workers: int) -> None:
+        """Each major-statement line's sampled frames: the text's own pixels compared with the
+        frame it was read on; a frame where they differ is read by OCR before it counts as
+        missing."""
+        ref_pixels = {
+            i: text_pixels(_card_view(self.ref_crops[i], self.regions[i]), self.by_index[i].item.color)
+            for i in self.reads
+        }
+        doubtful: list[tuple[int, int, list[_Read]]] = []
+        for lc in self.plan.lines:
+            for f in lc.frames:
+                cover = _covering(self.plan, f)
+                ok = any(self._still_there(f, c, ref_pixels) for c in cover)
+                self.shown.setdefault(lc.index, {})[f] = ok
+                if ok:
+                    continue
+                look = [
+                    _Read(self.sample_crops[(f, c.index)], c.item.color, self.regions[c.index])
+                    for c in cover
+                    if (f, c.index) in self.sample_crops
+                ]
+                if f in self.bare_frames:  # no item says where: the lower half, at the builder's size
+                    half = _Region((0, self.o.height // 2, self.o.width, self.o.height), BARE_CAP * self.o.height)
+                    look.append(_Read(self.bare_frames[f], "#FFFFFF", half))
+                if look:
+                    doubtful.append((lc.index, f, look))
+        flat = [r for _, _, look in doubtful for r in look]
+        words_of = iter(_ocr(flat, pool, workers, self.policy, self.policy.ocr_cap_px))
+        self.ocr_reads += len(flat)
+        spoken = {lc.index: tokens(lc.line.text) for lc in self.plan.lines}
+        for li, f, look in doubtful:
+            read = [t for _ in look for w in next(words_of) for t in tokens(w.text)]
+            self.shown[li][f] = align(spoken[li], read).fraction >= self.policy.ms_min_terms
+
+    def report(
+        self,
+        decoded: Decoded,
+        lengths: dict[str, float],
+        brief: Brief | None,
+        hcp: list[str],
+        version: int | None,
+        t0: float,
+    ) -> QcReport:
+        plan, o, policy = self.plan, self.o, self.policy
+        findings = judge.text_findings(plan, self.reads, o.width, o.height, policy)
+        if brief is not None:
+            findings += judge.required_findings(required_texts(brief, hcp), self.reads)
+        line_findings, samplings = judge.line_findings(plan.lines, self.shown, plan)
+        findings += line_findings
+        audio = None
+        if decoded.loudness is not None:
+            audio = AudioMeasures(
+                integrated_lufs=decoded.loudness.integrated_lufs,
+                true_peak_dbtp=decoded.loudness.true_peak_dbfs,
+                loudness_range_lu=decoded.loudness.loudness_range_lu,
+                target_lufs=o.loudness_lufs,
+                ceiling_dbtp=min(o.peak_ceiling_db, policy.max_true_peak_dbtp),
+            )
+            findings += judge.audio_findings(audio, policy)
+        tracks = TrackLengths(
+            video_s=lengths.get("video"),
+            audio_s=lengths.get("audio"),
+            timeline_s=round(self.timeline.duration_s, 3),
+            brief_s=float(brief.duration_s) if brief is not None else None,
+        )
+        findings += judge.duration_findings(tracks, plan.fps, policy)
+        findings.sort(key=lambda f: (f.start_s if f.start_s is not None else -1.0, f.rule))
+        return QcReport(
+            version=version,
+            findings=findings,
+            texts=[judge.reading(self.reads.get(c.index), c, plan) for c in plan.texts],
+            lines=samplings,
+            audio=audio,
+            tracks=tracks,
+            cost=QcCost(
+                seconds=round(time.perf_counter() - t0, 3),
+                frames_decoded=len(decoded.from_keyframes) + len(decoded.by_seek),
+                frames_from_keyframes=len(decoded.from_keyframes),
+                ocr_reads=self.ocr_reads,
+            ),
+        )
 
 
 def inspect(
@@ -221,122 +353,13 @@ def inspect(
     t0 = time.perf_counter()
     workdir.mkdir(parents=True, exist_ok=True)
     workers = workers or max(1, min(4, os.cpu_count() or 1))
-    o = timeline.output
-    plan = plan_qc(timeline, policy)
-    regions = _regions(timeline, workdir, cards)
+    run = _Inspection(video, timeline, policy, workdir, cards)
     lengths = {t.kind: t.seconds for t in track_lengths(video)}
-
-    # What each decoded frame is needed for: the reference crop of an item, or a line sample.
-    refs: dict[int, list[int]] = {}
-    for c in plan.texts:
-        if c.frame is not None:
-            refs.setdefault(c.frame, []).append(c.index)
-    samples = {f for lc in plan.lines for f in lc.frames}
-    ref_crops: dict[int, np.ndarray] = {}
-    sample_crops: dict[tuple[int, int], np.ndarray] = {}
-    bare_frames: dict[int, np.ndarray] = {}  # line samples no major-statement item covers
-
-    def keep(frame: int, rgb: np.ndarray) -> None:
-        for i in refs.get(frame, []):
-            ref_crops[i] = _crop(rgb, regions[i].box)
-        if frame in samples:
-            cover = _covering(plan, frame)
-            for c in cover:
-                sample_crops[(frame, c.index)] = _crop(rgb, regions[c.index].box)
-            if not cover:
-                bare_frames[frame] = rgb[o.height // 2 :].copy()
-
+    o = timeline.output
     decoded = decode_frames(
-        video, plan.frames(), plan.fps, (o.width, o.height), keep, audio="audio" in lengths, workers=workers
+        video, run.plan.frames(), run.plan.fps, (o.width, o.height), run.keep, audio="audio" in lengths, workers=workers
     )
-    reads: dict[int, judge.ItemRead] = {}
-    by_index = {c.index: c for c in plan.texts}
-
-    def whole(r: judge.ItemRead) -> bool:
-        return r.match.whole(policy.text_match_min, policy.max_missing_run)
-
-    def ref_read(i: int) -> _Read:
-        return _Read(crop=ref_crops[i], color=by_index[i].item.color, region=regions[i])
-
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qc-ocr") as pool:
-        order = list(ref_crops)
-        first = _ocr([ref_read(i) for i in order], pool, workers, policy, policy.ocr_cap_px)
-        for i, words in zip(order, first, strict=True):
-            reads[i] = judge.read_item(by_index[i], words)
-        again = [i for i in order if not whole(reads[i])]  # a second look, larger, before calling text incomplete
-        second = _ocr([ref_read(i) for i in again], pool, workers, policy, round(policy.ocr_cap_px * 1.5))
-        for i, words in zip(again, second, strict=True):
-            retry = judge.read_item(by_index[i], words)
-            if retry.match.fraction > reads[i].match.fraction:
-                reads[i] = retry
-        ocr_reads = len(order) + len(again)
-        for i, r in reads.items():
-            r.contrast = _word_contrast(ref_crops[i], regions[i], r, by_index[i].item.color)
-            r.cut_at = _clipped(ref_crops[i], regions[i], by_index[i].item)
-        ref_pixels = {i: text_pixels(_card_view(ref_crops[i], regions[i]), by_index[i].item.color) for i in reads}
-
-        # Major-statement lines: the text's own pixels on every sampled frame, OCR where they differ.
-        shown: dict[int, dict[int, bool]] = {}
-        doubtful: list[tuple[int, int, list[_Read]]] = []
-        for lc in plan.lines:
-            for f in lc.frames:
-                cover = _covering(plan, f)
-                ok = any(_still_there(regions, reads, ref_crops, ref_pixels, sample_crops, f, c, whole) for c in cover)
-                shown.setdefault(lc.index, {})[f] = ok
-                if ok:
-                    continue
-                look = [
-                    _Read(sample_crops[(f, c.index)], c.item.color, regions[c.index])
-                    for c in cover
-                    if (f, c.index) in sample_crops
-                ]
-                if f in bare_frames:  # no item says where: the lower half, at the builder's size
-                    half = _Region((0, o.height // 2, o.width, o.height), BARE_CAP * o.height)
-                    look.append(_Read(bare_frames[f], "#FFFFFF", half))
-                if look:
-                    doubtful.append((lc.index, f, look))
-        flat = [r for _, _, look in doubtful for r in look]
-        words_of = iter(_ocr(flat, pool, workers, policy, policy.ocr_cap_px))
-        ocr_reads += len(flat)
-        spoken = {lc.index: tokens(lc.line.text) for lc in plan.lines}
-        for li, f, look in doubtful:
-            read = [t for _ in look for w in next(words_of) for t in tokens(w.text)]
-            shown[li][f] = align(spoken[li], read).fraction >= policy.ms_min_terms
-
-    findings = judge.text_findings(plan, reads, o.width, o.height, policy)
-    if brief is not None:
-        findings += judge.required_findings(required_texts(brief, hcp_patterns or []), reads)
-    line_findings, samplings = judge.line_findings(plan.lines, shown, plan)
-    findings += line_findings
-    audio = None
-    if decoded.loudness is not None:
-        audio = AudioMeasures(
-            integrated_lufs=decoded.loudness.integrated_lufs,
-            true_peak_dbtp=decoded.loudness.true_peak_dbfs,
-            loudness_range_lu=decoded.loudness.loudness_range_lu,
-            target_lufs=o.loudness_lufs,
-            ceiling_dbtp=min(o.peak_ceiling_db, policy.max_true_peak_dbtp),
-        )
-        findings += judge.audio_findings(audio, policy)
-    tracks = TrackLengths(
-        video_s=lengths.get("video"),
-        audio_s=lengths.get("audio"),
-        timeline_s=round(timeline.duration_s, 3),
-        brief_s=float(brief.duration_s) if brief is not None else None,
-    )
-    findings += judge.duration_findings(tracks, plan.fps, policy)
-    findings.sort(key=lambda f: (f.start_s if f.start_s is not None else -1.0, f.rule))
-    return QcReport(
-        version=version,
-        findings=findings,
-        texts=[judge.reading(reads.get(c.index), c, plan) for c in plan.texts],
-        lines=samplings,
-        audio=audio,
-        tracks=tracks,
-        cost=QcCost(
-            seconds=round(time.perf_counter() - t0, 3),
-            frames_decoded=len(decoded.from_keyframes) + len(decoded.by_seek),
-            frames_from_keyframes=len(decoded.from_keyframes),
-            ocr_reads=ocr_reads,
-        ),
-    )
+        run.read_items(pool, workers)
+        run.sample_lines(pool, workers)
+    return run.report(decoded, lengths, brief, hcp_patterns or [], version, t0)
