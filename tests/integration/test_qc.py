@@ -104,7 +104,6 @@ def _qc(tmp: Path, timeline: Timeline, name: str, brief: Brief | None = BRIEF) -
         brief,
         QCP,
         tmp / f"qc_{name}",
-        hcp_patterns=list(POLICY.hcp_patterns),
         cards=res.cards,
     )
     return report, Path(res.output)
@@ -204,7 +203,7 @@ def hot(media, good) -> Path:
 def test_a_too_hot_mix_fails_true_peak_and_loudness(media, good, hot):
     _, _, timeline = good
     assert measure_loudness(hot).true_peak_dbfs > -2.0
-    report = inspect(hot, timeline, BRIEF, QCP, media / "qc_hot", hcp_patterns=list(POLICY.hcp_patterns))
+    report = inspect(hot, timeline, BRIEF, QCP, media / "qc_hot")
     assert {"QC-TRUE-PEAK", "QC-LOUDNESS"} <= _rules(report), report.to_text()
     assert report.audio.true_peak_dbtp > -2.0
 
@@ -213,7 +212,7 @@ def test_a_file_shorter_than_its_timeline_fails_duration(media, good):
     _, out, timeline = good
     short = media / "short.mp4"
     run_ffmpeg(["-y", "-i", out, "-map", "0", "-c", "copy", "-t", "12", short], what="a short copy")
-    report = inspect(short, timeline, BRIEF, QCP, media / "qc_short", hcp_patterns=list(POLICY.hcp_patterns))
+    report = inspect(short, timeline, BRIEF, QCP, media / "qc_short")
     found = [f for f in report.findings if f.rule == "QC-DURATION"]
     assert found and "12." in found[0].message, report.to_text()
     assert "QC-TEXT-MISSING" in _rules(report)  # the end card (13-15 s) is not in the file

@@ -48,10 +48,30 @@ def test_required_text_follows_the_ad_type():
         "print_ad": "See our ad.",
     }
     claim = Brief.model_validate({"prompt": "A gardener gets back to her roses", "product": product})
-    whats = [r.what for r in required_texts(claim, ["ask"])]
+    whats = [r.what for r in required_texts(claim)]
     assert whats == ["brand name", "generic name", "toll-free number", "website", "print-ad reference",
                      "healthcare-provider referral"]  # fmt: skip
-    assert required_texts(claim, ["ask"])[4].text == "See our ad"
+    assert required_texts(claim)[4].text == "See our ad"
     reminder = claim.model_copy(update={"ad_type": "reminder"})
-    assert [r.what for r in required_texts(reminder, [])] == ["brand name", "generic name"]
-    assert required_texts(claim.model_copy(update={"ad_type": "help_seeking"}), []) == []
+    assert [r.what for r in required_texts(reminder)] == ["brand name", "generic name"]
+    assert required_texts(claim.model_copy(update={"ad_type": "help_seeking"})) == []
+
+
+def test_the_referral_may_be_worded_as_the_checker_accepts_it():
+    from omnigen.qc import judge
+    from omnigen.qc.plan import RequiredText, TextCheck
+    from omnigen.qc.report import WordBox
+
+    def reading(text: str) -> dict:
+        check = TextCheck(index=0, item=TextItem(text=text, start_s=0, end_s=1), frame=12)
+        words = [WordBox(text=w, x=10 * i, y=0, w=9, h=9, conf=90) for i, w in enumerate(text.split())]
+        return {0: judge.read_item(check, words)}
+
+    need = [RequiredText(what="healthcare-provider referral", text="Ask your healthcare provider", referral=True)]
+    assert judge.required_findings(need, reading("Talk to your doctor about Veltrexa")) == []
+    assert judge.required_findings(need, reading("Ask your healthcare provider")) == []
+    (missing,) = judge.required_findings(need, reading("Veltrexa is for adults"))
+    assert missing.rule == "QC-TEXT-MISSING" and "healthcare-provider referral" in missing.message
+    phone = [RequiredText(what="toll-free number", text="1-800-555-0142")]
+    assert judge.required_findings(phone, reading("Call 1-800-555-0142")) == []
+    assert judge.required_findings(phone, reading("Call 1-800-555-0143"))  # one digit wrong is a wrong number

@@ -283,8 +283,7 @@ def cmd_qc(args: argparse.Namespace) -> int:
         if not Path(args.video).is_file():
             raise InputError(f"video {args.video}: no such file")
         with tempfile.TemporaryDirectory(prefix="omnigen-qc-") as tmp:
-            hcp = list(policy.hcp_patterns)
-            report = inspect(Path(args.video), timeline, brief, qc_policy(policy), Path(tmp), hcp_patterns=hcp)
+            report = inspect(Path(args.video), timeline, brief, qc_policy(policy), Path(tmp))
     except BriefError as err:
         print(f"bad input: brief {args.brief}: " + "; ".join(err.lines()), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -291,14 +291,13 @@ class _Inspection:
         decoded: Decoded,
         lengths: dict[str, float],
         brief: Brief | None,
-        hcp: list[str],
         version: int | None,
         t0: float,
     ) -> QcReport:
         plan, o, policy = self.plan, self.o, self.policy
         findings = judge.text_findings(plan, self.reads, o.width, o.height, policy)
         if brief is not None:
-            findings += judge.required_findings(required_texts(brief, hcp), self.reads)
+            findings += judge.required_findings(required_texts(brief), self.reads)
         line_findings, samplings = judge.line_findings(plan.lines, self.shown, plan)
         findings += line_findings
         audio = None
@@ -342,7 +341,6 @@ def inspect(
     policy: QcPolicy,
     workdir: Path,
     *,
-    hcp_patterns: list[str] | None = None,
     version: int | None = None,
     workers: int | None = None,
     cards: dict[int, CardBox] | None = None,
@@ -362,4 +360,4 @@ def inspect(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qc-ocr") as pool:
         run.read_items(pool, workers)
         run.sample_lines(pool, workers)
-    return run.report(decoded, lengths, brief, hcp_patterns or [], version, t0)
+    return run.report(decoded, lengths, brief, version, t0)

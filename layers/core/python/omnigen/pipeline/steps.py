@@ -411,7 +411,6 @@ def compose(
             job.brief,
             qcp,
             tmp / "qc",
-            hcp_patterns=list(policy.hcp_patterns),
             version=n,
             cards=res.cards,
         )

@@ -3,10 +3,10 @@ audio figures and the track lengths, judged against the plan and the QC policy."
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from omnigen.compliance.findings import Finding
+from omnigen.compliance.referral import refers_to_provider
 from omnigen.qc.matching import TextMatch, align, similar, tokens
 from omnigen.qc.plan import LineCheck, QcPlan, RequiredText, TextCheck
 from omnigen.qc.policy import QcPolicy
@@ -152,7 +152,7 @@ def text_findings(
 
 def _found(req: RequiredText, read: list[str]) -> float:
     """Share of the required text found in order in one item's reading (1.0 = whole)."""
-    if req.patterns and any(re.search(p, " ".join(read)) for p in req.patterns):
+    if req.referral and refers_to_provider(" ".join(read)):
         return 1.0
     return align(tokens(req.text), read).fraction
 

@@ -38,12 +38,12 @@ class LineCheck(BaseModel):
 
 
 class RequiredText(BaseModel):
-    """A piece of text the brief requires on screen: word for word, or (when `patterns` is
-    given) in any wording one of those regular expressions accepts."""
+    """A piece of text the brief requires on screen: word for word, or (a `referral`) in any
+    wording the compliance checker accepts as a referral to a healthcare provider."""
 
     what: str
     text: str
-    patterns: list[str] = []
+    referral: bool = False
 
 
 class QcPlan(BaseModel):
@@ -103,10 +103,10 @@ def keyframe_times(timeline: Timeline, policy: QcPolicy) -> list[float]:
     return [max(0.0, (f - 0.5) / plan.fps) for f in plan.frames()]
 
 
-def required_texts(brief: Brief, hcp_patterns: list[str]) -> list[RequiredText]:
+def required_texts(brief: Brief) -> list[RequiredText]:
     """What the ad type requires on screen: for a product-claim ad the names and the adequate
     provision (toll-free number, website, print-ad reference, the healthcare-provider referral in
-    any wording the compliance policy's `hcp_patterns` accept);
+    any wording the checker's referral rule accepts: "Ask your doctor", "Talk to your pharmacist");
     for a reminder the names; a help-seeking ad names no drug, so it requires no name."""
     p = brief.product
     if brief.ad_type == "help_seeking":
@@ -120,8 +120,6 @@ def required_texts(brief: Brief, hcp_patterns: list[str]) -> list[RequiredText]:
         if p.print_ad:
             need.append(RequiredText(what="print-ad reference", text=p.print_ad.rstrip(".")))
         need.append(
-            RequiredText(
-                what="healthcare-provider referral", text="Ask your healthcare provider", patterns=hcp_patterns
-            )
+            RequiredText(what="healthcare-provider referral", text="Ask your healthcare provider", referral=True)
         )
     return [r for r in need if r.text.strip()]

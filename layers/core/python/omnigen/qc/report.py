@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from omnigen.compliance.findings import Finding, Tally
-from omnigen.compliance.rules import ALL, Rule
+from omnigen.compliance.rule import ALL, Rule
 
 _SRC_TEXT = "rendered frames, read by OCR; 21 CFR 202.1(e)(1)(ii) and adequate provision"
 RULES: dict[str, Rule] = {
