@@ -153,6 +153,8 @@ export function makeJob(over: Partial<Job> = {}): Job {
     cost_usd: 0,
     provider_calls: [],
     compliance: null,
+    qc: null,
+    versions: [],
     step_seconds: {},
     renders: 0,
     seq: 1,
