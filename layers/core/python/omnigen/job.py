@@ -60,6 +60,25 @@ class TrackProgress(BaseModel):
     """Key of what this track made (a scene's clip, its thumbnail frame, the music, ...)."""
 
 
+class PredictionRef(BaseModel):
+    """A model call started for a job, kept with the job so a retried step resumes waiting on it
+    instead of starting (and paying for) a second one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    model: str
+    fingerprint: str
+    """Hash of the model and its inputs (files by content): a stored call is resumed only for the
+    very same request."""
+    status: str = "starting"
+    """Last status seen; cancelling the job cancels the ones not finished."""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("succeeded", "failed", "canceled", "aborted")
+
+
 class JobError(BaseModel):
     step: str
     message: str
@@ -96,6 +115,8 @@ class Job(BaseModel):
     assets: dict[str, str] = Field(default_factory=dict)
     cost_usd: float = 0.0
     provider_calls: list[dict[str, Any]] = Field(default_factory=list)
+    predictions: dict[str, PredictionRef] = Field(default_factory=dict)
+    """Model calls by slot (`scene_3`, `voiceover/line_4`): what a retried step resumes."""
     compliance: dict[str, Any] | None = None
     step_seconds: dict[str, float] = Field(default_factory=dict)
     renders: int = 0

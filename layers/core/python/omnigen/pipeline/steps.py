@@ -23,6 +23,7 @@ from omnigen.media.ffmpeg import MediaError, probe
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.progress import STAGE_NAMES, Tracker
 from omnigen.pipeline.schedule import chains, previous_scene
+from omnigen.pipeline.start_images import shows_product
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
 from omnigen.providers.ports import Cancelled, MusicRequest, SceneRequest, VoiceRequest
 from omnigen.script import Script
@@ -149,7 +150,7 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
         _check_cancel(ctx, job_id)
         tracker.start("script", "writing the script")
         policy = load_policy(None)
-        call = tracker.call_context("script", lambda: ctx.is_cancelled(job_id))
+        call = tracker.call_context("script", lambda: ctx.is_cancelled(job_id), ctx.deadline)
         feedback: list[str] | None = None
         attempts = policy.max_writer_retries + 1
         with ExitStack() as stack:
@@ -190,7 +191,7 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
 
 def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
     """One scene → clip + its last frame. A chained scene starts on the previous scene's last
-    frame; any other starts on the product image when there is one."""
+    frame; any other on the product image where its shot shows the product, else from its text."""
     from omnigen.media.frames import extract_last_frame
 
     job = _job(ctx, job_id)
@@ -214,7 +215,7 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
         product = None
         if brief.product.image:
             product = stack.enter_context(ctx.assets.local_path(brief.product.image))
-        start_image = product
+        start_image = product if product is not None and shows_product(scene, brief) else None
         if prev is not None:
             try:
                 start_image = stack.enter_context(ctx.assets.local_path(keys.last_frame(prev)))
@@ -235,7 +236,7 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             product_image=product,
             brand_name=brief.product.brand_name,
         )
-        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id))
+        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
         out = ctx.providers.video.render(req, tmp / f"scene_{scene_index}.mp4", call)
         last = extract_last_frame(out, tmp / f"scene_{scene_index}_last.jpg")
         ctx.assets.put_file(frame, last, "image/jpeg")
@@ -262,7 +263,7 @@ def make_music(ctx: StepContext, job_id: str) -> dict[str, Any]:
     prompt = script.music_prompt or job.brief.music_mood or job.brief.style or "calm uplifting"
     duration = float(job.brief.duration_s)
     with ctx.scratch(job_id) as tmp:
-        call = tracker.call_context("music", lambda: ctx.is_cancelled(job_id))
+        call = tracker.call_context("music", lambda: ctx.is_cancelled(job_id), ctx.deadline)
         raw = ctx.providers.music.compose(
             MusicRequest(prompt=prompt, duration_s=duration, seed=job.brief.seed), tmp / "music.wav", call
         )
@@ -302,14 +303,16 @@ def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
     tracker.start("voiceover", "recording the voiceover")
     todo = _script_lines(script)
     spoken: list[SpokenLine] = []
-    call = tracker.call_context("voiceover", lambda: ctx.is_cancelled(job_id))
+    call = tracker.call_context("voiceover", lambda: ctx.is_cancelled(job_id), ctx.deadline)
     with ctx.scratch(job_id) as tmp:
         for n, (scene_index, text, ms) in enumerate(todo, start=1):
             key = keys.voice_line(n)
             if not ctx.assets.exists(key):
                 call.check()
                 wav = ctx.providers.voice.speak(
-                    VoiceRequest(text=text, seed=job.brief.seed, rate=speaking_rate(ms)), tmp / f"l{n}.wav", call
+                    VoiceRequest(text=text, seed=job.brief.seed, rate=speaking_rate(ms)),
+                    tmp / f"l{n}.wav",
+                    call.for_slot(f"line_{n}"),
                 )
                 ctx.assets.put_file(key, wav, "audio/wav")
             with ctx.assets.local_path(key) as path:
@@ -459,7 +462,9 @@ def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, 
 
 
 def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
-    """Mark the job cancelled; running steps notice and stop; what was made is kept."""
+    """Mark the job cancelled; running steps notice and stop; what was made is kept. The job's
+    unfinished model calls are cancelled too, even those no step waits on at the moment (a step
+    whose run ended at its deadline, before its retry)."""
     ctx.cancelled.add(job_id)
 
     def change(j: Job) -> None:
@@ -473,6 +478,9 @@ def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
                 t.state = "cancelled"
 
     job = ctx.jobs.update(job_id, change)
+    for ref in job.predictions.values():
+        if not ref.finished:
+            ctx.providers.cancel_prediction(ref.id)
     return {"status": job.status.value}
 
 
