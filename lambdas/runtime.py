@@ -13,11 +13,13 @@ machine's Retry and Catch rules match.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import os
 import threading
+import time
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +47,9 @@ SECRETS = {
     "REPLICATE_API_TOKEN": "OMNIGEN_REPLICATE_SECRET_ARN",
     "OMNIGEN_WEBHOOK_SECRET": "OMNIGEN_WEBHOOK_SECRET_ARN",
 }
+
+DEADLINE_MARGIN_S = float(os.environ.get("OMNIGEN_DEADLINE_MARGIN_S", "90"))
+"""Time kept back from a model wait for what follows it (download, last frame, S3, task reply)."""
 
 # Error names the state machine matches (Retry on RETRYABLE; the Catch sends the rest to fail_job).
 RETRYABLE = "Omnigen.Retryable"
@@ -81,10 +86,11 @@ def step_context() -> StepContext:
     return aws_context(load_settings())
 
 
-def context_for_task(task_id: str | None) -> StepContext:
-    """The container's context; when Replicate webhooks are on, its providers call back with
-    this task's id, so the webhook Lambda can find the task token."""
-    ctx = step_context()
+def context_for_task(task_id: str | None, deadline: float | None = None) -> StepContext:
+    """The container's context, waiting on models no later than `deadline`; when Replicate
+    webhooks are on, its providers call back with this task's id, so the webhook Lambda can find
+    the task token."""
+    ctx = dataclasses.replace(step_context(), deadline=deadline)
     base = ctx.settings.webhook_url
     if not task_id or not base or not ctx.settings.providers.uses("replicate"):
         return ctx
@@ -92,7 +98,17 @@ def context_for_task(task_id: str | None) -> StepContext:
 
     sep = "&" if "?" in base else "?"
     settings = ctx.settings.model_copy(update={"webhook_url": f"{base}{sep}task={task_id}"})
-    return StepContext(jobs=ctx.jobs, assets=ctx.assets, providers=build_providers(settings), settings=settings)
+    return dataclasses.replace(ctx, providers=build_providers(settings), settings=settings)
+
+
+def deadline_of(lambda_context: Any) -> float | None:
+    """`time.monotonic()` by which model waits must give up: the invocation's remaining time
+    less DEADLINE_MARGIN_S. A wait that reaches it fails the step as retryable and leaves the
+    prediction running; the retry resumes it (its id is kept with the job)."""
+    remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return time.monotonic() + max(0.0, remaining() / 1000 - DEADLINE_MARGIN_S)
 
 
 @functools.cache
@@ -174,7 +190,11 @@ def finish_task(token: str, result: dict[str, Any] | None, err: BaseException | 
         logger.info("task already closed", code=code)
 
 
-def run_step(event: dict[str, Any], table: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]]) -> Any:
+def run_step(
+    event: dict[str, Any],
+    table: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]],
+    lambda_context: Any = None,
+) -> Any:
     """Run `event["step"]` from `table`. With a task token, report through Step Functions;
     without one (finalize, fail_job, the API's re-compose), return the result or raise."""
     step = str(event.get("step", ""))
@@ -184,7 +204,7 @@ def run_step(event: dict[str, Any], table: dict[str, Callable[[StepContext, dict
     logger.append_keys(job_id=job_id, step=step)
     token = event.get("task_token")
     if not token:
-        result = table[step](step_context(), event)
+        result = table[step](dataclasses.replace(step_context(), deadline=deadline_of(lambda_context)), event)
         metrics.add_metric(name="StepSucceeded", unit=MetricUnit.Count, value=1)
         return result
     # One record per attempt: a retried task gets a new token, and the attempt it replaces (still
@@ -195,7 +215,7 @@ def run_step(event: dict[str, Any], table: dict[str, Callable[[StepContext, dict
     result, error = None, None
     with Heartbeat(token, float(os.environ.get("OMNIGEN_HEARTBEAT_S", "60"))):
         try:
-            result = table[step](context_for_task(task_id), event)
+            result = table[step](context_for_task(task_id, deadline_of(lambda_context)), event)
         except Exception as err:
             logger.exception("step failed")
             error = err

@@ -20,19 +20,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
+from omnigen.providers.replicate.schema import InvalidField, input_problems
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "replicate_schemas"
 UnknownInputs = Literal["reject", "ignore"]
-
-
-@dataclass(frozen=True)
-class InvalidField:
-    """One entry of Replicate's 422 `invalid_fields`."""
-
-    type: str
-    field: str
-    description: str
 
 
 @dataclass
@@ -66,20 +57,11 @@ class ModelContract:
 def check_inputs(
     openapi: dict[str, Any], inputs: dict[str, Any], unknown: UnknownInputs = "reject"
 ) -> tuple[dict[str, Any], list[InvalidField]]:
-    """Validate `inputs` against an OpenAPI document's Input schema, as Replicate does."""
+    """Validate `inputs` as Replicate does (the package's own checker, `omnigen doctor`'s too);
+    undeclared inputs are problems, or with `unknown="ignore"` dropped as Replicate drops them."""
     declared = set(openapi["components"]["schemas"]["Input"].get("properties", {}))
-    problems = [
-        InvalidField("additional_property_not_allowed", f"input.{k}", f"Additional property {k} is not allowed")
-        for k in inputs
-        if k not in declared
-    ]
     kept = {k: v for k, v in inputs.items() if k in declared}
-    if unknown == "ignore":
-        problems = []
-    root = {"components": openapi["components"], "$ref": "#/components/schemas/Input"}
-    for err in sorted(Draft202012Validator(root).iter_errors(kept), key=lambda e: list(e.path)):
-        where = ".".join(["input", *(str(p) for p in err.path)])
-        problems.append(InvalidField(err.validator, where, err.message))
+    problems = input_problems(openapi, inputs if unknown == "reject" else kept)
     return kept, problems
 
 

@@ -186,6 +186,8 @@ class FakeReplicate:
         self._after_create: deque[int | str] = deque()
         self._failures: dict[str, deque[str]] = {}
         self._aborts: dict[str, int] = {}
+        self.list_errors_next = 0
+        """How many coming `GET /v1/predictions` answer 500."""
         self.script_replies: deque[str | Callable[[Any, str], str]] = deque()
         self.speech_format: str | None = None  # force "mp3" to ignore the requested audio_format
         self.webhook_fault: str | None = None  # "bad_signature" | "drop" | "duplicate"
@@ -563,6 +565,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"type": "user", "username": "fake", "name": "Fake Replicate", "github_url": None})
             return
         if path == "/v1/predictions":
+            if fake.list_errors_next:
+                fake.list_errors_next -= 1
+                self._send(500, {"detail": "Internal server error", "status": 500})
+                return
             q = parse_qs(query)
             self._send(200, fake.page((q.get("created_after") or [None])[0], int((q.get("cursor") or ["0"])[0])))
             return

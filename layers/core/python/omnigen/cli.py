@@ -322,6 +322,15 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Exit 0 all checked and fine, 1 a check failed, 2 bad settings, 3 some checks need a token."""
+    from omnigen.providers.replicate.doctor import diagnose, exit_code, report
+
+    findings = diagnose(_settings(args, need_credentials=False))
+    print(report(findings, as_json=args.json))
+    return exit_code(findings)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from omnigen.api.server import serve
 
@@ -398,6 +407,14 @@ def _parser() -> argparse.ArgumentParser:
     brief_opts(e)
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_estimate)
+
+    d = sub.add_parser(
+        "doctor",
+        help="check the Replicate models, prices and webhook secret (exit 0 ok, 1 failed, 2 bad settings, "
+        "3 not all checked: no token)",
+    )
+    d.add_argument("--json", action="store_true", help="one JSON object: findings and exit_code")
+    d.set_defaults(func=cmd_doctor)
 
     sv = sub.add_parser("serve", help="the HTTP API and web app")
     sv.add_argument("--host", default="127.0.0.1")

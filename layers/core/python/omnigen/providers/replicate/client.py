@@ -266,7 +266,7 @@ class ReplicateRunner:
         timeout = self.timeout_for(model)
         pred = self._resume(call, key, model, fp, what) if key else None
         if pred is None:
-            pred = self._create(model, self._materialize(inputs), what, timeout)
+            pred = self._create(model, self.materialize(inputs), what, timeout)
             log.info("replicate %s: prediction %s created for %s", model, pred.id, what)
             if key:
                 call.ledger.remember(key, PredictionRef(id=pred.id, model=model, fingerprint=fp, status=pred.status))
@@ -557,7 +557,7 @@ class ReplicateRunner:
 
     # -- files ------------------------------------------------------------------------------------
 
-    def _materialize(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def materialize(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The inputs as Replicate takes them: each `Path` (alone or in a list) as a file input."""
         out: dict[str, Any] = {}
         for key, value in inputs.items():

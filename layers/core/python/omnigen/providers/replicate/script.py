@@ -199,7 +199,7 @@ class GPT4oScriptWriter:
         self.temperature = temperature
         self.max_completion_tokens = max_completion_tokens
 
-    def _prompt(self, brief: Brief, feedback: list[str] | None) -> str:
+    def prompt_for(self, brief: Brief, feedback: list[str] | None = None) -> str:
         facts = brief.model_dump(mode="json", exclude_none=True)
         facts.get("product", {}).pop("image", None)
         parts = [
@@ -225,7 +225,8 @@ class GPT4oScriptWriter:
                 return [Path(str(candidate))]
         return []
 
-    def _call(self, prompt: str, images: list[Path], ctx: CallContext, what: str, slot: str) -> tuple[str, Finished]:
+    def inputs(self, prompt: str, images: list[Path]) -> dict[str, Any]:
+        """The prediction input for one reply (the images as files)."""
         inputs: dict[str, Any] = {
             "prompt": prompt,
             "system_prompt": SYSTEM_PROMPT % {"purposes": " | ".join(SCENE_PURPOSES), "max_scene": MAX_SCENE_S},
@@ -234,6 +235,10 @@ class GPT4oScriptWriter:
         }
         if images:
             inputs["image_input"] = images
+        return inputs
+
+    def _call(self, prompt: str, images: list[Path], ctx: CallContext, what: str, slot: str) -> tuple[str, Finished]:
+        inputs = self.inputs(prompt, images)
         done = self.runner.run(self.model, inputs, ctx, what=what, slot=slot)
         out = done.output
         text = "".join(str(x) for x in out) if isinstance(out, list) else str(out or "")
@@ -248,7 +253,7 @@ class GPT4oScriptWriter:
 
     def write(self, brief: Brief, ctx: CallContext, feedback: list[str] | None = None) -> Script:
         """A validated script for `brief`; `feedback` lists compliance findings to fix."""
-        prompt = self._prompt(brief, feedback)
+        prompt = self.prompt_for(brief, feedback)
         images = self._image(brief, ctx)
         ctx.progress(0.05, "GPT-4o is writing the script")
         text, _ = self._call(prompt, images, ctx, "writing the script", "draft")
