@@ -136,12 +136,18 @@ def job_with_script(ctx: StepContext, scenes: list[Scene], image: Path | None = 
     return job.job_id
 
 
-def test_a_retried_scene_step_resumes_its_prediction_and_bills_it_once(fake, tmp_path):
-    fake.latency_s[KLING] = 10.0
-    ctx = replicate_ctx(fake, tmp_path / "home")
+def scene_cut_short(fake: FakeReplicate, home: Path, latency_s: float) -> tuple[StepContext, str]:
+    """A one-scene job whose scene step ran out of time while Kling was still working."""
+    fake.latency_s[KLING] = latency_s
+    ctx = replicate_ctx(fake, home)
     job_id = job_with_script(ctx, [Scene(index=1, duration_s=5, purpose="hook", shot="A rose garden at dawn")])
     with pytest.raises(DeadlineReached):
         steps.render_scene(dataclasses.replace(ctx, deadline=time.monotonic() + 0.3), job_id, 1)
+    return ctx, job_id
+
+
+def test_a_retried_scene_step_resumes_its_prediction_and_bills_it_once(fake, tmp_path):
+    ctx, job_id = scene_cut_short(fake, tmp_path / "home", 10.0)
     job = ctx.jobs.get(job_id)
     (pred,) = fake.created(KLING)
     assert job.predictions["scene_1/clip"].id == pred.id
@@ -153,11 +159,7 @@ def test_a_retried_scene_step_resumes_its_prediction_and_bills_it_once(fake, tmp
 
 
 def test_cancelling_a_job_cancels_the_prediction_no_step_waits_on(fake, tmp_path):
-    fake.latency_s[KLING] = 100.0
-    ctx = replicate_ctx(fake, tmp_path / "home")
-    job_id = job_with_script(ctx, [Scene(index=1, duration_s=5, purpose="hook", shot="A rose garden at dawn")])
-    with pytest.raises(DeadlineReached):
-        steps.render_scene(dataclasses.replace(ctx, deadline=time.monotonic() + 0.2), job_id, 1)
+    ctx, job_id = scene_cut_short(fake, tmp_path / "home", 100.0)
     (pred,) = fake.created(KLING)
     assert pred.status in ("starting", "processing")
     steps.cancel_job(ctx, job_id)
