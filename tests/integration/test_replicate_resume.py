@@ -48,19 +48,28 @@ def runner(fake: FakeReplicate) -> ReplicateRunner:
 
 
 def test_a_wait_stops_at_the_deadline_and_the_retry_resumes_the_same_prediction(fake):
-    fake.latency_s[KLING] = 10.0  # 1 s at this scale
+    fake.latency_s[KLING] = 30.0  # 3 s at this scale
     ledger = MemoryLedger()
-    first = CallContext(job_id="j", slot="scene_1", ledger=ledger, deadline=time.monotonic() + 0.3)
-    t0 = time.monotonic()
+    deadline = time.monotonic() + 0.3
+    first = CallContext(job_id="j", slot="scene_1", ledger=ledger, deadline=deadline)
     with pytest.raises(DeadlineReached, match="keeps running") as err:
         runner(fake).run(KLING, {"prompt": "a rose"}, first, what="scene 1", slot="clip")
-    assert err.value.retryable and time.monotonic() - t0 < 1.0
+    assert err.value.retryable and time.monotonic() - deadline < 1.0  # stopped at the deadline, not later
     (pred,) = fake.created(KLING)
     assert pred.status in ("starting", "processing")  # left running, not cancelled
     assert ledger.recall("scene_1/clip").id == pred.id
     retry = CallContext(job_id="j", slot="scene_1", ledger=ledger)  # a new process, the same job record
     done = runner(fake).run(KLING, {"prompt": "a rose"}, retry, what="scene 1", slot="clip")
     assert done.id == pred.id and len(fake.created(KLING)) == 1 and fake.count("POST", r".*/predictions") == 1
+
+
+def test_a_create_retry_that_would_outlast_the_run_is_left_to_the_retry(fake):
+    fake.throttle_next(1, retry_after="30")
+    ctx = CallContext(slot="scene_1", deadline=time.monotonic() + 2)
+    t0 = time.monotonic()
+    with pytest.raises(DeadlineReached, match="nothing was started"):
+        runner(fake).run(KLING, {"prompt": "a rose"}, ctx, what="scene 1")
+    assert time.monotonic() - t0 < 1.5 and fake.created() == []
 
 
 def test_a_changed_request_is_not_resumed(fake):

@@ -266,7 +266,7 @@ class ReplicateRunner:
         timeout = self.timeout_for(model)
         pred = self._resume(call, key, model, fp, what) if key else None
         if pred is None:
-            pred = self._create(model, self.materialize(inputs), what, timeout)
+            pred = self._create(model, self.materialize(inputs), what, timeout, call.deadline)
             log.info("replicate %s: prediction %s created for %s", model, pred.id, what)
             if key:
                 call.ledger.remember(key, PredictionRef(id=pred.id, model=model, fingerprint=fp, status=pred.status))
@@ -348,7 +348,19 @@ class ReplicateRunner:
             pred = self.client.models.predictions.create(model=model, input=inputs, **params)
         return parse_prediction(pred.dict(), f"the create of {model}")
 
-    def _create(self, model: str, inputs: dict[str, Any], what: str, timeout: float) -> PredictionState:
+    def _pause(self, seconds: float, deadline: float | None, model: str, what: str) -> None:
+        """Sleep before another create, unless that would outlast the run (nothing was started,
+        so the retried step simply starts it)."""
+        if deadline is not None and self._clock() + seconds > deadline:
+            raise DeadlineReached(
+                f"starting {model} for {what} has to wait {seconds:.0f} s more for Replicate, past this run's time; "
+                "nothing was started, and the retried step starts it."
+            )
+        self._sleep(seconds)
+
+    def _create(
+        self, model: str, inputs: dict[str, Any], what: str, timeout: float, deadline: float | None = None
+    ) -> PredictionState:
         params: dict[str, Any] = {}
         if self.webhook_url:
             params = {"webhook": self.webhook_url, "webhook_events_filter": ["start", "completed"]}
@@ -374,7 +386,7 @@ class ReplicateRunner:
                             ) from None
                         wait = self._retry_wait(attempt, self._hint.retry_after, err.detail)
                         log.warning("replicate %s: create refused (HTTP %s), retrying in %.1f s", model, status, wait)
-                        self._sleep(wait)
+                        self._pause(wait, deadline, model, what)
                         continue
                     if status < 500:
                         raise self._refused(model, what, err) from None
@@ -387,7 +399,7 @@ class ReplicateRunner:
                             f"for {what}: {err}. Check the network and resume the job.",
                             retryable=True,
                         ) from None
-                    self._sleep(self._retry_wait(attempt, None, None))
+                    self._pause(self._retry_wait(attempt, None, None), deadline, model, what)
                     continue
                 except (httpx.HTTPError, ClientParseError) as err:
                     failure = f"{type(err).__name__}: {err}"
@@ -409,7 +421,7 @@ class ReplicateRunner:
                     )
                 wait = self._retry_wait(attempt, None, None)
                 log.warning("replicate %s: create failed (%s), none started; retrying in %.1f s", model, failure, wait)
-                self._sleep(wait)
+                self._pause(wait, deadline, model, what)
         finally:
             self._hint.cancel_after = None
         raise AssertionError("unreachable")  # pragma: no cover
