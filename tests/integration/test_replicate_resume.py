@@ -176,6 +176,13 @@ def test_cancelling_a_job_cancels_the_prediction_no_step_waits_on(fake, tmp_path
     assert pred.status == "canceled"
 
 
+def test_a_job_failed_after_its_retries_cancels_what_still_runs(fake, tmp_path):
+    ctx, job_id = scene_cut_short(fake, tmp_path / "home", 100.0)
+    (pred,) = fake.created(KLING)
+    steps.fail_job(ctx, job_id, {"step": "render_scene", "message": "retries exhausted"})
+    assert pred.status == "canceled"
+
+
 def test_voice_lines_are_kept_per_line_and_risks_are_sent_slower_than_benefits(fake, tmp_path):
     ctx = replicate_ctx(fake, tmp_path / "home")
     scenes = [

@@ -438,8 +438,16 @@ def finalize(ctx: StepContext, job_id: str) -> dict[str, Any]:
     return {"status": job.status.value, "output": job.assets.get("output")}
 
 
+def _cancel_open_predictions(ctx: StepContext, job: Job) -> None:
+    """Stop the model calls a finished job still has running (Replicate bills until they stop),
+    even those no step waits on any more (a step whose run ended at its deadline)."""
+    for ref in job.predictions.values():
+        if not ref.finished:
+            ctx.providers.cancel_prediction(ref.id)
+
+
 def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, Any]:
-    """End the job `failed`, keep the error and every asset made so far."""
+    """End the job `failed`, keep the error and every asset made so far; stop its open model calls."""
     err = JobError(
         step=str(error.get("step", "pipeline")),
         message=str(error.get("message", "unknown error"))[:2000],
@@ -458,13 +466,13 @@ def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, 
                 t.state = "failed"
 
     job = ctx.jobs.update(job_id, change)
+    _cancel_open_predictions(ctx, job)
     return {"status": job.status.value, "error": err.model_dump()}
 
 
 def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
-    """Mark the job cancelled; running steps notice and stop; what was made is kept. The job's
-    unfinished model calls are cancelled too, even those no step waits on at the moment (a step
-    whose run ended at its deadline, before its retry)."""
+    """Mark the job cancelled; running steps notice and stop; what was made is kept; its open
+    model calls are cancelled."""
     ctx.cancelled.add(job_id)
 
     def change(j: Job) -> None:
@@ -478,9 +486,7 @@ def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
                 t.state = "cancelled"
 
     job = ctx.jobs.update(job_id, change)
-    for ref in job.predictions.values():
-        if not ref.finished:
-            ctx.providers.cancel_prediction(ref.id)
+    _cancel_open_predictions(ctx, job)
     return {"status": job.status.value}
 
 
