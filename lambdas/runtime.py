@@ -49,7 +49,8 @@ SECRETS = {
 }
 
 DEADLINE_MARGIN_S = float(os.environ.get("OMNIGEN_DEADLINE_MARGIN_S", "90"))
-"""Time kept back from a model wait for what follows it (download, last frame, S3, task reply)."""
+"""Time kept back from a model wait for what follows it (download, last frame, S3, task reply);
+at most a quarter of the invocation's time, so a short function still waits."""
 
 # Error names the state machine matches (Retry on RETRYABLE; the Catch sends the rest to fail_job).
 RETRYABLE = "Omnigen.Retryable"
@@ -108,7 +109,8 @@ def deadline_of(lambda_context: Any) -> float | None:
     remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
     if remaining is None:
         return None
-    return time.monotonic() + max(0.0, remaining() / 1000 - DEADLINE_MARGIN_S)
+    remaining_s = remaining() / 1000
+    return time.monotonic() + max(0.0, remaining_s - min(DEADLINE_MARGIN_S, remaining_s / 4))
 
 
 @functools.cache

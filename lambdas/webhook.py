@@ -27,7 +27,7 @@ from omnigen.providers.ports import ProviderError
 from omnigen.providers.replicate.webhook import WebhookRejected, verify_webhook
 
 TOLERANCE_S = 300
-FAILED_STATES = ("failed", "canceled")
+FAILED_STATES = ("failed", "canceled", "aborted")  # aborted: queued past its deadline, never started
 
 
 class SeenIds(MutableSet[str]):

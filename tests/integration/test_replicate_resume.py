@@ -116,6 +116,8 @@ def test_the_lambda_deadline_is_its_remaining_time_less_a_margin():
     deadline = runtime.deadline_of(context)
     assert deadline is not None
     assert abs(deadline - (time.monotonic() + 900 - runtime.DEADLINE_MARGIN_S)) < 1
+    short = runtime.deadline_of(SimpleNamespace(get_remaining_time_in_millis=lambda: 30_000))
+    assert short is not None and short - time.monotonic() == pytest.approx(22.5, abs=1)  # a quarter kept back
     assert runtime.deadline_of(object()) is None  # a context without the method: no deadline
 
 
