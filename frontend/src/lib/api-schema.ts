@@ -498,6 +498,10 @@ export interface components {
             provider_calls?: {
                 [key: string]: unknown;
             }[];
+            /** Predictions */
+            predictions?: {
+                [key: string]: components["schemas"]["PredictionRef"];
+            };
             /** Compliance */
             compliance?: {
                 [key: string]: unknown;
@@ -595,6 +599,24 @@ export interface components {
              * @default 0.05
              */
             safe_margin?: number;
+        };
+        /**
+         * PredictionRef
+         * @description A model call started for a job, kept with the job so a retried step resumes waiting on it
+         *     instead of starting (and paying for) a second one.
+         */
+        PredictionRef: {
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * Status
+             * @default starting
+             */
+            status?: string;
         };
         /**
          * Product
