@@ -8,7 +8,7 @@ the last scene, music or voice line done) against that mode's critical-path lowe
 
     script + max(scene chains on the concurrency slots, music, voice lines in turn)
 
-with `omnigen.pipeline.schedule.lower_bound_s` for the scenes. The final render is local ffmpeg
+with `omnigen.schedule.lower_bound_s` for the scenes. The final render is local ffmpeg
 work that no schedule can shorten, so it is timed and shown but kept out of the ratio.
 Target: every efficiency (wall / lower bound) ≤ 1.15.
 
@@ -43,14 +43,14 @@ from omnigen.brief import Brief, load_brief  # noqa: E402
 from omnigen.config import load_settings  # noqa: E402
 from omnigen.job import JobStatus  # noqa: E402
 from omnigen.lines import speaking_rate, split_lines  # noqa: E402
-from omnigen.pipeline import steps  # noqa: E402
+from omnigen.pipeline import lifecycle  # noqa: E402
 from omnigen.pipeline.context import StepContext  # noqa: E402
-from omnigen.pipeline.runner import LocalRunner  # noqa: E402
-from omnigen.pipeline.schedule import chains, lower_bound_s  # noqa: E402
+from omnigen.pipeline.launchers.threads import LocalRunner  # noqa: E402
 from omnigen.providers.ports import CallContext, Providers  # noqa: E402
 from omnigen.providers.replicate.client import PredictionEvents  # noqa: E402
 from omnigen.providers.replicate.factory import build_replicate_providers  # noqa: E402
 from omnigen.providers.replicate.webhook_receiver import WebhookReceiver  # noqa: E402
+from omnigen.schedule import chains, lower_bound_s  # noqa: E402
 from omnigen.script import Script  # noqa: E402
 
 LATENCY_S = {
@@ -119,7 +119,7 @@ def run_mode(home: Path, providers: Providers, brief: Brief, mode: str, concurre
         settings=settings,
         scratch_root=settings.home / "tmp",
     )
-    job = steps.create_job(ctx, "bench", brief.model_copy(update={"continuity": mode, "resolution": "360p"}))
+    job = lifecycle.create_job(ctx, "bench", brief.model_copy(update={"continuity": mode, "resolution": "360p"}))
     t0 = time.perf_counter()
     final = LocalRunner(ctx).run(job.job_id)
     total = time.perf_counter() - t0

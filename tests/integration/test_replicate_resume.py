@@ -22,7 +22,7 @@ from omnigen.config import load_settings
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate
 from omnigen.media.ffmpeg import probe
-from omnigen.pipeline import steps
+from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import StepContext, local_context
 from omnigen.pipeline.start_images import shows_product
 from omnigen.providers.ports import CallContext, DeadlineReached, MemoryLedger, SceneRequest, VoiceRequest
@@ -142,7 +142,7 @@ def job_with_script(ctx: StepContext, scenes: list[Scene], image: Path | None = 
     brief = load_brief(BRIEF)
     if image is not None:
         brief = brief.model_copy(update={"product": brief.product.model_copy(update={"image": str(image)})})
-    job = steps.create_job(ctx, "local", brief)
+    job = lifecycle.create_job(ctx, "local", brief)
     script = Script(title="t", scenes=scenes)
     ctx.assets.put_bytes(JobKeys(job.user_id, job.job_id).script, script.model_dump_json().encode())
     return job.job_id
@@ -174,14 +174,14 @@ def test_cancelling_a_job_cancels_the_prediction_no_step_waits_on(fake, tmp_path
     ctx, job_id = scene_cut_short(fake, tmp_path / "home", 100.0)
     (pred,) = fake.created(KLING)
     assert pred.status in ("starting", "processing")
-    steps.cancel_job(ctx, job_id)
+    lifecycle.cancel_job(ctx, job_id)
     assert pred.status == "canceled"
 
 
 def test_a_job_failed_after_its_retries_cancels_what_still_runs(fake, tmp_path):
     ctx, job_id = scene_cut_short(fake, tmp_path / "home", 100.0)
     (pred,) = fake.created(KLING)
-    steps.fail_job(ctx, job_id, {"step": "render_scene", "message": "retries exhausted"})
+    lifecycle.fail_job(ctx, job_id, {"step": "render_scene", "message": "retries exhausted"})
     assert pred.status == "canceled"
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
 
 from omnigen.brief import Brief
 
@@ -44,6 +44,9 @@ _ORDER = [
     JobStatus.COMPOSING,
 ]
 _RANK = {s: i for i, s in enumerate(_ORDER)} | {s: len(_ORDER) for s in TERMINAL}
+
+DERIVED = {"stage"}
+"""Computed fields: in every dump a client sees, never in what a store keeps."""
 
 TrackState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
 
@@ -97,14 +100,31 @@ def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-class Job(BaseModel):
+class WithStatus(BaseModel):
+    """A job's record or one of its progress events: `stage` is derived from `status` (always its
+    value; clients had it before `status` said the same), so it is in every dump a client sees
+    and in nothing a store keeps."""
+
+    if TYPE_CHECKING:  # each model declares it in its own place (the order of its JSON)
+        status: JobStatus
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stage(self) -> str:
+        return self.status.value
+
+    def record_json(self) -> str:
+        """The JSON a store keeps: every field, nothing derived."""
+        return self.model_dump_json(exclude=DERIVED)
+
+
+class Job(WithStatus):
     model_config = ConfigDict(extra="forbid")
 
     job_id: str = Field(default_factory=new_job_id)
     user_id: str
     brief: Brief
     status: JobStatus = JobStatus.QUEUED
-    stage: str = "queued"
     percent: float = Field(0.0, ge=0, le=100)
     message: str = ""
     tracks: dict[str, TrackProgress] = Field(default_factory=dict)
@@ -123,6 +143,15 @@ class Job(BaseModel):
     seq: int = 0
     """Bumped on every saved change; progress events and optimistic writes key on it."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        """`stage` is computed from `status`: records written before it was (and every dump,
+        which includes it) carry it, and it is never read back."""
+        if isinstance(data, dict) and "stage" in data:
+            data = {k: v for k, v in data.items() if k != "stage"}
+        return data
+
     def set_status(self, status: JobStatus) -> None:
         """Move forward only; a finished job never changes status again."""
         if status == self.status:
@@ -140,7 +169,6 @@ class Job(BaseModel):
             job_id=self.job_id,
             seq=self.seq,
             status=self.status,
-            stage=self.stage,
             percent=round(self.percent, 1),
             message=self.message,
             tracks={k: v.model_dump(mode="json") for k, v in self.tracks.items()},
@@ -197,18 +225,18 @@ def derived_status(job: Job) -> JobStatus:
     return candidate if candidate.rank >= job.status.rank else job.status
 
 
-class ProgressEvent(BaseModel):
+class ProgressEvent(WithStatus):
     """What SSE and WebSocket clients receive, one per saved change of a job."""
 
     job_id: str
     seq: int
     status: JobStatus
-    stage: str
     percent: float
     message: str = ""
     tracks: dict[str, Any] = Field(default_factory=dict)
     updated_at: datetime
     _json: str | None = PrivateAttr(default=None)
+
 
     def as_json(self) -> str:
         """The event's JSON, serialised once however many clients receive it."""

@@ -30,7 +30,6 @@ STAGE_NAMES = {
 
 def _refresh(job: Job, message: str | None = None) -> None:
     job.set_status(derived_status(job))
-    job.stage = job.status.value
     job.percent = max(job.percent, overall_percent(job)) if not job.status.terminal else job.percent
     if message is not None:
         job.message = message

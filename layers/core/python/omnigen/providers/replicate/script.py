@@ -23,6 +23,7 @@ from omnigen.providers.ports import CallContext, ProviderError
 from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import Finished, ReplicateRunner
 from omnigen.script import SCENE_PURPOSES, Scene, Script
+from omnigen.validation import located_errors
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +172,7 @@ def problems(data: Any, brief: Brief) -> list[str]:
     try:
         script = Script.model_validate(data)
     except ValidationError as err:
-        out = []
-        for e in err.errors():
-            where = ".".join(str(p) for p in e["loc"]) or "(top level)"
-            out.append(f"{where}: {e['msg'].removeprefix('Value error, ')}")
-        return out
+        return [f"{field or '(top level)'}: {message}" for field, message in located_errors(err)]
     out = []
     if abs(script.duration_s - brief.duration_s) > 0.05:
         out.append(f"scene durations add up to {script.duration_s:g} s; the ad is exactly {brief.duration_s} s")
