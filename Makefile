@@ -62,8 +62,10 @@ API_TYPES := $(BIN)/python frontend/scripts/api_types.py
 types: $(STAMP) frontend/node_modules/.package-lock.json
 	$(API_TYPES)
 
+# ruff, the architecture's import contracts (pyproject.toml [tool.importlinter]), the API types.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(API_TYPES) --check
 
 test: setup lint browser

@@ -7,11 +7,11 @@ import os
 from fastapi.middleware.cors import CORSMiddleware
 from mangum import Mangum
 
-from lambdas.aws_services import build_services
-from lambdas.runtime import logger, tracer
+from lambdas.runtime import cognito_verifier, logger, step_context, tracer
 from omnigen.api.app import create_app
+from omnigen.api.aws import aws_services
 
-app = create_app(build_services(), web_dir=None)
+app = create_app(aws_services(step_context(), cognito_verifier()), web_dir=None)
 app.add_middleware(
     CORSMiddleware,
     allow_origins=[o for o in os.environ.get("OMNIGEN_CORS_ORIGINS", "").split(",") if o],

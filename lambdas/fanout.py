@@ -1,6 +1,6 @@
 """Jobs-table stream → WebSocket clients. The event source mapping passes only MODIFY records of
 job items (stacks/websocket.py filters them); each becomes the job's progress event, posted to
-every connection subscribed to that job. A connection API Gateway reports gone is deleted. A
+every connection subscribed to that job (omnigen.api.fanout), a gone connection forgotten. A
 record that cannot be delivered is reported as a batch item failure, with every record after it
 (to keep each job's events in order), so only the undelivered part is retried."""
 
@@ -11,16 +11,18 @@ import os
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
 
-from lambdas.connections import Connections
 from lambdas.runtime import CLIENT_CONFIG, logger, tracer
+from omnigen.api.fanout import deliver_progress
 from omnigen.job import Job
+from omnigen.store.api_gateway import ApiGatewayPush
+from omnigen.store.dynamodb_connections import DynamoConnections
+from omnigen.store.ports import Connections
 
 
 @functools.cache
 def connections() -> Connections:
-    return Connections()
+    return DynamoConnections()
 
 
 @functools.cache
@@ -29,18 +31,13 @@ def gateway() -> Any:
     return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, config=CLIENT_CONFIG)
 
 
+def push() -> ApiGatewayPush:
+    return ApiGatewayPush(gateway())
+
+
 def deliver(record: dict[str, Any]) -> None:
-    image = record["dynamodb"]["NewImage"]
-    job = Job.model_validate_json(image["data"]["S"])
-    data = job.event().model_dump_json().encode()
-    for connection_id in connections().subscribers(job.job_id):
-        try:
-            gateway().post_to_connection(ConnectionId=connection_id, Data=data)
-        except ClientError as err:
-            if err.response.get("Error", {}).get("Code") != "GoneException":
-                raise
-            logger.info("connection gone", connection_id=connection_id)
-            connections().remove(connection_id)
+    job = Job.model_validate_json(record["dynamodb"]["NewImage"]["data"]["S"])
+    deliver_progress(job, connections(), push())
 
 
 @logger.inject_lambda_context

@@ -11,15 +11,11 @@ The zip Lambda and the media container run this same handler.
 from __future__ import annotations
 
 import json
-import os
-from datetime import UTC, datetime
 from typing import Any
 
-from lambdas.runtime import client, logger, metrics, run_step, tracer
-from omnigen.job import JobStatus
-from omnigen.pipeline import steps
+from lambdas.runtime import logger, metrics, run_step, tracer
+from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import StepContext
-from omnigen.pipeline.progress import Tracker
 
 # What a person is told when Step Functions ends a step without a Cause of ours.
 WITHOUT_CAUSE = {
@@ -56,36 +52,8 @@ def _error(event: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _record_usage(ctx: StepContext, job_id: str) -> None:
-    """Add a finished job to its user's month in the usage table."""
-    table = os.environ.get("OMNIGEN_USAGE_TABLE")
-    job = ctx.jobs.get(job_id)
-    if not table or job is None:
-        return
-    done = job.status == JobStatus.COMPLETED
-    client("dynamodb").update_item(
-        TableName=table,
-        Key={"user_id": {"S": job.user_id}, "month": {"S": datetime.now(UTC).strftime("%Y-%m")}},
-        UpdateExpression="ADD jobs :one, completed :done, video_seconds :s, cost_usd :c",
-        ExpressionAttributeValues={
-            ":one": {"N": "1"},
-            ":done": {"N": "1" if done else "0"},
-            ":s": {"N": str(job.brief.duration_s if done else 0)},
-            ":c": {"N": str(job.cost_usd)},
-        },
-    )
-
-
-def _finalize(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
-    result = steps.finalize(ctx, e["job_id"])
-    _record_usage(ctx, e["job_id"])
-    return result
-
-
 def _fail(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
-    result = steps.fail_job(ctx, e["job_id"], _error(e))
-    _record_usage(ctx, e["job_id"])
-    return result
+    return lifecycle.fail_job(ctx, e["job_id"], _error(e))
 
 
 def _reconcile(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
@@ -99,25 +67,19 @@ def _reconcile(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
     return {**_fail(ctx, {**e, "status": execution.get("status"), "error": error}), "changed": True}
 
 
-def _compose(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
-    if e.get("source") != "api":
-        return steps.compose(ctx, e["job_id"], version=e.get("version"))
-    # A re-compose the API asked for (asynchronous invoke): a failure is reported on the track
-    # and the finished job, with its earlier versions, stays as it was.
-    try:
-        return steps.compose(ctx, e["job_id"], version=e.get("version"))
-    except Exception as err:
-        Tracker(ctx.jobs, e["job_id"]).failed("compose", steps.error_of("compose", err)["message"])
-        return {"error": steps.error_of("compose", err)}
-
-
 STEPS = {
     "write_script": lambda ctx, e: steps.write_script(ctx, e["job_id"]),
     "render_scene": lambda ctx, e: steps.render_scene(ctx, e["job_id"], int(e["scene"])),
     "make_music": lambda ctx, e: steps.make_music(ctx, e["job_id"]),
     "make_voiceover": lambda ctx, e: steps.make_voiceover(ctx, e["job_id"]),
-    "compose": _compose,
-    "finalize": _finalize,
+    # From the state machine, a compose failure fails the job; from the API (a re-compose of a
+    # finished job, invoked asynchronously) it is reported on the track, as the local runner does.
+    "compose": lambda ctx, e: (
+        steps.compose_version(ctx, e["job_id"], int(e["version"]))
+        if e.get("source") == "api"
+        else steps.compose(ctx, e["job_id"], version=e.get("version"))
+    ),
+    "finalize": lambda ctx, e: lifecycle.finalize(ctx, e["job_id"]),
     "fail_job": _fail,
     "reconcile": _reconcile,
 }
@@ -127,4 +89,4 @@ STEPS = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> Any:
-    return run_step(event, STEPS)
+    return run_step(event, STEPS, context)

@@ -9,7 +9,7 @@ A verified callback finds its Step Functions task by the `task` id the step put 
 a failed or cancelled prediction fails the task at once, under the error name the step itself
 would give the same failure (retryable, so the state machine retries the step, then fails the job),
 without waiting for the step to notice; any other callback is a heartbeat. The step itself
-sends task success, once the output it copied from Replicate is in S3.
+sends task success, once the output it copied from Replicate is in S3 (omnigen.pipeline.tasks).
 """
 
 from __future__ import annotations
@@ -17,39 +17,20 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterator, MutableSet
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from lambdas.runtime import TASK_NAMESPACE, client, finish_task, job_store, load_secrets, logger, tracer
-from omnigen.providers.ports import ProviderError
-from omnigen.providers.replicate.webhook import WebhookRejected, verify_webhook
-
-TOLERANCE_S = 300
-FAILED_STATES = ("failed", "canceled")
+from lambdas.runtime import job_store, logger, tasks, tracer
+from omnigen.pipeline.tasks import TASK_NAMESPACE, report_prediction
+from omnigen.providers.replicate.webhook import StoredSeenIds, WebhookRejected, verify_webhook
+from omnigen.providers.secrets import load_secrets
 
 
-class SeenIds(MutableSet[str]):
-    """Webhook ids already handled, kept in the store's key-value table for the replay window
-    (Replicate resends a delivery it thinks failed; a forged replay is refused the same way)."""
+class SeenIds(StoredSeenIds):
+    """Webhook ids already handled, in this deployment's key-value table (shared by every
+    container, for the replay window)."""
 
-    NAMESPACE = "webhook-id"
-
-    def __contains__(self, msg_id: object) -> bool:
-        return job_store().kv_get(self.NAMESPACE, str(msg_id)) is not None  # type: ignore[attr-defined]
-
-    def add(self, msg_id: str) -> None:
-        job_store().kv_put(self.NAMESPACE, msg_id, "1", ttl_s=2 * TOLERANCE_S)  # type: ignore[attr-defined]
-
-    def discard(self, msg_id: str) -> None:
-        job_store().kv_delete(self.NAMESPACE, msg_id)  # type: ignore[attr-defined]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())  # the table is not listed: only membership matters
-
-    def __len__(self) -> int:
-        return 0
+    def __init__(self) -> None:
+        super().__init__(job_store())
 
 
 def _reply(status: int, message: str | None = None) -> dict[str, Any]:
@@ -63,20 +44,7 @@ def _reply(status: int, message: str | None = None) -> dict[str, Any]:
 
 
 def _notify(task: dict[str, Any], prediction: dict[str, Any]) -> None:
-    state = str(prediction.get("status", ""))
-    if state in FAILED_STATES:
-        # The same failure the step's runner raises when it sees this status (retryable).
-        logger.info("prediction ended", prediction=prediction.get("id"), logs=str(prediction.get("logs") or "")[-4000:])
-        reason = str(prediction.get("error") or "no error message").strip()
-        err = ProviderError(f"Replicate prediction {prediction.get('id')} {state}: {reason}", retryable=True)
-        finish_task(task["token"], None, err, str(task.get("step", "replicate")))
-        return
-    try:
-        client("stepfunctions").send_task_heartbeat(taskToken=task["token"])
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") not in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
-            raise
-        logger.info("task already closed", prediction=prediction.get("id"))
+    report_prediction(tasks(), task, prediction)
 
 
 @logger.inject_lambda_context
@@ -99,7 +67,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except ValueError:
         return _reply(400, "the body is not JSON")
     task_id = (event.get("queryStringParameters") or {}).get("task")
-    stored = job_store().kv_get(TASK_NAMESPACE, task_id) if task_id else None  # type: ignore[attr-defined]
+    stored = job_store().kv_get(TASK_NAMESPACE, task_id) if task_id else None
     if stored is None:  # a prediction made outside a pipeline task, or its task has ended
         return _reply(204)
     _notify(json.loads(stored), prediction)

@@ -5,20 +5,13 @@ server's WebSocket; events after `last_seq` are replayed, later ones arrive from
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
-from lambdas.connections import Connections
-from lambdas.fanout import gateway
+from lambdas.fanout import connections, push
 from lambdas.runtime import cognito_verifier, job_store, logger, tracer
 
 OK = {"statusCode": 200}
-
-
-@functools.cache
-def connections() -> Connections:
-    return Connections()
 
 
 @logger.inject_lambda_context
@@ -58,7 +51,7 @@ def disconnect(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _send(connection_id: str, message: dict[str, Any] | str) -> None:
     data = message if isinstance(message, str) else json.dumps(message)
-    gateway().post_to_connection(ConnectionId=connection_id, Data=data.encode())
+    push().send(connection_id, data.encode())
 
 
 @logger.inject_lambda_context

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from omnigen.store import tables
+
 ROOT = Path(__file__).resolve().parents[1]
 LAYER_SOURCE = ROOT / "layers" / "core" / "python"
 BUILD_DIR = ROOT / "build"
@@ -23,11 +25,11 @@ METRICS_NAMESPACE = "OmniGen"
 API_PREFIX = "/api/v1"
 WEBHOOK_PATH = "webhooks/replicate"
 
-# Table indexes (the store adapters and the fan-out query these).
-JOBS_BY_USER = "by_user"
-JOBS_UNFINISHED = "unfinished"
-CONNECTIONS_BY_JOB = "by_job"
-TTL_ATTRIBUTE = "expires_at"
+# Table indexes and attributes: the store adapters' own names (omnigen.store.tables).
+JOBS_BY_USER = tables.JOBS_BY_USER
+JOBS_UNFINISHED = tables.JOBS_UNFINISHED
+CONNECTIONS_BY_JOB = tables.CONNECTIONS_BY_JOB
+TTL_ATTRIBUTE = tables.TTL_ATTRIBUTE
 
 # Third-party packages: lambdas/requirements.txt (the layer of the zip Lambdas) and
 # lambdas/media/requirements.txt (the container image: those plus ffmpeg, eSpeak NG and fonts).
@@ -55,7 +57,7 @@ class Settings:
     providers: str = "script=replicate,video=replicate,music=replicate,voice=replicate"
     script_model: str = "openai/gpt-4o"
     video_model: str = "kwaivgi/kling-v2.5-turbo-pro"
-    music_model: str = "minimax/music-1.5"
+    music_model: str = "minimax/music-2.6"
     voice_model: str = "minimax/speech-02-hd"
     max_concurrent_scenes: int = 3
     log_retention_days: int = 30
@@ -66,6 +68,10 @@ class Settings:
     cognito_domain_prefix: str = ""
     """Hosted UI domain prefix; empty derives one from the account and region."""
     alarm_email: str = ""
+    quota_jobs_per_month: str = "200"
+    """Jobs each user may start per calendar month (UTC); "off" for no limit."""
+    quota_usd_per_month: str = "500"
+    """Model spend each user may run up per calendar month (USD); "off" for no limit."""
     api_rate_limit: float = 20.0
     api_burst_limit: int = 40
     """The REST and WebSocket stages' default throttle (requests/s, burst)."""

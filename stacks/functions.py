@@ -85,6 +85,8 @@ class Functions(Construct):
             "OMNIGEN_USAGE_TABLE": storage.usage.table_name,
             "OMNIGEN_ASSETS_BUCKET": storage.assets.bucket_name,
             "OMNIGEN_HEARTBEAT_S": "60",
+            "OMNIGEN_QUOTA_JOBS_PER_MONTH": settings.quota_jobs_per_month,
+            "OMNIGEN_QUOTA_USD_PER_MONTH": settings.quota_usd_per_month,
         }
         code_dir, code_hash = staging.handlers()
         code = lambda_.Code.from_asset(str(code_dir), asset_hash=code_hash, asset_hash_type=AssetHashType.CUSTOM)
@@ -164,6 +166,7 @@ class Functions(Construct):
             fn.add_to_role_policy(task_response)
         storage.jobs.grant_read_write_data(z["Api"])
         storage.idempotency.grant_read_write_data(z["Api"])
+        storage.usage.grant_read_write_data(z["Api"])  # counts new jobs, reads GET /usage and the quota
         storage.assets.grant_read_write(z["Api"])
         secrets.replicate_token.let_read(z["Api"])
         z["Api"].add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[sm_arn]))

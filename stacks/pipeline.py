@@ -29,7 +29,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from lambdas.runtime import RETRYABLE
+from omnigen.pipeline.error_names import RETRYABLE
 from stacks import config
 from stacks.functions import retention, state_machine_arn
 from stacks.nag import ack, logical_id

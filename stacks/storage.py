@@ -8,9 +8,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from lambdas.connections import BY_JOB
-from omnigen.store.dynamodb import BY_USER, UNFINISHED
-from omnigen.store.s3 import LIFECYCLE_TAG
+from omnigen.store.tables import LIFECYCLE_TAG
 from stacks import config
 from stacks.nag import ack
 
@@ -96,12 +94,12 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.jobs.add_global_secondary_index(
-            index_name=BY_USER,
+            index_name=config.JOBS_BY_USER,
             partition_key=ddb.Attribute(name="user_id", type=S),
             sort_key=ddb.Attribute(name="created_key", type=S),
         )
         self.jobs.add_global_secondary_index(
-            index_name=UNFINISHED,
+            index_name=config.JOBS_UNFINISHED,
             partition_key=ddb.Attribute(name="open", type=S),
             sort_key=ddb.Attribute(name="created_key", type=S),
         )
@@ -116,7 +114,7 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.connections.add_global_secondary_index(
-            index_name=BY_JOB,
+            index_name=config.CONNECTIONS_BY_JOB,
             partition_key=ddb.Attribute(name="job_id", type=S),
             sort_key=ddb.Attribute(name="connection_id", type=S),
             projection_type=ddb.ProjectionType.KEYS_ONLY,

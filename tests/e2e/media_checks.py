@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from pathlib import Path
+
+from omnigen.script import word_count
 
 
 def top_level_boxes(path: Path) -> list[str]:
@@ -30,3 +33,18 @@ def top_level_boxes(path: Path) -> list[str]:
 def moov_before_mdat(path: Path) -> bool:
     boxes = top_level_boxes(path)
     return "moov" in boxes and "mdat" in boxes and boxes.index("moov") < boxes.index("mdat")
+
+
+def measured_paces(timeline: Path, script: Path) -> tuple[float, float]:
+    """Words per minute of the major statement and of the benefit lines (else the indication and
+    hook lines) as spoken: the lines' words over their measured lengths."""
+    purpose = {s["index"]: s["purpose"] for s in json.loads(script.read_text())["scenes"]}
+    voice = json.loads(timeline.read_text())["voice"]
+
+    def wpm(lines: list[dict]) -> float:
+        return sum(word_count(v["text"]) for v in lines) * 60 / sum(v["duration_s"] for v in lines)
+
+    ref = [v for v in voice if purpose[v["scene_index"]] == "benefit"] or [
+        v for v in voice if purpose[v["scene_index"]] in ("indication", "hook")
+    ]
+    return wpm([v for v in voice if v["major_statement"]]), wpm(ref)

@@ -20,8 +20,9 @@ from omnigen.media.compose import premix
 from omnigen.media.frames import extract_frame
 from omnigen.media.loudness import measure_loudness
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.runner import LocalRunner
-from omnigen.pipeline.steps import create_job, load_timeline
+from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.pipeline.lifecycle import create_job
+from omnigen.pipeline.steps import load_timeline
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_BRIEFS
-from media_checks import moov_before_mdat
+from media_checks import measured_paces, moov_before_mdat
 
 from omnigen.brief import load_brief
 from omnigen.media.ffmpeg import probe
@@ -59,6 +59,9 @@ def test_shared_brief_becomes_a_broadcast_ready_mp4(tmp_path, brief_path):
     assets = tmp_path / "home" / "assets"
     vtt = (assets / job["assets"]["captions"]).read_text()
     assert vtt.startswith("WEBVTT") and "-->" in vtt
+    assert {c["model"] for c in job["provider_calls"] if c["capability"] == "voice"} == {"local-piper-en_US-joe-medium"}
+    ms_wpm, ref_wpm = measured_paces(assets / job["assets"]["timeline"], assets / job["assets"]["script"])
+    assert ms_wpm <= ref_wpm, f"major statement {ms_wpm:.0f} wpm, faster than the benefit lines' {ref_wpm:.0f}"
     listed = omnigen(tmp_path / "home", "jobs", "--json")
     assert [j["job_id"] for j in json.loads(listed.stdout)] == [summary["job_id"]]
 

@@ -18,9 +18,9 @@ from omnigen.brief import load_brief, parse_brief
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
-from omnigen.pipeline import steps
+from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.runner import LocalRunner
+from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.store.sqlite import SqliteJobStore
 
 PSORIASIS = SHARED_BRIEFS / "psoriasis_30s.yaml"
@@ -129,7 +129,7 @@ def test_unreadable_product_image_fails_the_job_with_an_actionable_message(tmp_p
     image.write_bytes(b"this is not a png")
     ctx = _context(tmp_path / "home")
     brief = parse_brief(SHORT | {"product": SHORT["product"] | {"image": str(image)}})
-    job = LocalRunner(ctx).run(steps.create_job(ctx, "local", brief).job_id)
+    job = LocalRunner(ctx).run(lifecycle.create_job(ctx, "local", brief).job_id)
     assert job.status == JobStatus.FAILED
     assert "PNG" in job.error.message and "JPEG" in job.error.message
     assert job.error.step.startswith("scene_")
@@ -137,7 +137,7 @@ def test_unreadable_product_image_fails_the_job_with_an_actionable_message(tmp_p
 
 def test_failed_ffmpeg_run_keeps_its_stderr_tail(tmp_path):
     ctx = _context(tmp_path / "home")
-    job = steps.create_job(ctx, "local", parse_brief(SHORT))
+    job = lifecycle.create_job(ctx, "local", parse_brief(SHORT))
     steps.write_script(ctx, job.job_id)
     keys = JobKeys("local", job.job_id)
     ctx.assets.put_bytes(keys.clip(1), b"\x00" * 2048)  # a corrupt clip, as if a model sent junk
@@ -160,7 +160,7 @@ def test_full_disk_fails_the_job_saying_so(tmp_path, tmpfs):
     _assets_on(tmpfs, home)
     ctx = _context(home)
     brief = load_brief(PSORIASIS).model_copy(update={"resolution": "360p"})
-    job = LocalRunner(ctx).run(steps.create_job(ctx, "local", brief).job_id)
+    job = LocalRunner(ctx).run(lifecycle.create_job(ctx, "local", brief).job_id)
     assert job.status == JobStatus.FAILED
     assert "full" in job.error.message and "Free some space" in job.error.message
 
@@ -169,7 +169,7 @@ def test_read_only_disk_fails_the_job_saying_so(tmp_path, tmpfs):
     home = tmp_path / "home"
     _assets_on(tmpfs, home)
     ctx = _context(home)
-    job = steps.create_job(ctx, "local", parse_brief(SHORT))
+    job = lifecycle.create_job(ctx, "local", parse_brief(SHORT))
     remount_read_only(tmpfs)
     job = LocalRunner(ctx).run(job.job_id)
     assert job.status == JobStatus.FAILED

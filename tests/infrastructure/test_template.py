@@ -304,7 +304,7 @@ def test_each_function_is_told_only_of_the_secrets_its_role_may_read(synth):
     secret its role cannot read dies at its first read (the API at import: every route 502)."""
     import iam_audit
 
-    from lambdas.runtime import SECRETS
+    from omnigen.providers.secrets import SECRETS
     from stacks.secrets import REPLICATE_TOKEN_ENV, WEBHOOK_SECRET_ENV
 
     assert set(SECRETS.values()) == {REPLICATE_TOKEN_ENV, WEBHOOK_SECRET_ENV}

@@ -72,14 +72,11 @@ def create_bucket(name: str) -> None:
     boto3.client("s3", region_name=REGION).create_bucket(Bucket=name)
 
 
-def serialize_moto_transactions() -> None:
-    """moto undoes a failed transaction by restoring a copy of the whole table taken when it began,
-    which also undoes other threads' writes made meanwhile; DynamoDB isolates transactions. One
-    lock around moto's transactions makes moto behave like DynamoDB here, so the concurrency tests
-    check our optimistic writes and not moto's rollback."""
+def _serialize(method: str) -> None:
+    """Run moto's DynamoDB backend `method` under one lock (once per process)."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    original = DynamoDBBackend.transact_write_items
+    original = getattr(DynamoDBBackend, method)
     if getattr(original, "_serialized", False):
         return
     lock = threading.Lock()
@@ -90,4 +87,20 @@ def serialize_moto_transactions() -> None:
             return original(self, *args, **kwargs)
 
     serialized._serialized = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = serialized  # type: ignore[method-assign]
+    setattr(DynamoDBBackend, method, serialized)
+
+
+def serialize_moto_transactions() -> None:
+    """moto undoes a failed transaction by restoring a copy of the whole table taken when it began,
+    which also undoes other threads' writes made meanwhile; DynamoDB isolates transactions. One
+    lock around moto's transactions makes moto behave like DynamoDB here, so the concurrency tests
+    check our optimistic writes and not moto's rollback."""
+    _serialize("transact_write_items")
+
+
+def serialize_moto_updates() -> None:
+    """DynamoDB applies each UpdateItem atomically (an `ADD` from two writers at once adds both);
+    moto reads, changes and writes the item without a lock, so concurrent ADDs lose counts. One
+    lock around moto's update_item makes it behave like DynamoDB here, so the usage tests check
+    our adapter and not moto's race."""
+    _serialize("update_item")

@@ -359,8 +359,8 @@ class LambdaWorld:
         return env
 
     def _per_function_caches(self, monkeypatch: Any) -> None:
-        for name in ("lambdas.runtime", "lambdas.connections", "lambdas.fanout", "lambdas.ws", "lambdas.webhook",
-                     "lambdas.steps", "lambdas.aws_services", "lambdas.media.handler"):  # fmt: skip
+        for name in ("lambdas.runtime", "lambdas.fanout", "lambdas.ws", "lambdas.webhook", "lambdas.steps",
+                     "lambdas.media.handler"):  # fmt: skip
             importlib.import_module(name)
         sys.modules.pop("lambdas.api", None)  # built at import, in the Api function's container
         replaced: dict[int, PerFunctionCache] = {}

@@ -1,4 +1,4 @@
-"""The contract every JobStore and AssetStore adapter must meet (SQLite/disk here; DynamoDB/S3
+"""The contract every JobStore, AssetStore, KeyValue and UsageStore adapter must meet (SQLite/disk here; DynamoDB/S3
 run the same functions on moto). Import the functions into a test module and call them with a
 fresh store."""
 
@@ -11,7 +11,8 @@ import pytest
 
 from omnigen.brief import parse_brief
 from omnigen.job import Job, JobStatus, StatusError
-from omnigen.store.ports import AssetStore, JobStore, NotFound
+from omnigen.store.ports import AssetStore, JobStore, KeyValue, NotFound, UsageStore
+from omnigen.usage import Usage
 
 BRIEF = parse_brief({
     "prompt": "A gardener gets back to her roses",
@@ -94,3 +95,39 @@ def asset_store_contract(store: AssetStore, tmp: Path) -> None:
         pass
     store.delete(key)
     assert not store.exists(key)
+
+
+def key_value_contract(kv: KeyValue) -> None:
+    assert kv.kv_get("ns", "a") is None
+    kv.kv_put("ns", "a", "1")
+    kv.kv_put("ns", "a", "2")  # a put replaces
+    assert kv.kv_get("ns", "a") == "2" and kv.kv_get("other", "a") is None
+    assert kv.kv_put_if_absent("ns", "a", "3") == "2"
+    assert kv.kv_put_if_absent("ns", "b", "first", ttl_s=60) == "first"
+    kv.kv_delete("ns", "a")
+    kv.kv_delete("ns", "never-there")  # deleting what is not there is no error
+    assert kv.kv_get("ns", "a") is None and kv.kv_get("ns", "b") == "first"
+
+
+def usage_store_contract(store: UsageStore) -> None:
+    assert store.usage("alice", "2026-03") == Usage(month="2026-03")
+    store.add_usage("alice", Usage(month="2026-03", jobs=1))
+    store.add_usage("alice", Usage(month="2026-03", completed=1, video_seconds=30, cost_usd=1.25))
+    store.add_usage("alice", Usage(month="2026-04", jobs=1))
+    store.add_usage("bob", Usage(month="2026-03", jobs=5, cost_usd=9))
+    assert store.usage("alice", "2026-03") == Usage(
+        month="2026-03", jobs=1, completed=1, video_seconds=30.0, cost_usd=1.25
+    )
+    assert store.usage("alice", "2026-04").jobs == 1 and store.usage("bob", "2026-03").cost_usd == 9
+
+    # The API counting new jobs and the steps ending them add at once: no count is lost.
+    def add(n: int) -> None:
+        for _ in range(n):
+            store.add_usage("carol", Usage(month="2026-03", jobs=1, cost_usd=0.5))
+
+    threads = [threading.Thread(target=add, args=(10,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.usage("carol", "2026-03") == Usage(month="2026-03", jobs=40, cost_usd=20.0)

@@ -10,11 +10,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from omnigen.api.app import create_app, local_services
-from omnigen.api.launcher import LocalLauncher
 from omnigen.config import load_settings
+from omnigen.pipeline.launchers.threads import LocalRunner
 
 
-class QueueOnly(LocalLauncher):
+class QueueOnly(LocalRunner):
     """Accepts jobs without running them: the fuzzer would otherwise start hundreds of renders."""
 
     def start(self, job_id: str) -> None:

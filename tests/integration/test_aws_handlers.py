@@ -16,7 +16,7 @@ from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from store_contract import BRIEF
 
-from omnigen.pipeline import steps
+from omnigen.pipeline import lifecycle
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.progress import Tracker
 from omnigen.store.dynamodb import DynamoJobStore
@@ -93,9 +93,9 @@ def test_websocket_connect_subscribe_disconnect_on_aws_sample_events(world):
     assert world.invoke("WsConnect", connect) == {"statusCode": 200}
 
     ctx = store_of(world)
-    job = steps.create_job(ctx, sub, BRIEF)
+    job = lifecycle.create_job(ctx, sub, BRIEF)
     Tracker(ctx.jobs, job.job_id).start("script", "writing")
-    other = steps.create_job(ctx, "someone-else", BRIEF)
+    other = lifecycle.create_job(ctx, "someone-else", BRIEF)
 
     message = sample_event("apiGatewayWebSocketApiMessage")
     message["requestContext"].update(routeKey="subscribe", connectionId=connection_id)
@@ -122,7 +122,7 @@ def test_websocket_connect_subscribe_disconnect_on_aws_sample_events(world):
 
 def test_fanout_on_a_dynamodb_stream_sample_delivers_to_subscribers_within_its_role(world):
     ctx = store_of(world)
-    job = steps.create_job(ctx, "alice", BRIEF)
+    job = lifecycle.create_job(ctx, "alice", BRIEF)
     job = Tracker(ctx.jobs, job.job_id).start("script", "writing") or ctx.jobs.get(job.job_id)
     connections = world.env("WsConnect")["OMNIGEN_CONNECTIONS_TABLE"]
     db = boto3.client("dynamodb", region_name=REGION)

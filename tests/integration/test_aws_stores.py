@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from aws_fixtures import REGION, create_bucket, create_tables, serialize_moto_transactions
+from aws_fixtures import REGION, create_bucket, create_tables, serialize_moto_transactions, serialize_moto_updates
 from moto import mock_aws
-from store_contract import asset_store_contract, job_store_contract, new_job
+from store_contract import asset_store_contract, job_store_contract, key_value_contract, new_job, usage_store_contract
 
 from omnigen.job import JobStatus
-from omnigen.store.dynamodb import DynamoJobStore
+from omnigen.store.dynamodb import DynamoJobStore, DynamoUsageStore
 from omnigen.store.ports import NotFound, StoreError
 from omnigen.store.s3 import S3AssetStore
 from stacks.config import TableNames
@@ -37,6 +37,12 @@ def jobs() -> DynamoJobStore:
 
 def test_dynamodb_job_store_contract(aws):
     job_store_contract(jobs())
+
+
+def test_dynamodb_key_value_and_usage_contracts(aws):
+    serialize_moto_updates()
+    key_value_contract(jobs())
+    usage_store_contract(DynamoUsageStore(NAMES.usage))
 
 
 def test_s3_asset_store_contract(aws, tmp_path):

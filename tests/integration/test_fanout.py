@@ -37,7 +37,7 @@ def fanout(monkeypatch):
     with mock_aws():
         create_tables(NAMES)
         from lambdas import fanout as module
-        from lambdas.connections import Connections
+        from omnigen.store.dynamodb_connections import DynamoConnections as Connections
 
         module.connections.cache_clear()
         gw = boto3.client("apigatewaymanagementapi", region_name=REGION, endpoint_url="https://ws.example/prod")

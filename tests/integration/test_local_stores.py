@@ -3,7 +3,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from store_contract import asset_store_contract, job_store_contract, new_job
+from store_contract import (
+    asset_store_contract,
+    job_store_contract,
+    key_value_contract,
+    new_job,
+    usage_store_contract,
+)
 
 from omnigen.store.filesystem import FileAssetStore
 from omnigen.store.ports import StoreError
@@ -12,6 +18,14 @@ from omnigen.store.sqlite import SqliteJobStore
 
 def test_sqlite_job_store_contract(tmp_path):
     job_store_contract(SqliteJobStore(tmp_path / "omnigen.db"))
+
+
+def test_sqlite_key_value_and_usage_contracts(tmp_path):
+    store = SqliteJobStore(tmp_path / "omnigen.db")
+    key_value_contract(store)
+    usage_store_contract(store)
+    reopened = SqliteJobStore(tmp_path / "omnigen.db")  # usage is kept with the jobs, across restarts
+    assert reopened.usage("carol", "2026-03").jobs == 40
 
 
 def _bump(path: str, job_id: str, times: int) -> None:

@@ -15,8 +15,9 @@ from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.runner import LocalRunner
-from omnigen.pipeline.steps import ComplianceFailed, compose, create_job, load_timeline
+from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.pipeline.lifecycle import ComplianceFailed, create_job
+from omnigen.pipeline.steps import compose, load_timeline
 from omnigen.timeline import Timeline
 
 

@@ -75,15 +75,15 @@ def test_generate_with_replicate_providers_yields_a_composed_mp4(fake, tmp_path)
 
 def test_cancelling_a_job_cancels_its_open_predictions(fake, tmp_path, monkeypatch):
     from omnigen.config import load_settings
-    from omnigen.pipeline import steps
+    from omnigen.pipeline import lifecycle
     from omnigen.pipeline.context import local_context
-    from omnigen.pipeline.runner import LocalRunner
+    from omnigen.pipeline.launchers.threads import LocalRunner
 
     fake.latency_s[KLING] = 100.0  # scenes stay open until cancelled
     env = replicate_env(fake, tmp_path / "home")
     monkeypatch.setenv("REPLICATE_POLL_INTERVAL", env["REPLICATE_POLL_INTERVAL"])
     ctx = local_context(load_settings(env=env))
-    job = steps.create_job(ctx, "local", load_brief(BRIEF))
+    job = lifecycle.create_job(ctx, "local", load_brief(BRIEF))
     runner = LocalRunner(ctx)
     thread = runner.start(job.job_id)
     deadline = time.monotonic() + 30

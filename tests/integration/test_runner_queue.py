@@ -13,8 +13,8 @@ from omnigen.brief import parse_brief
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.runner import LocalRunner
-from omnigen.pipeline.steps import cancel_job, create_job
+from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.pipeline.lifecycle import cancel_job, create_job
 from omnigen.priority import BACKGROUND_NICE
 
 
@@ -99,3 +99,14 @@ def test_a_job_cancelled_while_queued_never_runs(tmp_path):
     waiting.join(10)
     assert runner.order == [first]
     assert waiting.job is not None and waiting.job.status == JobStatus.CANCELLED
+
+
+def test_a_job_started_twice_runs_once_and_the_cli_runs_in_the_foreground(tmp_path):
+    ctx = local_context(load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local"}))
+    runner = RecordingRunner(ctx, max_jobs=2, background=False)
+    job_id = create_job(ctx, "local", parse_brief(small_brief())).job_id
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    first, again = runner.start(job_id), runner.start(job_id)
+    first.join(10)
+    assert again is first and runner.order == [job_id]
+    assert runner.nice == {own}  # background=False: the job is the caller's own work

@@ -9,7 +9,7 @@ from omnigen.api import routes_progress
 from omnigen.api.app import local_services
 from omnigen.brief import parse_brief
 from omnigen.config import load_settings
-from omnigen.pipeline.steps import cancel_job, create_job
+from omnigen.pipeline.lifecycle import cancel_job, create_job
 
 BRIEF = {
     "prompt": "A hopeful short spot about getting back to the garden",

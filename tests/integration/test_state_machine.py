@@ -21,6 +21,7 @@ import json
 import threading
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
@@ -34,12 +35,14 @@ from omnigen.brief import Brief, load_brief
 from omnigen.config import Settings
 from omnigen.job import JobStatus
 from omnigen.media.ffmpeg import probe
-from omnigen.pipeline import steps
+from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.launchers.step_functions import StepFunctionsLauncher
 from omnigen.pipeline.progress import Tracker
-from omnigen.providers.ports import Cancelled
+from omnigen.providers.ports import Cancelled, ProviderError
 from omnigen.store.dynamodb import DynamoJobStore
 from omnigen.store.s3 import S3AssetStore
+from omnigen.store.step_functions import StepFunctionsExecutions
 
 synth_once = pytest.importorskip("synth_once")  # tests/infrastructure is on sys.path (tests/conftest.py)
 pytestmark = pytest.mark.timeout(600)
@@ -279,10 +282,9 @@ class Harness:
             "POST", "/api/v1/generate", brief.model_dump(mode="json"), **{"Idempotency-Key": "k1"}
         )
         assert replay_status == 202 and replay["job_id"] == job_id  # a retried request starts nothing new
-        from lambdas.aws_services import StepFunctionsLauncher
-
-        self.launcher = StepFunctionsLauncher(self.ctx, self.arn, "media")
-        arn = self.launcher.execution_arn(job_id)
+        executions = StepFunctionsExecutions(self.arn, "media")
+        self.launcher = StepFunctionsLauncher(self.ctx, executions)
+        arn = executions.execution_arn(job_id)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             execution = self.sfn.describe_execution(executionArn=arn)
@@ -456,13 +458,18 @@ def test_webhook_failure_fails_the_task_as_retryable_and_the_state_machine_retri
         if index != 4:
             return
         n = len(replies)
-        (task,) = aws.task_records(job_id, "scene_4:")  # this attempt's record: the id Replicate calls back with
+        # The id Replicate calls back with is the one in the webhook URL this attempt gave it.
+        task = parse_qs(urlparse(ctx.settings.webhook_url).query)["task"][0]
+        assert task in aws.task_records(job_id, "scene_4:"), "the attempt keeps its task record while it runs"
         body = json.dumps({"id": f"p{n}", "status": "failed", "error": "NSFW content detected"}).encode()
         event = webhook_event(body, _signed(body, msg_id=f"msg_{n}"), task)
         forged = webhook_event(body, _signed(body, "whsec_" + base64.b64encode(b"x" * 32).decode(), f"f{n}"), task)
         replies.append(aws.world.invoke("Webhook", forged)["statusCode"])
         replies.append(aws.world.invoke("Webhook", event)["statusCode"])
-        time.sleep(0.5)  # the step carries on; its own success arrives after the task has ended
+        # The step's own wait then sees the same failure (as the Replicate runner does on its next
+        # poll) and ends its attempt with it, after the webhook has already failed the task.
+        time.sleep(0.5)
+        raise ProviderError(f"the step's own wait saw p{n} failed: NSFW content detected", retryable=True)
 
     aws.on_scene = replicate_calls_back
     job_id, execution = aws.run(timeout_s=60)
@@ -473,6 +480,8 @@ def test_webhook_failure_fails_the_task_as_retryable_and_the_state_machine_retri
     assert len(scene_4_attempts) >= 3, "a retryable failure is retried"
     failures = [e for e in aws.history(execution["executionArn"]) if e["type"] == "TaskFailed"]
     assert {e["taskFailedEventDetails"]["error"] for e in failures} == {"Omnigen.Retryable"}
+    # The first attempt was failed by the webhook, half a second before its step noticed.
+    assert json.loads(failures[0]["taskFailedEventDetails"]["cause"])["message"].startswith("Replicate prediction p0")
     assert execution["status"] == "FAILED"
     job = aws.ctx.jobs.get(job_id)
     assert job.status == JobStatus.FAILED
@@ -482,7 +491,7 @@ def test_webhook_failure_fails_the_task_as_retryable_and_the_state_machine_retri
 
 def test_webhook_function_uses_the_shared_verifier_and_ignores_replays(aws, monkeypatch):
     from lambdas import webhook
-    from lambdas.runtime import TASK_NAMESPACE
+    from omnigen.pipeline.tasks import TASK_NAMESPACE
 
     aws.ctx.jobs.kv_put(TASK_NAMESPACE, "t1", json.dumps({"token": "tok", "step": "render_scene"}))
     notified: list[str] = []
@@ -500,13 +509,13 @@ def test_webhook_function_uses_the_shared_verifier_and_ignores_replays(aws, monk
 
 def test_a_failure_without_a_cause_is_stored_with_a_sentence_not_none(aws):
     """A step that times out reaches the Catch as {"Error": "States.Timeout"} with no Cause."""
-    job = steps.create_job(aws.ctx, aws.user, BRIEF)
+    job = lifecycle.create_job(aws.ctx, aws.user, BRIEF)
     aws.world.invoke("Steps", {"step": "fail_job", "job_id": job.job_id, "error": {"Error": "States.Timeout"}})
     failed = aws.ctx.jobs.get(job.job_id)
     assert failed.status == JobStatus.FAILED
     assert failed.error.message == "a step ran past its time limit (stepTimeoutS) and was stopped"
     assert "None" not in failed.message and failed.error.detail == "States.Timeout"
-    other = steps.create_job(aws.ctx, aws.user, BRIEF)
+    other = lifecycle.create_job(aws.ctx, aws.user, BRIEF)
     aws.world.invoke("Steps", {"step": "fail_job", "job_id": other.job_id, "error": {"Error": "Lambda.Unknown"}})
     assert aws.ctx.jobs.get(other.job_id).error.message == "the pipeline failed (Lambda.Unknown)"
 
@@ -519,7 +528,7 @@ def test_an_execution_that_ends_badly_is_reconciled_from_eventbridge(aws, defini
     pattern = rule["Properties"]["EventPattern"]
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [aws.world.lid("Steps"), "Arn"]}
-    job = steps.create_job(aws.ctx, aws.user, BRIEF)
+    job = lifecycle.create_job(aws.ctx, aws.user, BRIEF)
     event = sample_event(sample)
     event["detail"].update(
         name=job.job_id,
@@ -551,7 +560,8 @@ def apply_input_transformer(transformer: dict[str, Any], event: dict[str, Any]) 
 
 
 def test_cancelled_error_maps_to_its_state_machine_name():
-    from lambdas.runtime import CANCELLED, FAILED, RETRYABLE, error_name
+    from omnigen.pipeline.error_names import CANCELLED, FAILED, RETRYABLE
+    from omnigen.pipeline.lifecycle import error_name
     from omnigen.providers.ports import ProviderError
     from omnigen.store.ports import StoreError
 

@@ -18,7 +18,7 @@ from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.runner import LocalRunner
+from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.steps import QcFailed, compose, create_job, load_timeline
 from omnigen.timeline import Timeline
 

@@ -16,8 +16,8 @@ from omnigen.brief import parse_brief
 from omnigen.config import load_settings
 from omnigen.job import Job, JobStatus
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.steps import cancel_job, create_job
-from omnigen.pipeline.worker_processes import ProcessRunner
+from omnigen.pipeline.launchers.processes import ProcessRunner
+from omnigen.pipeline.lifecycle import cancel_job, create_job
 
 
 class Changes:

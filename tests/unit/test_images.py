@@ -12,7 +12,7 @@ from omnigen.brief import BriefError, parse_brief
 from omnigen.config import load_settings
 from omnigen.images import ImageRejected, check_image
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.steps import create_job
+from omnigen.pipeline.lifecycle import create_job
 
 
 def _png(w: int, h: int, fmt: str = "PNG") -> bytes:

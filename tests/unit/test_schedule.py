@@ -1,7 +1,7 @@
 import pytest
 from helpers import make_script
 
-from omnigen.pipeline.schedule import chains, critical_path_s, links, lower_bound_s, previous_scene
+from omnigen.schedule import chains, critical_path_s, links, lower_bound_s, previous_scene
 
 SCRIPT = make_script([False, True, False, False, True, True], [5, 5, 4, 6, 5, 5])
 

@@ -16,7 +16,8 @@ export interface paths {
         /**
          * Generate
          * @description Validate the brief, create a queued job, start the pipeline; `Idempotency-Key` makes retries
-         *     safe (the same key and body return the same job; another body with that key is a 409).
+         *     safe (the same key and body return the same job; another body with that key is a 409). A
+         *     caller past their monthly quota gets a 429 naming the limit and when it resets.
          */
         post: operations["generate_api_v1_generate_post"];
         delete?: never;
@@ -355,7 +356,8 @@ export interface paths {
         };
         /**
          * Usage
-         * @description The caller's jobs, seconds of finished video and cost in this calendar month (UTC).
+         * @description The caller's jobs, seconds of finished video and cost in this calendar month (UTC), as
+         *     both runners record them when jobs start and end.
          */
         get: operations["usage_api_v1_usage_get"];
         put?: never;
@@ -549,11 +551,6 @@ export interface components {
             /** @default queued */
             status?: components["schemas"]["JobStatus"];
             /**
-             * Stage
-             * @default queued
-             */
-            stage?: string;
-            /**
              * Percent
              * @default 0
              */
@@ -593,6 +590,10 @@ export interface components {
             provider_calls?: {
                 [key: string]: unknown;
             }[];
+            /** Predictions */
+            predictions?: {
+                [key: string]: components["schemas"]["PredictionRef"];
+            };
             /** Compliance */
             compliance?: {
                 [key: string]: unknown;
@@ -621,6 +622,8 @@ export interface components {
             urls?: {
                 [key: string]: string;
             };
+            /** Stage */
+            readonly stage: string;
         };
         /** MusicBed */
         MusicBed: {
@@ -696,6 +699,24 @@ export interface components {
              * @default 0.05
              */
             safe_margin?: number;
+        };
+        /**
+         * PredictionRef
+         * @description A model call started for a job, kept with the job so a retried step resumes waiting on it
+         *     instead of starting (and paying for) a second one.
+         */
+        PredictionRef: {
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * Status
+             * @default starting
+             */
+            status?: string;
         };
         /**
          * Product
@@ -855,18 +876,33 @@ export interface components {
              */
             expires_at: string;
         };
-        /** Usage */
+        /**
+         * Usage
+         * @description A user's totals for one month, or one change to add to them.
+         */
         Usage: {
             /** Month */
             month: string;
-            /** Jobs */
-            jobs: number;
-            /** Completed */
-            completed: number;
-            /** Video Seconds */
-            video_seconds: number;
-            /** Cost Usd */
-            cost_usd: number;
+            /**
+             * Jobs
+             * @default 0
+             */
+            jobs?: number;
+            /**
+             * Completed
+             * @default 0
+             */
+            completed?: number;
+            /**
+             * Video Seconds
+             * @default 0
+             */
+            video_seconds?: number;
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd?: number;
         };
         /** ValidationError */
         ValidationError: {
@@ -1039,6 +1075,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the monthly quota is used up; `limit` and `resets_at` say which one, until when */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

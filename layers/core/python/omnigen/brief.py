@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from omnigen.documents import DocumentError, parse_json_or_yaml
+from omnigen.validation import located_errors
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["1080p", "720p", "480p", "360p"]
@@ -104,21 +105,7 @@ class BriefError(ValueError):
         return [f"{f}: {m}" if f else m for f, m in self.problems]
 
 
-def _problems(err: ValidationError) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for e in err.errors():
-        field = ".".join(str(p) for p in e["loc"])
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field (check its spelling against the brief reference)"
-        elif e["type"] == "missing":
-            msg = "required"
-        elif msg.startswith("Value error, "):
-            msg = msg.removeprefix("Value error, ")
-            if ": " in msg and not field:
-                field, msg = msg.split(": ", 1)
-        out.append((field, msg))
-    return out
+WORDING = {"extra_forbidden": "unknown field (check its spelling against the brief reference)", "missing": "required"}
 
 
 def parse_brief(data: Any) -> Brief:
@@ -128,7 +115,7 @@ def parse_brief(data: Any) -> Brief:
     try:
         return Brief.model_validate(data)
     except ValidationError as err:
-        raise BriefError(_problems(err)) from None
+        raise BriefError(located_errors(err, wording=WORDING)) from None
 
 
 def parse_brief_text(text: str) -> Brief:

@@ -7,14 +7,17 @@ import argparse
 import json
 import shutil
 import sys
-import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omnigen.brief import Brief, BriefError, load_brief, parse_brief
 from omnigen.config import ConfigError, Settings, load_settings
 from omnigen.job import Job, JobStatus
 from omnigen.store.ports import StoreError
+
+if TYPE_CHECKING:
+    from omnigen.pipeline.context import StepContext
+    from omnigen.pipeline.launchers import Launcher
 
 USER = "local"
 
@@ -42,7 +45,7 @@ def _brief(args: argparse.Namespace) -> Brief:
     return brief
 
 
-def _context(settings: Settings):  # type: ignore[no-untyped-def]
+def _context(settings: Settings) -> StepContext:
     from omnigen.pipeline.context import local_context
 
     return local_context(settings)
@@ -113,22 +116,24 @@ class ProgressView:
                 self.console.print(f"[{job.percent:5.1f}%] {name}: {tr.state}{took} {tr.message}")
 
 
-def _follow(ctx, runner, job_id: str, quiet: bool) -> Job:  # type: ignore[no-untyped-def]
-    """Run the job in a worker thread and show its progress; Ctrl-C cancels it."""
-    result: dict[str, Any] = {}
-    worker = threading.Thread(target=lambda: result.setdefault("job", runner.run(job_id)), daemon=True)
-    worker.start()
+def _follow(ctx: StepContext, job_id: str, quiet: bool) -> Job:
+    """Run the job through the launcher port (its thread backing: the job is this command's
+    foreground work) and show its progress; Ctrl-C cancels it."""
+    from omnigen.pipeline.launchers.threads import LocalRunner
+
+    launcher: Launcher = LocalRunner(ctx, max_jobs=1, background=False)
+    launcher.start(job_id)
     with ProgressView(quiet) as view:
         try:
-            while worker.is_alive():
+            while job_id in launcher.running():
                 job = ctx.jobs.get(job_id)
                 if job:
                     view.show(job)
-                worker.join(0.25)
+                launcher.join(0.25)
         except KeyboardInterrupt:
             print("\ninterrupted: cancelling the job (assets made so far are kept)...", file=sys.stderr)
-            runner.cancel(job_id)
-            worker.join()
+            launcher.cancel(job_id)
+            launcher.join()
             raise
         final = ctx.jobs.get(job_id)
         assert final is not None
@@ -171,8 +176,7 @@ def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ign
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from omnigen.pipeline.runner import LocalRunner
-    from omnigen.pipeline.steps import create_job
+    from omnigen.pipeline.lifecycle import create_job
 
     settings = _settings(args)
     brief = _brief(args)
@@ -181,13 +185,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     job = create_job(ctx, USER, brief)
     if not args.json:
         print(f"job {job.job_id}: {brief.duration_s} s {brief.aspect_ratio} {brief.resolution}", file=sys.stderr)
-    final = _follow(ctx, LocalRunner(ctx), job.job_id, quiet=args.json)
+    final = _follow(ctx, job.job_id, quiet=args.json)
     return _report(final, Path(args.output) if args.output else None, ctx, args.json)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from omnigen.pipeline.runner import LocalRunner
-
     settings = _settings(args)
     ctx = _context(settings)
     job = ctx.jobs.get(args.job)
@@ -198,13 +200,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
             f"job {job.job_id} is {job.status.value}; a finished job is never resumed — "
             f"run `omnigen retry {job.job_id}` to make a new job that reuses its assets"
         )
-    final = _follow(ctx, LocalRunner(ctx), job.job_id, quiet=args.json)
+    final = _follow(ctx, job.job_id, quiet=args.json)
     return _report(final, Path(args.output) if args.output else None, ctx, args.json)
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    from omnigen.pipeline.runner import LocalRunner
-    from omnigen.pipeline.steps import retry_job
+    from omnigen.pipeline.lifecycle import retry_job
 
     ctx = _context(_settings(args))
     old = ctx.jobs.get(args.job)
@@ -212,12 +213,12 @@ def cmd_retry(args: argparse.Namespace) -> int:
         raise UsageError(f"no job {args.job}")
     job = retry_job(ctx, old)
     print(f"job {job.job_id} retries {old.job_id}, reusing its assets", file=sys.stderr)
-    final = _follow(ctx, LocalRunner(ctx), job.job_id, quiet=args.json)
+    final = _follow(ctx, job.job_id, quiet=args.json)
     return _report(final, Path(args.output) if args.output else None, ctx, args.json)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    from omnigen.pipeline.steps import cancel_job
+    from omnigen.pipeline.lifecycle import cancel_job
 
     ctx = _context(_settings(args))
     if ctx.jobs.get(args.job) is None:
@@ -227,21 +228,15 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
-    from omnigen.compliance import check_script, feedback_for_writer, load_policy
+    from omnigen.compliance import load_policy
+    from omnigen.pipeline.steps import draft_script
     from omnigen.providers.factory import build_providers
     from omnigen.providers.ports import CallContext
 
     settings = _settings(args)
     brief = _brief(args)
     writer = build_providers(settings).script
-    policy = load_policy(args.policy)
-    feedback = None
-    for _ in range(policy.max_writer_retries + 1):
-        script = writer.write(brief, CallContext(), feedback)
-        report = check_script(script, brief, policy)
-        if report.errors == 0:
-            break
-        feedback = feedback_for_writer(report)
+    script, report, _ = draft_script(writer, brief, load_policy(args.policy), CallContext())
     text = script.model_dump_json(indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -354,6 +349,15 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Exit 0 all checked and fine, 1 a check failed, 2 bad settings, 3 some checks need a token."""
+    from omnigen.providers.replicate.doctor import diagnose, exit_code, report
+
+    findings = diagnose(_settings(args, need_credentials=False))
+    print(report(findings, as_json=args.json))
+    return exit_code(findings)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from omnigen.api.server import serve
 
@@ -438,6 +442,14 @@ def _parser() -> argparse.ArgumentParser:
     brief_opts(e)
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_estimate)
+
+    d = sub.add_parser(
+        "doctor",
+        help="check the Replicate models, prices and webhook secret (exit 0 ok, 1 failed, 2 bad settings, "
+        "3 not all checked: no token)",
+    )
+    d.add_argument("--json", action="store_true", help="one JSON object: findings and exit_code")
+    d.set_defaults(func=cmd_doctor)
 
     sv = sub.add_parser("serve", help="the HTTP API and web app")
     sv.add_argument("--host", default="127.0.0.1")

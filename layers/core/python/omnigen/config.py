@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from omnigen.usage import Quota
+
 ProviderKind = Literal["local", "replicate"]
 CAPABILITIES = ("script", "video", "music", "voice")
 
@@ -64,9 +66,13 @@ class Settings(BaseModel):
     max_concurrent_jobs: int = Field(2, ge=1, le=64)
     store: Literal["local", "aws"] = "local"
     jobs_table: str | None = None
+    kv_table: str | None = None
+    usage_table: str | None = None
     assets_bucket: str | None = None
     state_machine_arn: str | None = None
     asset_url_secret: str | None = None
+    quota: Quota = Field(default_factory=Quota)
+    """Per-user monthly limits on new jobs (OMNIGEN_QUOTA_JOBS_PER_MONTH, _USD_PER_MONTH)."""
     models: dict[str, str] = Field(default_factory=dict)
     """Replicate model per capability when not the default (OMNIGEN_MODEL_SCRIPT, _VIDEO, _MUSIC,
     _VOICE): a pinned version `owner/name:version`, set by the CDK app from cdk.json context."""
@@ -101,6 +107,33 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
     return value
 
 
+QUOTA_ENV = {
+    "jobs_per_month": ("OMNIGEN_QUOTA_JOBS_PER_MONTH", int),
+    "usd_per_month": ("OMNIGEN_QUOTA_USD_PER_MONTH", float),
+}
+
+
+def _quota(env: Mapping[str, str]) -> Quota:
+    """Each limit: unset keeps the default, `off` is no limit, else a number above 0."""
+    limits: dict[str, float | None] = {}
+    for field, (name, kind) in QUOTA_ENV.items():
+        raw = (env.get(name) or "").strip()
+        if not raw:
+            continue
+        if raw.lower() == "off":
+            limits[field] = None
+            continue
+        try:
+            value = kind(raw)
+        except ValueError:
+            whole = "whole " if kind is int else ""
+            raise ConfigError(f"{name}={raw!r} is not a {whole}number; use a limit above 0, or 'off'") from None
+        if value <= 0:
+            raise ConfigError(f"{name}={raw} must be above 0; use 'off' for no limit")
+        limits[field] = value
+    return Quota.model_validate(limits)
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, *, need_credentials: bool = True, **overrides: object
 ) -> Settings:
@@ -126,9 +159,12 @@ def load_settings(
         max_concurrent_jobs=_int(env, "OMNIGEN_MAX_CONCURRENT_JOBS", 2, 1, 64),
         store=store,  # type: ignore[arg-type]
         jobs_table=env.get("OMNIGEN_JOBS_TABLE") or None,
+        kv_table=env.get("OMNIGEN_KV_TABLE") or None,
+        usage_table=env.get("OMNIGEN_USAGE_TABLE") or None,
         assets_bucket=env.get("OMNIGEN_ASSETS_BUCKET") or None,
         state_machine_arn=env.get("OMNIGEN_STATE_MACHINE_ARN") or None,
         asset_url_secret=env.get("OMNIGEN_ASSET_URL_SECRET") or None,
+        quota=_quota(env),
         models={c: env[f"OMNIGEN_MODEL_{c.upper()}"] for c in CAPABILITIES if env.get(f"OMNIGEN_MODEL_{c.upper()}")},
     )
     if overrides:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
 
 from omnigen.brief import Brief
 
@@ -45,6 +45,9 @@ _ORDER = [
 ]
 _RANK = {s: i for i, s in enumerate(_ORDER)} | {s: len(_ORDER) for s in TERMINAL}
 
+DERIVED = {"stage"}
+"""Computed fields: in every dump a client sees, never in what a store keeps."""
+
 TrackState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
 
 
@@ -58,6 +61,25 @@ class TrackProgress(BaseModel):
     finished_at: datetime | None = None
     asset: str | None = None
     """Key of what this track made (a scene's clip, its thumbnail frame, the music, ...)."""
+
+
+class PredictionRef(BaseModel):
+    """A model call started for a job, kept with the job so a retried step resumes waiting on it
+    instead of starting (and paying for) a second one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    model: str
+    fingerprint: str
+    """Hash of the model and its inputs (files by content): a stored call is resumed only for the
+    very same request."""
+    status: str = "starting"
+    """Last status seen; cancelling the job cancels the ones not finished."""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("succeeded", "failed", "canceled", "aborted")
 
 
 class JobError(BaseModel):
@@ -93,14 +115,31 @@ def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-class Job(BaseModel):
+class WithStatus(BaseModel):
+    """A job's record or one of its progress events: `stage` is derived from `status` (always its
+    value; clients had it before `status` said the same), so it is in every dump a client sees
+    and in nothing a store keeps."""
+
+    if TYPE_CHECKING:  # each model declares it in its own place (the order of its JSON)
+        status: JobStatus
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stage(self) -> str:
+        return self.status.value
+
+    def record_json(self) -> str:
+        """The JSON a store keeps: every field, nothing derived."""
+        return self.model_dump_json(exclude=DERIVED)
+
+
+class Job(WithStatus):
     model_config = ConfigDict(extra="forbid")
 
     job_id: str = Field(default_factory=new_job_id)
     user_id: str
     brief: Brief
     status: JobStatus = JobStatus.QUEUED
-    stage: str = "queued"
     percent: float = Field(0.0, ge=0, le=100)
     message: str = ""
     tracks: dict[str, TrackProgress] = Field(default_factory=dict)
@@ -111,6 +150,8 @@ class Job(BaseModel):
     assets: dict[str, str] = Field(default_factory=dict)
     cost_usd: float = 0.0
     provider_calls: list[dict[str, Any]] = Field(default_factory=list)
+    predictions: dict[str, PredictionRef] = Field(default_factory=dict)
+    """Model calls by slot (`scene_3`, `voiceover/line_4`): what a retried step resumes."""
     compliance: dict[str, Any] | None = None
     qc: dict[str, Any] | None = None
     """The latest version's QC summary: errors, warnings, passed, allow_noncompliant."""
@@ -124,6 +165,15 @@ class Job(BaseModel):
         """Keep `record` (a resumed compose that made the same version again replaces it)."""
         self.versions = [v for v in self.versions if v.version != record.version] + [record]
         self.versions.sort(key=lambda v: v.version)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        """`stage` is computed from `status`: records written before it was (and every dump,
+        which includes it) carry it, and it is never read back."""
+        if isinstance(data, dict) and "stage" in data:
+            data = {k: v for k, v in data.items() if k != "stage"}
+        return data
 
     def set_status(self, status: JobStatus) -> None:
         """Move forward only; a finished job never changes status again."""
@@ -142,7 +192,6 @@ class Job(BaseModel):
             job_id=self.job_id,
             seq=self.seq,
             status=self.status,
-            stage=self.stage,
             percent=round(self.percent, 1),
             message=self.message,
             tracks={k: v.model_dump(mode="json") for k, v in self.tracks.items()},
@@ -199,18 +248,18 @@ def derived_status(job: Job) -> JobStatus:
     return candidate if candidate.rank >= job.status.rank else job.status
 
 
-class ProgressEvent(BaseModel):
+class ProgressEvent(WithStatus):
     """What SSE and WebSocket clients receive, one per saved change of a job."""
 
     job_id: str
     seq: int
     status: JobStatus
-    stage: str
     percent: float
     message: str = ""
     tracks: dict[str, Any] = Field(default_factory=dict)
     updated_at: datetime
     _json: str | None = PrivateAttr(default=None)
+
 
     def as_json(self) -> str:
         """The event's JSON, serialised once however many clients receive it."""

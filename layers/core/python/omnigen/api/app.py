@@ -1,7 +1,8 @@
 """The FastAPI application: the same app behind uvicorn locally and behind Mangum on AWS.
 
 `create_app(services)` only wires routes to the services it is given; `local_services()` builds
-the embedded default (SQLite, disk, in-process runner, HMAC-signed URLs).
+the embedded default (SQLite, disk, worker processes, HMAC-signed URLs) and `aws.aws_services()`
+the AWS one (DynamoDB, S3, Step Functions, presigned URLs, Cognito).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth
 from omnigen.api.body_limit import BodyLimit
 from omnigen.api.deps import Services
 from omnigen.api.feed import ChangeFeed, NotifyingJobStore
-from omnigen.api.launcher import LocalLauncher
 from omnigen.api.signing import UrlSigner, load_or_create_secret
 from omnigen.config import Settings
+from omnigen.pipeline.launchers import Launcher
+from omnigen.pipeline.launchers.processes import ProcessRunner
+from omnigen.pipeline.launchers.threads import LocalRunner
 
 API = "/api/v1"
 MAX_JSON_BYTES = 1024 * 1024
@@ -34,9 +37,7 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        close = getattr(services.launcher, "close", None)  # local worker processes end with the server
-        if close is not None:
-            close()
+        services.launcher.close()  # local worker processes end with the server
 
     app = FastAPI(
         lifespan=lifespan,
@@ -81,18 +82,29 @@ def is_loopback(host: str) -> bool:
 def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
     """The embedded default. Beyond loopback a bearer token is required (checked at start)."""
     from omnigen.pipeline.context import local_context
+    from omnigen.store.sqlite import SqliteJobStore
 
-    ctx = local_context(settings)
+    store = SqliteJobStore(settings.db_path)
+    ctx = local_context(settings, store)
     feed = ChangeFeed()
-    store = ctx.jobs
     notifying = NotifyingJobStore(store, feed)
     ctx.jobs = notifying
     auth: Authenticator = LocalUserAuth() if is_loopback(host) else StaticTokenAuth(settings.api_token or "")
-    signer = UrlSigner(load_or_create_secret(settings.home, settings.asset_url_secret), f"{API}/assets/")
+    signer = UrlSigner(
+        load_or_create_secret(settings.home, settings.asset_url_secret), f"{API}/assets/", f"{API}/uploads/"
+    )
     webhook = None
     if settings.providers.uses("replicate") and settings.webhook_url:
         from omnigen.providers.replicate.webhook_receiver import WebhookReceiver
 
         webhook = WebhookReceiver.from_settings(settings)
-    launcher = LocalLauncher(ctx, notifying.changed, in_process=webhook is not None)
-    return Services(ctx=ctx, launcher=launcher, auth=auth, urls=signer, feed=feed, kv=store, webhook=webhook)  # type: ignore[arg-type]
+    # Jobs render in worker processes that report each change, so rendering never competes with
+    # the server for its interpreter. With Replicate's webhooks they run on this process's
+    # threads instead: a webhook wakes the prediction waiting for it inside the receiving
+    # process (and with remote models the job's threads mostly wait rather than compute).
+    launcher: Launcher
+    if webhook is not None:
+        launcher = LocalRunner(ctx, max_jobs=settings.max_concurrent_jobs)
+    else:
+        launcher = ProcessRunner(ctx, settings.max_concurrent_jobs, notifying.changed)
+    return Services(ctx=ctx, launcher=launcher, auth=auth, urls=signer, feed=feed, kv=store, webhook=webhook)

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
 from omnigen.api.auth import Authenticator
 from omnigen.api.feed import ChangeFeed
-from omnigen.api.launcher import Launcher
 from omnigen.api.problems import ApiError
 from omnigen.job import Job
 from omnigen.pipeline.context import StepContext
-
-
-class KeyValue(Protocol):
-    def kv_get(self, namespace: str, key: str) -> str | None: ...
-
-    def kv_put_if_absent(self, namespace: str, key: str, value: str, ttl_s: float | None = None) -> str: ...
-
-
-class AssetUrls(Protocol):
-    def url(self, key: str, ttl_s: int = 3600) -> str: ...
+from omnigen.pipeline.launchers import Launcher
+from omnigen.store.ports import AssetUrls, KeyValue, UsageStore
 
 
 @dataclass
@@ -33,7 +24,6 @@ class Services:
     urls: AssetUrls
     feed: ChangeFeed
     kv: KeyValue
-    upload_urls: Any = None
     webhook: Any = None
     """Replicate webhook handling (verifier + waiter), when Replicate providers are configured."""
 
@@ -66,3 +56,9 @@ def own_job(svc: Services, user: str, job_id: str) -> Job:
     if job is None or job.user_id != user:
         raise ApiError(404, f"no job {job_id}")
     return job
+
+
+def usage_store(svc: Services) -> UsageStore:
+    if svc.ctx.usage is None:
+        raise ApiError(503, "this deployment records no usage: set OMNIGEN_USAGE_TABLE (AWS) or use the local store")
+    return svc.ctx.usage

@@ -3,7 +3,6 @@ for validation errors, the fields at fault (the web app shows them at the form f
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,7 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from omnigen.api.auth import AuthError
 from omnigen.brief import BriefError
 from omnigen.config import ConfigError
+from omnigen.errors import ApiError
 from omnigen.store.ports import NotFound, StoreError
+from omnigen.validation import located_errors
 
 PROBLEM = "application/problem+json"
 TITLES = {
@@ -34,27 +35,15 @@ TITLES = {
 }
 
 
-class ApiError(Exception):
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        errors: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        self.status = status
-        self.detail = detail
-        self.errors = errors
-        self.headers = headers
-
-
 def problem(
     status: int,
     detail: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
+        **(extra or {}),
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
         "status": status,
@@ -65,32 +54,20 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts)
-
-
-_NAMED = re.compile(r"^(?:Value error, )?([a-z_]+(?:\.[a-z_0-9]+)+|[a-z_]+): (.+)$", re.S)
-
-
-def _located(field: str, message: str) -> dict[str, str]:
-    """A model-level check names its field in its message ("product.side_effects: …"): put it in
-    `field`, where the web app looks to show the error beside the input."""
-    if not field:
-        m = _NAMED.match(message)
-        if m:
-            return {"field": m[1], "message": m[2]}
-    return {"field": field, "message": message}
+REQUEST_PARTS = ("body", "query", "path", "header")
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, err: ApiError) -> JSONResponse:
-        return problem(err.status, err.detail, err.errors, err.headers)
+        return problem(err.status, err.detail, err.errors, err.headers, err.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
-        errors = [_located(_field(tuple(e.get("loc", ()))), e.get("msg", "invalid")) for e in err.errors()]
+        # A model-level check names its field in its message: it goes in `field` too, where the
+        # web app looks to show the error beside the input.
+        located = located_errors(err.errors(), skip=REQUEST_PARTS)
+        errors = [{"field": field, "message": message} for field, message in located]
         summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
         return problem(422, f"the request is not valid: {summary}", errors)
 

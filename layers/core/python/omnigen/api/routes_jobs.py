@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
+from omnigen.api.deps import Services, ServicesDep, UserDep, own_job, usage_store
 from omnigen.api.problems import ApiError
 from omnigen.api.routes_versions import stored_report, version_urls
 from omnigen.api.schemas import (
@@ -23,8 +25,9 @@ from omnigen.api.schemas import (
 from omnigen.brief import Brief
 from omnigen.job import Job, JobStatus
 from omnigen.keys import JobKeys
-from omnigen.pipeline import steps
+from omnigen.pipeline import lifecycle
 from omnigen.timeline import Timeline
+from omnigen.usage import month_of
 
 router = APIRouter(tags=["jobs"])
 IDEMPOTENCY_TTL_S = 24 * 3600
@@ -79,7 +82,10 @@ def _check_image_owner(user: str, brief: Brief) -> None:
     "/generate",
     status_code=202,
     response_model=GenerateAccepted,
-    responses={409: {"description": "Idempotency-Key reused with another body"}},
+    responses={
+        409: {"description": "Idempotency-Key reused with another body"},
+        429: {"description": "the monthly quota is used up; `limit` and `resets_at` say which one, until when"},
+    },
 )
 async def generate(
     svc: ServicesDep,
@@ -89,7 +95,8 @@ async def generate(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> GenerateAccepted:
     """Validate the brief, create a queued job, start the pipeline; `Idempotency-Key` makes retries
-    safe (the same key and body return the same job; another body with that key is a 409)."""
+    safe (the same key and body return the same job; another body with that key is a 409). A
+    caller past their monthly quota gets a 429 naming the limit and when it resets."""
     # The store work blocks (SQLite here, DynamoDB and S3 on AWS), so it runs on a worker thread,
     # in one hop. A plain `def` route costs two (FastAPI also checks the response model on the
     # pool), and each hop waits its turn on a loop that may be serving hundreds of streams.
@@ -105,7 +112,8 @@ def _accept(
         existing = svc.kv.kv_get(f"idem:{user}", idempotency_key)
         if existing:
             return _replay(svc, response, json.loads(existing), digest)
-    job = steps.create_job(svc.ctx, user, brief)
+    _check_quota(svc, user)
+    job = lifecycle.create_job(svc.ctx, user, brief)
     if idempotency_key:
         stored = svc.kv.kv_put_if_absent(
             f"idem:{user}",
@@ -115,10 +123,24 @@ def _accept(
         )
         winner = json.loads(stored)
         if winner["job_id"] != job.job_id:  # a concurrent request with the same key won the race
-            steps.cancel_job(svc.ctx, job.job_id)
+            lifecycle.cancel_job(svc.ctx, job.job_id)
             return _replay(svc, response, winner, digest)
     svc.launcher.start(job.job_id)
     return GenerateAccepted(job_id=job.job_id, status=job.status)
+
+
+def _check_quota(svc: Services, user: str) -> None:
+    """429 when one more job would go past the caller's monthly limits (settings.quota)."""
+    now = datetime.now(UTC)
+    over = svc.ctx.settings.quota.check(usage_store(svc).usage(user, month_of(now)))
+    if over is None:
+        return
+    raise ApiError(
+        429,
+        over.message,
+        headers={"Retry-After": str(max(1, math.ceil((over.resets_at - now).total_seconds())))},
+        extra=over.model_dump(mode="json"),
+    )
 
 
 def _replay(svc: Services, response: Response, stored: dict[str, str], digest: str) -> GenerateAccepted:

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from omnigen import __version__
-from omnigen.api.deps import ServicesDep, UserDep
+from omnigen.api.deps import ServicesDep, UserDep, usage_store
 from omnigen.api.problems import ApiError
 from omnigen.api.schemas import Health, Usage
 from omnigen.brief import Brief
-from omnigen.job import JobStatus
+from omnigen.usage import month_of
 
 router = APIRouter(tags=["service"])
 
@@ -33,32 +33,9 @@ def estimate(svc: ServicesDep, user: UserDep, brief: Brief) -> dict[str, Any]:
 
 @router.get("/usage", response_model=Usage)
 def usage(svc: ServicesDep, user: UserDep) -> Usage:
-    """The caller's jobs, seconds of finished video and cost in this calendar month (UTC)."""
-    now = datetime.now(UTC)
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    jobs, completed, seconds, cost = 0, 0, 0.0, 0.0
-    cursor = None
-    while True:
-        page = svc.ctx.jobs.list_for_user(user, limit=100, before=cursor)
-        for job in page:
-            if job.created_at < start:
-                page = []
-                break
-            jobs += 1
-            cost += job.cost_usd
-            if job.status == JobStatus.COMPLETED:
-                completed += 1
-                seconds += job.brief.duration_s
-        if len(page) < 100:
-            break
-        cursor = page[-1].job_id
-    return Usage(
-        month=start.strftime("%Y-%m"),
-        jobs=jobs,
-        completed=completed,
-        video_seconds=seconds,
-        cost_usd=round(cost, 4),
-    )
+    """The caller's jobs, seconds of finished video and cost in this calendar month (UTC), as
+    both runners record them when jobs start and end."""
+    return usage_store(svc).usage(user, month_of(datetime.now(UTC)))
 
 
 @router.post("/webhooks/replicate", status_code=204, responses={401: {"description": "bad signature"}})

@@ -8,6 +8,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from omnigen.job import Job, JobStatus, VersionRecord
+from omnigen.usage import Usage
+
+__all__ = [
+    "CancelResult",
+    "ComposeAccepted",
+    "GenerateAccepted",
+    "Health",
+    "JobPage",
+    "JobSummary",
+    "JobView",
+    "UploadDone",
+    "UploadRequest",
+    "UploadTicket",
+    "Usage",
+]
 
 
 class GenerateAccepted(BaseModel):
@@ -79,14 +94,6 @@ class UploadDone(BaseModel):
     width: int
     height: int
     content_type: str
-
-
-class Usage(BaseModel):
-    month: str
-    jobs: int
-    completed: int
-    video_seconds: float
-    cost_usd: float
 
 
 class Health(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,6 +19,7 @@ from omnigen.compliance.policy import PolicyError, load_policy
 from omnigen.documents import DocumentError, parse_json_or_yaml
 from omnigen.script import Script
 from omnigen.timeline import Timeline
+from omnigen.validation import located_errors
 
 EXIT_CLEAN, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 FORMATS = ("text", "json")
@@ -26,15 +27,11 @@ FORMATS = ("text", "json")
 M = TypeVar("M", bound=BaseModel)
 
 
+WORDING = {"extra_forbidden": "unknown field", "missing": "required"}
+
+
 class InputError(ValueError):
     """A file given to the check that cannot be used."""
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def load_model(path: str | Path, model: type[M], what: str) -> M:
@@ -53,15 +50,8 @@ def load_model(path: str | Path, model: type[M], what: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        problems = []
-        for e in err.errors():
-            field = _field(tuple(e["loc"])) or "(top level)"
-            msg = e["msg"].removeprefix("Value error, ")
-            if e["type"] == "extra_forbidden":
-                msg = "unknown field"
-            elif e["type"] == "missing":
-                msg = "required"
-            problems.append(f"{field}: {msg}")
+        located = located_errors(err, brackets=True, wording=WORDING)
+        problems = [f"{field or '(top level)'}: {message}" for field, message in located]
         raise InputError(f"{what} {p}: " + "; ".join(problems)) from None
 
 

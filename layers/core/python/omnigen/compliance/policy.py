@@ -17,6 +17,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from omnigen.validation import located_errors
+
 DEFAULTS_FILE = "policy_defaults.yaml"
 
 Fraction = Annotated[float, Field(gt=0, le=1)]
@@ -121,10 +123,8 @@ def _validate(data: dict[str, Any], origin: str) -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as err:
-        e = err.errors()[0]
-        key = ".".join(str(p) for p in e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
-        raise PolicyError(f"{origin}: {key}: {msg} (got {e.get('input')!r})") from None
+        key, msg = located_errors(err)[0]
+        raise PolicyError(f"{origin}: {key}: {msg} (got {err.errors()[0].get('input')!r})") from None
 
 
 @lru_cache(maxsize=1)

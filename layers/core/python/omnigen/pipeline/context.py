@@ -5,18 +5,23 @@ The local runner and the Lambda handlers build the same `StepContext`; only the 
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from omnigen.config import Settings, load_settings
 from omnigen.job import JobStatus
 from omnigen.providers.factory import build_providers
 from omnigen.providers.ports import Providers
-from omnigen.store.ports import AssetStore, JobStore
+from omnigen.store.ports import AssetStore, JobStore, UsageStore
+
+if TYPE_CHECKING:
+    from omnigen.store.sqlite import SqliteJobStore
 
 
 @dataclass
@@ -26,9 +31,14 @@ class StepContext:
     providers: Providers
     settings: Settings
     scratch_root: Path | None = None
+    usage: UsageStore | None = None
+    """Where each user's monthly usage is recorded as jobs start and end (None: not recorded)."""
     allow_noncompliant: bool = False
     cancelled: set[str] = field(default_factory=set)
     """Job ids this process has been told to cancel (checked before the store is read)."""
+    deadline: float | None = None
+    """`time.monotonic()` by which a step's model waits must give up (a Lambda's remaining time
+    less a margin); None on the local runner, which waits as long as each model's timeout."""
 
     def is_cancelled(self, job_id: str) -> bool:
         if job_id in self.cancelled:
@@ -49,32 +59,48 @@ class StepContext:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def local_context(settings: Settings) -> StepContext:
-    """The embedded default: SQLite and files under OMNIGEN_HOME."""
+def local_context(settings: Settings, store: SqliteJobStore | None = None) -> StepContext:
+    """The embedded default: SQLite (jobs and usage; `store` when the caller holds it already,
+    for its key-value table) and files under OMNIGEN_HOME."""
     from omnigen.store.filesystem import FileAssetStore
     from omnigen.store.sqlite import SqliteJobStore
 
+    store = store or SqliteJobStore(settings.db_path)
     return StepContext(
-        jobs=SqliteJobStore(settings.db_path),
+        jobs=store,
         assets=FileAssetStore(settings.assets_dir),
         providers=build_providers(settings),
         settings=settings,
         scratch_root=settings.home / "tmp",
+        usage=store,
     )
 
 
 def aws_context(settings: Settings) -> StepContext:
     """DynamoDB and S3, as the Lambdas run it."""
-    from omnigen.store.dynamodb import DynamoJobStore
+    from omnigen.store.dynamodb import DynamoJobStore, DynamoUsageStore
     from omnigen.store.s3 import S3AssetStore
 
     return StepContext(
-        jobs=DynamoJobStore(settings.jobs_table),  # type: ignore[arg-type]
-        assets=S3AssetStore(settings.assets_bucket),  # type: ignore[arg-type]
+        jobs=DynamoJobStore(settings.jobs_table, settings.kv_table),
+        assets=S3AssetStore(settings.assets_bucket),
         providers=build_providers(settings),
         settings=settings,
         scratch_root=None,
+        usage=DynamoUsageStore(settings.usage_table),
     )
+
+
+def for_task(ctx: StepContext, task_id: str | None) -> StepContext:
+    """The context whose Replicate providers call back with this task's id (`?task=`), so the
+    webhook can find the workflow task waiting on the prediction; `ctx` itself when webhooks are
+    off or no model is Replicate's."""
+    base = ctx.settings.webhook_url
+    if not task_id or not base or not ctx.settings.providers.uses("replicate"):
+        return ctx
+    sep = "&" if "?" in base else "?"
+    settings = ctx.settings.model_copy(update={"webhook_url": f"{base}{sep}task={task_id}"})
+    return dataclasses.replace(ctx, providers=build_providers(settings), settings=settings, cancelled=set())
 
 
 def context_from_env() -> StepContext:

@@ -3,52 +3,37 @@ assets through the store ports and returns a small JSON-able result: keys, never
 
 Every step is idempotent: it first looks for what a previous run stored and reuses it. That is
 what lets Step Functions retry a step and the local runner resume a killed job without redoing
-finished work. The local runner and the Lambda handlers call exactly these functions.
+finished work. The local runner and the Lambda handlers call exactly these functions. Creating,
+retrying and ending a job are in `lifecycle.py`.
 """
 
 from __future__ import annotations
 
 import json
-import mimetypes
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from omnigen.brief import Brief, BriefError
-from omnigen.images import ImageRejected, check_image
-from omnigen.job import Job, JobError, JobStatus, VersionRecord, now
+from omnigen.brief import Brief
+from omnigen.compliance import Policy, Report, check_script, check_timeline, feedback_for_writer, load_policy
+from omnigen.job import Job, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
-from omnigen.media.ffmpeg import MediaError, probe
+from omnigen.media.ffmpeg import probe
 from omnigen.pipeline.context import StepContext
-from omnigen.pipeline.progress import STAGE_NAMES, Tracker
-from omnigen.pipeline.schedule import chains, previous_scene
+from omnigen.pipeline.lifecycle import ComplianceFailed, QcFailed, StepFailed, error_of
+from omnigen.pipeline.progress import Tracker
+from omnigen.pipeline.start_images import shows_product
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
-from omnigen.providers.ports import Cancelled, MusicRequest, SceneRequest, VoiceRequest
+from omnigen.providers.ports import CallContext, Cancelled, MusicRequest, SceneRequest, ScriptWriter, VoiceRequest
+from omnigen.schedule import chains, previous_scene
 from omnigen.script import Script
-from omnigen.store.ports import NotFound, StoreError
+from omnigen.store.ports import NotFound
 from omnigen.timeline import Timeline
 
 DECLICK_S = 0.02
-IMAGE_TYPES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
 
-
-class StepFailed(RuntimeError):
-    """A step could not finish; `message` is for the user, `detail` for whoever debugs it."""
-
-    def __init__(self, step: str, message: str, detail: str = ""):
-        super().__init__(f"{step}: {message}")
-        self.step = step
-        self.message = message
-        self.detail = detail
-
-
-class ComplianceFailed(StepFailed):
-    pass
-
-
-class QcFailed(StepFailed):
-    """The rendered file failed the post-render QC; `detail` is the QC report as text."""
 
 
 def _job(ctx: StepContext, job_id: str) -> Job:
@@ -75,75 +60,37 @@ def _put_json(ctx: StepContext, key: str, data: Any) -> None:
     ctx.assets.put_bytes(key, json.dumps(data, indent=2).encode(), "application/json")
 
 
-# --- job creation ----------------------------------------------------------------------------
-
-
-def create_job(ctx: StepContext, user_id: str, brief: Brief) -> Job:
-    """Record a queued job and store its inputs: the brief and, if given, the product image
-    (a local file path, or an upload key already in the asset store)."""
-    job = Job(user_id=user_id, brief=brief)
-    keys = _keys(job)
-    image = brief.product.image
-    if image:
-        suffix = Path(image).suffix.lower()
-        if suffix not in IMAGE_TYPES:
-            raise BriefError([("product.image", f"{image!r} must be a PNG or JPEG file (.png, .jpg)")])
-        dest = keys.product_image(IMAGE_TYPES[suffix])
-        local = Path(image)
-        if local.is_file():
-            ctx.assets.put_file(dest, local, mimetypes.guess_type(local.name)[0])
-        elif ctx.assets.exists(image):  # an upload: on AWS it went straight to S3, so check it here
-            data = ctx.assets.get_bytes(image)
-            try:
-                content_type, ext, _, _ = check_image(data)
-            except ImageRejected as err:
-                raise BriefError([("product.image", str(err))]) from None
-            dest = keys.product_image(ext)
-            ctx.assets.put_bytes(dest, data, content_type)
-        else:
-            raise BriefError([("product.image", f"no such file or upload: {image}")])
-        brief = brief.model_copy(update={"product": brief.product.model_copy(update={"image": dest})})
-        job.brief = brief
-    _put_json(ctx, keys.brief, brief.model_dump(mode="json"))
-    job.assets["brief"] = keys.brief
-    return ctx.jobs.create(job)
-
-
-def retry_job(ctx: StepContext, old: Job) -> Job:
-    """A new job with the same brief that starts from everything the old one made (all but its
-    final renders), so a job that failed on a full disk or a flaky model does not start over."""
-    job = create_job(
-        ctx,
-        old.user_id,
-        old.brief.model_copy(update={"product": old.brief.product.model_copy(update={"image": None})}),
-    )
-    src, dst = _keys(old).prefix, _keys(job).prefix
-    for key in ctx.assets.list(src):
-        rel = key[len(src) :]
-        if rel.startswith("final/") or rel in ("brief.json", "timeline.json", "compliance.json", "qc.json"):
-            continue
-        ctx.assets.put_bytes(dst + rel, ctx.assets.get_bytes(key))
-    if old.brief.product.image:
-        image = dst + old.brief.product.image[len(src) :]
-        job = ctx.jobs.update(
-            job.job_id,
-            lambda j: setattr(
-                j,
-                "brief",
-                j.brief.model_copy(update={"product": j.brief.product.model_copy(update={"image": image})}),
-            ),
-        )
-    return job
-
-
 # --- write_script ----------------------------------------------------------------------------
+
+
+def draft_script(
+    writer: ScriptWriter,
+    brief: Brief,
+    policy: Policy,
+    call: CallContext,
+    on_revision: Callable[[int, int], None] | None = None,
+) -> tuple[Script, Report, int]:
+    """Write → check → feedback: the writer's script, checked by the compliance engine; while it
+    breaks a rule, the findings go back to the writer, at most `policy.max_writer_retries` times.
+    Returns the last script, its report (no errors when one passed) and the tries allowed.
+    `on_revision(attempt, attempts)` is told before each revision (the step shows it as progress).
+    The pipeline's write_script and `omnigen script` both write through this."""
+    feedback: list[str] | None = None
+    attempts = policy.max_writer_retries + 1
+    for attempt in range(1, attempts + 1):
+        script = writer.write(brief, call, feedback)
+        report = check_script(script, brief, policy)
+        if report.errors == 0 or attempt == attempts:
+            break
+        feedback = feedback_for_writer(report)
+        if on_revision is not None:
+            on_revision(attempt, attempts)
+    return script, report, attempts
 
 
 def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
     """Brief → script, checked by the compliance engine; findings go back to the writer a
     bounded number of times before the job fails with the report."""
-    from omnigen.compliance import check_script, feedback_for_writer, load_policy
-
     job = _job(ctx, job_id)
     keys = _keys(job)
     tracker = Tracker(ctx.jobs, job_id)
@@ -152,20 +99,17 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
     else:
         _check_cancel(ctx, job_id)
         tracker.start("script", "writing the script")
-        policy = load_policy(None)
-        call = tracker.call_context("script", lambda: ctx.is_cancelled(job_id))
-        feedback: list[str] | None = None
-        attempts = policy.max_writer_retries + 1
+        call = tracker.call_context("script", lambda: ctx.is_cancelled(job_id), ctx.deadline)
         with ExitStack() as stack:
             if job.brief.product.image:  # a model that sees pictures gets the product image
                 call.extra["product_image"] = stack.enter_context(ctx.assets.local_path(job.brief.product.image))
-            for attempt in range(1, attempts + 1):
-                script = ctx.providers.script.write(job.brief, call, feedback)
-                report = check_script(script, job.brief, policy)
-                if report.errors == 0:
-                    break
-                feedback = feedback_for_writer(report)
-                tracker.tick("script", attempt / attempts, f"revising for compliance (try {attempt + 1})")
+            script, report, attempts = draft_script(
+                ctx.providers.script,
+                job.brief,
+                load_policy(None),
+                call,
+                lambda n, of: tracker.tick("script", n / of, f"revising for compliance (try {n + 1})"),
+            )
         if report.errors:
             _put_json(ctx, keys.compliance, json.loads(report.to_json()))
             ctx.assets.put_bytes(keys.compliance_html, report.to_html().encode(), "text/html")
@@ -194,7 +138,7 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
 
 def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
     """One scene → clip + its last frame. A chained scene starts on the previous scene's last
-    frame; any other starts on the product image when there is one."""
+    frame; any other on the product image where its shot shows the product, else from its text."""
     from omnigen.media.frames import extract_last_frame
 
     job = _job(ctx, job_id)
@@ -218,7 +162,7 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
         product = None
         if brief.product.image:
             product = stack.enter_context(ctx.assets.local_path(brief.product.image))
-        start_image = product
+        start_image = product if product is not None and shows_product(scene, brief) else None
         if prev is not None:
             try:
                 start_image = stack.enter_context(ctx.assets.local_path(keys.last_frame(prev)))
@@ -239,7 +183,7 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             product_image=product,
             brand_name=brief.product.brand_name,
         )
-        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id))
+        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
         out = ctx.providers.video.render(req, tmp / f"scene_{scene_index}.mp4", call)
         last = extract_last_frame(out, tmp / f"scene_{scene_index}_last.jpg")
         ctx.assets.put_file(frame, last, "image/jpeg")
@@ -266,7 +210,7 @@ def make_music(ctx: StepContext, job_id: str) -> dict[str, Any]:
     prompt = script.music_prompt or job.brief.music_mood or job.brief.style or "calm uplifting"
     duration = float(job.brief.duration_s)
     with ctx.scratch(job_id) as tmp:
-        call = tracker.call_context("music", lambda: ctx.is_cancelled(job_id))
+        call = tracker.call_context("music", lambda: ctx.is_cancelled(job_id), ctx.deadline)
         raw = ctx.providers.music.compose(
             MusicRequest(prompt=prompt, duration_s=duration, seed=job.brief.seed), tmp / "music.wav", call
         )
@@ -306,14 +250,16 @@ def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
     tracker.start("voiceover", "recording the voiceover")
     todo = _script_lines(script)
     spoken: list[SpokenLine] = []
-    call = tracker.call_context("voiceover", lambda: ctx.is_cancelled(job_id))
+    call = tracker.call_context("voiceover", lambda: ctx.is_cancelled(job_id), ctx.deadline)
     with ctx.scratch(job_id) as tmp:
         for n, (scene_index, text, ms) in enumerate(todo, start=1):
             key = keys.voice_line(n)
             if not ctx.assets.exists(key):
                 call.check()
                 wav = ctx.providers.voice.speak(
-                    VoiceRequest(text=text, seed=job.brief.seed, rate=speaking_rate(ms)), tmp / f"l{n}.wav", call
+                    VoiceRequest(text=text, seed=job.brief.seed, rate=speaking_rate(ms)),
+                    tmp / f"l{n}.wav",
+                    call.for_slot(f"line_{n}"),
                 )
                 ctx.assets.put_file(key, wav, "audio/wav")
             with ctx.assets.local_path(key) as path:
@@ -357,7 +303,6 @@ def compose(
     no version: its reports are only the job's latest check (`compliance.json`, `qc.json`, marked
     `made: false`), and every earlier version keeps its own artefacts untouched.
     """
-    from omnigen.compliance import check_timeline, load_policy
     from omnigen.media.compose import compose as render
     from omnigen.media.qc import inspect
     from omnigen.qc import qc_policy
@@ -486,69 +431,14 @@ def _record_refused(
     ctx.jobs.update(job_id, keep)
 
 
-# --- finish ----------------------------------------------------------------------------------
-
-
-def finalize(ctx: StepContext, job_id: str) -> dict[str, Any]:
-    def change(j: Job) -> None:
-        if j.status.terminal:
-            return
-        j.set_status(JobStatus.COMPLETED)
-        j.stage = j.status.value
-        j.percent = 100.0
-        j.message = STAGE_NAMES[JobStatus.COMPLETED]
-
-    job = ctx.jobs.update(job_id, change)
-    return {"status": job.status.value, "output": job.assets.get("output")}
-
-
-def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, Any]:
-    """End the job `failed`, keep the error and every asset made so far."""
-    err = JobError(
-        step=str(error.get("step", "pipeline")),
-        message=str(error.get("message", "unknown error"))[:2000],
-        detail=str(error.get("detail", ""))[-8000:],
-    )
-
-    def change(j: Job) -> None:
-        if j.status.terminal:
-            return
-        j.set_status(JobStatus.FAILED)
-        j.stage = j.status.value
-        j.error = err
-        j.message = f"Failed at {err.step}: {err.message}"
-        for t in j.tracks.values():
-            if t.state == "running":
-                t.state = "failed"
-
-    job = ctx.jobs.update(job_id, change)
-    return {"status": job.status.value, "error": err.model_dump()}
-
-
-def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
-    """Mark the job cancelled; running steps notice and stop; what was made is kept."""
-    ctx.cancelled.add(job_id)
-
-    def change(j: Job) -> None:
-        if j.status.terminal:
-            return
-        j.set_status(JobStatus.CANCELLED)
-        j.stage = j.status.value
-        j.message = STAGE_NAMES[JobStatus.CANCELLED]
-        for t in j.tracks.values():
-            if t.state in ("running", "pending"):
-                t.state = "cancelled"
-
-    job = ctx.jobs.update(job_id, change)
-    return {"status": job.status.value}
-
-
-def error_of(step: str, err: BaseException) -> dict[str, str]:
-    """The error record of a failed step: a user-facing message and the technical detail."""
-    if isinstance(err, StepFailed):
-        return {"step": err.step, "message": err.message, "detail": err.detail}
-    if isinstance(err, MediaError):
-        return {"step": step, "message": str(err).split("\n")[0], "detail": err.stderr_tail}
-    if isinstance(err, StoreError):
-        return {"step": step, "message": str(err), "detail": ""}
-    return {"step": step, "message": str(err) or type(err).__name__, "detail": type(err).__name__}
+def compose_version(ctx: StepContext, job_id: str, version: int) -> dict[str, Any]:
+    """Render a new version of a finished job's saved timeline (the API's re-compose, whichever
+    runner serves it). A failure is reported on the compose track and in the result, and leaves
+    the finished job and its earlier versions as they were: the caller is a background worker or
+    an asynchronous Lambda invocation, with nobody waiting to be told otherwise."""
+    try:
+        return compose(ctx, job_id, version=version)
+    except Exception as err:
+        error = error_of("compose", err)
+        Tracker(ctx.jobs, job_id).failed("compose", error["message"])
+        return {"error": error}

@@ -10,7 +10,8 @@ Indexes: `by_user` (user_id, created_key) lists a user's jobs newest first; `unf
 (open, created_key) is sparse — only jobs not in a terminal status carry `open`.
 
 Idempotency keys and other small values live in a key-value table (`kv_table`, one `key`
-attribute), with a TTL attribute `expires_at` that DynamoDB also expires.
+attribute), with a TTL attribute `expires_at` that DynamoDB also expires: the `KeyValue` port.
+Each user's monthly usage is `DynamoUsageStore`, the `UsageStore` port, in its own table.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from omnigen.job import Job, ProgressEvent, now
 from omnigen.store.ports import NotFound, StoreError
+from omnigen.store.tables import JOBS_BY_USER as BY_USER
+from omnigen.store.tables import JOBS_UNFINISHED as UNFINISHED
+from omnigen.store.tables import TTL_ATTRIBUTE
+from omnigen.usage import Usage
 
 JOB_SK = "job"
 EVENT_PREFIX = "event#"
-BY_USER = "by_user"
-UNFINISHED = "unfinished"
 EVENT_TTL_S = 30 * 24 * 3600
 MAX_ATTEMPTS = 60
 CLIENT_CONFIG = Config(
@@ -59,7 +62,8 @@ def _event_sk(seq: int) -> str:
     return f"{EVENT_PREFIX}{seq:012d}"
 
 
-def _describe(err: Exception, what: str) -> str:
+def describe_error(err: Exception, what: str) -> str:
+    """What failed and why, in words that say what to check (table, role, throttling)."""
     if isinstance(err, ClientError):
         code = err.response.get("Error", {}).get("Code", "")
         message = err.response.get("Error", {}).get("Message", "")
@@ -85,7 +89,7 @@ class DynamoJobStore:
         try:
             return getattr(self.db, op)(**kwargs)  # type: ignore[no-any-return]
         except (ClientError, BotoCoreError) as err:
-            raise StoreError(_describe(err, what)) from err
+            raise StoreError(describe_error(err, what)) from err
 
     def _job_item(self, job: Job) -> dict[str, Any]:
         item = {
@@ -95,7 +99,7 @@ class DynamoJobStore:
             "created_key": _s(created_key(job)),
             "status": _s(job.status.value),
             "seq": _n(job.seq),
-            "data": _s(job.model_dump_json()),
+            "data": _s(job.record_json()),
         }
         if not job.status.terminal:
             item["open"] = _s("1")
@@ -105,8 +109,8 @@ class DynamoJobStore:
         return {
             "job_id": _s(job.job_id),
             "sk": _s(_event_sk(job.seq)),
-            "data": _s(job.event().model_dump_json()),
-            "expires_at": _n(int(time.time()) + EVENT_TTL_S),
+            "data": _s(job.event().record_json()),
+            TTL_ATTRIBUTE: _n(int(time.time()) + EVENT_TTL_S),
         }
 
     def _write(self, what: str, job: Job, expected_seq: int | None) -> None:
@@ -270,7 +274,7 @@ class DynamoJobStore:
             ConsistentRead=True,
         )
         item = out.get("Item")
-        if not item or ("expires_at" in item and float(item["expires_at"]["N"]) < time.time()):
+        if not item or (TTL_ATTRIBUTE in item and float(item[TTL_ATTRIBUTE]["N"]) < time.time()):
             return None
         return str(item["value"]["S"])
 
@@ -279,28 +283,28 @@ class DynamoJobStore:
         t = time.time()
         item = {**self._kv_key(namespace, key), "value": _s(value)}
         if ttl_s:
-            item["expires_at"] = _n(int(t + ttl_s))
+            item[TTL_ATTRIBUTE] = _n(int(t + ttl_s))
         try:
             self.db.put_item(
                 TableName=self.kv_table,
                 Item=item,
                 ConditionExpression="attribute_not_exists(#k) OR #e < :now",
-                ExpressionAttributeNames={"#k": "key", "#e": "expires_at"},
+                ExpressionAttributeNames={"#k": "key", "#e": TTL_ATTRIBUTE},
                 ExpressionAttributeValues={":now": _n(int(t))},
             )
             return value
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise StoreError(_describe(err, f"recording {namespace} key")) from err
+                raise StoreError(describe_error(err, f"recording {namespace} key")) from err
         except BotoCoreError as err:
-            raise StoreError(_describe(err, f"recording {namespace} key")) from err
+            raise StoreError(describe_error(err, f"recording {namespace} key")) from err
         stored = self.kv_get(namespace, key)
         return value if stored is None else stored
 
     def kv_put(self, namespace: str, key: str, value: str, ttl_s: float | None = None) -> None:
         item = {**self._kv_key(namespace, key), "value": _s(value)}
         if ttl_s:
-            item["expires_at"] = _n(int(time.time() + ttl_s))
+            item[TTL_ATTRIBUTE] = _n(int(time.time() + ttl_s))
         self._call(f"recording {namespace} key", "put_item", TableName=self.kv_table, Item=item)
 
     def kv_delete(self, namespace: str, key: str) -> None:
@@ -309,4 +313,48 @@ class DynamoJobStore:
             "delete_item",
             TableName=self.kv_table,
             Key=self._kv_key(namespace, key),
+        )
+
+
+class DynamoUsageStore:
+    """Monthly usage per user: one item per (user_id, month), added to atomically (ADD), so the
+    API creating a job and a step ending one never lose each other's counts."""
+
+    FIELDS = ("jobs", "completed", "video_seconds", "cost_usd")
+
+    def __init__(self, table: str | None, client: Any = None):
+        if not table:
+            raise StoreError("DynamoUsageStore needs a table name (OMNIGEN_USAGE_TABLE)")
+        self.table = table
+        self.db = client or boto3.client("dynamodb", config=CLIENT_CONFIG)
+
+    def add_usage(self, user_id: str, change: Usage) -> None:
+        what = f"recording the usage of {user_id}"
+        try:
+            self.db.update_item(
+                TableName=self.table,
+                Key={"user_id": _s(user_id), "month": _s(change.month)},
+                UpdateExpression="ADD " + ", ".join(f"{f} :{f}" for f in self.FIELDS),
+                ExpressionAttributeValues={f":{f}": _n(getattr(change, f)) for f in self.FIELDS},
+            )
+        except (ClientError, BotoCoreError) as err:
+            raise StoreError(describe_error(err, what)) from err
+
+    def usage(self, user_id: str, month: str) -> Usage:
+        what = f"reading the usage of {user_id}"
+        try:
+            item = self.db.get_item(
+                TableName=self.table, Key={"user_id": _s(user_id), "month": _s(month)}, ConsistentRead=True
+            ).get("Item")
+        except (ClientError, BotoCoreError) as err:
+            raise StoreError(describe_error(err, what)) from err
+        if not item:
+            return Usage(month=month)
+        values = {f: float(item[f]["N"]) for f in self.FIELDS if f in item}
+        return Usage(
+            month=month,
+            jobs=int(values.get("jobs", 0)),
+            completed=int(values.get("completed", 0)),
+            video_seconds=values.get("video_seconds", 0.0),
+            cost_usd=round(values.get("cost_usd", 0.0), 4),
         )

@@ -3,7 +3,8 @@
 Keys are checked exactly as on disk. A single PUT (or a multipart upload for large files) is
 atomic in S3, so a killed Lambda never leaves a half-written object a retried step would reuse.
 Intermediate assets (uploaded product images, per-line voice takes) are tagged so the bucket's
-lifecycle rule expires them; finished ads are kept. Presigned URLs serve the API's one-hour links.
+lifecycle rule expires them; finished ads are kept. `S3AssetUrls` is the `AssetUrls` port on
+S3: presigned URLs for the API's one-hour links and for uploads straight from the browser.
 
 Presigned URLs name the bucket's regional endpoint (`bucket.s3.<region>.amazonaws.com`): on the
 global one a bucket outside us-east-1 answers 307 until DNS catches up (up to a day after it is
@@ -26,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from omnigen.store.filesystem import CHUNK, check_key
 from omnigen.store.ports import NotFound, StoreError
+from omnigen.store.tables import LIFECYCLE_TAG
 
 CLIENT_CONFIG = Config(
     connect_timeout=5,
@@ -35,7 +37,6 @@ CLIENT_CONFIG = Config(
     s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"},
 )
 TRANSFER = TransferConfig(multipart_threshold=64 * 1024 * 1024, max_concurrency=4)
-LIFECYCLE_TAG = "omnigen-lifecycle"
 INTERMEDIATE_MARKERS = ("/uploads/", "/audio/voice/", "/tmp/")
 """Key parts of assets the lifecycle rule may expire (see stacks/storage.py)."""
 
@@ -175,11 +176,15 @@ class S3AssetStore:
     # -- links for browsers ---------------------------------------------------------------------
 
     def presigned_get(self, key: str, ttl_s: int = 3600) -> str:
-        return self.s3.generate_presigned_url(  # type: ignore[no-any-return]
-            "get_object", Params={"Bucket": self.bucket, "Key": check_key(key)}, ExpiresIn=ttl_s
+        return str(
+            self.s3.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": check_key(key)}, ExpiresIn=ttl_s
+            )
         )
 
-    def presigned_put(self, key: str, content_type: str, size_bytes: int, ttl_s: int = 3600) -> tuple[str, dict]:
+    def presigned_put(
+        self, key: str, content_type: str, size_bytes: int, ttl_s: int = 3600
+    ) -> tuple[str, dict[str, str]]:
         """A URL to PUT exactly `size_bytes` of `content_type` to; returns it and the headers to send."""
         params = {"Bucket": self.bucket, "Key": check_key(key), "ContentType": content_type}
         headers = {"Content-Type": content_type}
@@ -189,4 +194,22 @@ class S3AssetStore:
         url = self.s3.generate_presigned_url(
             "put_object", Params={**params, "ContentLength": size_bytes}, ExpiresIn=ttl_s
         )
-        return url, headers
+        return str(url), headers
+
+
+class S3AssetUrls:
+    """The `AssetUrls` port on S3: presigned URLs, so the browser reads and uploads assets in the
+    bucket itself. This API's own asset and upload routes therefore never serve a link on AWS:
+    `valid` is always False and they answer 403 to anything sent there."""
+
+    def __init__(self, store: S3AssetStore):
+        self.store = store
+
+    def url(self, key: str, ttl_s: int = 3600) -> str:
+        return self.store.presigned_get(key, ttl_s)
+
+    def upload_url(self, key: str, content_type: str, size_bytes: int, ttl_s: int = 3600) -> tuple[str, dict[str, str]]:
+        return self.store.presigned_put(key, content_type, size_bytes, ttl_s)
+
+    def valid(self, key: str, exp: str | int | None, sig: str | None) -> bool:
+        return False

@@ -3,12 +3,16 @@
 Each job is one JSON document plus the columns we query by. Every update runs in a write
 transaction (BEGIN IMMEDIATE), bumps `seq`, and appends the resulting progress event, so the
 local server can replay events after `Last-Event-ID` even across a restart.
+
+The same file holds the key-value port's table (idempotency keys, webhook ids) and the usage
+port's monthly totals per user, written under the same lock as the jobs.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +20,7 @@ from typing import IO
 
 from omnigen.job import TERMINAL, Job, ProgressEvent, now
 from omnigen.store.ports import NotFound, StoreError
+from omnigen.usage import Usage
 
 try:
     import fcntl
@@ -45,6 +50,15 @@ CREATE TABLE IF NOT EXISTS kv (
     value      TEXT NOT NULL,
     expires_at REAL,
     PRIMARY KEY (namespace, key)
+);
+CREATE TABLE IF NOT EXISTS usage (
+    user_id       TEXT NOT NULL,
+    month         TEXT NOT NULL,
+    jobs          INTEGER NOT NULL DEFAULT 0,
+    completed     INTEGER NOT NULL DEFAULT 0,
+    video_seconds REAL NOT NULL DEFAULT 0,
+    cost_usd      REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, month)
 );
 """
 
@@ -133,12 +147,12 @@ class SqliteJobStore:
             job.status.value,
             job.created_at.isoformat(),
             job.seq,
-            job.model_dump_json(),
+            job.record_json(),
         )
 
     def create(self, job: Job) -> Job:
         job = job.model_copy(update={"seq": 1, "updated_at": now()})
-        row, event = self._row(job), job.event().model_dump_json()  # the JSON work outside the lock
+        row, event = self._row(job), job.event().record_json()  # the JSON work outside the lock
         with self._tx(f"creating job {job.job_id}") as db:
             db.execute("INSERT INTO jobs VALUES (?,?,?,?,?,?)", row)
             db.execute("INSERT INTO events VALUES (?,?,?)", (job.job_id, job.seq, event))
@@ -187,7 +201,7 @@ class SqliteJobStore:
             job.seq = read_seq + 1
             job.updated_at = now()
             job = Job.model_validate(job.model_dump())
-            data, event = job.model_dump_json(), job.event().model_dump_json()
+            data, event = job.record_json(), job.event().record_json()
             with self._tx(f"updating job {job_id}") as db:
                 written = db.execute(
                     "UPDATE jobs SET status=?, seq=?, data=? WHERE job_id=? AND seq=?",
@@ -218,9 +232,9 @@ class SqliteJobStore:
         )
         return [Job.model_validate_json(r[0]) for r in rows]
 
-    def kv_get(self, namespace: str, key: str) -> str | None:
-        import time
+    # -- KeyValue: idempotency keys, webhook ids and the like ---------------------------------------
 
+    def kv_get(self, namespace: str, key: str) -> str | None:
         row = (
             self._conn()
             .execute(
@@ -231,11 +245,8 @@ class SqliteJobStore:
         )
         return str(row[0]) if row else None
 
-    # A small key-value table for idempotency keys, webhook ids and the like.
     def kv_put_if_absent(self, namespace: str, key: str, value: str, ttl_s: float | None = None) -> str:
         """Store `value` unless the key exists (and has not expired); return what is stored."""
-        import time
-
         t = time.time()
         with self._tx(f"recording {namespace} key") as db:
             db.execute("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at < ?", (t,))
@@ -244,3 +255,39 @@ class SqliteJobStore:
                 return str(row[0])
             db.execute("INSERT INTO kv VALUES (?,?,?,?)", (namespace, key, value, t + ttl_s if ttl_s else None))
         return value
+
+    def kv_put(self, namespace: str, key: str, value: str, ttl_s: float | None = None) -> None:
+        expires = time.time() + ttl_s if ttl_s else None
+        with self._tx(f"recording {namespace} key") as db:
+            db.execute("INSERT OR REPLACE INTO kv VALUES (?,?,?,?)", (namespace, key, value, expires))
+
+    def kv_delete(self, namespace: str, key: str) -> None:
+        with self._tx(f"deleting {namespace} key") as db:
+            db.execute("DELETE FROM kv WHERE namespace=? AND key=?", (namespace, key))
+
+    # -- UsageStore -----------------------------------------------------------------------------
+
+    def add_usage(self, user_id: str, change: Usage) -> None:
+        with self._tx(f"recording the usage of {user_id}") as db:
+            db.execute(
+                "INSERT INTO usage VALUES (?,?,?,?,?,?) ON CONFLICT (user_id, month) DO UPDATE SET "
+                "jobs = jobs + excluded.jobs, completed = completed + excluded.completed, "
+                "video_seconds = video_seconds + excluded.video_seconds, cost_usd = cost_usd + excluded.cost_usd",
+                (user_id, change.month, change.jobs, change.completed, change.video_seconds, change.cost_usd),
+            )
+
+    def usage(self, user_id: str, month: str) -> Usage:
+        try:
+            row = (
+                self._conn()
+                .execute(
+                    "SELECT jobs, completed, video_seconds, cost_usd FROM usage WHERE user_id=? AND month=?",
+                    (user_id, month),
+                )
+                .fetchone()
+            )
+        except sqlite3.Error as err:
+            raise StoreError(_describe(err, f"reading the usage of {user_id}", self.path)) from err
+        if row is None:
+            return Usage(month=month)
+        return Usage(month=month, jobs=row[0], completed=row[1], video_seconds=row[2], cost_usd=round(row[3], 4))

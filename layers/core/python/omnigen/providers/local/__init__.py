@@ -1,1 +1,2 @@
-"""Offline providers: no network, no model weights, deterministic for a seed."""
+"""Offline providers: no network, deterministic for a seed; the only model weights are the
+Piper voice that an installed package ships."""

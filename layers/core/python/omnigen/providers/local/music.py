@@ -8,12 +8,12 @@ the same brief always gets the same bed.
 
 from __future__ import annotations
 
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from omnigen.providers.local.wav import write_wav
 from omnigen.providers.ports import CallContext, MusicRequest, ProviderCall
 
 SAMPLE_RATE = 48_000
@@ -134,17 +134,6 @@ def synthesize(prompt: str, duration_s: float, seed: int) -> np.ndarray:
     return (stereo / peak * 0.7).astype(np.float32)
 
 
-def write_wav(samples: np.ndarray, out: Path) -> Path:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(out), "wb") as w:
-        w.setnchannels(samples.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(pcm.tobytes())
-    return out
-
-
 class LocalMusic:
     name = "local-chord-synth"
 
@@ -153,6 +142,6 @@ class LocalMusic:
         ctx.progress(0.1, "synthesising the chord progression")
         samples = synthesize(req.prompt, req.duration_s, req.seed)
         ctx.check()
-        path = write_wav(samples, out.with_suffix(".wav"))
+        path = write_wav(samples, out.with_suffix(".wav"), SAMPLE_RATE)
         ctx.record(ProviderCall(capability="music", model=self.name, cost_usd=0.0))
         return path

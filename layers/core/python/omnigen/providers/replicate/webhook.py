@@ -14,10 +14,40 @@ import binascii
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping, MutableSet
+from collections.abc import Iterator, Mapping, MutableSet
+
+from omnigen.store.ports import KeyValue
 
 TOLERANCE_S = 300.0
 """Deliveries older (or further in the future) than five minutes are refused."""
+
+
+class StoredSeenIds(MutableSet[str]):
+    """Webhook ids already handled, kept in a `KeyValue` store for the replay window, so every
+    process answering webhooks (each Lambda container) shares one memory: Replicate resends a
+    delivery it thinks failed, and a forged replay is refused the same way. Only membership is
+    asked of it; the store is never listed."""
+
+    NAMESPACE = "webhook-id"
+
+    def __init__(self, kv: KeyValue, keep_s: float = 2 * TOLERANCE_S):
+        self.kv = kv
+        self.keep_s = keep_s
+
+    def __contains__(self, msg_id: object) -> bool:
+        return self.kv.kv_get(self.NAMESPACE, str(msg_id)) is not None
+
+    def add(self, msg_id: str) -> None:
+        self.kv.kv_put(self.NAMESPACE, msg_id, "1", ttl_s=self.keep_s)
+
+    def discard(self, msg_id: str) -> None:
+        self.kv.kv_delete(self.NAMESPACE, msg_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 class WebhookRejected(ValueError):

@@ -16,8 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableSet
 from typing import Any
 
-from omnigen.api.problems import ApiError
 from omnigen.config import Settings
+from omnigen.errors import ApiError
 from omnigen.providers.replicate.client import EVENTS, PredictionEvents
 from omnigen.providers.replicate.webhook import TOLERANCE_S, WebhookRejected, verify_webhook
 

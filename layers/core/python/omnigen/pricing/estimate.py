@@ -1,133 +1,24 @@
-"""Cost and time estimate for a brief, before anything is generated.
+"""The cost and time estimate for a brief, before anything is generated.
 
-The prices and typical latencies live in `pricing.yaml` beside this module, so a change in
-Replicate's prices is a configuration edit, not a code change; the Replicate adapters bill each
-call from the same table, so the estimate and the recorded job cost cannot drift apart.
-
-The time estimate follows the pipeline's own schedule: the script, then the scene chains (a chain
-runs in order because each scene starts on the previous one's last frame; chains share the
-scene-concurrency slots) side by side with the music and the voiceover (one request per line),
-then the final render. Before a script exists, the scene plan is assumed from the brief's length.
+The time follows the pipeline's own schedule (`omnigen.schedule`): the script, then the scene
+chains (a chain runs in order because each scene starts on the previous one's last frame; chains
+share the scene-concurrency slots) side by side with the music and the voiceover (one request per
+line), then the final render. Before a script exists, the scene plan is assumed from the brief's
+length. Prices and typical times come from the price table (`table.py`).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from functools import cache
-from pathlib import Path
-from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from omnigen.brief import SHORT_SIDE, Brief
 from omnigen.config import CAPABILITIES, ProviderSpec
-from omnigen.pipeline.schedule import chains, lower_bound_s
+from omnigen.lines import split_lines
+from omnigen.pricing.table import Plan, kling_clip_seconds, load_prices
+from omnigen.schedule import chains, wall_time_s
 from omnigen.script import Scene, Script
-
-PRICING_FILE = Path(__file__).with_name("pricing.yaml")
-KLING_CLIP_LENGTHS = (5, 10)
-
-
-class ModelPrice(BaseModel):
-    """What one model costs and how long one call usually takes."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    unit: Literal["token", "video_second", "file", "thousand_characters"]
-    usd_per_unit: float = 0.0
-    input_usd_per_million: float = 0.0
-    output_usd_per_million: float = 0.0
-    latency_s: float = Field(ge=0)
-    latency_s_per_unit: float = Field(0.0, ge=0)
-
-    def cost(self, quantity: float, output_quantity: float = 0.0) -> float:
-        """USD for one call: tokens in/out for `token`, else `quantity` units."""
-        if self.unit == "token":
-            return (quantity * self.input_usd_per_million + output_quantity * self.output_usd_per_million) / 1e6
-        return quantity * self.usd_per_unit
-
-    def latency(self, quantity: float = 0.0) -> float:
-        return self.latency_s + self.latency_s_per_unit * quantity
-
-
-class ReplicatePrices(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    models: dict[str, str]
-    prices: dict[str, ModelPrice]
-
-
-class LocalTimes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    script_s: float
-    scene_s_per_video_second: float
-    music_s: float
-    voice_s_per_line: float
-
-
-class PipelineTimes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    frame_and_store_s: float
-    download_s: float
-    compose_s_per_video_second: float
-    compliance_retries_expected: int = 0
-
-
-class Plan(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    seconds_per_scene: float = Field(gt=0)
-    min_scenes: int = Field(ge=1)
-    max_scenes: int = Field(ge=1)
-    words_per_second: float = Field(gt=0)
-    characters_per_word: float = Field(gt=0)
-    seconds_per_line: float = Field(gt=0)
-    script_input_tokens: int
-    script_output_tokens_per_scene: int
-
-
-class PriceTable(BaseModel):
-    """The whole of `pricing.yaml`, checked once at load."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    replicate: ReplicatePrices
-    local: LocalTimes
-    pipeline: PipelineTimes
-    plan: Plan
-
-    def price(self, model: str) -> ModelPrice:
-        try:
-            return self.replicate.prices[model]
-        except KeyError:
-            raise KeyError(f"{model} has no price in {PRICING_FILE.name}; add it under replicate.prices") from None
-
-    def model_for(self, capability: str) -> str:
-        return self.replicate.models[capability]
-
-
-@cache
-def load_prices(path: Path = PRICING_FILE) -> PriceTable:
-    """The price table (read once per process; it is configuration, not data)."""
-    return PriceTable.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-def call_cost(model: str, quantity: float, output_quantity: float = 0.0) -> float:
-    """USD for one Replicate call, rounded to a hundredth of a cent (what the job records)."""
-    return round(load_prices().price(model).cost(quantity, output_quantity), 6)
-
-
-def kling_clip_seconds(scene_s: float) -> int:
-    """The clip length to ask Kling for: the shortest of 5 or 10 s that covers the scene; a scene
-    longer than 10 s still gets 10 s (the timeline holds the clip to the scene's length)."""
-    return next((n for n in KLING_CLIP_LENGTHS if scene_s <= n + 1e-6), KLING_CLIP_LENGTHS[-1])
-
-
-# --- the estimate -----------------------------------------------------------------------------
 
 
 class EstimateLine(BaseModel):
@@ -178,35 +69,11 @@ def planned_script(brief: Brief, plan: Plan | None = None) -> Script:
     return Script(title="plan", scenes=scenes)
 
 
-def _chain_wall_s(chain_costs: list[list[float]], slots: int) -> float:
-    """Wall time of chains whose scenes each take a slot while they run (as the runner does):
-    an event simulation, never below the schedule's lower bound."""
-    if not chain_costs:
-        return 0.0
-    slots = max(1, slots)
-    free_at = [0.0] * slots
-    heapq.heapify(free_at)
-    ready = [(0.0, i, 0) for i in range(len(chain_costs))]  # (ready time, chain, next scene)
-    heapq.heapify(ready)
-    end = 0.0
-    while ready:
-        t_ready, ci, si = heapq.heappop(ready)
-        start = max(t_ready, heapq.heappop(free_at))
-        finish = start + chain_costs[ci][si]
-        heapq.heappush(free_at, finish)
-        end = max(end, finish)
-        if si + 1 < len(chain_costs[ci]):
-            heapq.heappush(ready, (finish, ci, si + 1))
-    return max(end, lower_bound_s([sum(c) for c in chain_costs], slots))
-
-
 def _voice_lines(script: Script, plan: Plan) -> tuple[int, int]:
     """(lines, characters) the voiceover will send: from the script's own text when it has
     some, else from a calm read filling the ad."""
     text = " ".join(s.voiceover for s in script.scenes if s.voiceover)
     if text.strip():
-        from omnigen.lines import split_lines
-
         lines = [ln for s in script.scenes for ln in split_lines(s.voiceover)]
         return len(lines), sum(len(ln) for ln in lines)
     words = script.duration_s * plan.words_per_second
@@ -274,7 +141,7 @@ def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, scrip
         usd, unit, quantity = 0.0, "scenes", float(len(script.scenes))
         detail = ""
     groups = chains(script, brief.continuity)
-    scenes_s = _chain_wall_s([[per_scene[i] for i in g] for g in groups], concurrency)
+    scenes_s = wall_time_s([[per_scene[i] for i in g] for g in groups], concurrency)
     longest = max(len(g) for g in groups)
     detail = ", ".join(x for x in (detail, f"{len(groups)} chain(s), longest {longest}, {concurrency} at a time") if x)
     lines.append(
@@ -356,29 +223,3 @@ def _local_line(capability: str, quantity: float, unit: str, seconds: float) -> 
     return EstimateLine(
         capability=capability, provider="local", model="local", quantity=quantity, unit=unit, usd=0.0, seconds=seconds
     )
-
-
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
-
-
-def format_estimate(est: Estimate) -> str:
-    """A plain-text table a person reads in a terminal or a log."""
-    head = (
-        f"Estimate: {est.duration_s:g} s ad, {est.scenes} scenes, continuity {est.continuity}, "
-        f"providers {est.providers}, {est.concurrency} scene(s) at a time"
-    )
-    rows = [("track", "provider", "model", "quantity", "USD", "time", "")]
-    for ln in est.lines:
-        qty = f"{ln.quantity:,.0f} {ln.unit}"
-        rows.append((ln.capability, ln.provider, ln.model, qty, f"${ln.usd:.4f}", _duration(ln.seconds), ln.detail))
-    widths = [max(len(r[i]) for r in rows) for i in range(6)]
-    out = [head, ""]
-    for r in rows:
-        cells = [r[i].ljust(widths[i]) if i != 4 else r[i].rjust(widths[i]) for i in range(6)]
-        out.append("  ".join([*cells, r[6]]).rstrip())
-    out.append("")
-    out.append(f"total ${est.total_usd:.2f}, expected about {_duration(est.expected_seconds)} ({est.critical_path})")
-    out.extend(f"assumes {a}" for a in est.assumptions)
-    return "\n".join(out)

@@ -1,4 +1,6 @@
-"""The in-process runner: DESIGN's pipeline on threads, for the embedded default.
+"""The in-process runner: DESIGN's pipeline on threads, for the embedded default (the CLI, and
+the local server when it receives Replicate's webhooks). It is the `Launcher` port's thread
+backing, and each worker process of `processes.ProcessRunner` runs jobs with it too.
 
 write_script, then the scene chains (each sequential, scenes under a concurrency limit), music
 and voiceover side by side, then compose and finalize. Any failure ends the job `failed` with
@@ -16,9 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 
 from omnigen.job import Job
-from omnigen.pipeline import steps
+from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import StepContext
-from omnigen.pipeline.progress import Tracker
 from omnigen.priority import lower_this_thread
 from omnigen.providers.ports import Cancelled
 
@@ -43,8 +44,11 @@ class JobHandle:
 class LocalRunner:
     IDLE_S = 30.0  # a worker with nothing to do for this long ends
 
-    def __init__(self, ctx: StepContext, max_jobs: int = 2):
+    def __init__(self, ctx: StepContext, max_jobs: int = 2, *, background: bool = True):
         self.ctx = ctx
+        # A server's jobs render at low CPU priority, behind the requests it answers; the CLI's
+        # one job is the foreground work, so it says background=False.
+        self.background = background
         # Jobs beyond this wait `queued`: one machine renders a couple of ads well, not fifty.
         # That many long-lived workers take jobs from a queue, so starting a job is a put: no
         # thread is made per job, and a request that starts one never waits for a thread to run.
@@ -61,13 +65,13 @@ class LocalRunner:
         try:
             self._pipeline(job_id)
         except Cancelled:
-            steps.cancel_job(self.ctx, job_id)
+            lifecycle.cancel_job(self.ctx, job_id)
         except BaseException as err:
             if self.ctx.is_cancelled(job_id):
-                steps.cancel_job(self.ctx, job_id)
+                lifecycle.cancel_job(self.ctx, job_id)
             else:
                 step = getattr(err, "_omnigen_step", "pipeline")
-                steps.fail_job(self.ctx, job_id, steps.error_of(step, err))
+                lifecycle.fail_job(self.ctx, job_id, lifecycle.error_of(step, err))
             if not isinstance(err, Exception):
                 raise
         job = self.ctx.jobs.get(job_id)
@@ -77,9 +81,10 @@ class LocalRunner:
     def start(self, job_id: str, on_done: Callable[[Job], None] | None = None) -> JobHandle:
         """Queue a job for a background worker (the local server does this); it starts when one
         of the `max_jobs` workers is free."""
-        handle = JobHandle(job_id)
         with self._lock:  # a worker leaves only with this lock held and the queue empty
-            self._handles[job_id] = handle
+            if job_id in self._handles:  # already running or waiting: one run per job
+                return self._handles[job_id]
+            handle = self._handles[job_id] = JobHandle(job_id)
             self._queue.put((handle, on_done))
             if len(self._workers) < self.max_jobs:
                 worker = threading.Thread(target=self._work, name="job-runner", daemon=True)
@@ -88,7 +93,8 @@ class LocalRunner:
         return handle
 
     def _work(self) -> None:
-        lower_this_thread()  # jobs render in the background of whatever serves requests
+        if self.background:
+            lower_this_thread()  # jobs render in the background of whatever serves requests
         while True:
             try:
                 handle, on_done = self._queue.get(timeout=self.IDLE_S)
@@ -110,7 +116,18 @@ class LocalRunner:
                 handle._done.set()
 
     def cancel(self, job_id: str) -> None:
-        steps.cancel_job(self.ctx, job_id)
+        lifecycle.cancel_job(self.ctx, job_id)
+
+    def compose(self, job_id: str, version: int) -> None:
+        """Render a new version of a saved timeline on a thread of its own (a re-compose does not
+        wait behind queued jobs: the user is watching the editor)."""
+
+        def target() -> None:
+            if self.background:
+                lower_this_thread()
+            steps.compose_version(self.ctx, job_id, version)
+
+        threading.Thread(target=target, name=f"compose-{job_id}-v{version}", daemon=True).start()
 
     def running(self) -> list[str]:
         """Jobs started here that have not ended: running or waiting for a worker."""
@@ -121,6 +138,10 @@ class LocalRunner:
         deadline = None if timeout is None else time.monotonic() + timeout
         for handle in list(self._handles.values()):
             handle.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        """Nothing to stop: the workers are daemon threads that end when idle or with the process
+        (a job cut short is resumed by the next start)."""
 
     # -- the pipeline -------------------------------------------------------------------------
 
@@ -167,16 +188,7 @@ class LocalRunner:
                 real = [e for e in errors if not isinstance(e, Cancelled)]
                 raise (real or errors)[0]  # type: ignore[misc]
         self._step("compose", steps.compose, job_id)
-        self._step("finalize", steps.finalize, job_id)
-
-
-def compose_version(ctx: StepContext, job_id: str, version: int) -> None:
-    """Render a new version of a saved timeline; a failure marks the compose track failed and
-    leaves the finished job (and its earlier versions) as they were."""
-    try:
-        steps.compose(ctx, job_id, version=version)
-    except Exception as err:  # reported on the track: the caller is a background worker
-        Tracker(ctx.jobs, job_id).failed("compose", steps.error_of("compose", err)["message"])
+        self._step("finalize", lifecycle.finalize, job_id)
 
 
 def wait_for(ctx: StepContext, job_id: str, timeout_s: float = 600, poll_s: float = 0.2) -> Job:

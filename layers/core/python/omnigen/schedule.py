@@ -8,6 +8,8 @@ a concurrency limit. The longest chain is the critical path.
 
 from __future__ import annotations
 
+import heapq
+
 from omnigen.script import Script
 
 
@@ -49,6 +51,29 @@ def lower_bound_s(chain_costs: list[float], slots: int) -> float:
     if not chain_costs:
         return 0.0
     return max(max(chain_costs), sum(chain_costs) / max(1, slots))
+
+
+def wall_time_s(chain_costs: list[list[float]], slots: int) -> float:
+    """Wall time of chains whose scenes each take a slot while they run (as the runners do):
+    an event simulation of the schedule, never below `lower_bound_s`. `chain_costs[c][i]` is the
+    time scene i of chain c takes."""
+    if not chain_costs:
+        return 0.0
+    slots = max(1, slots)
+    free_at = [0.0] * slots
+    heapq.heapify(free_at)
+    ready = [(0.0, i, 0) for i in range(len(chain_costs))]  # (ready time, chain, next scene)
+    heapq.heapify(ready)
+    end = 0.0
+    while ready:
+        t_ready, ci, si = heapq.heappop(ready)
+        start = max(t_ready, heapq.heappop(free_at))
+        finish = start + chain_costs[ci][si]
+        heapq.heappush(free_at, finish)
+        end = max(end, finish)
+        if si + 1 < len(chain_costs[ci]):
+            heapq.heappush(ready, (finish, ci, si + 1))
+    return max(end, lower_bound_s([sum(c) for c in chain_costs], slots))
 
 
 def previous_scene(script: Script, continuity: str, index: int) -> int | None:

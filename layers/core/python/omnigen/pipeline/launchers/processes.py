@@ -7,7 +7,7 @@ a native library (eSpeak is loaded with ctypes) would take the server down with 
 renders' memory would be the server's. In worker processes none of that holds.
 
 The server keeps what it had: it starts, cancels and re-composes jobs through the same
-`Launcher` port, and still learns of every change at once, because each worker reports the
+`Launcher` port (this is its process backing), and still learns of every change at once, because each worker reports the
 job ids it writes on a pipe that a server thread turns into feed notifications. A worker
 lives as long as its server: it exits when the server process ends, however it ends, so a job
 is never run twice after a restart.
@@ -27,10 +27,11 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from omnigen.config import Settings
-from omnigen.pipeline import steps
+from omnigen.pipeline import lifecycle
 from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.launchers.threads import JobHandle, LocalRunner
 from omnigen.pipeline.progress import Tracker
-from omnigen.pipeline.runner import JobHandle, LocalRunner, compose_version
+from omnigen.pipeline.steps import compose_version
 from omnigen.priority import lower_this_thread
 from omnigen.store.reporting import ReportingJobStore
 
@@ -115,6 +116,10 @@ class ProcessRunner:
 
     def start(self, job_id: str) -> JobHandle:
         return self._submit("run", job_id)
+
+    def cancel(self, job_id: str) -> None:
+        """The job is marked cancelled in the store, where the worker running it looks."""
+        lifecycle.cancel_job(self.ctx, job_id)
 
     def compose(self, job_id: str, version: int) -> JobHandle:
         return self._submit("compose", job_id, version)
@@ -244,7 +249,7 @@ class ProcessRunner:
                 "retry the job"
             )
             if kind == "run":
-                steps.fail_job(self.ctx, job_id, {"step": "worker", "message": message})
+                lifecycle.fail_job(self.ctx, job_id, {"step": "worker", "message": message})
             else:
                 Tracker(self.ctx.jobs, job_id).failed("compose", message)
         if handle is not None:

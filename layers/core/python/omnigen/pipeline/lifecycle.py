@@ -1,0 +1,231 @@
+"""A job's life around the steps: created (queued, inputs stored), retried from a failed job,
+finished (completed, failed or cancelled), and how a step's failure is described.
+
+The steps (`steps.py`) make the ad; these functions move the job record between its states. Each
+runner calls them the same way: the in-process runner and the worker processes directly, Step
+Functions through the step Lambda's `finalize` and `fail_job` events. A finished job never
+changes status again, so every ending here is a no-op on a job that has already ended.
+
+The user's monthly usage is recorded here too, so both runners record it the same way: a job
+counts when it is created and again, once, when it ends (see `omnigen.usage`).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from omnigen.brief import Brief, BriefError
+from omnigen.images import ImageRejected, check_image
+from omnigen.job import Job, JobError, JobStatus
+from omnigen.keys import JobKeys
+from omnigen.media.ffmpeg import MediaError
+from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.error_names import CANCELLED, FAILED, RETRYABLE
+from omnigen.pipeline.progress import STAGE_NAMES
+from omnigen.providers.ports import Cancelled, ProviderError
+from omnigen.store.ports import StoreError
+from omnigen.usage import Usage, month_of
+
+IMAGE_TYPES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
+RETRY_SKIPS = ("brief.json", "timeline.json", "compliance.json", "qc.json")
+"""What a retry does not copy (besides final/): the new job's own brief, and the edit and its
+report, which are made again from the reused parts."""
+
+
+class StepFailed(RuntimeError):
+    """A step could not finish; `message` is for the user, `detail` for whoever debugs it."""
+
+    def __init__(self, step: str, message: str, detail: str = ""):
+        super().__init__(f"{step}: {message}")
+        self.step = step
+        self.message = message
+        self.detail = detail
+
+
+class ComplianceFailed(StepFailed):
+    pass
+
+
+class QcFailed(StepFailed):
+    """The rendered file failed the post-render QC; `detail` is the QC report as text."""
+
+
+# --- creation ------------------------------------------------------------------------------------
+
+
+def _store_image(ctx: StepContext, keys: JobKeys, image: str) -> str:
+    """Copy the product image into the job (a local file, or an upload already in the asset
+    store, checked by content since on AWS it went straight to S3); returns its job key."""
+    suffix = Path(image).suffix.lower()
+    if suffix not in IMAGE_TYPES:
+        raise BriefError([("product.image", f"{image!r} must be a PNG or JPEG file (.png, .jpg)")])
+    local = Path(image)
+    if local.is_file():
+        dest = keys.product_image(IMAGE_TYPES[suffix])
+        ctx.assets.put_file(dest, local, mimetypes.guess_type(local.name)[0])
+        return dest
+    if not ctx.assets.exists(image):
+        raise BriefError([("product.image", f"no such file or upload: {image}")])
+    data = ctx.assets.get_bytes(image)
+    try:
+        content_type, ext, _, _ = check_image(data)
+    except ImageRejected as err:
+        raise BriefError([("product.image", str(err))]) from None
+    dest = keys.product_image(ext)
+    ctx.assets.put_bytes(dest, data, content_type)
+    return dest
+
+
+def _with_image(brief: Brief, image: str | None) -> Brief:
+    return brief.model_copy(update={"product": brief.product.model_copy(update={"image": image})})
+
+
+def _record(ctx: StepContext, job: Job) -> Job:
+    """Store the job: the brief in its final form, exactly once. `Job.brief` is the brief; the
+    `brief.json` asset (DESIGN's key list) is its export, written here from the same value before
+    the record exists, so the two never disagree and nothing rewrites either later."""
+    keys = JobKeys(job.user_id, job.job_id)
+    ctx.assets.put_bytes(keys.brief, job.brief.model_dump_json(indent=2).encode(), "application/json")
+    job.assets["brief"] = keys.brief
+    job = ctx.jobs.create(job)
+    if ctx.usage is not None:
+        ctx.usage.add_usage(job.user_id, Usage(month=month_of(job.created_at), jobs=1))
+    return job
+
+
+def create_job(ctx: StepContext, user_id: str, brief: Brief) -> Job:
+    """Record a queued job and store its inputs: the brief and, if given, the product image
+    (a local file path, or an upload key already in the asset store)."""
+    job = Job(user_id=user_id, brief=brief)
+    if brief.product.image:
+        job.brief = _with_image(brief, _store_image(ctx, JobKeys(user_id, job.job_id), brief.product.image))
+    return _record(ctx, job)
+
+
+def retry_job(ctx: StepContext, old: Job) -> Job:
+    """A new job with the same brief that starts from everything the old one made (all but its
+    final renders), so a job that failed on a full disk or a flaky model does not start over."""
+    job = Job(user_id=old.user_id, brief=old.brief)
+    src, dst = JobKeys(old.user_id, old.job_id).prefix, JobKeys(job.user_id, job.job_id).prefix
+    for key in ctx.assets.list(src):
+        rel = key[len(src) :]
+        if rel.startswith("final/") or rel in RETRY_SKIPS:
+            continue
+        ctx.assets.put_bytes(dst + rel, ctx.assets.get_bytes(key))
+    image = old.brief.product.image
+    if image:  # the old job's copy of the image, now under the new job
+        job.brief = _with_image(old.brief, dst + image[len(src) :] if image.startswith(src) else image)
+    return _record(ctx, job)
+
+
+# --- endings -------------------------------------------------------------------------------------
+
+
+def _end(ctx: StepContext, job_id: str, status: JobStatus, change: Callable[[Job], None]) -> Job:
+    """Move an unfinished job to `status` with `change`, and add what it used to its user's
+    month, once: a job that had already ended is returned as it was, and nothing is recorded."""
+    ended = False
+
+    def apply(j: Job) -> None:
+        nonlocal ended
+        ended = not j.status.terminal  # the last call is the one the store wrote
+        if ended:
+            j.set_status(status)
+            change(j)
+
+    job = ctx.jobs.update(job_id, apply)
+    if ended and ctx.usage is not None:
+        done = job.status == JobStatus.COMPLETED
+        ctx.usage.add_usage(
+            job.user_id,
+            Usage(
+                month=month_of(job.created_at),
+                completed=1 if done else 0,
+                video_seconds=float(job.brief.duration_s) if done else 0.0,
+                cost_usd=job.cost_usd,
+            ),
+        )
+    return job
+
+
+def _cancel_open_predictions(ctx: StepContext, job: Job) -> None:
+    """Stop the model calls a finished job still has running (Replicate bills until they stop),
+    even those no step waits on any more (a step whose run ended at its deadline)."""
+    for ref in job.predictions.values():
+        if not ref.finished:
+            ctx.providers.cancel_prediction(ref.id)
+
+
+def finalize(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    def change(j: Job) -> None:
+        j.percent = 100.0
+        j.message = STAGE_NAMES[JobStatus.COMPLETED]
+
+    job = _end(ctx, job_id, JobStatus.COMPLETED, change)
+    return {"status": job.status.value, "output": job.assets.get("output")}
+
+
+def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, Any]:
+    """End the job `failed`, keep the error and every asset made so far; stop its open model calls."""
+    err = JobError(
+        step=str(error.get("step", "pipeline")),
+        message=str(error.get("message", "unknown error"))[:2000],
+        detail=str(error.get("detail", ""))[-8000:],
+    )
+
+    def change(j: Job) -> None:
+        j.error = err
+        j.message = f"Failed at {err.step}: {err.message}"
+        for t in j.tracks.values():
+            if t.state == "running":
+                t.state = "failed"
+
+    job = _end(ctx, job_id, JobStatus.FAILED, change)
+    _cancel_open_predictions(ctx, job)
+    return {"status": job.status.value, "error": err.model_dump()}
+
+
+def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    """Mark the job cancelled; running steps notice and stop; what was made is kept; its open
+    model calls are cancelled."""
+    ctx.cancelled.add(job_id)
+
+    def change(j: Job) -> None:
+        j.message = STAGE_NAMES[JobStatus.CANCELLED]
+        for t in j.tracks.values():
+            if t.state in ("running", "pending"):
+                t.state = "cancelled"
+
+    job = _end(ctx, job_id, JobStatus.CANCELLED, change)
+    _cancel_open_predictions(ctx, job)
+    return {"status": job.status.value}
+
+
+# --- describing failures -------------------------------------------------------------------------
+
+
+def error_of(step: str, err: BaseException) -> dict[str, str]:
+    """The error record of a failed step: a user-facing message and the technical detail."""
+    if isinstance(err, StepFailed):
+        return {"step": err.step, "message": err.message, "detail": err.detail}
+    if isinstance(err, MediaError):
+        return {"step": step, "message": str(err).split("\n")[0], "detail": err.stderr_tail}
+    if isinstance(err, StoreError):
+        return {"step": step, "message": str(err), "detail": ""}
+    return {"step": step, "message": str(err) or type(err).__name__, "detail": type(err).__name__}
+
+
+def error_name(err: BaseException) -> str:
+    """The name a failed step reports to the workflow engine: the state machine retries
+    RETRYABLE (a provider's transient fault, a store fault such as throttling) and sends the
+    rest to fail_job (see `omnigen.pipeline.error_names`, which stacks/pipeline.py matches)."""
+    if isinstance(err, Cancelled):
+        return CANCELLED
+    if isinstance(err, ProviderError) and err.retryable:
+        return RETRYABLE
+    if isinstance(err, StoreError) and not isinstance(err, StepFailed):
+        return RETRYABLE
+    return FAILED
