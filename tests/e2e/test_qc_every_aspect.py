@@ -18,8 +18,8 @@ from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
 from omnigen.pipeline.context import local_context
-from omnigen.pipeline.runner import LocalRunner
-from omnigen.pipeline.steps import create_job
+from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.pipeline.lifecycle import create_job
 
 ASPECTS = ("16:9", "1:1", "9:16")
 CASES = [

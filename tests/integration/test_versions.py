@@ -19,7 +19,8 @@ from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
 from omnigen.pipeline.context import local_context
 from omnigen.pipeline.launchers.threads import LocalRunner
-from omnigen.pipeline.steps import QcFailed, compose, create_job, load_timeline
+from omnigen.pipeline.lifecycle import QcFailed, create_job
+from omnigen.pipeline.steps import compose, load_timeline
 from omnigen.timeline import Timeline
 
 
