@@ -9,8 +9,10 @@ export OMNIGEN_HOME ?= $(CURDIR)/.omnigen
 
 WEB_STAMP := frontend/dist/index.html
 CHROMIUM := /usr/bin/chromium
+TESSERACT := /usr/bin/tesseract
+TESS_ENG := /usr/share/tesseract-ocr/5/tessdata/eng.traineddata
 
-.PHONY: setup web demo test lint types bench serve synth smoke clean browser
+.PHONY: setup web demo test lint types bench serve synth smoke clean browser ocr
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,7 +31,13 @@ $(WEB_STAMP): frontend/node_modules/.package-lock.json $(shell find frontend/src
 
 web: $(if $(wildcard frontend/package.json),$(WEB_STAMP),)
 
-setup: $(STAMP) web
+setup: $(STAMP) web ocr
+
+# Debian's Tesseract and its English data, for the post-render QC (pytesseract drives it).
+$(TESSERACT) $(TESS_ENG):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null
+
+ocr: $(TESSERACT) $(TESS_ENG)
 
 # Debian's Chromium for the browser tests (never a browser a tool downloads itself).
 $(CHROMIUM):

@@ -7,6 +7,11 @@ audio, the same H.264/AAC settings, no overlays, ducking or loudness passes), ru
 process right after. Target at 1080p: ratio ≤ 1.3. The clips are lavfi test patterns and the
 voice and music come from the offline providers, so only compose is timed.
 
+Then the post-render QC of each render (OCR of every text item, the major statement sampled
+across its lines, loudness, true peak, track lengths), timed in the same run: `qc_over_compose`
+is QC's wall time over compose's (target ≤ 0.15), `qc_cpu_over_compose_cpu` the same for the CPU
+seconds of the process and its ffmpeg and tesseract children (steadier on a shared machine).
+
     python bench/compose.py [--json]
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -23,11 +29,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import describe, line
 
+from omnigen.compliance import load_policy
 from omnigen.media.compose import compose
 from omnigen.media.ffmpeg import run_ffmpeg
+from omnigen.media.qc import inspect
 from omnigen.providers.local.music import LocalMusic
 from omnigen.providers.local.voice import LocalVoice
 from omnigen.providers.ports import CallContext, MusicRequest, VoiceRequest
+from omnigen.qc import qc_policy
 from omnigen.timeline import MusicBed, OutputSettings, TextItem, Timeline, VideoClip, VoiceLine
 
 DURATION = 30.0
@@ -112,6 +121,12 @@ def _bare_encode(timeline: Timeline, out: Path) -> float:
     return time.perf_counter() - t0
 
 
+def _cpu_s() -> float:
+    """CPU seconds used so far by this process and the ffmpeg / tesseract processes it waited for."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
@@ -133,15 +148,27 @@ def main() -> int:
                     if v.major_statement
                 ],
             )
-            t0 = time.perf_counter()
-            compose(timeline, Path, tmp / f"work_{name}", tmp / f"out_{name}.mp4")
-            wall = time.perf_counter() - t0
+            qcp = qc_policy(load_policy(None))
+            t0, c0 = time.perf_counter(), _cpu_s()
+            res = compose(timeline, Path, tmp / f"work_{name}", tmp / f"out_{name}.mp4", qc_policy=qcp)
+            wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+            t0, c0 = time.perf_counter(), _cpu_s()
+            qc = inspect(Path(res.output), timeline, None, qcp, tmp / f"qc_{name}", cards=res.cards)
+            qc_wall, qc_cpu = time.perf_counter() - t0, _cpu_s() - c0
+            if not qc.passed:
+                print(qc.to_text(), file=sys.stderr)
             bare = _bare_encode(timeline, tmp / f"bare_{name}.mp4")
             results[name] = {
                 "wall_s": round(wall, 2),
                 "bare_encode_s": round(bare, 2),
                 "ratio_to_bare": round(wall / bare, 3),
                 "realtime_factor": round(wall / timeline.duration_s, 3),
+                "qc_s": round(qc_wall, 2),
+                "qc_over_compose": round(qc_wall / wall, 3),
+                "qc_cpu_over_compose_cpu": round(qc_cpu / cpu, 3),
+                "qc_passed": qc.passed,
+                "qc_frames": qc.cost.frames_decoded if qc.cost else 0,
+                "qc_ocr_reads": qc.cost.ocr_reads if qc.cost else 0,
             }
     ratio = results["1080p"]["wall_s"] / results["720p"]["wall_s"]
     print(f"machine: {line()}")
@@ -150,10 +177,17 @@ def main() -> int:
             f"compose {name}: {r['wall_s']:.1f} s for a {DURATION:.0f} s ad (x{r['realtime_factor']:.2f} real time); "
             f"bare encode {r['bare_encode_s']:.1f} s; ratio {r['ratio_to_bare']:.2f} (target <= 1.3 at 1080p)"
         )
+    for name, r in results.items():
+        print(
+            f"qc {name}: {r['qc_s']:.1f} s ({r['qc_frames']} frames, {r['qc_ocr_reads']} OCR reads, "
+            f"{'passed' if r['qc_passed'] else 'FAILED'}); qc_over_compose {r['qc_over_compose']:.3f} (target <= 0.15; "
+            f"CPU {r['qc_cpu_over_compose_cpu']:.3f})"
+        )
     print(f"1080p / 720p cost ratio: {ratio:.2f}")
     if args.json:
         print(json.dumps({"results": results, "ratio_1080_720": round(ratio, 2), "machine": describe()}))
-    return 0 if results["1080p"]["ratio_to_bare"] <= 1.3 else 1
+    qc_ok = all(r["qc_over_compose"] <= 0.15 and r["qc_passed"] for r in results.values())
+    return 0 if results["1080p"]["ratio_to_bare"] <= 1.3 and qc_ok else 1
 
 
 if __name__ == "__main__":

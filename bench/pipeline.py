@@ -42,7 +42,7 @@ from machine import describe, line  # noqa: E402
 from omnigen.brief import Brief, load_brief  # noqa: E402
 from omnigen.config import load_settings  # noqa: E402
 from omnigen.job import JobStatus  # noqa: E402
-from omnigen.lines import split_lines  # noqa: E402
+from omnigen.lines import speaking_rate, split_lines  # noqa: E402
 from omnigen.pipeline import lifecycle  # noqa: E402
 from omnigen.pipeline.context import StepContext  # noqa: E402
 from omnigen.pipeline.launchers.threads import LocalRunner  # noqa: E402
@@ -56,7 +56,7 @@ from omnigen.script import Script  # noqa: E402
 LATENCY_S = {
     "openai/gpt-4o": 0.6,
     "kwaivgi/kling-v2.5-turbo-pro": 1.8,
-    "minimax/music-1.5": 0.6,
+    "minimax/music-2.6": 0.6,
     "minimax/speech-02-turbo": 0.3,
 }
 MODES = ("parallel", "auto", "chain")
@@ -90,7 +90,7 @@ def lower_bound(script: Script, continuity: str, slots: int) -> dict[str, float]
     scenes = lower_bound_s([scene_s * len(g) for g in groups], slots)
     n_lines = sum(len(split_lines(s.voiceover)) for s in script.scenes)
     voice = n_lines * LATENCY_S["minimax/speech-02-turbo"]
-    music = LATENCY_S["minimax/music-1.5"]
+    music = LATENCY_S["minimax/music-2.6"]
     total = LATENCY_S["openai/gpt-4o"] + max(scenes, music, voice)
     return {"scenes_s": scenes, "voice_s": voice, "music_s": music, "total_s": total, "chains": len(groups)}
 
@@ -101,8 +101,9 @@ def warm(script: Script, aspect: str) -> None:
         fake_media.video(aspect, seconds)
     fake_media.music()
     for scene in script.scenes:
+        rate = speaking_rate(scene.purpose == "major_statement")  # the speed the voice adapter sends
         for text in split_lines(scene.voiceover):
-            fake_media.speech(text, "wav")
+            fake_media.speech(text, "wav", 32000, rate)
 
 
 def run_mode(home: Path, providers: Providers, brief: Brief, mode: str, concurrency: int) -> tuple[float, float, float]:
@@ -193,7 +194,7 @@ def main() -> int:
     print(
         f"{len(script.scenes)} scenes, {brief.duration_s} s ad, {args.concurrency} scene(s) at a time; "
         f"latencies: script {LATENCY_S['openai/gpt-4o']} s, scene {LATENCY_S['kwaivgi/kling-v2.5-turbo-pro']} s, "
-        f"music {LATENCY_S['minimax/music-1.5']} s, voice {LATENCY_S['minimax/speech-02-turbo']} s per line"
+        f"music {LATENCY_S['minimax/music-2.6']} s, voice {LATENCY_S['minimax/speech-02-turbo']} s per line"
     )
     print(f"{'mode':<9} {'chains':>6} {'wall':>8} {'bound':>8} {'ratio':>6}  {'compose':>8}")
     for mode, r in results.items():

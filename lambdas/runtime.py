@@ -7,8 +7,10 @@ dispatch of a step event, run as a Step Functions task when it carries a token
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,9 @@ tracer = Tracer()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "OmniGen"))
 
 CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 5})
+DEADLINE_MARGIN_S = float(os.environ.get("OMNIGEN_DEADLINE_MARGIN_S", "90"))
+"""Time kept back from a model wait for what follows it (download, last frame, S3, task reply);
+at most a quarter of the invocation's time, so a short function still waits."""
 
 
 @functools.cache
@@ -52,6 +57,17 @@ def step_context() -> StepContext:
     return aws_context(load_settings())
 
 
+def deadline_of(lambda_context: Any) -> float | None:
+    """`time.monotonic()` by which model waits must give up: the invocation's remaining time
+    less DEADLINE_MARGIN_S. A wait that reaches it fails the step as retryable and leaves the
+    prediction running; the retry resumes it (its id is kept with the job)."""
+    remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    remaining_s = remaining() / 1000
+    return time.monotonic() + max(0.0, remaining_s - min(DEADLINE_MARGIN_S, remaining_s / 4))
+
+
 @functools.cache
 def cognito_verifier() -> JwtVerifier:
     from omnigen.api.aws import cognito_verifier as verifier  # the API's Cognito adapter
@@ -66,20 +82,25 @@ def tasks() -> StepFunctionsTasks:
     return StepFunctionsTasks(client("stepfunctions"))
 
 
-def run_step(event: dict[str, Any], table: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]]) -> Any:
-    """Run `event["step"]` from `table`. With a task token, report through Step Functions
-    (omnigen.pipeline.tasks); without one (finalize, fail_job, the API's re-compose), return
-    the result or raise."""
+def run_step(
+    event: dict[str, Any],
+    table: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]],
+    lambda_context: Any = None,
+) -> Any:
+    """Run `event["step"]` from `table`, its model waits bounded by the invocation's remaining
+    time. With a task token, report through Step Functions (omnigen.pipeline.tasks); without one
+    (finalize, fail_job, the API's re-compose), return the result or raise."""
     step = str(event.get("step", ""))
     if step not in table:
         raise ValueError(f"this Lambda runs {sorted(table)}; it was asked for {step!r}")
     logger.append_keys(job_id=str(event["job_id"]), step=step)
+    ctx = dataclasses.replace(step_context(), deadline=deadline_of(lambda_context))
     if not event.get("task_token"):
-        done = table[step](step_context(), event)
+        done = table[step](ctx, event)
         metrics.add_metric(name="StepSucceeded", unit=MetricUnit.Count, value=1)
         return done
     result, error = run_as_task(
-        lambda task: table[step](for_task(step_context(), task), event),
+        lambda task: table[step](for_task(ctx, task), event),
         event,
         job_store(),
         tasks(),

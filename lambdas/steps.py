@@ -89,4 +89,4 @@ STEPS = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> Any:
-    return run_step(event, STEPS)
+    return run_step(event, STEPS, context)

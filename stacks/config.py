@@ -57,7 +57,7 @@ class Settings:
     providers: str = "script=replicate,video=replicate,music=replicate,voice=replicate"
     script_model: str = "openai/gpt-4o"
     video_model: str = "kwaivgi/kling-v2.5-turbo-pro"
-    music_model: str = "minimax/music-1.5"
+    music_model: str = "minimax/music-2.6"
     voice_model: str = "minimax/speech-02-hd"
     max_concurrent_scenes: int = 3
     log_retention_days: int = 30

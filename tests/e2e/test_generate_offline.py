@@ -26,7 +26,7 @@ def omnigen(home: Path, *args: str, timeout: float = 600) -> subprocess.Complete
     )
 
 
-@pytest.mark.parametrize("brief_path", BRIEFS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("brief_path", BRIEFS, ids=[p.stem for p in BRIEFS])
 def test_shared_brief_becomes_a_broadcast_ready_mp4(tmp_path, brief_path):
     out = tmp_path / "ad.mp4"
     run = omnigen(tmp_path / "home", "generate", str(brief_path), "-o", str(out), "--resolution", "360p", "--json")

@@ -168,7 +168,7 @@ def test_tampered_or_expired_asset_url_is_403(api, alice, done_job):
 def test_users_are_kept_apart(api, alice, bob, done_job):
     client, _ = api
     jid = done_job["job_id"]
-    for path in ("", "/timeline", "/compliance", "/progress"):
+    for path in ("", "/timeline", "/compliance", "/progress", "/qc", "/versions", "/versions/1/qc"):
         r = client.get(f"/api/v1/jobs/{jid}{path}", headers=bob)
         assert r.status_code == 404, path
     assert client.post(f"/api/v1/jobs/{jid}/cancel", headers=bob).status_code == 404
@@ -237,6 +237,18 @@ def test_timeline_edit_and_recompose_makes_version_2(api, alice, done_job):
     assert {"output:v1", "output:v2"} <= set(job["urls"])  # the earlier render stays playable
     report = client.get(f"/api/v1/jobs/{jid}/compliance", headers=alice).json()
     assert report["version"] == 2 and "findings" in report
+    versions = client.get(f"/api/v1/jobs/{jid}/versions", headers=alice).json()
+    assert [v["version"] for v in versions] == [1, 2]
+    assert {"output", "poster", "captions", "compliance", "qc", "qc_text"} <= set(versions[0]["urls"])
+    assert versions[0]["urls"]["poster"] != versions[1]["urls"]["poster"]  # each version keeps its own
+    assert {"poster:v1", "poster:v2", "qc:v1", "captions:v2"} <= set(job["urls"])
+    assert client.get(versions[0]["urls"]["captions"]).text.startswith("WEBVTT")
+    qc1 = client.get(f"/api/v1/jobs/{jid}/versions/1/qc", headers=alice).json()
+    assert qc1["version"] == 1 and qc1["passed"] is True and "findings" in qc1 and qc1["audio"]["true_peak_dbtp"] <= -2
+    assert client.get(f"/api/v1/jobs/{jid}/qc", headers=alice).json()["version"] == 2
+    assert client.get(f"/api/v1/jobs/{jid}/versions/2/compliance", headers=alice).json()["version"] == 2
+    missing = client.get(f"/api/v1/jobs/{jid}/versions/9/qc", headers=alice)
+    assert missing.status_code == 404 and "versions made: 1, 2" in missing.json()["detail"]
 
 
 def test_idempotency_key(api, alice):

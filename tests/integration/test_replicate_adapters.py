@@ -204,17 +204,29 @@ def test_kling_gets_the_shortest_clip_covering_the_scene_and_no_seed(fake, provi
     assert call.cost_usd == pytest.approx(0.07 * clip)
 
 
-def test_start_image_goes_as_data_uri_when_small_and_is_followed_for_aspect(fake, providers, tmp_path):
-    frame = png(tmp_path / "last.png", (90, 160))  # a 9:16 previous frame
+def test_a_start_image_of_the_ads_shape_goes_as_it_is_as_a_data_uri(fake, providers, tmp_path):
+    frame = png(tmp_path / "last.png", (320, 180))  # a previous scene's 16:9 last frame
     out = providers.video.render(scene_req(5, frame, aspect="16:9"), tmp_path / "s.mp4", Recorder().ctx())
     (sent,) = created_inputs(fake, KLING)
-    assert sent["start_image"].startswith("data:image/png;base64,")
+    assert sent["start_image"].startswith("data:image/png;base64,")  # not re-encoded: already the frame's shape
     v = probe(out).video
-    assert v is not None and v.height > v.width  # Kling follows the start image, not aspect_ratio
+    assert v is not None and v.width > v.height
+
+
+def test_a_start_image_of_another_shape_is_letterboxed_to_the_ads_frame(fake, providers, tmp_path):
+    """Kling follows the start image's shape, not aspect_ratio: a square packshot would make a
+    square clip, pillarboxed in a 16:9 ad. The adapter fits it to the ad's frame first (whole,
+    on its own border colour), so the clip comes back 16:9."""
+    pack = png(tmp_path / "pack.png", (400, 400))
+    out = providers.video.render(scene_req(5, pack, aspect="16:9"), tmp_path / "s.mp4", Recorder().ctx())
+    (sent,) = created_inputs(fake, KLING)
+    assert sent["start_image"].startswith("data:image/jpeg;base64,")
+    v = probe(out).video
+    assert v is not None and v.width > v.height
 
 
 def test_large_start_image_is_uploaded_through_the_files_api(fake, providers, tmp_path):
-    big = png(tmp_path / "product.png", (700, 700), noise=True)
+    big = png(tmp_path / "product.png", (1280, 720), noise=True)  # the ad's shape, over 1 MB
     assert big.stat().st_size > 1_000_000
     providers.video.render(scene_req(5, big), tmp_path / "s.mp4", Recorder().ctx())
     (sent,) = created_inputs(fake, KLING)
@@ -235,19 +247,34 @@ def test_a_download_that_is_not_a_video_is_a_clear_error(tmp_path):
         video.KlingSceneRenderer._check_video(bogus, 4, "abc")
 
 
-# --- music (MiniMax Music 1.5) ------------------------------------------------------------------
+# --- music (MiniMax Music 2.6 instrumental; 1.5 selectable) ------------------------------------
+
+
+@pytest.mark.parametrize("mood", ["", "calm", "uplifting acoustic " * 140])
+def test_the_default_bed_uses_the_instrumental_mode_and_no_lyrics(fake, providers, tmp_path, mood):
+    rec = Recorder()
+    out = providers.music.compose(MusicRequest(prompt=mood, duration_s=30), tmp_path / "music.wav", rec.ctx())
+    assert music.MODEL == "minimax/music-2.6" and providers.music.instrumental
+    (sent,) = created_inputs(fake, music.MODEL)
+    assert sent["is_instrumental"] is True and "lyrics" not in sent
+    assert 10 <= len(sent["prompt"]) <= 2000 and "instrumental" in sent["prompt"]
+    assert out.suffix == ".mp3" and probe(out).audio is not None
+    assert rec.calls[0].cost_usd == pytest.approx(load_prices().price(music.MODEL).usd_per_unit)
 
 
 @pytest.mark.parametrize("mood", ["", "calm", "uplifting acoustic " * 40])
-def test_music_prompt_and_tag_only_lyrics_fit_the_models_limits(fake, providers, tmp_path, mood):
+def test_music_15_stays_selectable_with_only_its_documented_section_tags(fake, tmp_path, mood):
+    p = build_replicate_providers(TOKEN, fake.base_url, poll_interval_s=0.02, models={"music": music.SONG_MODEL})
     rec = Recorder()
-    out = providers.music.compose(MusicRequest(prompt=mood, duration_s=30), tmp_path / "music.wav", rec.ctx())
-    (sent,) = created_inputs(fake, music.MODEL)
+    out = p.music.compose(MusicRequest(prompt=mood, duration_s=30), tmp_path / "music.wav", rec.ctx())
+    assert not p.music.instrumental
+    (sent,) = created_inputs(fake, music.SONG_MODEL)
     assert 10 <= len(sent["prompt"]) <= 300 and "instrumental" in sent["prompt"]
     assert 10 <= len(sent["lyrics"]) <= 600
-    assert sent["lyrics"].startswith("[intro]\n") and sent["lyrics"].endswith("[outro]") and "[inst]" in sent["lyrics"]
-    assert out.suffix == ".mp3" and probe(out).audio is not None
-    assert rec.calls[0].cost_usd == pytest.approx(load_prices().price(music.MODEL).usd_per_unit)
+    tags = set(sent["lyrics"].split("\n"))
+    assert tags <= {"[intro]", "[verse]", "[chorus]", "[bridge]", "[outro]"}  # its schema's list, no words
+    assert out.suffix == ".mp3" and rec.calls[0].cost_usd == pytest.approx(0.03)
+    p.runner.close()
 
 
 # --- voice (MiniMax Speech-02 Turbo) ------------------------------------------------------------

@@ -390,13 +390,15 @@ def test_brief_type_is_accepted_directly() -> None:
 
 
 def test_the_web_app_names_every_rule_with_its_title() -> None:
-    """frontend/src/lib/compliance.ts carries each rule's title, as rules.py has it."""
+    """frontend/src/lib/compliance.ts carries each rule's title, as rules.py (the script and
+    timeline rules) and qc/report.py (the rendered file's rules) have it."""
     import re
 
     from conftest import ROOT
 
     from omnigen.compliance.rules import RULES
+    from omnigen.qc.report import RULES as QC_RULES
 
     ts = (ROOT / "frontend" / "src" / "lib" / "compliance.ts").read_text(encoding="utf-8")
     titles = dict(re.findall(r'^\s+"([A-Z]+(?:-[A-Z]+)+)": "([^"]+)",$', ts, re.MULTILINE))
-    assert titles == {r.id: r.title for r in RULES}
+    assert titles == {r.id: r.title for r in RULES} | {r.id: r.title for r in QC_RULES.values()}

@@ -56,7 +56,8 @@ def test_replicate_cost_adds_up_by_capability():
     assert set(by) == {"script", "video", "music", "voice", "compose"}
     assert by["video"].usd == pytest.approx(0.07 * 5 * est.scenes)  # 5 s clips for ~5 s scenes
     assert by["video"].unit == "video seconds" and by["video"].quantity == 5 * est.scenes
-    assert by["music"].usd == pytest.approx(load_prices().price("minimax/music-1.5").usd_per_unit)
+    table = load_prices()
+    assert by["music"].usd == pytest.approx(table.price(table.model_for("music")).usd_per_unit)
     assert by["compose"].usd == 0
     assert est.total_usd == pytest.approx(sum(ln.usd for ln in est.lines), abs=1e-4)
 

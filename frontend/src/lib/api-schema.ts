@@ -141,6 +141,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Versions
+         * @description Every rendered version, oldest first, with its artefacts' URLs and its checks' summaries.
+         */
+        get: operations["list_versions_api_v1_jobs__job_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Version */
+        get: operations["get_version_api_v1_jobs__job_id__versions__k__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/qc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Version Qc
+         * @description Version k's QC report: findings (rule, severity, scene, start_s, end_s, message, source) and
+         *     what was measured (text read per item, contrast, loudness, true peak, track lengths).
+         */
+        get: operations["version_qc_api_v1_jobs__job_id__versions__k__qc_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Version Compliance */
+        get: operations["version_compliance_api_v1_jobs__job_id__versions__k__compliance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/qc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Latest Qc
+         * @description The job's latest QC check: the newest version's, or a refused compose's (`made: false`).
+         */
+        get: operations["latest_qc_api_v1_jobs__job_id__qc_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}/progress": {
         parameters: {
             query?: never;
@@ -495,10 +590,20 @@ export interface components {
             provider_calls?: {
                 [key: string]: unknown;
             }[];
+            /** Predictions */
+            predictions?: {
+                [key: string]: components["schemas"]["PredictionRef"];
+            };
             /** Compliance */
             compliance?: {
                 [key: string]: unknown;
             } | null;
+            /** Qc */
+            qc?: {
+                [key: string]: unknown;
+            } | null;
+            /** Versions */
+            versions?: components["schemas"]["VersionRecord"][];
             /** Step Seconds */
             step_seconds?: {
                 [key: string]: number;
@@ -600,6 +705,24 @@ export interface components {
              * @default false
              */
             animatic?: boolean;
+        };
+        /**
+         * PredictionRef
+         * @description A model call started for a job, kept with the job so a retried step resumes waiting on it
+         *     instead of starting (and paying for) a second one.
+         */
+        PredictionRef: {
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /** Fingerprint */
+            fingerprint: string;
+            /**
+             * Status
+             * @default starting
+             */
+            status?: string;
         };
         /**
          * Product
@@ -799,6 +922,65 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /**
+         * VersionRecord
+         * @description One rendered version of the ad: its own artefacts and what its checks said. Written once,
+         *     when the version is made; a later compose adds a record and never touches this one.
+         */
+        VersionRecord: {
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration S */
+            duration_s: number;
+            /** Assets */
+            assets: {
+                [key: string]: string;
+            };
+            /** Compliance */
+            compliance: {
+                [key: string]: unknown;
+            };
+            /** Qc */
+            qc: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * VersionView
+         * @description A rendered version with its artefacts' URLs, freshly signed for one hour.
+         */
+        VersionView: {
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration S */
+            duration_s: number;
+            /** Assets */
+            assets: {
+                [key: string]: string;
+            };
+            /** Compliance */
+            compliance: {
+                [key: string]: unknown;
+            };
+            /** Qc */
+            qc: {
+                [key: string]: unknown;
+            };
+            /** Urls */
+            urls?: {
+                [key: string]: string;
+            };
         };
         /** VideoClip */
         VideoClip: {
@@ -1139,6 +1321,180 @@ export interface operations {
         };
     };
     compliance_api_v1_jobs__job_id__compliance_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_versions_api_v1_jobs__job_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_version_api_v1_jobs__job_id__versions__k__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    version_qc_api_v1_jobs__job_id__versions__k__qc_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    version_compliance_api_v1_jobs__job_id__versions__k__compliance_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    latest_qc_api_v1_jobs__job_id__qc_get: {
         parameters: {
             query?: never;
             header?: {

@@ -4,6 +4,7 @@
 import type {
   Brief,
   ComplianceReport,
+  QcReport,
   ComposeAccepted,
   Estimate,
   GenerateAccepted,
@@ -165,6 +166,11 @@ export class Api {
 
   compliance(id: string): Promise<ComplianceReport> {
     return this.request("GET", `/jobs/${encodeURIComponent(id)}/compliance`);
+  }
+
+  /** The latest QC check of the rendered file (the newest version's, or a refused compose's). */
+  qc(id: string): Promise<QcReport> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/qc`);
   }
 
   /** Any signed asset (the script, a report) read as JSON. */

@@ -22,6 +22,13 @@ export const RULES: Record<string, string> = {
   "TEXT-LEGIBILITY": "Every text big enough and legible on its plate",
   "TEXT-READING-TIME": "Every text on screen long enough to read",
   "AD-TYPE": "Content matches the ad type",
+  "QC-TEXT-MISSING": "Text on screen whole",
+  "QC-OFF-SAFE": "Text inside title-safe",
+  "QC-CONTRAST": "Text contrast on the pixels",
+  "QC-MS-NOT-SHOWN": "Major statement on screen while spoken",
+  "QC-LOUDNESS": "Loudness on target",
+  "QC-TRUE-PEAK": "True peak within the ceiling",
+  "QC-DURATION": "Duration as timed",
 };
 
 const FAMILIES: Record<string, string> = {
@@ -31,6 +38,7 @@ const FAMILIES: Record<string, string> = {
   CLAIM: "Claims",
   FIT: "Fit",
   TEXT: "On-screen text",
+  QC: "Render QC",
 };
 
 export function ruleName(rule: string): string {

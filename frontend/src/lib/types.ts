@@ -114,6 +114,22 @@ export interface ComplianceReport {
   warnings: number;
   allow_noncompliant?: boolean;
   version?: number;
+  /** False for the report of a compose that was refused (no version was made from it). */
+  made?: boolean;
+}
+
+/** The post-render QC of one version (or of a refused compose: `made` false). */
+export interface QcReport {
+  version: number | null;
+  findings: Finding[];
+  errors: number;
+  warnings: number;
+  passed: boolean;
+  made: boolean;
+  allow_noncompliant: boolean;
+  audio: { integrated_lufs: number; true_peak_dbtp: number; loudness_range_lu: number; target_lufs: number; ceiling_dbtp: number } | null;
+  tracks: { video_s: number | null; audio_s: number | null; timeline_s: number; brief_s: number | null } | null;
+  texts: { index: number; kind: string; expected: string; at_s: number | null; words_read: number; contrast: number | null }[];
 }
 
 /** A scene of the job's script asset (`urls.script`, omnigen/script.py). */

@@ -155,6 +155,7 @@ def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ign
             "step_seconds": job.step_seconds,
             "cost_usd": job.cost_usd,
             "compliance": job.compliance,
+            "qc": job.qc,
             "error": job.error.model_dump() if job.error else None,
         }
         print(json.dumps(data))
@@ -257,6 +258,37 @@ def cmd_check(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_qc(args: argparse.Namespace) -> int:
+    """QC of a rendered MP4 against its timeline (and brief): 0 passed, 1 failed, 2 bad input."""
+    import tempfile
+
+    from omnigen.brief import BriefError, load_brief
+    from omnigen.compliance import PolicyError, load_policy
+    from omnigen.compliance.cli import EXIT_BAD_INPUT, InputError, load_model
+    from omnigen.media.ffmpeg import MediaError
+    from omnigen.media.ocr import OcrError
+    from omnigen.media.qc import inspect
+    from omnigen.qc import qc_policy
+    from omnigen.timeline import Timeline
+
+    try:
+        policy = load_policy(args.policy)
+        timeline = load_model(args.timeline, Timeline, "timeline")
+        brief = load_brief(args.brief) if args.brief else None
+        if not Path(args.video).is_file():
+            raise InputError(f"video {args.video}: no such file")
+        with tempfile.TemporaryDirectory(prefix="omnigen-qc-") as tmp:
+            report = inspect(Path(args.video), timeline, brief, qc_policy(policy), Path(tmp))
+    except BriefError as err:
+        print(f"bad input: brief {args.brief}: " + "; ".join(err.lines()), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (InputError, PolicyError, MediaError, OcrError) as err:
+        print(f"bad input: {str(err).splitlines()[0]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(report.to_json() if args.format == "json" else report.to_text())
+    return 0 if report.passed else 1
+
+
 def cmd_jobs(args: argparse.Namespace) -> int:
     ctx = _context(_settings(args))
     jobs = ctx.jobs.list_for_user(USER, limit=args.limit)
@@ -315,6 +347,15 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.json:
         print(est.model_dump_json())
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Exit 0 all checked and fine, 1 a check failed, 2 bad settings, 3 some checks need a token."""
+    from omnigen.providers.replicate.doctor import diagnose, exit_code, report
+
+    findings = diagnose(_settings(args, need_credentials=False))
+    print(report(findings, as_json=args.json))
+    return exit_code(findings)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -379,6 +420,14 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--policy")
     k.set_defaults(func=cmd_check)
 
+    q = sub.add_parser("qc", help="QC a rendered MP4 against its timeline (OCR, title-safe, contrast, loudness)")
+    q.add_argument("video")
+    q.add_argument("--timeline", required=True)
+    q.add_argument("--brief", help="the brief: its required on-screen text and its duration")
+    q.add_argument("--format", choices=["text", "json"], default="text")
+    q.add_argument("--policy")
+    q.set_defaults(func=cmd_qc)
+
     j = sub.add_parser("jobs", help="list jobs, newest first")
     j.add_argument("--limit", type=int, default=20)
     j.add_argument("--json", action="store_true")
@@ -393,6 +442,14 @@ def _parser() -> argparse.ArgumentParser:
     brief_opts(e)
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_estimate)
+
+    d = sub.add_parser(
+        "doctor",
+        help="check the Replicate models, prices and webhook secret (exit 0 ok, 1 failed, 2 bad settings, "
+        "3 not all checked: no token)",
+    )
+    d.add_argument("--json", action="store_true", help="one JSON object: findings and exit_code")
+    d.set_defaults(func=cmd_doctor)
 
     sv = sub.add_parser("serve", help="the HTTP API and web app")
     sv.add_argument("--host", default="127.0.0.1")

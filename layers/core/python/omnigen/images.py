@@ -6,6 +6,7 @@ created from the upload."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 MAX_BYTES = 10 * 1024 * 1024
 MIN_SIDE = 300
@@ -46,3 +47,32 @@ def check_image(data: bytes) -> tuple[str, str, int, int]:
     if min(width, height) < MIN_SIDE:
         raise ImageRejected(422, f"the image is {width}x{height}; it must be at least {MIN_SIDE} px on each side")
     return kind[0], kind[1], width, height
+
+
+def fit_to_frame(src: Path, dest: Path, width: int, height: int, tolerance: float = 0.01) -> Path:
+    """`src` in a `width`x`height` frame: letterboxed or pillarboxed (the whole image kept, scaled
+    to fit), the bars filled with the image's own border colour so the frame reads as one scene.
+    Never cropped: a product shot cropped to 16:9 can lose the brand name or the label, which the
+    ad must show whole and legible. An image already of the frame's shape (within `tolerance`) is
+    returned as it is. Writes a JPEG to `dest`."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(src) as im:
+        w, h = im.size
+        if abs((w / h) / (width / height) - 1) <= tolerance:
+            return src
+        rgb = im.convert("RGB")
+    scale = min(width / w, height / h)
+    fitted = rgb.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+    edge = max(1, round(min(w, h) * 0.02))
+    px = np.asarray(rgb)
+    ring = np.concatenate(
+        [px[:edge].reshape(-1, 3), px[-edge:].reshape(-1, 3), px[:, :edge].reshape(-1, 3), px[:, -edge:].reshape(-1, 3)]
+    )
+    fill = tuple(int(c) for c in np.median(ring, axis=0))
+    canvas = Image.new("RGB", (width, height), fill)  # type: ignore[arg-type]
+    canvas.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(dest, "JPEG", quality=92)
+    return dest

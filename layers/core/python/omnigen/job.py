@@ -63,10 +63,44 @@ class TrackProgress(BaseModel):
     """Key of what this track made (a scene's clip, its thumbnail frame, the music, ...)."""
 
 
+class PredictionRef(BaseModel):
+    """A model call started for a job, kept with the job so a retried step resumes waiting on it
+    instead of starting (and paying for) a second one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    model: str
+    fingerprint: str
+    """Hash of the model and its inputs (files by content): a stored call is resumed only for the
+    very same request."""
+    status: str = "starting"
+    """Last status seen; cancelling the job cancels the ones not finished."""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("succeeded", "failed", "canceled", "aborted")
+
+
 class JobError(BaseModel):
     step: str
     message: str
     detail: str = ""
+
+
+class VersionRecord(BaseModel):
+    """One rendered version of the ad: its own artefacts and what its checks said. Written once,
+    when the version is made; a later compose adds a record and never touches this one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    created_at: datetime
+    duration_s: float
+    assets: dict[str, str]
+    """Artefact name (output, poster, captions, compliance, compliance_html, qc, qc_text) → key."""
+    compliance: dict[str, Any]
+    qc: dict[str, Any]
 
 
 class StatusError(ValueError):
@@ -116,11 +150,21 @@ class Job(WithStatus):
     assets: dict[str, str] = Field(default_factory=dict)
     cost_usd: float = 0.0
     provider_calls: list[dict[str, Any]] = Field(default_factory=list)
+    predictions: dict[str, PredictionRef] = Field(default_factory=dict)
+    """Model calls by slot (`scene_3`, `voiceover/line_4`): what a retried step resumes."""
     compliance: dict[str, Any] | None = None
+    qc: dict[str, Any] | None = None
+    """The latest version's QC summary: errors, warnings, passed, allow_noncompliant."""
+    versions: list[VersionRecord] = Field(default_factory=list)
     step_seconds: dict[str, float] = Field(default_factory=dict)
     renders: int = 0
     seq: int = 0
     """Bumped on every saved change; progress events and optimistic writes key on it."""
+
+    def record_version(self, record: VersionRecord) -> None:
+        """Keep `record` (a resumed compose that made the same version again replaces it)."""
+        self.versions = [v for v in self.versions if v.version != record.version] + [record]
+        self.versions.sort(key=lambda v: v.version)
 
     @model_validator(mode="before")
     @classmethod

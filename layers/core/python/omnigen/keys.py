@@ -30,6 +30,8 @@ class JobKeys:
 
     @property
     def compliance(self) -> str:
+        """The latest compliance check of the job: the script's, or the last compose's (made or
+        refused). Each made version keeps its own copy (`version(k).compliance`)."""
         return self._k("compliance.json")
 
     @property
@@ -60,13 +62,83 @@ class JobKeys:
     def product_image(self, ext: str = "png") -> str:
         return self._k(f"inputs/product.{ext}")
 
+    @property
+    def qc(self) -> str:
+        """The latest QC check of the job (a made version's, or a refused compose's)."""
+        return self._k("qc.json")
+
+    def version(self, k: int) -> VersionKeys:
+        """Everything version `k` of the ad is made of; a later compose never writes these."""
+        return VersionKeys(self.prefix, k)
+
     def output(self, version: int = 1) -> str:
-        return self._k("final/output.mp4" if version <= 1 else f"final/v{version}.mp4")
+        return self.version(version).output
 
     @property
     def poster(self) -> str:
-        return self._k("final/poster.jpg")
+        return self.version(1).poster
 
     @property
     def captions(self) -> str:
-        return self._k("final/captions.vtt")
+        return self.version(1).captions
+
+
+class VersionKeys:
+    """The artefacts of one rendered version, kept side by side with every other version's.
+
+    Version 1 keeps DESIGN's names (`final/output.mp4`, `final/poster.jpg`, ...); version k > 1
+    prefixes them with `v{k}` (`final/v2.mp4`, `final/v2.poster.jpg`, ...), so re-composing
+    never overwrites what an earlier version was delivered or reviewed with.
+    """
+
+    def __init__(self, prefix: str, k: int):
+        if k < 1:
+            raise ValueError(f"versions count from 1, not {k}")
+        self.number = k
+        self._final = prefix + "final/"
+        self._stem = "" if k == 1 else f"v{k}."
+
+    def _k(self, name: str) -> str:
+        return self._final + self._stem + name
+
+    @property
+    def output(self) -> str:
+        return self._final + ("output.mp4" if self.number == 1 else f"v{self.number}.mp4")
+
+    @property
+    def poster(self) -> str:
+        return self._k("poster.jpg")
+
+    @property
+    def captions(self) -> str:
+        return self._k("captions.vtt")
+
+    @property
+    def compliance(self) -> str:
+        """The latest compliance check of the job: the script's, or the last compose's (made or
+        refused). Each made version keeps its own copy (`version(k).compliance`)."""
+        return self._k("compliance.json")
+
+    @property
+    def compliance_html(self) -> str:
+        return self._k("compliance.html")
+
+    @property
+    def qc(self) -> str:
+        return self._k("qc.json")
+
+    @property
+    def qc_text(self) -> str:
+        return self._k("qc.txt")
+
+    def all(self) -> dict[str, str]:
+        """Name → key of every artefact, the names the job's `versions` and URLs use."""
+        return {
+            "output": self.output,
+            "poster": self.poster,
+            "captions": self.captions,
+            "compliance": self.compliance,
+            "compliance_html": self.compliance_html,
+            "qc": self.qc,
+            "qc_text": self.qc_text,
+        }

@@ -42,6 +42,9 @@ class Scene(BaseModel):
     voiceover: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     supers: list[Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=list, max_length=6)
     continues_previous: bool = False
+    shows_product: bool | None = None
+    """Whether the shot shows the product (a pack shot, the pen in a hand); None when the writer
+    did not say, and `omnigen.pipeline.start_images` reads it from the shot."""
 
 
 class Script(BaseModel):

@@ -16,6 +16,9 @@ TextKind = Literal["super", "major_statement", "end_card"]
 TextPosition = Literal["lower_third", "center", "top"]
 Transition = Literal["cut", "dissolve"]
 
+MAX_TRUE_PEAK_DBTP = -2.0
+"""The highest true peak a delivered ad may have (ATSC A/85 and most broadcasters' specs)."""
+
 AssetKey = Annotated[str, StringConstraints(min_length=1, max_length=400, pattern=r"^[^\s]+$")]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
@@ -34,6 +37,12 @@ class OutputSettings(BaseModel):
     animatic: bool = Field(
         False, description="the clips are an offline stand-in for footage: the render says so once, at its start"
     )
+
+    @property
+    def peak_ceiling_db(self) -> float:
+        """The true-peak ceiling compose limits to and QC holds the file to: the timeline's own
+        setting, never above the delivery maximum."""
+        return min(self.true_peak_db, MAX_TRUE_PEAK_DBTP)
 
 
 class VideoClip(BaseModel):

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from omnigen.api.deps import Services, ServicesDep, UserDep, own_job, usage_store
 from omnigen.api.problems import ApiError
+from omnigen.api.routes_versions import stored_report, version_urls
 from omnigen.api.schemas import (
     CancelResult,
     ComposeAccepted,
@@ -35,8 +36,10 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 def _urls(svc: Services, job: Job) -> dict[str, str]:
     urls = {name: svc.urls.url(key) for name, key in job.assets.items() if svc.ctx.assets.exists(key)}
     keys = JobKeys(job.user_id, job.job_id)
-    for v in range(1, job.renders + 1):  # every render stays playable beside the latest
-        if svc.ctx.assets.exists(keys.output(v)):
+    for record in job.versions:  # every version keeps its own artefacts beside the latest's
+        urls.update({f"{name}:v{record.version}": url for name, url in version_urls(svc, record).items()})
+    for v in range(1, job.renders + 1):  # renders made before versions were recorded
+        if f"output:v{v}" not in urls and svc.ctx.assets.exists(keys.output(v)):
             urls[f"output:v{v}"] = svc.urls.url(keys.output(v))
     for name, track in job.tracks.items():
         if track.asset and track.state == "done":
@@ -239,7 +242,4 @@ def recompose(svc: ServicesDep, user: UserDep, job_id: str) -> ComposeAccepted:
 def compliance(svc: ServicesDep, user: UserDep, job_id: str) -> dict[str, Any]:
     """The compliance report: `findings` (rule, severity, scene, start_s, end_s, message, source)."""
     own_job(svc, user, job_id)
-    key = JobKeys(user, job_id).compliance
-    if not svc.ctx.assets.exists(key):
-        raise ApiError(404, f"job {job_id} has no compliance report yet")
-    return json.loads(svc.ctx.assets.get_bytes(key))  # type: ignore[no-any-return]
+    return stored_report(svc, JobKeys(user, job_id).compliance, f"job {job_id} has no compliance report yet")

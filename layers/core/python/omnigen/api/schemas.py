@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from omnigen.job import Job, JobStatus
+from omnigen.job import Job, JobStatus, VersionRecord
 from omnigen.usage import Usage
 
 __all__ = [
@@ -32,6 +32,12 @@ class GenerateAccepted(BaseModel):
 
 class JobView(Job):
     """A job with its asset URLs freshly signed for one hour (`urls`), thumbnails included."""
+
+    urls: dict[str, str] = Field(default_factory=dict)
+
+
+class VersionView(VersionRecord):
+    """A rendered version with its artefacts' URLs, freshly signed for one hour."""
 
     urls: dict[str, str] = Field(default_factory=dict)
 

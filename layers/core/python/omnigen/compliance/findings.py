@@ -62,13 +62,10 @@ class Finding(BaseModel):
         return ", ".join(parts) or "whole ad"
 
 
-class Report(BaseModel):
-    """Every finding of one check, in a stable order (by time, then rule)."""
+class Tally:
+    """Counts over a report's `findings` (the compliance report and the QC report share them)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    findings: list[Finding] = Field(default_factory=list)
-    level: Literal["script", "timeline"] = "script"
+    findings: list[Finding]
 
     @property
     def errors(self) -> int:
@@ -78,13 +75,22 @@ class Report(BaseModel):
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.severity == "warning")
 
+    def rule_ids(self) -> set[str]:
+        return {f.rule for f in self.findings}
+
+
+class Report(Tally, BaseModel):
+    """Every finding of one check, in a stable order (by time, then rule)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    findings: list[Finding] = Field(default_factory=list)
+    level: Literal["script", "timeline"] = "script"
+
     @property
     def ok(self) -> bool:
         """True when nothing blocks the ad (warnings are advice, not blockers)."""
         return self.errors == 0
-
-    def rule_ids(self) -> set[str]:
-        return {f.rule for f in self.findings}
 
     def by_rule(self, rule: str) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule]

@@ -54,6 +54,17 @@ def _spawn(cmd: list[str], **popen: Any) -> subprocess.Popen[bytes]:
     return proc
 
 
+def open_ffmpeg(args: Sequence[str | Path], **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ffmpeg with `args` as background work, for a caller that streams its output (it
+    owns the process: reads the pipes, waits, and checks the exit code)."""
+    return _spawn([ffmpeg_exe(), "-hide_banner", "-nostdin", *map(str, args)], **popen)
+
+
+def raise_on_failure(returncode: int, stderr: str, what: str) -> None:
+    """The MediaError of a failed ffmpeg run, disk-full recognised (callers of open_ffmpeg)."""
+    _raise_on_failure(returncode, stderr, what)
+
+
 def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 

@@ -36,6 +36,9 @@ class StepContext:
     allow_noncompliant: bool = False
     cancelled: set[str] = field(default_factory=set)
     """Job ids this process has been told to cancel (checked before the store is read)."""
+    deadline: float | None = None
+    """`time.monotonic()` by which a step's model waits must give up (a Lambda's remaining time
+    less a margin); None on the local runner, which waits as long as each model's timeout."""
 
     def is_cancelled(self, job_id: str) -> bool:
         if job_id in self.cancelled:

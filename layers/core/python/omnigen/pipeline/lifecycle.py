@@ -30,7 +30,7 @@ from omnigen.store.ports import StoreError
 from omnigen.usage import Usage, month_of
 
 IMAGE_TYPES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
-RETRY_SKIPS = ("brief.json", "timeline.json", "compliance.json")
+RETRY_SKIPS = ("brief.json", "timeline.json", "compliance.json", "qc.json")
 """What a retry does not copy (besides final/): the new job's own brief, and the edit and its
 report, which are made again from the reused parts."""
 
@@ -47,6 +47,10 @@ class StepFailed(RuntimeError):
 
 class ComplianceFailed(StepFailed):
     pass
+
+
+class QcFailed(StepFailed):
+    """The rendered file failed the post-render QC; `detail` is the QC report as text."""
 
 
 # --- creation ------------------------------------------------------------------------------------
@@ -147,6 +151,14 @@ def _end(ctx: StepContext, job_id: str, status: JobStatus, change: Callable[[Job
     return job
 
 
+def _cancel_open_predictions(ctx: StepContext, job: Job) -> None:
+    """Stop the model calls a finished job still has running (Replicate bills until they stop),
+    even those no step waits on any more (a step whose run ended at its deadline)."""
+    for ref in job.predictions.values():
+        if not ref.finished:
+            ctx.providers.cancel_prediction(ref.id)
+
+
 def finalize(ctx: StepContext, job_id: str) -> dict[str, Any]:
     def change(j: Job) -> None:
         j.percent = 100.0
@@ -157,7 +169,7 @@ def finalize(ctx: StepContext, job_id: str) -> dict[str, Any]:
 
 
 def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, Any]:
-    """End the job `failed`, keep the error and every asset made so far."""
+    """End the job `failed`, keep the error and every asset made so far; stop its open model calls."""
     err = JobError(
         step=str(error.get("step", "pipeline")),
         message=str(error.get("message", "unknown error"))[:2000],
@@ -172,11 +184,13 @@ def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, 
                 t.state = "failed"
 
     job = _end(ctx, job_id, JobStatus.FAILED, change)
+    _cancel_open_predictions(ctx, job)
     return {"status": job.status.value, "error": err.model_dump()}
 
 
 def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
-    """Mark the job cancelled; running steps notice and stop; what was made is kept."""
+    """Mark the job cancelled; running steps notice and stop; what was made is kept; its open
+    model calls are cancelled."""
     ctx.cancelled.add(job_id)
 
     def change(j: Job) -> None:
@@ -186,6 +200,7 @@ def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
                 t.state = "cancelled"
 
     job = _end(ctx, job_id, JobStatus.CANCELLED, change)
+    _cancel_open_predictions(ctx, job)
     return {"status": job.status.value}
 
 

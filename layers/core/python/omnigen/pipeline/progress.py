@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
-from omnigen.job import Job, JobStatus, TrackProgress, derived_status, now, overall_percent
+from omnigen.job import Job, JobStatus, PredictionRef, TrackProgress, derived_status, now, overall_percent
 from omnigen.providers.ports import CallContext, ProviderCall
 from omnigen.store.ports import JobStore
 
@@ -86,16 +86,43 @@ class Tracker:
         self._set(track, message, state="failed", finished_at=now())
 
     def record_call(self, call: ProviderCall) -> None:
+        """Bill one call, once: a retried step that resumed a finished prediction bills it again,
+        and the second record of the same prediction id is dropped."""
+
         def change(job: Job) -> None:
+            if call.prediction_id and any(c.get("prediction_id") == call.prediction_id for c in job.provider_calls):
+                return
             job.provider_calls.append(call.model_dump())
             job.cost_usd = round(job.cost_usd + call.cost_usd, 4)
 
         self.jobs.update(self.job_id, change)
 
-    def call_context(self, track: str, is_cancelled) -> CallContext:  # type: ignore[no-untyped-def]
+    def call_context(self, track: str, is_cancelled, deadline: float | None = None) -> CallContext:  # type: ignore[no-untyped-def]
         return CallContext(
             job_id=self.job_id,
             is_cancelled=is_cancelled,
             progress=lambda f, m="": self.tick(track, f, m),
             record=self.record_call,
+            slot=track,
+            ledger=JobLedger(self.jobs, self.job_id),
+            deadline=deadline,
         )
+
+
+class JobLedger:
+    """The job's prediction ids, kept in the job record itself (`Job.predictions`), so whichever
+    process retries the step finds them."""
+
+    def __init__(self, jobs: JobStore, job_id: str):
+        self.jobs = jobs
+        self.job_id = job_id
+
+    def recall(self, slot: str) -> PredictionRef | None:
+        job = self.jobs.get(self.job_id)
+        return job.predictions.get(slot) if job else None
+
+    def remember(self, slot: str, ref: PredictionRef) -> None:
+        self.jobs.update(self.job_id, lambda j: j.predictions.__setitem__(slot, ref))
+
+    def forget(self, slot: str) -> None:
+        self.jobs.update(self.job_id, lambda j: j.predictions.pop(slot, None))

@@ -17,13 +17,14 @@ from typing import Any
 
 from omnigen.brief import Brief
 from omnigen.compliance import Policy, Report, check_script, check_timeline, feedback_for_writer, load_policy
-from omnigen.job import Job
+from omnigen.job import Job, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.media.ffmpeg import probe
 from omnigen.pipeline.context import StepContext
-from omnigen.pipeline.lifecycle import ComplianceFailed, StepFailed, error_of
+from omnigen.pipeline.lifecycle import ComplianceFailed, QcFailed, StepFailed, error_of
 from omnigen.pipeline.progress import Tracker
+from omnigen.pipeline.start_images import shows_product
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
 from omnigen.providers.ports import (
     CallContext,
@@ -40,6 +41,7 @@ from omnigen.store.ports import NotFound
 from omnigen.timeline import Timeline
 
 DECLICK_S = 0.02
+
 
 
 def _job(ctx: StepContext, job_id: str) -> Job:
@@ -105,7 +107,7 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
     else:
         _check_cancel(ctx, job_id)
         tracker.start("script", "writing the script")
-        call = tracker.call_context("script", lambda: ctx.is_cancelled(job_id))
+        call = tracker.call_context("script", lambda: ctx.is_cancelled(job_id), ctx.deadline)
         with ExitStack() as stack:
             if job.brief.product.image:  # a model that sees pictures gets the product image
                 call.extra["product_image"] = stack.enter_context(ctx.assets.local_path(job.brief.product.image))
@@ -144,7 +146,7 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
 
 def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
     """One scene → clip + its last frame. A chained scene starts on the previous scene's last
-    frame; any other starts on the product image when there is one."""
+    frame; any other on the product image where its shot shows the product, else from its text."""
     from omnigen.media.frames import extract_last_frame
 
     job = _job(ctx, job_id)
@@ -168,7 +170,7 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
         product = None
         if brief.product.image:
             product = stack.enter_context(ctx.assets.local_path(brief.product.image))
-        start_image = product
+        start_image = product if product is not None and shows_product(scene, brief) else None
         if prev is not None:
             try:
                 start_image = stack.enter_context(ctx.assets.local_path(keys.last_frame(prev)))
@@ -189,7 +191,7 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             product_image=product,
             brand_name=brief.product.brand_name,
         )
-        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id))
+        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
         out = ctx.providers.video.render(req, tmp / f"scene_{scene_index}.mp4", call)
         last = extract_last_frame(out, tmp / f"scene_{scene_index}_last.jpg")
         ctx.assets.put_file(frame, last, "image/jpeg")
@@ -216,7 +218,7 @@ def make_music(ctx: StepContext, job_id: str) -> dict[str, Any]:
     prompt = script.music_prompt or job.brief.music_mood or job.brief.style or "calm uplifting"
     duration = float(job.brief.duration_s)
     with ctx.scratch(job_id) as tmp:
-        call = tracker.call_context("music", lambda: ctx.is_cancelled(job_id))
+        call = tracker.call_context("music", lambda: ctx.is_cancelled(job_id), ctx.deadline)
         raw = ctx.providers.music.compose(
             MusicRequest(prompt=prompt, duration_s=duration, seed=job.brief.seed), tmp / "music.wav", call
         )
@@ -256,14 +258,16 @@ def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
     tracker.start("voiceover", "recording the voiceover")
     todo = _script_lines(script)
     spoken: list[SpokenLine] = []
-    call = tracker.call_context("voiceover", lambda: ctx.is_cancelled(job_id))
+    call = tracker.call_context("voiceover", lambda: ctx.is_cancelled(job_id), ctx.deadline)
     with ctx.scratch(job_id) as tmp:
         for n, (scene_index, text, ms) in enumerate(todo, start=1):
             key = keys.voice_line(n)
             if not ctx.assets.exists(key):
                 call.check()
                 wav = ctx.providers.voice.speak(
-                    VoiceRequest(text=text, seed=job.brief.seed, rate=speaking_rate(ms)), tmp / f"l{n}.wav", call
+                    VoiceRequest(text=text, seed=job.brief.seed, rate=speaking_rate(ms)),
+                    tmp / f"l{n}.wav",
+                    call.for_slot(f"line_{n}"),
                 )
                 ctx.assets.put_file(key, wav, "audio/wav")
             with ctx.assets.local_path(key) as path:
@@ -306,20 +310,25 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
 def compose(
     ctx: StepContext, job_id: str, version: int | None = None, allow_noncompliant: bool | None = None
 ) -> dict[str, Any]:
-    """Timeline → checked for compliance → one ffmpeg render → output, poster, captions.
+    """Timeline → checked for compliance → one ffmpeg render → QC of the rendered file →
+    version k: its output, poster, captions, compliance and QC reports, each under its own key.
 
-    `version` None is the pipeline's first render (output.mp4); the API's re-compose passes the
-    next version number and gets final/v{k}.mp4. A timeline with compliance errors is refused
-    unless `allow_noncompliant`, which the stored report records.
+    `version` None is the pipeline's first render; the API's re-compose passes the next version
+    number. A timeline with compliance errors is not rendered, and a render that fails QC is not
+    kept, unless `allow_noncompliant`, which the stored reports record. A refused compose makes
+    no version: its reports are only the job's latest check (`compliance.json`, `qc.json`, marked
+    `made: false`), and every earlier version keeps its own artefacts untouched.
     """
     from omnigen.media.compose import compose as render
+    from omnigen.media.qc import inspect
+    from omnigen.qc import qc_policy
 
     job = _job(ctx, job_id)
     keys = _keys(job)
     n = version or 1
-    out_key = keys.output(n)
-    result = {"output": out_key, "poster": keys.poster, "captions": keys.captions, "version": n}
-    if ctx.assets.exists(out_key) and ctx.assets.exists(keys.compliance):
+    vk = keys.version(n)
+    result = {"output": vk.output, "poster": vk.poster, "captions": vk.captions, "qc": vk.qc, "version": n}
+    if ctx.assets.exists(vk.output) and ctx.assets.exists(vk.qc):
         return result
     _check_cancel(ctx, job_id)
     allow = ctx.allow_noncompliant if allow_noncompliant is None else allow_noncompliant
@@ -327,14 +336,12 @@ def compose(
     tracker.start("compose", f"composing version {n}")
     timeline = load_timeline(ctx, job)
     script = _load_script(ctx, keys)
-    report = check_timeline(timeline, script, job.brief, load_policy(None))
-    report_json = json.loads(report.to_json())
-    report_json["allow_noncompliant"] = bool(allow and report.errors)
-    report_json["version"] = n
-    _put_json(ctx, keys.compliance, report_json)
-    ctx.assets.put_bytes(keys.compliance_html, report.to_html().encode(), "text/html")
+    policy = load_policy(None)
+    report = check_timeline(timeline, script, job.brief, policy)
+    compliance = json.loads(report.to_json()) | {"version": n, "allow_noncompliant": bool(allow and report.errors)}
+    compliance_html = report.to_html()
     if report.errors and not allow:
-        ctx.jobs.update(job_id, lambda j: j.assets.update(compliance=keys.compliance))
+        _record_refused(ctx, job_id, keys, compliance, compliance_html, None)
         raise ComplianceFailed(
             "compose",
             f"the timeline breaks {report.errors} compliance rule(s); fix it or re-compose with "
@@ -349,36 +356,96 @@ def compose(
                 paths[key] = stack.enter_context(ctx.assets.local_path(key))
             return paths[key]
 
+        qcp = qc_policy(policy)
         res = render(
             timeline,
             resolve,
             tmp,
             tmp / "output.mp4",
-            progress=lambda f: tracker.tick("compose", f, "rendering"),
+            progress=lambda f: tracker.tick("compose", 0.9 * f, "rendering"),
             brand_name=job.brief.product.brand_name,
+            qc_policy=qcp,
         )
-        ctx.assets.put_file(keys.poster, Path(res.poster), "image/jpeg")
-        ctx.assets.put_bytes(keys.captions, res.captions.encode(), "text/vtt")
-        ctx.assets.put_file(out_key, Path(res.output), "video/mp4")
+        tracker.tick("compose", 0.92, "checking the rendered file (QC)")
+        qc = inspect(
+            Path(res.output),
+            timeline,
+            job.brief,
+            qcp,
+            tmp / "qc",
+            version=n,
+            cards=res.cards,
+        )
+        qc.allow_noncompliant = bool(allow and qc.errors)
+        if qc.errors and not allow:
+            qc.made = False
+            _record_refused(ctx, job_id, keys, compliance, compliance_html, qc.to_dict())
+            raise QcFailed(
+                "compose",
+                f"the rendered file fails {qc.errors} QC check(s) ({', '.join(sorted(qc.rule_ids()))}); fix the "
+                "timeline or re-compose with --allow-noncompliant (recorded in the report)",
+                qc.to_text(),
+            )
+        compliance["made"] = True
+        _put_json(ctx, vk.compliance, compliance)
+        ctx.assets.put_bytes(vk.compliance_html, compliance_html.encode(), "text/html")
+        _put_json(ctx, vk.qc, qc.to_dict())
+        ctx.assets.put_bytes(vk.qc_text, qc.to_text().encode(), "text/plain; charset=utf-8")
+        ctx.assets.put_file(vk.poster, Path(res.poster), "image/jpeg")
+        ctx.assets.put_bytes(vk.captions, res.captions.encode(), "text/vtt")
+        ctx.assets.put_file(vk.output, Path(res.output), "video/mp4")  # last: its presence means the version is whole
+        _put_json(ctx, keys.compliance, compliance)
+        _put_json(ctx, keys.qc, qc.to_dict())
 
-    def record(j: Job) -> None:
+    summary = {
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "allow_noncompliant": compliance["allow_noncompliant"],
+    }
+    record = VersionRecord(
+        version=n, created_at=now(), duration_s=res.duration_s, assets=vk.all(), compliance=summary, qc=qc.summary()
+    )
+
+    def keep(j: Job) -> None:
         j.assets.update(
-            output=out_key,
-            poster=keys.poster,
-            captions=keys.captions,
+            output=vk.output,
+            poster=vk.poster,
+            captions=vk.captions,
             timeline=keys.timeline,
             compliance=keys.compliance,
+            qc=keys.qc,
         )
         j.renders = max(j.renders, n)
-        j.compliance = {
-            "errors": report.errors,
-            "warnings": report.warnings,
-            "allow_noncompliant": report_json["allow_noncompliant"],
-        }
+        j.compliance = summary
+        j.qc = qc.summary()
+        j.record_version(record)
 
-    ctx.jobs.update(job_id, record)
-    tracker.done("compose", f"version {n} rendered", asset=out_key)
+    ctx.jobs.update(job_id, keep)
+    verdict = "QC passed" if qc.passed else f"QC errors allowed ({qc.errors})"
+    tracker.done("compose", f"version {n} rendered, {verdict}", asset=vk.output)
     return result
+
+
+def _record_refused(
+    ctx: StepContext,
+    job_id: str,
+    keys: JobKeys,
+    compliance: dict[str, Any],
+    compliance_html: str,
+    qc: dict[str, Any] | None,
+) -> None:
+    """Keep a refused compose's reports as the job's latest check (never as a version's)."""
+    _put_json(ctx, keys.compliance, compliance | {"made": False})
+    ctx.assets.put_bytes(keys.compliance_html, compliance_html.encode(), "text/html")
+    if qc is not None:
+        _put_json(ctx, keys.qc, qc)
+
+    def keep(j: Job) -> None:
+        j.assets["compliance"] = keys.compliance
+        if qc is not None:
+            j.assets["qc"] = keys.qc
+
+    ctx.jobs.update(job_id, keep)
 
 
 def compose_version(ctx: StepContext, job_id: str, version: int) -> dict[str, Any]:

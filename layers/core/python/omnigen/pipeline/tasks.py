@@ -31,7 +31,7 @@ log = logging.getLogger("omnigen.tasks")
 TASK_NAMESPACE = "task"
 TASK_TTL_S = 24 * 3600
 MAX_CAUSE = 32000
-FAILED_PREDICTIONS = ("failed", "canceled")
+FAILED_PREDICTIONS = ("failed", "canceled", "aborted")  # aborted: queued past its deadline, never started
 TRACKS = {"write_script": "script", "make_music": "music", "make_voiceover": "voiceover"}
 
 

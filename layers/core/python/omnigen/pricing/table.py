@@ -31,6 +31,8 @@ class ModelPrice(BaseModel):
     output_usd_per_million: float = 0.0
     latency_s: float = Field(ge=0)
     latency_s_per_unit: float = Field(0.0, ge=0)
+    timeout_s: float = Field(gt=0)
+    """Wall-time limit of one call, from create to the end (queueing included)."""
 
     def cost(self, quantity: float, output_quantity: float = 0.0) -> float:
         """USD for one call: tokens in/out for `token`, else `quantity` units."""
@@ -91,8 +93,9 @@ class PriceTable(BaseModel):
     plan: Plan
 
     def price(self, model: str) -> ModelPrice:
+        """The entry of `owner/name` (a pinned `owner/name:version` bills like its model)."""
         try:
-            return self.replicate.prices[model]
+            return self.replicate.prices[model.split(":", 1)[0]]
         except KeyError:
             raise KeyError(f"{model} has no price in {PRICING_FILE.name}; add it under replicate.prices") from None
 

@@ -29,9 +29,12 @@ def build_providers(settings: Settings) -> Providers:
     from omnigen.providers.local.script_writer import LocalScriptWriter
     from omnigen.providers.local.voice import LocalVoice
 
-    return Providers(
+    providers = Providers(
         script=pick("script", LocalScriptWriter),
         video=pick("video", LocalSceneRenderer),
         music=pick("music", LocalMusic),
         voice=pick("voice", LocalVoice),
     )
+    if remote is not None:
+        providers.cancel_prediction = remote.runner.cancel
+    return providers

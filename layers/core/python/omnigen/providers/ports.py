@@ -6,14 +6,16 @@ That keeps media off the wire between steps and lets a Replicate output be copie
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel, Field
 
 from omnigen.brief import Brief
+from omnigen.job import PredictionRef
 from omnigen.script import Scene, Script
 
 
@@ -39,6 +41,40 @@ class ProviderCall(BaseModel):
     cost_usd: float = 0.0
 
 
+class PredictionLedger(Protocol):
+    """Where the prediction ids of a job's calls are kept, one per slot (a track, a voice line)."""
+
+    def recall(self, slot: str) -> PredictionRef | None: ...
+
+    def remember(self, slot: str, ref: PredictionRef) -> None: ...
+
+    def forget(self, slot: str) -> None: ...
+
+
+class MemoryLedger:
+    """A ledger for one process (the CLI's `script` command, tests): nothing survives a restart."""
+
+    def __init__(self) -> None:
+        self._refs: dict[str, PredictionRef] = {}
+
+    def recall(self, slot: str) -> PredictionRef | None:
+        return self._refs.get(slot)
+
+    def remember(self, slot: str, ref: PredictionRef) -> None:
+        self._refs[slot] = ref
+
+    def forget(self, slot: str) -> None:
+        self._refs.pop(slot, None)
+
+
+class DeadlineReached(ProviderError):
+    """The invocation's time ran out while waiting; what it waited on is left running for the
+    retry to resume."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=True)
+
+
 def _never() -> bool:
     return False
 
@@ -53,17 +89,31 @@ def _ignore_call(_call: ProviderCall) -> None:
 
 @dataclass
 class CallContext:
-    """What a provider may use of the job it works for: cancellation, progress, billing."""
+    """What a provider may use of the job it works for: cancellation, progress, billing, where
+    its predictions are kept (`ledger`, under `slot`) and until when it may wait (`deadline`)."""
 
     job_id: str = ""
     is_cancelled: Callable[[], bool] = _never
     progress: Callable[[float, str], None] = _ignore_progress
     record: Callable[[ProviderCall], None] = _ignore_call
     extra: dict[str, object] = field(default_factory=dict)
+    slot: str = ""
+    """Names this call among the job's calls (`scene_3`, `voiceover/line_4`)."""
+    ledger: PredictionLedger = field(default_factory=MemoryLedger)
+    deadline: float | None = None
+    """`time.monotonic()` by which the call must have returned (a Lambda's remaining time less a
+    margin); None waits as long as the model's own timeout."""
 
     def check(self) -> None:
         if self.is_cancelled():
             raise Cancelled(f"job {self.job_id} was cancelled")
+
+    def for_slot(self, name: str) -> CallContext:
+        """The same context for one part of the call (a voice line, a re-ask)."""
+        return replace(self, slot=f"{self.slot}/{name}" if self.slot else name)
+
+    def seconds_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
 
 class SceneRequest(BaseModel):
@@ -76,7 +126,8 @@ class SceneRequest(BaseModel):
     scene_count: int = 1
     aspect_ratio: str = "16:9"
     start_image: Path | None = None
-    """The previous scene's last frame when chained, else the product image, else None."""
+    """The previous scene's last frame when chained; else the product image where the shot shows
+    the product; else None (the scene starts from its text alone)."""
     product_image: Path | None = None
     brand_name: str = ""
 
@@ -132,9 +183,15 @@ class VoiceSynth(Protocol):
         ...
 
 
+def _cancel_nothing(_prediction_id: str) -> None:
+    return None
+
+
 @dataclass
 class Providers:
     script: ScriptWriter
     video: SceneRenderer
     music: MusicGenerator
     voice: VoiceSynth
+    cancel_prediction: Callable[[str], None] = _cancel_nothing
+    """Stops a prediction a job started (best effort); local providers start none."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from omnigen.config import ConfigError
+from omnigen.config import CAPABILITIES, ConfigError
 from omnigen.providers.replicate.client import ReplicateRunner
 from omnigen.providers.replicate.music import MODEL as MUSIC_MODEL
 from omnigen.providers.replicate.music import MiniMaxMusic
@@ -16,6 +16,8 @@ from omnigen.providers.replicate.video import KlingSceneRenderer
 from omnigen.providers.replicate.voice import DEFAULT_VOICE, MiniMaxVoice
 from omnigen.providers.replicate.voice import MODEL as VOICE_MODEL
 
+DEFAULT_MODELS = {"script": SCRIPT_MODEL, "video": VIDEO_MODEL, "music": MUSIC_MODEL, "voice": VOICE_MODEL}
+
 
 @dataclass
 class ReplicateProviders:
@@ -24,6 +26,35 @@ class ReplicateProviders:
     music: MiniMaxMusic
     voice: MiniMaxVoice
     runner: ReplicateRunner
+
+
+def chosen_models(models: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The model per capability: the default, or the configured one (OMNIGEN_MODEL_*, set by the
+    CDK app from cdk.json; possibly a pinned `owner/name:version`)."""
+    chosen = {**DEFAULT_MODELS, **{k: v for k, v in (models or {}).items() if v}}
+    unknown = set(chosen) - set(CAPABILITIES)
+    if unknown:
+        raise ConfigError(f"OMNIGEN_MODEL_*: no capability {sorted(unknown)}; use {', '.join(CAPABILITIES)}")
+    return chosen
+
+
+def check_price_table(models: Mapping[str, str]) -> None:
+    """Every model has a price and a timeout, so no call is made that could not be billed or
+    bounded. Raises ConfigError naming each that has not."""
+    from omnigen.pricing import PRICING_FILE, load_prices
+
+    table = load_prices()
+    missing = []
+    for capability, model in models.items():
+        try:
+            table.price(model)
+        except KeyError:
+            missing.append(f"{capability}: {model}")
+    if missing:
+        raise ConfigError(
+            f"no price and timeout for {', '.join(missing)}; add each under replicate.prices in {PRICING_FILE} "
+            "(its Replicate price, a typical latency and a timeout_s) or configure a model that has one"
+        )
 
 
 def build_replicate_providers(
@@ -44,12 +75,13 @@ def build_replicate_providers(
             "REPLICATE_API_TOKEN is not set, but a Replicate provider was chosen. Set it to your token "
             "from replicate.com/account/api-tokens, or use OMNIGEN_PROVIDERS=local to run offline."
         )
+    m = chosen_models(models)
+    check_price_table(m)
     runner = ReplicateRunner(api_token, base_url, webhook_url, timeouts_s=timeouts_s, poll_interval_s=poll_interval_s)
-    m = dict(models or {})  # pinned versions of the same models (their inputs are what we send)
     return ReplicateProviders(
-        script=GPT4oScriptWriter(runner, model=m.get("script", SCRIPT_MODEL)),
-        video=KlingSceneRenderer(runner, model=m.get("video", VIDEO_MODEL)),
-        music=MiniMaxMusic(runner, model=m.get("music", MUSIC_MODEL)),
-        voice=MiniMaxVoice(runner, voice_id=voice_id, model=m.get("voice", VOICE_MODEL)),
+        script=GPT4oScriptWriter(runner, model=m["script"]),
+        video=KlingSceneRenderer(runner, model=m["video"]),
+        music=MiniMaxMusic(runner, model=m["music"]),
+        voice=MiniMaxVoice(runner, voice_id=voice_id, model=m["voice"]),
         runner=runner,
     )

@@ -19,8 +19,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from omnigen.brief import Brief
-from omnigen.pricing import call_cost
-from omnigen.providers.ports import CallContext, ProviderCall, ProviderError
+from omnigen.providers.ports import CallContext, ProviderError
+from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import Finished, ReplicateRunner
 from omnigen.script import SCENE_PURPOSES, Scene, Script
 from omnigen.validation import located_errors
@@ -42,7 +42,8 @@ Reply with ONE JSON object and nothing else, of this shape:
              "shot": str (what the camera sees: a text-to-video prompt; never on-screen text),
              "camera": str, "mood": str, "voiceover": str,
              "supers": [str] (on-screen text shown during the scene, at most 6),
-             "continues_previous": bool}]}
+             "continues_previous": bool,
+             "shows_product": bool (true only when the shot shows the product or its pack)}]}
 
 Rules:
 - Scene durations add up to exactly the ad's duration; each scene lasts 3 to %(max_scene)g seconds.
@@ -58,6 +59,8 @@ Rules:
 - Voiceover about 2.5 words per second, fitting its scene; plain, friendly language.
 - continues_previous is true only when the shot must start on the previous scene's last frame
   (scene 1 is always false).
+- shows_product is true only for shots where the product itself is seen (a pack shot, the pen in
+  a hand); a shot that opens on the product picture is rendered from it, the others from the text.
 """
 
 
@@ -179,8 +182,6 @@ def problems(data: Any, brief: Brief) -> list[str]:
 class GPT4oScriptWriter:
     """ScriptWriter port on GPT-4o; two calls at most per `write` (one re-ask)."""
 
-    name = "replicate:openai/gpt-4o"
-
     def __init__(
         self,
         runner: ReplicateRunner,
@@ -191,10 +192,11 @@ class GPT4oScriptWriter:
     ):
         self.runner = runner
         self.model = model
+        self.name = f"replicate:{model}"
         self.temperature = temperature
         self.max_completion_tokens = max_completion_tokens
 
-    def _prompt(self, brief: Brief, feedback: list[str] | None) -> str:
+    def prompt_for(self, brief: Brief, feedback: list[str] | None = None) -> str:
         facts = brief.model_dump(mode="json", exclude_none=True)
         facts.get("product", {}).pop("image", None)
         parts = [
@@ -212,15 +214,16 @@ class GPT4oScriptWriter:
         parts.append("Reply with the JSON object only.")
         return "\n\n".join(parts)
 
-    def _image(self, brief: Brief, ctx: CallContext) -> list[str]:
+    def _image(self, brief: Brief, ctx: CallContext) -> list[Path]:
         """The product image as `image_input`, when the writer can reach it as a local file
         (a step may pass it as ctx.extra['product_image']; a brief may hold a local path)."""
         for candidate in (ctx.extra.get("product_image"), brief.product.image):
             if candidate and "://" not in str(candidate) and Path(str(candidate)).is_file():
-                return [self.runner.file_input(Path(str(candidate)))]
+                return [Path(str(candidate))]
         return []
 
-    def _call(self, prompt: str, images: list[str], ctx: CallContext, what: str) -> tuple[str, Finished]:
+    def inputs(self, prompt: str, images: list[Path]) -> dict[str, Any]:
+        """The prediction input for one reply (the images as files)."""
         inputs: dict[str, Any] = {
             "prompt": prompt,
             "system_prompt": SYSTEM_PROMPT % {"purposes": " | ".join(SCENE_PURPOSES), "max_scene": MAX_SCENE_S},
@@ -229,7 +232,11 @@ class GPT4oScriptWriter:
         }
         if images:
             inputs["image_input"] = images
-        done = self.runner.run(self.model, inputs, ctx, what=what)
+        return inputs
+
+    def _call(self, prompt: str, images: list[Path], ctx: CallContext, what: str, slot: str) -> tuple[str, Finished]:
+        inputs = self.inputs(prompt, images)
+        done = self.runner.run(self.model, inputs, ctx, what=what, slot=slot)
         out = done.output
         text = "".join(str(x) for x in out) if isinstance(out, list) else str(out or "")
         tokens_in = done.metrics.get("input_token_count")
@@ -238,23 +245,15 @@ class GPT4oScriptWriter:
             tokens_in = (len(inputs["prompt"]) + len(inputs["system_prompt"])) / 4  # ~4 characters a token
         if not isinstance(tokens_out, int | float):
             tokens_out = len(text) / 4
-        ctx.record(
-            ProviderCall(
-                capability="script",
-                model=self.model,
-                prediction_id=done.id,
-                predict_time_s=done.predict_time_s,
-                cost_usd=call_cost(self.model.split(":")[0], tokens_in, tokens_out),
-            )
-        )
+        bill(ctx, "script", done, tokens_in, tokens_out)
         return text, done
 
     def write(self, brief: Brief, ctx: CallContext, feedback: list[str] | None = None) -> Script:
         """A validated script for `brief`; `feedback` lists compliance findings to fix."""
-        prompt = self._prompt(brief, feedback)
+        prompt = self.prompt_for(brief, feedback)
         images = self._image(brief, ctx)
         ctx.progress(0.05, "GPT-4o is writing the script")
-        text, _ = self._call(prompt, images, ctx, "writing the script")
+        text, _ = self._call(prompt, images, ctx, "writing the script", "draft")
         errors = self._parse(text, brief)
         if isinstance(errors, Script):
             return errors
@@ -266,7 +265,7 @@ class GPT4oScriptWriter:
             + "\n".join(f"- {e}" for e in errors)
             + "\n\nReply again with the whole corrected JSON object only."
         )
-        text, done = self._call(retry, images, ctx, "re-writing the invalid script")
+        text, done = self._call(retry, images, ctx, "re-writing the invalid script", "reask")
         result = self._parse(text, brief)
         if isinstance(result, Script):
             return result

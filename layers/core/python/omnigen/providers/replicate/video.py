@@ -2,9 +2,13 @@
 
 Kling renders clips of exactly 5 or 10 s, billed on that length, so each scene asks for the
 shorter one that covers it and the timeline trims the rest. `start_image` carries continuity: the
-previous scene's last frame when the scene is chained, else the product image (the step chooses,
+previous scene's last frame when the scene is chained, the product image where the shot shows
+the product, else nothing and the scene starts from its text (the step chooses,
 `SceneRequest.start_image`). Kling ignores `aspect_ratio` when given a start image and follows
-the image instead. The model takes no seed or guidance input, so none is sent.
+the image instead ("Ignored if start_image is provided"), so a start image of another shape is
+first fitted to the ad's frame (`omnigen.images.fit_to_frame`: letterboxed, never cropped, on
+its own border colour — a crop could cut the brand name off the pack). The model takes no seed or
+guidance input, so none is sent.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from omnigen.images import fit_to_frame
 from omnigen.media.ffmpeg import MediaError, probe
-from omnigen.pricing import call_cost, kling_clip_seconds
-from omnigen.providers.ports import CallContext, ProviderCall, ProviderError, SceneRequest
+from omnigen.pricing import kling_clip_seconds
+from omnigen.providers.ports import CallContext, ProviderError, SceneRequest
+from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import ReplicateRunner, output_url
 
 log = logging.getLogger(__name__)
@@ -49,14 +55,14 @@ def kling_prompt(req: SceneRequest) -> str:
 class KlingSceneRenderer:
     """SceneRenderer port on Kling v2.5 Turbo Pro."""
 
-    name = "replicate:kwaivgi/kling-v2.5-turbo-pro"
-
     def __init__(self, runner: ReplicateRunner, model: str = MODEL):
         self.runner = runner
         self.model = model
+        self.name = f"replicate:{model}"
 
-    def inputs(self, req: SceneRequest) -> dict[str, Any]:
-        """The prediction input for one scene (no seed, no guidance: the model has neither)."""
+    def inputs(self, req: SceneRequest, work: Path | None = None) -> dict[str, Any]:
+        """The prediction input for one scene (no seed, no guidance: the model has neither). A
+        start image is a file (`Path`), fitted to the ad's frame in `work` when its shape differs."""
         inputs: dict[str, Any] = {
             "prompt": kling_prompt(req),
             "negative_prompt": NEGATIVE_PROMPT,
@@ -64,15 +70,17 @@ class KlingSceneRenderer:
             "aspect_ratio": req.aspect_ratio,
         }
         if req.start_image is not None:
-            if not Path(req.start_image).is_file():
-                raise ProviderError(f"scene {req.scene.index}: start image {req.start_image} does not exist")
-            inputs["start_image"] = self.runner.file_input(Path(req.start_image))
+            start = Path(req.start_image)
+            if not start.is_file():
+                raise ProviderError(f"scene {req.scene.index}: start image {start} does not exist")
+            folder = work or start.parent
+            inputs["start_image"] = fit_to_frame(start, folder / f"start_{req.scene.index}.jpg", req.width, req.height)
         return inputs
 
     def render(self, req: SceneRequest, out: Path, ctx: CallContext) -> Path:
         """Render the scene's clip to `out` (5 or 10 s; the timeline trims it to the scene)."""
         scene = req.scene
-        inputs = self.inputs(req)
+        inputs = self.inputs(req, out.parent)
         clip = inputs["duration"]
         if scene.duration_s > clip:
             log.warning(
@@ -82,17 +90,9 @@ class KlingSceneRenderer:
                 clip,
             )
         ctx.progress(0.02, f"Kling: rendering a {clip} s clip")
-        done = self.runner.run(self.model, inputs, ctx, what=f"rendering scene {scene.index}")
+        done = self.runner.run(self.model, inputs, ctx, what=f"rendering scene {scene.index}", slot="clip")
         self.runner.download(output_url(done.output, self.model), out, what=f"scene {scene.index}")
-        ctx.record(
-            ProviderCall(
-                capability="video",
-                model=self.model,
-                prediction_id=done.id,
-                predict_time_s=done.predict_time_s,
-                cost_usd=call_cost(self.model.split(":")[0], clip),
-            )
-        )
+        bill(ctx, "video", done, clip)
         self._check_video(out, scene.index, done.id)
         return out
 

@@ -1,8 +1,12 @@
-"""The voice on `minimax/speech-02-turbo` (Replicate), one request per line.
+"""The voice on MiniMax Speech-02 (Replicate: `speech-02-turbo` by default, `speech-02-hd` as
+cdk.json configures), one request per line.
 
 One request per line (the voiceover step calls `speak` per line) is what makes each line's
-length known, so supers and the major-statement text can be timed to the speech. WAV is asked
-for; anything else that comes back is converted, because the step measures and concatenates WAV.
+length known, so supers and the major-statement text can be timed to the speech. The requested
+speaking rate becomes the model's `speed` (its schema: a multiplier, 0.5–2.0), so the major
+statement is read more slowly than the benefits, as the local voice does. WAV is asked for;
+anything else that comes back (an older version without `audio_format` answers MP3) is converted,
+because the step measures and concatenates WAV.
 """
 
 from __future__ import annotations
@@ -10,13 +14,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from omnigen.media.ffmpeg import MediaError, run_ffmpeg
-from omnigen.pricing import call_cost
-from omnigen.providers.ports import CallContext, ProviderCall, ProviderError, VoiceRequest
+from omnigen.providers.ports import CallContext, ProviderError, VoiceRequest
+from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import ReplicateRunner, output_url
 
 MODEL = "minimax/speech-02-turbo"
 DEFAULT_VOICE = "Wise_Woman"
 SAMPLE_RATE = 32000
+SPEED_MIN, SPEED_MAX = 0.5, 2.0
+"""The `speed` bounds of the speech-02 schemas (minimum 0.5, maximum 2)."""
 
 
 def is_wav(path: Path) -> bool:
@@ -24,21 +30,25 @@ def is_wav(path: Path) -> bool:
     return head.startswith(b"RIFF") and head[8:12] == b"WAVE"
 
 
-class MiniMaxVoice:
-    """VoiceSynth port on MiniMax Speech-02 Turbo."""
+def speed_for(rate: float) -> float:
+    """The model's `speed` for a relative speaking rate, inside the schema's bounds."""
+    return round(min(SPEED_MAX, max(SPEED_MIN, rate)), 3)
 
-    name = "replicate:minimax/speech-02-turbo"
+
+class MiniMaxVoice:
+    """VoiceSynth port on MiniMax Speech-02 (Turbo or HD: the same inputs)."""
 
     def __init__(self, runner: ReplicateRunner, voice_id: str = DEFAULT_VOICE, model: str = MODEL):
         self.runner = runner
         self.model = model
         self.voice_id = voice_id
+        self.name = f"replicate:{model}"
 
     def inputs(self, req: VoiceRequest) -> dict[str, object]:
         return {
             "text": req.text,
             "voice_id": self.voice_id,
-            "speed": 1.0,
+            "speed": speed_for(req.rate),
             "emotion": "neutral",  # the major statement must be read neutrally, and so reads the rest
             "english_normalization": True,  # phone numbers and doses read as a person would
             "audio_format": "wav",
@@ -54,15 +64,7 @@ class MiniMaxVoice:
         raw = self.runner.download(
             output_url(done.output, self.model), out.with_suffix(".download"), what="a voice line"
         )
-        ctx.record(
-            ProviderCall(
-                capability="voice",
-                model=self.model,
-                prediction_id=done.id,
-                predict_time_s=done.predict_time_s,
-                cost_usd=call_cost(self.model.split(":")[0], len(req.text) / 1000),
-            )
-        )
+        bill(ctx, "voice", done, len(req.text) / 1000)
         out = out.with_suffix(".wav")
         if is_wav(raw):
             raw.replace(out)
