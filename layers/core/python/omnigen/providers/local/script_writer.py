@@ -44,8 +44,9 @@ class Level:
     """Which optional copy a script carries; the writer tries the richest level first. The last
     levels give up what a super's reading time cannot afford, before the words are squeezed: the
     dosage (optional copy), the wordless opening shot, and — `compact` — the separate end card:
-    the contact card names the brand and closes the ad (the healthcare-provider line is then only
-    spoken, as it always is)."""
+    the contact card names the brand and closes the ad. The healthcare-provider line stays on the
+    card at every level: it is one of the adequate provision's four parts, and the post-render QC
+    reads it off the frames."""
 
     hook: bool
     brand: bool
@@ -218,8 +219,8 @@ def major_statement(brief: Brief, extras: bool = True) -> str:
 
 def adequate_provision(brief: Brief, website: bool = True, compact: bool = False) -> tuple[str, list[str]]:
     """Spoken: ask your healthcare provider (and, with time, the website); shown: the toll-free
-    number, the website, the print-ad reference and (unless `compact`, when the card also names
-    the brand and closes the ad) the healthcare-provider line."""
+    number, the website, the print-ad reference and the healthcare-provider line (and, when
+    `compact`, the names first: the card then closes the ad)."""
     p = brief.product
     vo = [f"Ask your healthcare provider about {p.brand_name}."]
     if website and p.website:
@@ -231,8 +232,7 @@ def adequate_provision(brief: Brief, website: bool = True, compact: bool = False
         supers.append(p.website)
     if p.print_ad:
         supers.append(p.print_ad.rstrip("."))
-    if not compact:
-        supers.append("Ask your healthcare provider")
+    supers.append("Ask your healthcare provider")
     return " ".join(vo), supers[:6]
 
 
