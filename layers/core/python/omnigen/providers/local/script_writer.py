@@ -220,7 +220,8 @@ def major_statement(brief: Brief, extras: bool = True) -> str:
 def adequate_provision(brief: Brief, website: bool = True, compact: bool = False) -> tuple[str, list[str]]:
     """Spoken: ask your healthcare provider (and, with time, the website); shown: the toll-free
     number, the website, the print-ad reference and the healthcare-provider line (and, when
-    `compact`, the names first: the card then closes the ad)."""
+    `compact`, the names first — the card then closes the ad — and the referral in its shortest
+    accepted words, as a 16-word card is what a short ad has least time for)."""
     p = brief.product
     vo = [f"Ask your healthcare provider about {p.brand_name}."]
     if website and p.website:
@@ -232,7 +233,7 @@ def adequate_provision(brief: Brief, website: bool = True, compact: bool = False
         supers.append(p.website)
     if p.print_ad:
         supers.append(p.print_ad.rstrip("."))
-    supers.append("Ask your healthcare provider")
+    supers.append("Ask your doctor" if compact else "Ask your healthcare provider")
     return " ".join(vo), supers[:6]
 
 
