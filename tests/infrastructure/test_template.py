@@ -127,8 +127,9 @@ def test_media_lambda_is_a_container_image_a_new_account_can_deploy(synth):
     (image,) = assets["dockerImages"].values()
     context = synth.outdir / image["source"]["directory"]
     dockerfile = (context / "Dockerfile").read_text()
-    assert "FROM public.ecr.aws/lambda/python:3.11" in dockerfile
-    assert "--only-binary=:all:" in dockerfile and "--platform manylinux2014_x86_64" in dockerfile
+    assert "FROM python:3.11-slim-bookworm" in dockerfile
+    assert '["/usr/local/bin/python", "-m", "awslambdaric"]' in dockerfile  # the runtime interface client
+    assert "--only-binary=:all:" in dockerfile and "tesseract-ocr" in dockerfile
     requirements = (context / "lambdas" / "media" / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("imageio-ffmpeg") for line in requirements)
     assert (context / "layers/core/python/omnigen/pipeline/steps.py").is_file()

@@ -1,9 +1,11 @@
 """The media image's Python packages, without Docker: resolved exactly as its Dockerfile installs
-them (`--only-binary=:all:` for its `--platform`, CPython 3.11, its constraints), they are wheels
-for the base image's platform whose native code asks no more of glibc than Amazon Linux 2 has,
-and the handler imports — with imageio-ffmpeg's own ffmpeg, which runs and has the filters
-compose uses — in a Python that has exactly those wheels and nothing else (`python -I` in a
-venv whose site-packages are the wheels unpacked, beside the code the image copies).
+them (`--only-binary=:all:`, its constraints) for the base image's platform (CPython 3.11 on the
+base's glibc), they are wheels whose native code asks no more of glibc and libstdc++ than the
+base has, and the handler imports — with imageio-ffmpeg's own ffmpeg, which runs and has the
+filters compose uses, the Piper voice, which speaks, and Tesseract, which reads — in a Python
+that has exactly those wheels and nothing else (`python -I` in a venv whose site-packages are
+the wheels unpacked, beside the code the image copies). This machine is the base's OS (Debian 12,
+glibc 2.36, CPython 3.11), so its Debian `tesseract-ocr` stands for the one the image installs.
 
 Network: the package registry only (pip's own cache makes repeat runs fast), bounded in time.
 """
@@ -28,26 +30,28 @@ ROOT = Path(__file__).resolve().parents[2]
 MEDIA = ROOT / "lambdas" / "media"
 pytestmark = pytest.mark.timeout(900)
 
-# The Lambda base images and the C library of the OS under each (AWS Lambda docs, "Lambda
-# runtimes": python3.11 runs on Amazon Linux 2, python3.12 and later on Amazon Linux 2023).
+# Base images and the C and C++ libraries of the OS under each (AWS Lambda docs, "Lambda
+# runtimes": python3.11 runs on Amazon Linux 2, python3.12 and later on Amazon Linux 2023;
+# Docker's official python:*-bookworm images are Debian 12, glibc 2.36, GCC 12's libstdc++).
 BASES = {
-    "public.ecr.aws/lambda/python:3.11": ("Amazon Linux 2", (2, 26), (3, 4, 24)),
-    "public.ecr.aws/lambda/python:3.12": ("Amazon Linux 2023", (2, 34), (3, 4, 29)),
-    "public.ecr.aws/lambda/python:3.13": ("Amazon Linux 2023", (2, 34), (3, 4, 29)),
+    "python:3.11-slim-bookworm": ("Debian 12 bookworm", (2, 36), (3, 4, 30), "3.11"),
+    "public.ecr.aws/lambda/python:3.11": ("Amazon Linux 2", (2, 26), (3, 4, 24), "3.11"),
+    "public.ecr.aws/lambda/python:3.12": ("Amazon Linux 2023", (2, 34), (3, 4, 29), "3.12"),
 }
-"""base image → (OS, glibc, libstdc++'s GLIBCXX) of that OS."""
+"""base image → (OS, glibc, libstdc++'s GLIBCXX, CPython) of that image."""
 COMPOSE_FILTERS = {"ebur128", "loudnorm", "alimiter", "amix", "adelay", "afade", "atrim", "apad", "asplit",
                    "aresample", "volume", "xfade", "overlay", "scale", "pad", "fps", "format", "setsar",
                    "setpts", "trim", "tpad", "concat", "split", "fade"}  # fmt: skip
 """Filters omnigen/media builds its graphs from."""
 
 
-def dockerfile() -> dict[str, str]:
+def dockerfile() -> str:
+    """The base image, after checking the install is wheels-only and constrained."""
     text = (MEDIA / "Dockerfile").read_text()
     (base,) = re.findall(r"^FROM (\S+)", text, re.MULTILINE)
-    flags = dict(re.findall(r"--(platform|python-version|implementation) (\S+)", text))
     assert "--only-binary=:all:" in text and "-c /tmp/req/media/constraints.txt" in text
-    return {"base": base, **flags}
+    assert base in BASES, f"{base}: add its OS, glibc and libstdc++ to BASES before using it"
+    return base
 
 
 def pins() -> dict[str, str]:
@@ -98,25 +102,33 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split("_", 1)[1].split("."))
 
 
+def pip_platforms(glibc: tuple[int, int], arch: str = "x86_64") -> list[str]:
+    """The --platform flags that make `pip download` pick what pip inside the image would."""
+    return [f"manylinux_2_{minor}_{arch}" for minor in range(glibc[1], 16, -1)] + [
+        f"manylinux2014_{arch}",
+        f"manylinux2010_{arch}",
+        f"manylinux1_{arch}",
+    ]
+
+
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory) -> Path:
-    flags = dockerfile()
+    os_name, glibc, _cxx, python = BASES[dockerfile()]
     out = tmp_path_factory.mktemp("media-wheels")
+    platforms = [flag for p in pip_platforms(glibc) for flag in ("--platform", p)]
     cmd = [
         sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-        "--only-binary=:all:", "--platform", flags["platform"], "--python-version", flags["python-version"],
-        "--implementation", flags["implementation"], "--timeout", "60", "--retries", "2",
+        "--only-binary=:all:", *platforms, "--python-version", python, "--implementation", "cp",
+        "--timeout", "60", "--retries", "2",
         "-c", str(MEDIA / "constraints.txt"), "-r", str(MEDIA / "requirements.txt"), "-d", str(out),
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, f"the media requirements do not resolve to wheels for {flags}:\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, f"no wheels for {os_name} resolve the media requirements:\n{done.stderr[-3000:]}"
     return out
 
 
 def test_every_requirement_is_a_pinned_wheel_for_the_base_images_platform(wheels):
-    base = dockerfile()["base"]
-    assert base in BASES, f"{base}: add its OS and glibc to BASES (AWS Lambda docs) before using it"
-    os_name, glibc, glibcxx = BASES[base]
+    os_name, glibc, glibcxx, _python = BASES[dockerfile()]
     accepted = platform_tags(glibc)
     files = sorted(wheels.iterdir())
     assert files and all(f.suffix == ".whl" for f in files), [f.name for f in files if f.suffix != ".whl"]
@@ -174,7 +186,19 @@ import imageio_ffmpeg, numpy, PIL, boto3
 exe = imageio_ffmpeg.get_ffmpeg_exe()
 version = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, check=True).stdout
 filters = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True, check=True).stdout
+import awslambdaric.bootstrap
+from pathlib import Path
+from omnigen.providers.local.voice import LocalVoice
+from omnigen.media.ocr import Crop, read_crops
+from PIL import Image, ImageDraw
+from omnigen.text_layout import font_for
+voice = LocalVoice()
+wav = voice.speaker().render("Ask your doctor about Veltrexa.", 1.0, Path("line.wav"))
+card = Image.new("L", (900, 120), 0)
+ImageDraw.Draw(card).text((20, 30), "ASK YOUR DOCTOR", fill=255, font=font_for(48))
+words = read_crops([Crop(grey=numpy.asarray(card), cap_px=48, light_text=True)], target_cap_px=40, timeout_s=60)
 print(json.dumps({
+    "voice": voice.name, "voice_bytes": Path(wav).stat().st_size, "ocr": [w.text for w in words[0]],
     "handler": callable(media.handler), "ffmpeg": exe, "version": version.splitlines()[0],
     "filters": sorted({line.split()[1] for line in filters.splitlines()[1:] if len(line.split()) > 2}),
     "path": sys.path, "numpy": numpy.__version__, "pillow": PIL.__version__, "boto3": boto3.__version__,
@@ -212,3 +236,7 @@ def test_the_handler_imports_with_exactly_those_wheels_and_ffmpeg_runs(wheels, t
     assert str(ROOT / ".venv") not in json.dumps(probe["path"])
     assert probe["numpy"] == pins()["numpy"] and probe["pillow"] == pins()["pillow"]
     assert os.access(probe["ffmpeg"], os.X_OK)
+    # The offline voice is the neural one (not the eSpeak fallback) and speaks; Tesseract reads.
+    assert probe["voice"].startswith("local-piper-"), probe["voice"]
+    assert probe["voice_bytes"] > 20_000, probe
+    assert probe["ocr"] == ["ASK", "YOUR", "DOCTOR"], probe["ocr"]

@@ -73,6 +73,20 @@ def test_script_reply_in_prose_is_extracted_validated_and_billed(fake, providers
     assert call.cost_usd > 0 and call.predict_time_s is not None
 
 
+def test_the_system_prompt_sent_states_the_checkers_meaning_and_reading_rules(fake, providers, brief):
+    """What GPT-4o is told is what the checker holds it to: alternatives joined with "or",
+    qualifiers kept, and the policy's own reading-time numbers (not a copy of them)."""
+    from omnigen.compliance.policy import default_policy
+
+    providers.script.write(brief, Recorder().ctx())
+    (sent,) = created_inputs(fake, script.MODEL)
+    text = sent["system_prompt"]
+    policy = default_policy()
+    assert '"or", never "and"' in text and "qualifier" in text and "%(" not in text
+    assert f"at least {policy.text_min_s:g} seconds" in text
+    assert f"{policy.text_s_per_word:g} seconds for each word" in text
+
+
 def test_invalid_script_is_asked_again_once_with_the_errors(fake, providers, brief):
     broken = script_for(brief)
     del broken["scenes"][1]["purpose"]

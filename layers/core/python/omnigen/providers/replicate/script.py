@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from omnigen.brief import Brief
+from omnigen.compliance.policy import default_policy
 from omnigen.providers.ports import CallContext, ProviderError
 from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import Finished, ReplicateRunner
@@ -55,13 +56,32 @@ Rules:
   scenes, with its key terms as supers while they are spoken; one steady shot, no quick cuts.
 - adequate_provision gives the toll-free number, the website, the print-ad reference and
   "ask your healthcare provider".
-- No absolute or unsubstantiated claims ("cure", "safe", "no side effects", "guaranteed", "#1").
+- No absolute or unsubstantiated claims ("cure", "safe", "no side effects", "guaranteed", "#1",
+  "proven to stop", "nothing works faster", "no more ..."): say only what the approved use says.
+- Never change the label's meaning. Join alternatives with "or", never "and" ("do not take it if
+  you have active bleeding or an artificial heart valve": either one is enough). Keep every
+  qualifier and consequence as given ("serious infections", "can cause paralysis", "in
+  children"), singular and plural as given ("allergic to any of its ingredients").
+- Every super stays on screen long enough to read: at least %(text_min_s)g seconds, and
+  %(text_s_per_word)g seconds for each word when that is longer; fewer, shorter supers rather
+  than more.
 - Voiceover about 2.5 words per second, fitting its scene; plain, friendly language.
 - continues_previous is true only when the shot must start on the previous scene's last frame
   (scene 1 is always false).
 - shows_product is true only for shots where the product itself is seen (a pack shot, the pen in
   a hand); a shot that opens on the product picture is rendered from it, the others from the text.
 """
+
+
+def system_prompt() -> str:
+    """The system prompt, with the reading-time rule the checker applies (the policy's numbers)."""
+    policy = default_policy()
+    return SYSTEM_PROMPT % {
+        "purposes": " | ".join(SCENE_PURPOSES),
+        "max_scene": MAX_SCENE_S,
+        "text_min_s": policy.text_min_s,
+        "text_s_per_word": policy.text_s_per_word,
+    }
 
 
 def extract_json(text: str) -> Any:
@@ -226,7 +246,7 @@ class GPT4oScriptWriter:
         """The prediction input for one reply (the images as files)."""
         inputs: dict[str, Any] = {
             "prompt": prompt,
-            "system_prompt": SYSTEM_PROMPT % {"purposes": " | ".join(SCENE_PURPOSES), "max_scene": MAX_SCENE_S},
+            "system_prompt": system_prompt(),
             "max_completion_tokens": self.max_completion_tokens,
             "temperature": self.temperature,
         }
