@@ -17,6 +17,10 @@ from omnigen.config import load_settings
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
 AUDIENCE = "omnigen-web"
+LOCAL_BASE = "http://127.0.0.1:8000"
+LOCAL_WS = "ws://127.0.0.1:8000"
+"""Where test clients say they connect: the loopback server answers loopback host names only
+(Starlette's test client puts `testserver` in a WebSocket's Host unless the URL names one)."""
 
 
 class Keys:
@@ -57,7 +61,7 @@ def make_client(home: Path, keys: Keys | None = None) -> tuple[TestClient, Any]:
     services = local_services(settings)
     if keys is not None:
         services.auth = JwtAuth(JwtVerifier(lambda: keys.jwks, ISSUER, AUDIENCE))
-    return TestClient(create_app(services, web_dir=None)), services
+    return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services
 
 
 def wait_done(

@@ -10,8 +10,9 @@ import gc
 import logging
 import sys
 
-from omnigen.api.app import create_app, is_loopback, local_services
+from omnigen.api.app import create_app, local_services
 from omnigen.api.deps import Services
+from omnigen.api.hosts import is_loopback
 from omnigen.config import ConfigError, Settings
 
 log = logging.getLogger("omnigen.serve")

@@ -1,0 +1,96 @@
+"""Who may address this server, by name: the Host check (against DNS rebinding) and the
+WebSocket Origin check (against a page elsewhere reading a job's progress).
+
+The loopback server asks for no login, so a page on any site whose name an attacker points at
+127.0.0.1 (DNS rebinding) could otherwise call it as the local user: the browser sends that
+site's name as `Host`. On loopback only loopback names (plus `OMNIGEN_ALLOWED_HOSTS`) are
+answered. Browsers do not apply the same-origin policy to WebSockets, so the handshake's
+`Origin` must be the server's own origin (the one its `Host` names) or one configured in
+`OMNIGEN_ALLOWED_ORIGINS`; clients that are not browsers send no Origin and are let through
+to the usual authentication.
+
+Plain ASGI middleware, like `BodyLimit`, so it costs nothing per streamed chunk.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from omnigen.api.problems import problem
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an address, IPv6 with or without brackets) is this machine's
+    loopback: `localhost`, 127.0.0.0/8 or ::1. A name that merely starts with "127." is not."""
+    name = host.strip().lower().removeprefix("[").removesuffix("]").removesuffix(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without its port: `[::1]:8000` → `::1`, `a.b:80` → `a.b`."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    name, colon, port = header.rpartition(":")
+    return name if colon and port.isdigit() and ":" not in name else header
+
+
+class HostGuard:
+    """Refuses requests whose Host is not one of ours (when `loopback_only`) and WebSocket
+    handshakes whose Origin is neither the server's own origin nor one in `origins`."""
+
+    def __init__(self, app: ASGIApp, *, loopback_only: bool, hosts: Iterable[str] = (), origins: Iterable[str] = ()):
+        self.app = app
+        self.loopback_only = loopback_only
+        self.hosts = frozenset(h.lower() for h in hosts)
+        self.origins = frozenset(o.lower().rstrip("/") for o in origins)
+
+    def host_allowed(self, host: str) -> bool:
+        name = host_name(host)
+        return not self.loopback_only or is_loopback(name) or name in self.hosts
+
+    def origin_allowed(self, origin: str, host: str, secure: bool) -> bool:
+        """The page's origin is this server's own (same scheme, same Host) or a configured one."""
+        origin = origin.strip().lower().rstrip("/")
+        own = f"{'https' if secure else 'http'}://{host.strip().lower()}"
+        return origin == own or origin in self.origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        if not self.host_allowed(host):
+            detail = (
+                f"this server answers only to its loopback names (127.0.0.1, localhost), not {host_name(host)!r}; "
+                "add a name you trust to OMNIGEN_ALLOWED_HOSTS"
+            )
+            await self._refuse(scope, receive, send, 421, detail)
+            return
+        origin = headers.get("origin")
+        if (
+            scope["type"] == "websocket"
+            and origin is not None
+            and not self.origin_allowed(origin, host, scope.get("scheme") in ("wss", "https"))
+        ):
+            await self._refuse(scope, receive, send, 403, f"WebSocket connections from {origin} are not allowed")
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
+        if scope["type"] == "websocket":
+            # closing before accepting makes the server answer the handshake with HTTP 403
+            await receive()  # the websocket.connect message
+            await send({"type": "websocket.close", "code": 1008, "reason": detail[:120]})
+            return
+        await problem(status, detail)(scope, receive, send)
