@@ -182,7 +182,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     brief = _brief(args)
     ctx = _context(settings)
     ctx.allow_noncompliant = args.allow_noncompliant
-    job = create_job(ctx, USER, brief)
+    job = create_job(ctx, USER, brief, local_files=True)
     if not args.json:
         print(f"job {job.job_id}: {brief.duration_s} s {brief.aspect_ratio} {brief.resolution}", file=sys.stderr)
     final = _follow(ctx, job.job_id, quiet=args.json)
