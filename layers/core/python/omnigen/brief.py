@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -19,7 +18,7 @@ from pydantic import (
 )
 
 from omnigen.documents import DocumentError, parse_json_or_yaml
-from omnigen.validation import located_errors
+from omnigen.validation import INPUT_MODEL, located_errors
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["1080p", "720p", "480p", "360p"]
@@ -37,7 +36,7 @@ LOUDNESS_LUFS: dict[str, float] = {"broadcast": -24.0, "web": -14.0}
 class Product(BaseModel):
     """The label facts the ad must state; they come from the approved prescribing information."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     brand_name: ShortText
     generic_name: ShortText
@@ -55,7 +54,7 @@ class Product(BaseModel):
 class Brief(BaseModel):
     """One ad request. `duration_s` is the finished ad's exact length."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
     duration_s: int = Field(30, ge=10, le=120)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from omnigen.validation import INPUT_MODEL
 
 TextKind = Literal["super", "major_statement", "end_card"]
 TextPosition = Literal["lower_third", "center", "top"]
@@ -24,7 +26,7 @@ HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
 class OutputSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     width: int = Field(ge=64, le=3840, multiple_of=2)
     height: int = Field(ge=64, le=3840, multiple_of=2)
@@ -46,7 +48,7 @@ class OutputSettings(BaseModel):
 
 
 class VideoClip(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     scene_index: int = Field(ge=1)
     asset: AssetKey
@@ -69,7 +71,7 @@ class VideoClip(BaseModel):
 
 
 class VoiceLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     scene_index: int = Field(ge=1)
     asset: AssetKey
@@ -84,7 +86,7 @@ class VoiceLine(BaseModel):
 
 
 class MusicBed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     asset: AssetKey
     gain_db: float = Field(-12.0, ge=-40, le=6)
@@ -96,7 +98,7 @@ class MusicBed(BaseModel):
 
 
 class TextItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     kind: TextKind = "super"
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
@@ -119,7 +121,7 @@ class TextItem(BaseModel):
 
 
 class Timeline(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     version: int = Field(1, ge=1)
     output: OutputSettings

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from omnigen import __version__
-from omnigen.api import problems, routes_assets, routes_jobs, routes_misc, routes_progress, routes_versions
+from omnigen.api import openapi_doc, problems, routes_assets, routes_jobs, routes_misc, routes_progress, routes_versions
 from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth
 from omnigen.api.body_limit import BodyLimit
 from omnigen.api.deps import Services
@@ -53,7 +53,7 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
-    problems.document(app)
+    openapi_doc.document(app)
 
     # Starlette runs the last added outermost: hosts are checked first, every response gets the
     # security headers, and the finite-number check reads a body BodyLimit has already bounded.

@@ -30,7 +30,15 @@ def _offset(digits: str) -> int:
     return int(digits) if len(digits) <= 18 else _BEYOND
 
 
-@router.get("/assets/{key:path}", responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/assets/{key:path}",
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        206: {"description": "the requested byte range", "content": {"application/octet-stream": {}}},
+        403: {"description": "the link's signature is invalid or it has expired"},
+        416: {"description": "the Range header is malformed or outside the asset"},
+    },
+)
 def get_asset(
     svc: ServicesDep,
     request: Request,
@@ -94,6 +102,10 @@ def create_upload(svc: ServicesDep, user: UserDep, req: UploadRequest) -> Upload
     "/uploads/{key:path}",
     response_model=UploadDone,
     openapi_extra={"requestBody": {"content": {"image/png": {}, "image/jpeg": {}}}},
+    responses={
+        403: {"description": "the upload link is invalid or has expired"},
+        415: {"description": "not a PNG or JPEG (by content), or not the type the link was made for"},
+    },
 )
 async def put_upload(
     svc: ServicesDep,

@@ -218,7 +218,11 @@ def get_timeline(svc: ServicesDep, user: UserDep, job_id: str) -> Timeline:
         ) from None
 
 
-@router.put("/jobs/{job_id}/timeline", response_model=Timeline)
+@router.put(
+    "/jobs/{job_id}/timeline",
+    response_model=Timeline,
+    responses={409: {"description": "the job has no timeline yet (it is still being made)"}},
+)
 def put_timeline(svc: ServicesDep, user: UserDep, job_id: str, timeline: Timeline) -> Timeline:
     """Save an edit. Every asset it names must be one of this job's, and exist."""
     job = own_job(svc, user, job_id)
