@@ -42,17 +42,29 @@ class Product(BaseModel):
     generic_name: ShortText
     indication: LongText
     dosage: LongText | None = None
-    side_effects: list[ShortText] = Field(default_factory=list, max_length=20)
+    side_effects: list[ShortText] = Field(
+        default_factory=list,
+        max_length=20,
+        description="the major risks, spoken and shown; at least one is required when ad_type is product_claim",
+    )
     contraindications: list[ShortText] = Field(default_factory=list, max_length=20)
     boxed_warning: LongText | None = None
-    image: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    image: Annotated[str, StringConstraints(max_length=1024)] | None = Field(
+        None,
+        description="a PNG or JPEG product shot (.png/.jpg/.jpeg). Through the API: exactly the `key` "
+        "POST /uploads returned to this caller, uploaded and passing its checks; the CLI also takes a file path",
+    )
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     website: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     print_ad: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
 
 
 class Brief(BaseModel):
-    """One ad request. `duration_s` is the finished ad's exact length."""
+    """One ad request. `duration_s` is the finished ad's exact length.
+
+    Rules across fields: an `ad_type` of `product_claim` needs at least one
+    `product.side_effects` entry; `product.image`, when given through the API, must be an upload
+    key of the caller's (see its description)."""
 
     model_config = INPUT_MODEL
 
@@ -62,7 +74,10 @@ class Brief(BaseModel):
     aspect_ratio: AspectRatio = "16:9"
     resolution: Resolution = "1080p"
     continuity: Continuity = "auto"
-    ad_type: AdType = "product_claim"
+    ad_type: AdType = Field(
+        "product_claim",
+        description="product_claim (names the drug and its use: needs product.side_effects), reminder or help_seeking",
+    )
     loudness: LoudnessTarget = "broadcast"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     product: Product

@@ -48,6 +48,9 @@ class OutputSettings(BaseModel):
 
 
 class VideoClip(BaseModel):
+    """One clip of a scene's footage. `out_s` is at least 0.25 s after `in_s`; `transition_s`
+    is set only with a `dissolve` (a cut has none)."""
+
     model_config = INPUT_MODEL
 
     scene_index: int = Field(ge=1)
@@ -98,6 +101,8 @@ class MusicBed(BaseModel):
 
 
 class TextItem(BaseModel):
+    """Text on screen from `start_s` to `end_s` (which must be after `start_s`)."""
+
     model_config = INPUT_MODEL
 
     kind: TextKind = "super"
@@ -121,6 +126,9 @@ class TextItem(BaseModel):
 
 
 class Timeline(BaseModel):
+    """The edit compose renders. The first clip's transition is a `cut`; a dissolve's
+    `transition_s` is shorter than both clips it joins; every asset is one of the job's own."""
+
     model_config = INPUT_MODEL
 
     version: int = Field(1, ge=1)

@@ -15,11 +15,14 @@ Plain ASGI middleware, like `BodyLimit`, so it costs nothing per streamed chunk.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from omnigen.api.problems import problem
+
+if TYPE_CHECKING:
+    from omnigen.api.deps import Services
 
 
 def is_loopback(host: str) -> bool:
@@ -44,32 +47,37 @@ def host_name(header: str) -> str:
 
 
 class HostGuard:
-    """Refuses requests whose Host is not one of ours (when `loopback_only`) and WebSocket
-    handshakes whose Origin is neither the server's own origin nor one in `origins`."""
+    """Refuses requests whose Host is not one of ours (when the services are `loopback_only`)
+    and WebSocket handshakes whose Origin is neither the server's own origin nor a configured
+    one. Its settings are read from the app's services on each request, so the app can be
+    built before (or, for its OpenAPI alone, without) them."""
 
-    def __init__(self, app: ASGIApp, *, loopback_only: bool, hosts: Iterable[str] = (), origins: Iterable[str] = ()):
+    def __init__(self, app: ASGIApp, exempt: tuple[str, ...] = ()):
         self.app = app
-        self.loopback_only = loopback_only
-        self.hosts = frozenset(h.lower() for h in hosts)
-        self.origins = frozenset(o.lower().rstrip("/") for o in origins)
+        self.exempt = exempt
+        """Path prefixes that prove themselves (Replicate's signed webhooks, which arrive through
+        a tunnel under its public name): the Host check does not apply to them."""
 
-    def host_allowed(self, host: str) -> bool:
+    @staticmethod
+    def host_allowed(services: Services, host: str) -> bool:
         name = host_name(host)
-        return not self.loopback_only or is_loopback(name) or name in self.hosts
+        return not services.loopback_only or is_loopback(name) or name in services.ctx.settings.allowed_hosts
 
-    def origin_allowed(self, origin: str, host: str, secure: bool) -> bool:
+    @staticmethod
+    def origin_allowed(services: Services, origin: str, host: str, secure: bool) -> bool:
         """The page's origin is this server's own (same scheme, same Host) or a configured one."""
         origin = origin.strip().lower().rstrip("/")
         own = f"{'https' if secure else 'http'}://{host.strip().lower()}"
-        return origin == own or origin in self.origins
+        return origin == own or origin in services.ctx.settings.allowed_origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        services: Services = scope["app"].state.services
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
-        if not self.host_allowed(host):
+        if not self.host_allowed(services, host) and not scope["path"].startswith(self.exempt):
             detail = (
                 f"this server answers only to its loopback names (127.0.0.1, localhost), not {host_name(host)!r}; "
                 "add a name you trust to OMNIGEN_ALLOWED_HOSTS"
@@ -80,7 +88,7 @@ class HostGuard:
         if (
             scope["type"] == "websocket"
             and origin is not None
-            and not self.origin_allowed(origin, host, scope.get("scheme") in ("wss", "https"))
+            and not self.origin_allowed(services, origin, host, scope.get("scheme") in ("wss", "https"))
         ):
             await self._refuse(scope, receive, send, 403, f"WebSocket connections from {origin} are not allowed")
             return
