@@ -207,7 +207,13 @@ def test_rest_api_authorizer_open_webhook_throttling_logs_cors(synth):
     assert (health["ThrottlingRateLimit"], health["ThrottlingBurstLimit"]) == (5, 10)
     webhook = settings[("/~1api~1v1~1webhooks~1replicate", "POST")]
     assert (webhook["ThrottlingRateLimit"], webhook["ThrottlingBurstLimit"]) == (50, 100)
-    assert len(synth.resources("AWS::ApiGateway::GatewayResponse")) == 2
+    responses = synth.resources("AWS::ApiGateway::GatewayResponse")
+    assert len(responses) == 2
+    for response in responses.values():  # the gateway's own errors carry the app's security headers
+        headers = response["Properties"]["ResponseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Referrer-Policy"] == "'no-referrer'"
+        assert headers["gatewayresponse.header.X-Frame-Options"] == "'DENY'"
 
 
 def test_websocket_api_authorizer_routes_and_fanout(synth):

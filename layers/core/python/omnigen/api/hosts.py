@@ -15,6 +15,7 @@ Plain ASGI middleware, like `BodyLimit`, so it costs nothing per streamed chunk.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -46,6 +47,18 @@ def host_name(header: str) -> str:
     return name if colon and port.isdigit() and ":" not in name else header
 
 
+def origin_listed(origin: str, allowed: Iterable[str]) -> bool:
+    """Whether a browser's `Origin` is one of `allowed` (scheme://host[:port], case-blind)."""
+    return origin.strip().lower().rstrip("/") in {a.strip().lower().rstrip("/") for a in allowed if a.strip()}
+
+
+def handshake_origin_allowed(headers: Mapping[str, str], allowed: Iterable[str]) -> bool:
+    """A WebSocket handshake is a browser page's when it has an Origin: that must be listed.
+    (The AWS $connect authorizer's check; the local server's is `HostGuard`.)"""
+    origin = next((v for k, v in headers.items() if k.lower() == "origin"), None)
+    return origin is None or origin_listed(origin, allowed)
+
+
 class HostGuard:
     """Refuses requests whose Host is not one of ours (when the services are `loopback_only`)
     and WebSocket handshakes whose Origin is neither the server's own origin nor a configured
@@ -66,9 +79,8 @@ class HostGuard:
     @staticmethod
     def origin_allowed(services: Services, origin: str, host: str, secure: bool) -> bool:
         """The page's origin is this server's own (same scheme, same Host) or a configured one."""
-        origin = origin.strip().lower().rstrip("/")
         own = f"{'https' if secure else 'http'}://{host.strip().lower()}"
-        return origin == own or origin in services.ctx.settings.allowed_origins
+        return origin_listed(origin, [own, *services.ctx.settings.allowed_origins])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
