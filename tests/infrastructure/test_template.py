@@ -250,6 +250,18 @@ def test_web_hosting_oac_and_config_json(synth):
     markers = json.dumps(deployment["Properties"].get("SourceMarkers", []))
     for key in ("ApiRest", "ProgressApi", "AuthUsers", "AuthUsersWeb"):
         assert key in markers, f"config.json does not carry {key}"
+    # the web app's security headers: the local server's CSP (plus S3, API Gateway, Cognito), no framing
+    (policy,) = synth.resources("AWS::CloudFront::ResponseHeadersPolicy").values()
+    assert cfg["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": next(iter(synth.resources("AWS::CloudFront::ResponseHeadersPolicy")))
+    }
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp and "unsafe-inline" not in csp
+    assert "wss://*.amazonaws.com" in csp and "https://*.amazoncognito.com" in csp
+    assert headers["ContentTypeOptions"]["Override"] is True
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
 
 
 def test_cognito_pkce_client_and_hosted_domain(synth):

@@ -19,11 +19,20 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-WEB_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "media-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+
+def web_csp(elsewhere: str = "", connect_elsewhere: str = "") -> str:
+    """The web app's policy. Served by the local server everything is its own (`'self'`); from
+    CloudFront (stacks/web.py) its media and uploads are on S3 (`elsewhere`) and it talks to
+    API Gateway, its WebSocket and Cognito (`connect_elsewhere`)."""
+    more, connect = f" {elsewhere}" if elsewhere else "", f" {connect_elsewhere}" if connect_elsewhere else ""
+    return (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{more}; "
+        f"media-src 'self' blob:{more}; font-src 'self'; connect-src 'self'{more}{connect}; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+WEB_CSP = web_csp()
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
