@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from omnigen.api.app import create_app, local_services
 from omnigen.api.auth import JwtAuth, JwtVerifier
 from omnigen.config import load_settings
+from omnigen.pipeline.launchers.threads import LocalRunner
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
 AUDIENCE = "omnigen-web"
@@ -33,6 +34,13 @@ class Keys:
         now = int(time.time())
         body = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600} | claims
         return jwt.encode(body, self.private, algorithm="RS256", headers={"kid": claims.pop("kid", "k1")})
+
+
+class QueueOnly(LocalRunner):
+    """Accepts jobs without rendering them: for tests of the HTTP edge, not of the renderer."""
+
+    def start(self, job_id: str) -> None:
+        return None
 
 
 def small_brief(**over: Any) -> dict[str, Any]:
@@ -64,9 +72,7 @@ def make_client(home: Path, keys: Keys | None = None) -> tuple[TestClient, Any]:
     return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services
 
 
-def wait_done(
-    client: TestClient, job_id: str, headers: dict[str, str] | None = None, timeout: float = 300
-) -> dict:
+def wait_done(client: TestClient, job_id: str, headers: dict[str, str] | None = None, timeout: float = 300) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = client.get(f"/api/v1/jobs/{job_id}", headers=headers or {}).json()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_harness import LOCAL_BASE, LOCAL_WS, small_brief
+from api_harness import LOCAL_BASE, LOCAL_WS, QueueOnly, small_brief
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -19,18 +19,10 @@ from omnigen.api.app import create_app, local_services
 from omnigen.api.hosts import is_loopback
 from omnigen.config import load_settings
 from omnigen.keys import JobKeys
-from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.store.ports import StoreError
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
-
-
-class QueueOnly(LocalRunner):
-    """Accepts jobs without rendering them: these tests are about the HTTP edge."""
-
-    def start(self, job_id: str) -> None:
-        return None
 
 
 def _local(home: Path, host: str = "127.0.0.1", **env: str) -> tuple[TestClient, Any]:

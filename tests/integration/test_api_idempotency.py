@@ -12,19 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_harness import LOCAL_BASE, small_brief
+from api_harness import LOCAL_BASE, QueueOnly, small_brief
 from fastapi.testclient import TestClient
 
 from omnigen.api.app import create_app, local_services
 from omnigen.config import load_settings
-from omnigen.pipeline.launchers.threads import LocalRunner
 
 API = "/api/v1"
-
-
-class QueueOnly(LocalRunner):
-    def start(self, job_id: str) -> None:
-        return None
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ the fuzzing measures the HTTP contract, not the renderer."""
 from __future__ import annotations
 
 import schemathesis
+from api_harness import QueueOnly
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -16,14 +17,6 @@ from schemathesis.specs.openapi.checks import (
 
 from omnigen.api.app import create_app, local_services
 from omnigen.config import load_settings
-from omnigen.pipeline.launchers.threads import LocalRunner
-
-
-class QueueOnly(LocalRunner):
-    """Accepts jobs without running them: the fuzzer would otherwise start hundreds of renders."""
-
-    def start(self, job_id: str) -> None:
-        return None
 
 
 def _app(tmp_root):
