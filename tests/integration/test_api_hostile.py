@@ -305,6 +305,16 @@ def test_deleted_database_is_503_naming_it(local) -> None:
         assert str(db) in r.json()["detail"]
 
 
+@pytest.mark.parametrize("tail", ["../../../../etc/passwd", "clips/a\x00.mp4", "clips/..\\x.mp4", "/etc/passwd"])
+def test_timeline_asset_keys_that_escape_are_422(local, tail: str) -> None:
+    client, services = local
+    job_id, timeline = _editable_job(client, services)
+    timeline["clips"][0]["asset"] = JobKeys("local", job_id).prefix + tail
+    r = client.put(f"{API}/jobs/{job_id}/timeline", json=timeline)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "clips.0.asset"
+
+
 # --- item 9: API image keys never touch the server's filesystem -----------------------------------
 
 
