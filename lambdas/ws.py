@@ -6,6 +6,7 @@ server's WebSocket; events after `last_seq` are replayed, later ones arrive from
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from lambdas.fanout import connections, push
@@ -17,7 +18,12 @@ OK = {"statusCode": 200}
 @logger.inject_lambda_context
 def authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from omnigen.api.auth import AuthError
+    from omnigen.api.hosts import handshake_origin_allowed
 
+    # a page elsewhere must not connect with a token it got hold of (browsers send its Origin)
+    if not handshake_origin_allowed(event.get("headers") or {}, os.environ.get("OMNIGEN_CORS_ORIGINS", "").split(",")):
+        logger.info("connection refused", reason="the page's Origin is not the web app's")
+        raise Exception("Unauthorized")  # API Gateway answers 401
     token = (event.get("queryStringParameters") or {}).get("token", "")
     try:
         claims = cognito_verifier().claims(token)

@@ -83,7 +83,16 @@ class Api(Construct):
                 expose_headers=["Idempotent-Replayed"],
             ),
         )
-        cors = {"Access-Control-Allow-Origin": f"'{origins[0]}'", "Vary": "'Origin'"}
+        # API Gateway's own answers (throttled, unauthorized, ...) carry the same security headers
+        # as the app's (omnigen.api.security_headers); a CSP's quoted keywords cannot be written
+        # in a gateway response's quoted value, so X-Frame-Options stands in for frame-ancestors.
+        cors = {
+            "Access-Control-Allow-Origin": f"'{origins[0]}'",
+            "Vary": "'Origin'",
+            "X-Content-Type-Options": "'nosniff'",
+            "Referrer-Policy": "'no-referrer'",
+            "X-Frame-Options": "'DENY'",
+        }
         for kind in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
             self.rest_api.add_gateway_response(f"Cors{kind.response_type}", type=kind, response_headers=cors)
 

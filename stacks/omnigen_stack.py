@@ -72,7 +72,8 @@ class OmniGenStack(Stack):
         for fn in (functions.api, functions.zip["WsAuthorizer"]):
             fn.add_environment("OMNIGEN_USER_POOL_ID", auth.user_pool.user_pool_id)
             fn.add_environment("OMNIGEN_USER_POOL_CLIENT_ID", auth.client.user_pool_client_id)
-        functions.api.add_environment("OMNIGEN_CORS_ORIGINS", ",".join(origins))
+        for fn in (functions.api, functions.zip["WsAuthorizer"]):  # CORS; the WebSocket's Origin check
+            fn.add_environment("OMNIGEN_CORS_ORIGINS", ",".join(origins))
         for fn in (functions.steps, functions.media):
             fn.add_environment("OMNIGEN_WEBHOOK_URL", api.webhook_url)
         web.publish({"mode": "aws", "apiBase": api.url, "wsUrl": progress.url, "cognito": cognito})

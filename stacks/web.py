@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from omnigen.api.security_headers import web_csp
 from stacks import config
 from stacks.nag import ack, logical_id
 from stacks.storage import secure_bucket
@@ -36,7 +37,7 @@ class Web(Construct):
             default_behavior=cf.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                 viewer_protocol_policy=cf.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                response_headers_policy=cf.ResponseHeadersPolicy.SECURITY_HEADERS,
+                response_headers_policy=self._headers_policy(),
                 cache_policy=cf.CachePolicy.CACHING_OPTIMIZED,
             ),
             # A single-page app: unknown paths are the app's own routes.
@@ -61,6 +62,32 @@ class Web(Construct):
             "CFR4",
             "Uses the default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; a custom domain "
             "with TLSv1.2_2021 is the documented upgrade (docs/deploy.md).",
+        )
+
+    def _headers_policy(self) -> cf.ResponseHeadersPolicy:
+        """The security headers the local server sends with the web app (the same CSP, with S3,
+        API Gateway and Cognito as the places it loads from and talks to), plus HSTS."""
+        csp = web_csp(
+            elsewhere="https://*.amazonaws.com",
+            connect_elsewhere="wss://*.amazonaws.com https://*.amazoncognito.com",
+        )
+        return cf.ResponseHeadersPolicy(
+            self,
+            "Headers",
+            comment="OmniGen web app: CSP, nosniff, no framing, no referrer, HSTS",
+            security_headers_behavior=cf.ResponseSecurityHeadersBehavior(
+                content_security_policy=cf.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=csp, override=True
+                ),
+                content_type_options=cf.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cf.ResponseHeadersFrameOptions(frame_option=cf.HeadersFrameOption.DENY, override=True),
+                referrer_policy=cf.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cf.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                strict_transport_security=cf.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(365), include_subdomains=True, override=True
+                ),
+            ),
         )
 
     @property

@@ -208,7 +208,13 @@ def test_rest_api_authorizer_open_webhook_throttling_logs_cors(synth):
     assert (health["ThrottlingRateLimit"], health["ThrottlingBurstLimit"]) == (5, 10)
     webhook = settings[("/~1api~1v1~1webhooks~1replicate", "POST")]
     assert (webhook["ThrottlingRateLimit"], webhook["ThrottlingBurstLimit"]) == (50, 100)
-    assert len(synth.resources("AWS::ApiGateway::GatewayResponse")) == 2
+    responses = synth.resources("AWS::ApiGateway::GatewayResponse")
+    assert len(responses) == 2
+    for response in responses.values():  # the gateway's own errors carry the app's security headers
+        headers = response["Properties"]["ResponseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Referrer-Policy"] == "'no-referrer'"
+        assert headers["gatewayresponse.header.X-Frame-Options"] == "'DENY'"
 
 
 def test_websocket_api_authorizer_routes_and_fanout(synth):
@@ -245,6 +251,18 @@ def test_web_hosting_oac_and_config_json(synth):
     markers = json.dumps(deployment["Properties"].get("SourceMarkers", []))
     for key in ("ApiRest", "ProgressApi", "AuthUsers", "AuthUsersWeb"):
         assert key in markers, f"config.json does not carry {key}"
+    # the web app's security headers: the local server's CSP (plus S3, API Gateway, Cognito), no framing
+    (policy,) = synth.resources("AWS::CloudFront::ResponseHeadersPolicy").values()
+    assert cfg["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": next(iter(synth.resources("AWS::CloudFront::ResponseHeadersPolicy")))
+    }
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp and "unsafe-inline" not in csp
+    assert "wss://*.amazonaws.com" in csp and "https://*.amazoncognito.com" in csp
+    assert headers["ContentTypeOptions"]["Override"] is True
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
 
 
 def test_cognito_pkce_client_and_hosted_domain(synth):

@@ -14,9 +14,14 @@ from fastapi.testclient import TestClient
 from omnigen.api.app import create_app, local_services
 from omnigen.api.auth import JwtAuth, JwtVerifier
 from omnigen.config import load_settings
+from omnigen.pipeline.launchers.threads import LocalRunner
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
 AUDIENCE = "omnigen-web"
+LOCAL_BASE = "http://127.0.0.1:8000"
+LOCAL_WS = "ws://127.0.0.1:8000"
+"""Where test clients say they connect: the loopback server answers loopback host names only
+(Starlette's test client puts `testserver` in a WebSocket's Host unless the URL names one)."""
 
 
 class Keys:
@@ -29,6 +34,13 @@ class Keys:
         now = int(time.time())
         body = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600} | claims
         return jwt.encode(body, self.private, algorithm="RS256", headers={"kid": claims.pop("kid", "k1")})
+
+
+class QueueOnly(LocalRunner):
+    """Accepts jobs without rendering them: for tests of the HTTP edge, not of the renderer."""
+
+    def start(self, job_id: str) -> None:
+        return None
 
 
 def small_brief(**over: Any) -> dict[str, Any]:
@@ -57,12 +69,10 @@ def make_client(home: Path, keys: Keys | None = None) -> tuple[TestClient, Any]:
     services = local_services(settings)
     if keys is not None:
         services.auth = JwtAuth(JwtVerifier(lambda: keys.jwks, ISSUER, AUDIENCE))
-    return TestClient(create_app(services, web_dir=None)), services
+    return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services
 
 
-def wait_done(
-    client: TestClient, job_id: str, headers: dict[str, str] | None = None, timeout: float = 300
-) -> dict:
+def wait_done(client: TestClient, job_id: str, headers: dict[str, str] | None = None, timeout: float = 300) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = client.get(f"/api/v1/jobs/{job_id}", headers=headers or {}).json()

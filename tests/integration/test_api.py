@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from api_harness import Keys, make_client, small_brief, wait_done
+from api_harness import LOCAL_WS, Keys, make_client, small_brief, wait_done
 from PIL import Image
 
 from omnigen.api.auth import AuthError, JwtVerifier
@@ -199,7 +199,7 @@ def test_sse_replays_ordered_events_and_resumes(api, alice, done_job):
 def test_websocket_sends_the_same_events(api, keys, alice, done_job):
     client, _ = api
     jid = done_job["job_id"]
-    with client.websocket_connect(f"/api/v1/ws?token={keys.token('alice')}") as ws:
+    with client.websocket_connect(f"{LOCAL_WS}/api/v1/ws?token={keys.token('alice')}") as ws:
         ws.send_json({"action": "subscribe", "job_id": jid})
         got = []
         while True:
@@ -208,7 +208,7 @@ def test_websocket_sends_the_same_events(api, keys, alice, done_job):
             if msg["status"] == "completed":
                 break
     assert [m["seq"] for m in got] == sorted(m["seq"] for m in got)
-    with client.websocket_connect(f"/api/v1/ws?token={keys.token('bob')}") as ws:
+    with client.websocket_connect(f"{LOCAL_WS}/api/v1/ws?token={keys.token('bob')}") as ws:
         ws.send_json({"action": "subscribe", "job_id": jid})
         assert "error" in ws.receive_json()
 

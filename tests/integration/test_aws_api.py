@@ -138,3 +138,29 @@ def test_the_monthly_quota_is_enforced_from_the_usage_table(aws):
     spent = client.post("/api/v1/generate", json=small_brief(), headers=bob)
     assert spent.status_code == 429 and spent.json()["limit"] == "usd_per_month"
     assert "$5.00 of the $5.00" in spent.json()["detail"]
+
+
+def test_aws_api_keeps_the_local_rules(aws):
+    """The same app behind API Gateway: security headers, non-finite and boolean numbers
+    refused, one job per Idempotency-Key (on DynamoDB's conditional write), no Host check (the
+    gateway names the host) but a server error never for a client's input."""
+    client, _, keys, _ = aws
+    alice = _as(keys, "alice")
+    r = client.get("/api/v1/jobs", headers=alice | {"Host": "abc123.execute-api.us-east-1.amazonaws.com"})
+    assert r.status_code == 200
+    assert (
+        r.headers["x-content-type-options"] == "nosniff"
+        and "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    )
+    body = '{"filename": "p.png", "content_type": "image/png", "size_bytes": 1e999}'
+    r = client.post("/api/v1/uploads", content=body, headers=alice | {"Content-Type": "application/json"})
+    assert r.status_code == 422 and "finite" in r.json()["detail"]
+    r = client.post(
+        "/api/v1/uploads", json={"filename": "p.png", "content_type": "image/png", "size_bytes": True}, headers=alice
+    )
+    assert r.status_code == 422
+    key = {"Idempotency-Key": "aws-once"}
+    first = client.post("/api/v1/generate", json=small_brief(), headers=alice | key)
+    again = client.post("/api/v1/generate", json=small_brief(), headers=alice | key)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["job_id"] == again.json()["job_id"] and again.headers["Idempotent-Replayed"] == "true"

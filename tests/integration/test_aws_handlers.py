@@ -85,6 +85,14 @@ def test_websocket_connect_subscribe_disconnect_on_aws_sample_events(world):
     forged = dict(auth_event, queryStringParameters={"token": token[:-4] + "AAAA"})
     with pytest.raises(Exception, match="Unauthorized"):
         world.invoke("WsAuthorizer", forged)
+    # a browser page elsewhere, even with a valid token, is refused; the web app's own origin is not
+    web_app = world.env("WsAuthorizer")["OMNIGEN_CORS_ORIGINS"].split(",")[0]
+    assert web_app.startswith("https://")
+    from_elsewhere = dict(auth_event, headers=auth_event["headers"] | {"Origin": "https://evil.example"})
+    with pytest.raises(Exception, match="Unauthorized"):
+        world.invoke("WsAuthorizer", from_elsewhere)
+    from_app = dict(auth_event, headers=auth_event["headers"] | {"origin": web_app})
+    assert world.invoke("WsAuthorizer", from_app)["principalId"] == sub
 
     # $connect: API Gateway passes the authorizer's context in requestContext.authorizer.
     connect = sample_event("apiGatewayWebSocketApiConnect")

@@ -55,7 +55,7 @@ def test_a_retry_stores_its_brief_once_with_the_image_it_reuses(tmp_path):
     ctx = _ctx(tmp_path)
     image = _png(tmp_path / "pack.png")
     brief = parse_brief(small_brief(product=small_brief()["product"] | {"image": str(image)}))
-    old = lifecycle.create_job(ctx, "ann", brief)
+    old = lifecycle.create_job(ctx, "ann", brief, local_files=True)  # a file, as the CLI gives it
     lifecycle.fail_job(ctx, old.job_id, {"step": "scene_1", "message": "the model was down"})
 
     new = lifecycle.retry_job(ctx, ctx.jobs.get(old.job_id))

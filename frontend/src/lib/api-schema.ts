@@ -395,6 +395,10 @@ export interface components {
         /**
          * Brief
          * @description One ad request. `duration_s` is the finished ad's exact length.
+         *
+         *     Rules across fields: an `ad_type` of `product_claim` needs at least one
+         *     `product.side_effects` entry; `product.image`, when given through the API, must be an upload
+         *     key of the caller's (see its description).
          */
         Brief: {
             /** Prompt */
@@ -429,6 +433,7 @@ export interface components {
             continuity?: "auto" | "chain" | "parallel";
             /**
              * Ad Type
+             * @description product_claim (names the drug and its use: needs product.side_effects), reminder or help_seeking
              * @default product_claim
              * @enum {string}
              */
@@ -737,13 +742,19 @@ export interface components {
             indication: string;
             /** Dosage */
             dosage?: string | null;
-            /** Side Effects */
+            /**
+             * Side Effects
+             * @description the major risks, spoken and shown; at least one is required when ad_type is product_claim
+             */
             side_effects?: string[];
             /** Contraindications */
             contraindications?: string[];
             /** Boxed Warning */
             boxed_warning?: string | null;
-            /** Image */
+            /**
+             * Image
+             * @description a PNG or JPEG product shot (.png/.jpg/.jpeg). Through the API: exactly the `key` POST /uploads returned to this caller, uploaded and passing its checks; the CLI also takes a file path
+             */
             image?: string | null;
             /** Phone */
             phone?: string | null;
@@ -752,7 +763,10 @@ export interface components {
             /** Print Ad */
             print_ad?: string | null;
         };
-        /** TextItem */
+        /**
+         * TextItem
+         * @description Text on screen from `start_s` to `end_s` (which must be after `start_s`).
+         */
         TextItem: {
             /**
              * Kind
@@ -796,7 +810,11 @@ export interface components {
             /** Scene Index */
             scene_index?: number | null;
         };
-        /** Timeline */
+        /**
+         * Timeline
+         * @description The edit compose renders. The first clip's transition is a `cut`; a dissolve's
+         *     `transition_s` is shorter than both clips it joins; every asset is one of the job's own.
+         */
         Timeline: {
             /**
              * Version
@@ -982,7 +1000,11 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** VideoClip */
+        /**
+         * VideoClip
+         * @description One clip of a scene's footage. `out_s` is at least 0.25 s after `in_s`; `transition_s`
+         *     is set only with a `dissolve` (a cut has none).
+         */
         VideoClip: {
             /** Scene Index */
             scene_index: number;
@@ -1070,8 +1092,44 @@ export interface operations {
                     "application/json": components["schemas"]["GenerateAccepted"];
                 };
             };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Idempotency-Key reused with another body */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1090,6 +1148,15 @@ export interface operations {
             };
             /** @description the monthly quota is used up; `limit` and `resets_at` say which one, until when */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1122,8 +1189,35 @@ export interface operations {
                     "application/json": components["schemas"]["JobPage"];
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1155,8 +1249,44 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1188,6 +1318,24 @@ export interface operations {
                     "application/json": components["schemas"]["CancelResult"];
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the job has already finished */
             409: {
                 headers: {
@@ -1197,8 +1345,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1230,8 +1396,53 @@ export interface operations {
                     "application/json": components["schemas"]["Timeline"];
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the saved timeline no longer passes validation: PUT a corrected one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1267,8 +1478,71 @@ export interface operations {
                     "application/json": components["schemas"]["Timeline"];
                 };
             };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job has no timeline yet (it is still being made) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1300,6 +1574,24 @@ export interface operations {
                     "application/json": components["schemas"]["ComposeAccepted"];
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the job has not finished */
             409: {
                 headers: {
@@ -1309,8 +1601,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1344,8 +1654,44 @@ export interface operations {
                     };
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1377,8 +1723,44 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"][];
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1411,8 +1793,44 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"];
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1447,8 +1865,44 @@ export interface operations {
                     };
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1483,8 +1937,44 @@ export interface operations {
                     };
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1518,8 +2008,44 @@ export interface operations {
                     };
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1554,8 +2080,53 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
+            /** @description Last-Event-ID is not a number */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1589,8 +2160,62 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
+            /** @description the requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description the link's signature is invalid or it has expired */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Range header is malformed or outside the asset */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1624,8 +2249,53 @@ export interface operations {
                     "application/json": components["schemas"]["UploadTicket"];
                 };
             };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1663,8 +2333,71 @@ export interface operations {
                     "application/json": components["schemas"]["UploadDone"];
                 };
             };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the upload link is invalid or has expired */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not a PNG or JPEG (by content), or not the type the link was made for */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1690,6 +2423,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1720,8 +2471,53 @@ export interface operations {
                     };
                 };
             };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1751,8 +2547,35 @@ export interface operations {
                     "application/json": components["schemas"]["Usage"];
                 };
             };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1780,6 +2603,42 @@ export interface operations {
             };
             /** @description bad signature */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this server has no Replicate webhook configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

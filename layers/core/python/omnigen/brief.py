@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -19,7 +18,7 @@ from pydantic import (
 )
 
 from omnigen.documents import DocumentError, parse_json_or_yaml
-from omnigen.validation import located_errors
+from omnigen.validation import INPUT_MODEL, located_errors
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["1080p", "720p", "480p", "360p"]
@@ -37,25 +36,37 @@ LOUDNESS_LUFS: dict[str, float] = {"broadcast": -24.0, "web": -14.0}
 class Product(BaseModel):
     """The label facts the ad must state; they come from the approved prescribing information."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     brand_name: ShortText
     generic_name: ShortText
     indication: LongText
     dosage: LongText | None = None
-    side_effects: list[ShortText] = Field(default_factory=list, max_length=20)
+    side_effects: list[ShortText] = Field(
+        default_factory=list,
+        max_length=20,
+        description="the major risks, spoken and shown; at least one is required when ad_type is product_claim",
+    )
     contraindications: list[ShortText] = Field(default_factory=list, max_length=20)
     boxed_warning: LongText | None = None
-    image: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    image: Annotated[str, StringConstraints(max_length=1024)] | None = Field(
+        None,
+        description="a PNG or JPEG product shot (.png/.jpg/.jpeg). Through the API: exactly the `key` "
+        "POST /uploads returned to this caller, uploaded and passing its checks; the CLI also takes a file path",
+    )
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     website: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     print_ad: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
 
 
 class Brief(BaseModel):
-    """One ad request. `duration_s` is the finished ad's exact length."""
+    """One ad request. `duration_s` is the finished ad's exact length.
 
-    model_config = ConfigDict(extra="forbid")
+    Rules across fields: an `ad_type` of `product_claim` needs at least one
+    `product.side_effects` entry; `product.image`, when given through the API, must be an upload
+    key of the caller's (see its description)."""
+
+    model_config = INPUT_MODEL
 
     prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
     duration_s: int = Field(30, ge=10, le=120)
@@ -63,7 +74,10 @@ class Brief(BaseModel):
     aspect_ratio: AspectRatio = "16:9"
     resolution: Resolution = "1080p"
     continuity: Continuity = "auto"
-    ad_type: AdType = "product_claim"
+    ad_type: AdType = Field(
+        "product_claim",
+        description="product_claim (names the drug and its use: needs product.side_effects), reminder or help_seeking",
+    )
     loudness: LoudnessTarget = "broadcast"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     product: Product

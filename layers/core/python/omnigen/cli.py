@@ -182,7 +182,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     brief = _brief(args)
     ctx = _context(settings)
     ctx.allow_noncompliant = args.allow_noncompliant
-    job = create_job(ctx, USER, brief)
+    job = create_job(ctx, USER, brief, local_files=True)
     if not args.json:
         print(f"job {job.job_id}: {brief.duration_s} s {brief.aspect_ratio} {brief.resolution}", file=sys.stderr)
     final = _follow(ctx, job.job_id, quiet=args.json)
@@ -349,6 +349,21 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Rebuild the records of jobs whose assets outlived the job database (exit 0; 1 when some
+    could not be rebuilt)."""
+    from omnigen.pipeline.recovery import rebuild_jobs
+
+    settings = _settings(args, need_credentials=False)
+    rebuilt, skipped = rebuild_jobs(_context(settings))
+    for job in rebuilt:
+        print(f"{job.job_id}  {job.status.value:<10} {job.brief.product.brand_name} {job.brief.duration_s}s")
+    for orphan, reason in skipped:
+        print(f"{orphan.job_id}  not rebuilt: {reason}", file=sys.stderr)
+    print(f"rebuilt {len(rebuilt)} job(s) from the assets in {settings.assets_dir}", file=sys.stderr)
+    return 1 if skipped else 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Exit 0 all checked and fine, 1 a check failed, 2 bad settings, 3 some checks need a token."""
     from omnigen.providers.replicate.doctor import diagnose, exit_code, report
@@ -450,6 +465,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--json", action="store_true", help="one JSON object: findings and exit_code")
     d.set_defaults(func=cmd_doctor)
+
+    rc = sub.add_parser("recover", help="rebuild job records from their stored assets after the database was lost")
+    rc.set_defaults(func=cmd_recover)
 
     sv = sub.add_parser("serve", help="the HTTP API and web app")
     sv.add_argument("--host", default="127.0.0.1")

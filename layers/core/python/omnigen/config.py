@@ -62,6 +62,10 @@ class Settings(BaseModel):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     api_token: str | None = None
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names the loopback server answers besides its loopback names (OMNIGEN_ALLOWED_HOSTS)."""
+    allowed_origins: list[str] = Field(default_factory=list)
+    """Origins besides the server's own that may open its WebSocket (OMNIGEN_ALLOWED_ORIGINS)."""
     max_concurrent_scenes: int = Field(3, ge=1, le=32)
     max_concurrent_jobs: int = Field(2, ge=1, le=64)
     store: Literal["local", "aws"] = "local"
@@ -105,6 +109,11 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
     if not lo <= value <= hi:
         raise ConfigError(f"{name}={value} is out of range; use {lo}..{hi}")
     return value
+
+
+def _names(env: Mapping[str, str], name: str) -> list[str]:
+    """A comma-separated list setting, lower-cased (host names and origins are case-blind)."""
+    return [part.strip().lower() for part in (env.get(name) or "").split(",") if part.strip()]
 
 
 QUOTA_ENV = {
@@ -155,6 +164,8 @@ def load_settings(
         webhook_url=webhook,
         webhook_secret=env.get("OMNIGEN_WEBHOOK_SECRET") or None,
         api_token=env.get("OMNIGEN_API_TOKEN") or None,
+        allowed_hosts=_names(env, "OMNIGEN_ALLOWED_HOSTS"),
+        allowed_origins=[o.rstrip("/") for o in _names(env, "OMNIGEN_ALLOWED_ORIGINS")],
         max_concurrent_scenes=_int(env, "OMNIGEN_MAX_CONCURRENT_SCENES", 3, 1, 32),
         max_concurrent_jobs=_int(env, "OMNIGEN_MAX_CONCURRENT_JOBS", 2, 1, 64),
         store=store,  # type: ignore[arg-type]
@@ -169,6 +180,11 @@ def load_settings(
     )
     if overrides:
         settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    for origin in settings.allowed_origins:
+        if not origin.startswith(("http://", "https://")) or "/" in origin.split("://", 1)[1]:
+            raise ConfigError(
+                f"OMNIGEN_ALLOWED_ORIGINS: {origin!r} is not an origin; write it as http(s)://host[:port]"
+            )
     if settings.store == "aws" and not (settings.jobs_table and settings.assets_bucket):
         raise ConfigError("OMNIGEN_STORE=aws needs OMNIGEN_JOBS_TABLE and OMNIGEN_ASSETS_BUCKET")
     if need_credentials:  # an estimate calls no model, so it may run without a token

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
+UPLOAD_ID = re.compile(r"[0-9a-f]{16}\.(png|jpg)")
+
+
+def upload_key(user_id: str, ext: str) -> str:
+    """Where a product-image upload goes: a fresh random name under the user's uploads."""
+    return f"users/{user_id}/uploads/{secrets.token_hex(8)}.{ext}"
+
+
+def is_upload_key(user_id: str, key: str) -> bool:
+    """Whether `key` is exactly the form `upload_key` makes for this user: nothing else (a path,
+    `..`, a NUL, another user's upload) may name an image in an API request."""
+    prefix = f"users/{user_id}/uploads/"
+    return key.startswith(prefix) and UPLOAD_ID.fullmatch(key[len(prefix) :]) is not None
+
 
 def job_prefix(user_id: str, job_id: str) -> str:
     return f"users/{user_id}/jobs/{job_id}/"

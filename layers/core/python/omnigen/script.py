@@ -31,7 +31,7 @@ def word_count(text: str) -> int:
 
 
 class Scene(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     index: int = Field(ge=1, le=60)
     duration_s: float = Field(gt=0.5, le=30)
@@ -48,7 +48,7 @@ class Scene(BaseModel):
 
 
 class Script(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     music_prompt: Annotated[str, StringConstraints(max_length=300)] = ""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from omnigen.validation import INPUT_MODEL
 
 TextKind = Literal["super", "major_statement", "end_card"]
 TextPosition = Literal["lower_third", "center", "top"]
@@ -24,7 +26,7 @@ HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
 class OutputSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     width: int = Field(ge=64, le=3840, multiple_of=2)
     height: int = Field(ge=64, le=3840, multiple_of=2)
@@ -46,7 +48,10 @@ class OutputSettings(BaseModel):
 
 
 class VideoClip(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """One clip of a scene's footage. `out_s` is at least 0.25 s after `in_s`; `transition_s`
+    is set only with a `dissolve` (a cut has none)."""
+
+    model_config = INPUT_MODEL
 
     scene_index: int = Field(ge=1)
     asset: AssetKey
@@ -69,7 +74,7 @@ class VideoClip(BaseModel):
 
 
 class VoiceLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     scene_index: int = Field(ge=1)
     asset: AssetKey
@@ -84,7 +89,7 @@ class VoiceLine(BaseModel):
 
 
 class MusicBed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     asset: AssetKey
     gain_db: float = Field(-12.0, ge=-40, le=6)
@@ -96,7 +101,9 @@ class MusicBed(BaseModel):
 
 
 class TextItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Text on screen from `start_s` to `end_s` (which must be after `start_s`)."""
+
+    model_config = INPUT_MODEL
 
     kind: TextKind = "super"
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
@@ -119,7 +126,10 @@ class TextItem(BaseModel):
 
 
 class Timeline(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The edit compose renders. The first clip's transition is a `cut`; a dissolve's
+    `transition_s` is shorter than both clips it joins; every asset is one of the job's own."""
+
+    model_config = INPUT_MODEL
 
     version: int = Field(1, ge=1)
     output: OutputSettings

@@ -14,7 +14,12 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, ValidationError
+
+INPUT_MODEL = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+"""The config of every model a person or client writes (brief, timeline, API request bodies):
+unknown fields refused, no coercion (`true` or `"30"` is not a number, `1` is not text) and no
+non-finite number (`Infinity`, `NaN`: JSON has none, and a stored one reads back as null)."""
 
 _NAMED = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)+|[a-z_]+): (.+)$", re.S)
 

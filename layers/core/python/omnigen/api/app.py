@@ -17,11 +17,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from omnigen import __version__
-from omnigen.api import problems, routes_assets, routes_jobs, routes_misc, routes_progress, routes_versions
+from omnigen.api import openapi_doc, problems, routes_assets, routes_jobs, routes_misc, routes_progress, routes_versions
 from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth
 from omnigen.api.body_limit import BodyLimit
 from omnigen.api.deps import Services
 from omnigen.api.feed import ChangeFeed, NotifyingJobStore
+from omnigen.api.finite_json import FiniteJson
+from omnigen.api.hosts import HostGuard, is_loopback
+from omnigen.api.security_headers import SecurityHeaders
 from omnigen.api.signing import UrlSigner, load_or_create_secret
 from omnigen.config import Settings
 from omnigen.pipeline.launchers import Launcher
@@ -50,14 +53,20 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
-    problems.document(app)
+    openapi_doc.document(app)
 
+    # Starlette runs the last added outermost: hosts are checked first, every response gets the
+    # security headers, and the finite-number check reads a body BodyLimit has already bounded.
+    app.add_middleware(FiniteJson)
     app.add_middleware(
         BodyLimit,
         max_bytes=MAX_JSON_BYTES,
         exempt=_is_upload,  # image uploads have their own 10 MB limit, checked as they stream in
         detail="the request body is larger than 1 MB",
     )
+    app.add_middleware(SecurityHeaders, api_prefix=API, docs_paths=(f"{API}/docs", f"{API}/redoc"))
+    # configured by the services the app serves with (see hosts.py)
+    app.add_middleware(HostGuard, exempt=(f"{API}/webhooks/",))
 
     for module in (routes_jobs, routes_versions, routes_progress, routes_assets, routes_misc):
         app.include_router(module.router, prefix=API)
@@ -73,10 +82,6 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
 
 def _is_upload(scope: Scope) -> bool:
     return bool(scope["method"] == "PUT" and scope["path"].startswith(f"{API}/uploads/"))
-
-
-def is_loopback(host: str) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
 def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
@@ -107,4 +112,13 @@ def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
         launcher = LocalRunner(ctx, max_jobs=settings.max_concurrent_jobs)
     else:
         launcher = ProcessRunner(ctx, settings.max_concurrent_jobs, notifying.changed)
-    return Services(ctx=ctx, launcher=launcher, auth=auth, urls=signer, feed=feed, kv=store, webhook=webhook)
+    return Services(
+        ctx=ctx,
+        launcher=launcher,
+        auth=auth,
+        urls=signer,
+        feed=feed,
+        kv=store,
+        webhook=webhook,
+        loopback_only=is_loopback(host),
+    )

@@ -26,6 +26,8 @@ class Services:
     kv: KeyValue
     webhook: Any = None
     """Replicate webhook handling (verifier + waiter), when Replicate providers are configured."""
+    loopback_only: bool = False
+    """Serving on loopback without login: only loopback host names are answered (DNS rebinding)."""
 
 
 # Both dependencies below are `async def` although they await nothing: FastAPI runs a plain `def`

@@ -8,7 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+from starlette.types import Scope
 
 from omnigen.api.auth import AuthError
 from omnigen.brief import BriefError
@@ -57,6 +60,17 @@ def problem(
 REQUEST_PARTS = ("body", "query", "path", "header")
 
 
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """Every method some route serves at this path. Starlette's own Allow names only the first
+    route matching the path, but one path often has several (GET and PUT of a timeline); a
+    path only the web app's static files serve allows GET and HEAD."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):  # FastAPI's own walk (what its OpenAPI uses)
+        if route.methods and route.path and compile_path(route.path)[0].match(scope["path"]):
+            methods |= route.methods
+    return sorted(methods or {"GET", "HEAD"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, err: ApiError) -> JSONResponse:
@@ -93,8 +107,13 @@ def install(app: FastAPI) -> None:
         return problem(503, str(err))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
-        return problem(err.status_code, str(err.detail), headers=getattr(err, "headers", None))
+    async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        headers = dict(getattr(err, "headers", None) or {})
+        if err.status_code == 405:
+            allow = allowed_methods(request.app, request.scope)
+            headers["Allow"] = ", ".join(allow)
+            return problem(405, f"{request.method} is not allowed here; use {' or '.join(allow)}", headers=headers)
+        return problem(err.status_code, str(err.detail), headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, err: Exception) -> JSONResponse:
@@ -119,26 +138,3 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         },
     },
 }
-
-
-def document(app: FastAPI) -> None:
-    """Say in the OpenAPI what the app really sends: every error response (FastAPI's own 422
-    included) is `application/problem+json` with the Problem schema."""
-    from fastapi.openapi.utils import get_openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-        for item in schema.get("paths", {}).values():
-            for op in item.values():
-                if not isinstance(op, dict):
-                    continue
-                for status, response in op.get("responses", {}).items():
-                    if status.isdigit() and int(status) >= 400:
-                        response["content"] = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import mimetypes
 import re
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -17,13 +16,29 @@ from omnigen.api.problems import ApiError
 from omnigen.api.schemas import UploadDone, UploadRequest, UploadTicket
 from omnigen.api.signing import URL_TTL_S
 from omnigen.images import MAX_BYTES, ImageRejected, check_image
+from omnigen.keys import upload_key
 
 router = APIRouter(tags=["assets"])
 MAX_UPLOAD = MAX_BYTES
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
+_BEYOND = 10**18
+"""Where a Range number longer than any file's size stops being read as a number (5000 digits
+would otherwise cost an int conversion Python refuses): it means "past the end"."""
 
 
-@router.get("/assets/{key:path}", responses={200: {"content": {"application/octet-stream": {}}}})
+def _offset(digits: str) -> int:
+    return int(digits) if len(digits) <= 18 else _BEYOND
+
+
+@router.get(
+    "/assets/{key:path}",
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        206: {"description": "the requested byte range", "content": {"application/octet-stream": {}}},
+        403: {"description": "the link's signature is invalid or it has expired"},
+        416: {"description": "the Range header is malformed or outside the asset"},
+    },
+)
 def get_asset(
     svc: ServicesDep,
     request: Request,
@@ -53,9 +68,9 @@ def get_asset(
                 headers={"Content-Range": f"bytes */{size}"},
             )
         if m[1] == "":
-            start, end = max(0, size - int(m[2])), size - 1
+            start, end = max(0, size - _offset(m[2])), size - 1
         else:
-            start, end = int(m[1]), min(int(m[2]) if m[2] else size - 1, size - 1)
+            start, end = _offset(m[1]), min(_offset(m[2]) if m[2] else size - 1, size - 1)
         if start > end or start >= size:
             raise ApiError(
                 416,
@@ -77,7 +92,7 @@ def get_asset(
 def create_upload(svc: ServicesDep, user: UserDep, req: UploadRequest) -> UploadTicket:
     """A signed URL to PUT one product image to; its `key` then goes in `product.image`."""
     ext = "png" if req.content_type == "image/png" else "jpg"
-    key = f"users/{user}/uploads/{secrets.token_hex(8)}.{ext}"
+    key = upload_key(user, ext)
     expires_at = datetime.now(UTC) + timedelta(seconds=URL_TTL_S)
     url, headers = svc.urls.upload_url(key, req.content_type, req.size_bytes, URL_TTL_S)  # S3 on AWS, here locally
     return UploadTicket(key=key, url=url, headers=headers, expires_at=expires_at)
@@ -87,6 +102,10 @@ def create_upload(svc: ServicesDep, user: UserDep, req: UploadRequest) -> Upload
     "/uploads/{key:path}",
     response_model=UploadDone,
     openapi_extra={"requestBody": {"content": {"image/png": {}, "image/jpeg": {}}}},
+    responses={
+        403: {"description": "the upload link is invalid or has expired"},
+        415: {"description": "not a PNG or JPEG (by content), or not the type the link was made for"},
+    },
 )
 async def put_upload(
     svc: ServicesDep,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from omnigen.api.deps import Services, ServicesDep, UserDep, own_job, usage_store
@@ -23,14 +25,17 @@ from omnigen.api.schemas import (
     JobView,
 )
 from omnigen.brief import Brief
-from omnigen.job import Job, JobStatus
-from omnigen.keys import JobKeys
+from omnigen.job import Job, JobStatus, new_job_id
+from omnigen.keys import JobKeys, is_upload_key
 from omnigen.pipeline import lifecycle
 from omnigen.timeline import Timeline
 from omnigen.usage import month_of
 
 router = APIRouter(tags=["jobs"])
 IDEMPOTENCY_TTL_S = 24 * 3600
+CLAIM_WAIT_S = 10.0
+"""How long a request waits for the job another request with the same key is creating."""
+CLAIM_POLL_S = 0.05
 
 
 def _urls(svc: Services, job: Job) -> dict[str, str]:
@@ -69,8 +74,10 @@ def summary(svc: Services, job: Job) -> JobSummary:
 
 
 def _check_image_owner(user: str, brief: Brief) -> None:
+    """An API brief's image is one of the caller's uploads, named exactly as POST /uploads names
+    it: never a path on the server, another user's upload, or a key with `..` or a NUL."""
     image = brief.product.image
-    if image and not image.startswith(f"users/{user}/uploads/"):
+    if image and not is_upload_key(user, image):
         raise ApiError(
             422,
             "product.image must be a key returned by POST /api/v1/uploads",
@@ -107,24 +114,39 @@ def _accept(
     svc: Services, user: str, response: Response, brief: Brief, idempotency_key: str | None
 ) -> GenerateAccepted:
     _check_image_owner(user, brief)
+    if not idempotency_key:
+        return _create(svc, user, brief, None)
     digest = hashlib.sha256(json.dumps(brief.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-    if idempotency_key:
-        existing = svc.kv.kv_get(f"idem:{user}", idempotency_key)
-        if existing:
-            return _replay(svc, response, json.loads(existing), digest)
+    namespace = f"idem:{user}"
+    deadline = time.monotonic() + CLAIM_WAIT_S
+    while True:
+        # Claim the key for a job id before any job exists: of requests racing with one key,
+        # exactly one wins the claim and creates the job; the others answer with its id.
+        mine = {"digest": digest, "job_id": new_job_id()}
+        stored = json.loads(svc.kv.kv_put_if_absent(namespace, idempotency_key, json.dumps(mine), IDEMPOTENCY_TTL_S))
+        if stored["job_id"] == mine["job_id"]:
+            break
+        if stored["digest"] != digest:
+            raise ApiError(409, "this Idempotency-Key was already used with a different brief; use a new key")
+        job = svc.ctx.jobs.get(stored["job_id"])
+        if job is not None:
+            response.headers["Idempotent-Replayed"] = "true"
+            return GenerateAccepted(job_id=job.job_id, status=job.status)
+        if time.monotonic() > deadline:
+            raise ApiError(
+                409, "a request with this Idempotency-Key did not finish creating its job; retry with a new key"
+            )
+        time.sleep(CLAIM_POLL_S)  # the winner is creating the job right now (or failed and frees the key)
+    try:
+        return _create(svc, user, brief, mine["job_id"])
+    except BaseException:
+        svc.kv.kv_delete(namespace, idempotency_key)  # nothing was made under the key: a retry may use it
+        raise
+
+
+def _create(svc: Services, user: str, brief: Brief, job_id: str | None) -> GenerateAccepted:
     _check_quota(svc, user)
-    job = lifecycle.create_job(svc.ctx, user, brief)
-    if idempotency_key:
-        stored = svc.kv.kv_put_if_absent(
-            f"idem:{user}",
-            idempotency_key,
-            json.dumps({"digest": digest, "job_id": job.job_id}),
-            IDEMPOTENCY_TTL_S,
-        )
-        winner = json.loads(stored)
-        if winner["job_id"] != job.job_id:  # a concurrent request with the same key won the race
-            lifecycle.cancel_job(svc.ctx, job.job_id)
-            return _replay(svc, response, winner, digest)
+    job = lifecycle.create_job(svc.ctx, user, brief, job_id=job_id)
     svc.launcher.start(job.job_id)
     return GenerateAccepted(job_id=job.job_id, status=job.status)
 
@@ -141,16 +163,6 @@ def _check_quota(svc: Services, user: str) -> None:
         headers={"Retry-After": str(max(1, math.ceil((over.resets_at - now).total_seconds())))},
         extra=over.model_dump(mode="json"),
     )
-
-
-def _replay(svc: Services, response: Response, stored: dict[str, str], digest: str) -> GenerateAccepted:
-    if stored["digest"] != digest:
-        raise ApiError(409, "this Idempotency-Key was already used with a different brief; use a new key")
-    job = svc.ctx.jobs.get(stored["job_id"])
-    if job is None:
-        raise ApiError(409, "this Idempotency-Key names a job that no longer exists; use a new key")
-    response.headers["Idempotent-Replayed"] = "true"
-    return GenerateAccepted(job_id=job.job_id, status=job.status)
 
 
 @router.get("/jobs", response_model=JobPage)
@@ -186,16 +198,31 @@ def cancel(svc: ServicesDep, user: UserDep, job_id: str) -> CancelResult:
     return CancelResult(job_id=job_id, status=job.status)
 
 
-@router.get("/jobs/{job_id}/timeline", response_model=Timeline)
+@router.get(
+    "/jobs/{job_id}/timeline",
+    response_model=Timeline,
+    responses={409: {"description": "the saved timeline no longer passes validation: PUT a corrected one"}},
+)
 def get_timeline(svc: ServicesDep, user: UserDep, job_id: str) -> Timeline:
     own_job(svc, user, job_id)
     key = JobKeys(user, job_id).timeline
     if not svc.ctx.assets.exists(key):
         raise ApiError(404, f"job {job_id} has no timeline yet (it is made just before compose)")
-    return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key))
+    try:
+        return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key))
+    except ValidationError as err:  # saved before a rule that now refuses it (e.g. a non-finite time)
+        raise ApiError(
+            409,
+            f"the saved timeline of job {job_id} is no longer valid ({err.error_count()} error(s), first at "
+            f"{'.'.join(str(p) for p in err.errors()[0]['loc'])}); PUT a corrected timeline to replace it",
+        ) from None
 
 
-@router.put("/jobs/{job_id}/timeline", response_model=Timeline)
+@router.put(
+    "/jobs/{job_id}/timeline",
+    response_model=Timeline,
+    responses={409: {"description": "the job has no timeline yet (it is still being made)"}},
+)
 def put_timeline(svc: ServicesDep, user: UserDep, job_id: str, timeline: Timeline) -> Timeline:
     """Save an edit. Every asset it names must be one of this job's, and exist."""
     job = own_job(svc, user, job_id)

@@ -38,7 +38,15 @@ def usage(svc: ServicesDep, user: UserDep) -> Usage:
     return usage_store(svc).usage(user, month_of(datetime.now(UTC)))
 
 
-@router.post("/webhooks/replicate", status_code=204, responses={401: {"description": "bad signature"}})
+@router.post(
+    "/webhooks/replicate",
+    status_code=204,
+    responses={
+        401: {"description": "bad signature"},
+        404: {"description": "this server has no Replicate webhook configured"},
+        413: {"description": "the body is larger than 1 MB"},
+    },
+)
 async def replicate_webhook(svc: ServicesDep, request: Request) -> None:
     """Replicate's completion callbacks; the signature is verified before anything is trusted."""
     if svc.webhook is None:

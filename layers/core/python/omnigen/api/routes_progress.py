@@ -74,7 +74,10 @@ async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[Pr
 @router.get(
     "/jobs/{job_id}/progress",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "an SSE stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "an SSE stream"},
+        400: {"description": "Last-Event-ID is not a number"},
+    },
 )
 def progress(
     svc: ServicesDep,

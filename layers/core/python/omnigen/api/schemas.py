@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from omnigen.job import Job, JobStatus, VersionRecord
 from omnigen.usage import Usage
+from omnigen.validation import INPUT_MODEL
 
 __all__ = [
     "CancelResult",
@@ -73,7 +74,7 @@ class ComposeAccepted(BaseModel):
 
 
 class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL
 
     filename: str = Field(min_length=1, max_length=200)
     content_type: Literal["image/png", "image/jpeg"]

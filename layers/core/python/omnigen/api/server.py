@@ -10,9 +10,11 @@ import gc
 import logging
 import sys
 
-from omnigen.api.app import create_app, is_loopback, local_services
+from omnigen.api.app import create_app, local_services
 from omnigen.api.deps import Services
+from omnigen.api.hosts import is_loopback
 from omnigen.config import ConfigError, Settings
+from omnigen.pipeline.recovery import orphan_warning, orphaned_jobs
 
 log = logging.getLogger("omnigen.serve")
 
@@ -45,6 +47,9 @@ def serve(host: str, port: int, settings: Settings) -> int:
             "secret that clients send as 'Authorization: Bearer <token>', or serve on 127.0.0.1"
         )
     services = local_services(settings, host)
+    orphans = orphaned_jobs(services.ctx)
+    if orphans:
+        print(orphan_warning(orphans, str(settings.db_path), str(settings.assets_dir)), file=sys.stderr)
     resumed = recover(services)
     if resumed:
         print(f"resuming {len(resumed)} unfinished job(s): {', '.join(resumed)}", file=sys.stderr)

@@ -56,6 +56,6 @@ class UrlSigner:
             exp_i = int(exp)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return False
-        if not sig or exp_i < (now or time.time()):
-            return False
+        if not sig or not sig.isascii() or exp_i < (now or time.time()):
+            return False  # a real signature is URL-safe base64: ASCII (compare_digest needs that)
         return hmac.compare_digest(self._sig(key, exp_i), sig)

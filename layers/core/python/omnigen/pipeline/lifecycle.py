@@ -56,19 +56,22 @@ class QcFailed(StepFailed):
 # --- creation ------------------------------------------------------------------------------------
 
 
-def _store_image(ctx: StepContext, keys: JobKeys, image: str) -> str:
-    """Copy the product image into the job (a local file, or an upload already in the asset
-    store, checked by content since on AWS it went straight to S3); returns its job key."""
+def _store_image(ctx: StepContext, keys: JobKeys, image: str, local_files: bool) -> str:
+    """Copy the product image into the job (a local file when `local_files`, or an upload
+    already in the asset store, checked by content since on AWS it went straight to S3);
+    returns its job key. An API request never names a file: its key is looked up in the store
+    alone, so no file of the server can be copied into a job."""
     suffix = Path(image).suffix.lower()
     if suffix not in IMAGE_TYPES:
         raise BriefError([("product.image", f"{image!r} must be a PNG or JPEG file (.png, .jpg)")])
     local = Path(image)
-    if local.is_file():
+    if local_files and local.is_file():
         dest = keys.product_image(IMAGE_TYPES[suffix])
         ctx.assets.put_file(dest, local, mimetypes.guess_type(local.name)[0])
         return dest
     if not ctx.assets.exists(image):
-        raise BriefError([("product.image", f"no such file or upload: {image}")])
+        what = "file or upload" if local_files else "upload"
+        raise BriefError([("product.image", f"no such {what}: {image}")])
     data = ctx.assets.get_bytes(image)
     try:
         content_type, ext, _, _ = check_image(data)
@@ -96,12 +99,16 @@ def _record(ctx: StepContext, job: Job) -> Job:
     return job
 
 
-def create_job(ctx: StepContext, user_id: str, brief: Brief) -> Job:
+def create_job(
+    ctx: StepContext, user_id: str, brief: Brief, *, local_files: bool = False, job_id: str | None = None
+) -> Job:
     """Record a queued job and store its inputs: the brief and, if given, the product image
-    (a local file path, or an upload key already in the asset store)."""
-    job = Job(user_id=user_id, brief=brief)
+    (an upload key already in the asset store, or — for the CLI, `local_files` — a file path).
+    `job_id` is the id to create it under when the caller has reserved one (idempotency)."""
+    job = Job(user_id=user_id, brief=brief) if job_id is None else Job(user_id=user_id, brief=brief, job_id=job_id)
     if brief.product.image:
-        job.brief = _with_image(brief, _store_image(ctx, JobKeys(user_id, job.job_id), brief.product.image))
+        keys = JobKeys(user_id, job.job_id)
+        job.brief = _with_image(brief, _store_image(ctx, keys, brief.product.image, local_files))
     return _record(ctx, job)
 
 

@@ -71,7 +71,12 @@ class FileAssetStore:
             raise StoreError(describe_os_error(err, f"reading {key}", str(self.root))) from err
 
     def exists(self, key: str) -> bool:
-        return self.path(key).is_file()
+        """False for a key that could never name an asset (`..`, a NUL, absolute): a client's key
+        is looked up, found missing and refused as theirs to fix, not as a storage fault."""
+        try:
+            return self.path(key).is_file()
+        except StoreError:
+            return False
 
     def size(self, key: str) -> int:
         try:

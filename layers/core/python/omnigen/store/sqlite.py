@@ -78,6 +78,21 @@ def _file_lock(file: IO[bytes]) -> Iterator[None]:
 
 def _describe(err: sqlite3.Error, what: str, path: Path) -> str:
     text = str(err)
+    if not path.exists():
+        return (
+            f"{what} failed: the job database {path} has been deleted. Restart omnigen serve; "
+            "`omnigen recover` rebuilds the jobs from their stored assets."
+        )
+    if "no such table" in text:
+        return (
+            f"{what} failed: the job database {path} has lost its tables (it was replaced or emptied). "
+            "Restart omnigen serve; `omnigen recover` rebuilds the jobs from their stored assets."
+        )
+    if "not a database" in text or "malformed" in text:
+        return (
+            f"{what} failed: the job database {path} is damaged ({text}). Move it aside and run "
+            "`omnigen recover` to rebuild the jobs from their stored assets."
+        )
     if "disk is full" in text or "database or disk is full" in text:
         return (
             f"{what} failed: the disk holding {path} is full. Free some space, then retry the job (omnigen retry JOB)."
@@ -104,13 +119,18 @@ class SqliteJobStore:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            # Only the first connection may create the file: a thread connecting later to a
+            # database deleted in the meantime must fail, not start an empty one unnoticed.
+            mode = "rwc" if not getattr(self, "_created", False) else "rw"
             try:
-                conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+                uri = f"{self.path.resolve().as_uri()}?mode={mode}"
+                conn = sqlite3.connect(uri, timeout=10, isolation_level=None, uri=True)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=10000")
             except sqlite3.Error as err:
                 raise StoreError(_describe(err, "opening the job database", self.path)) from err
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=10000")
+            self._created = True
             self._local.conn = conn
         return conn
 
@@ -139,6 +159,14 @@ class SqliteJobStore:
         except sqlite3.Error as err:
             raise StoreError(_describe(err, what, self.path)) from err
 
+    def _read(self, what: str, sql: str, args: tuple[object, ...] | list[object] = ()) -> list[tuple]:  # type: ignore[type-arg]
+        """The rows of one read; a damaged, emptied or deleted database is a StoreError naming
+        it (the API answers 503 with that message), never a bare sqlite3 exception."""
+        try:
+            return self._conn().execute(sql, args).fetchall()
+        except sqlite3.Error as err:
+            raise StoreError(_describe(err, what, self.path)) from err
+
     @staticmethod
     def _row(job: Job) -> tuple[str, str, str, str, int, str]:
         return (
@@ -159,29 +187,28 @@ class SqliteJobStore:
         return job
 
     def get(self, job_id: str) -> Job | None:
-        try:
-            row = self._conn().execute("SELECT data FROM jobs WHERE job_id=?", (job_id,)).fetchone()
-        except sqlite3.Error as err:
-            raise StoreError(_describe(err, f"reading job {job_id}", self.path)) from err
-        return Job.model_validate_json(row[0]) if row else None
+        rows = self._read(f"reading job {job_id}", "SELECT data FROM jobs WHERE job_id=?", (job_id,))
+        return Job.model_validate_json(rows[0][0]) if rows else None
 
     def list_for_user(self, user_id: str, limit: int = 20, before: str | None = None) -> list[Job]:
-        db = self._conn()
+        what = f"listing the jobs of {user_id}"
         if before:
-            cur = db.execute("SELECT created_at FROM jobs WHERE job_id=? AND user_id=?", (before, user_id))
-            anchor = cur.fetchone()
-            if anchor is None:
+            anchors = self._read(what, "SELECT created_at FROM jobs WHERE job_id=? AND user_id=?", (before, user_id))
+            if not anchors:
                 return []
-            rows = db.execute(
+            anchor = anchors[0][0]
+            rows = self._read(
+                what,
                 "SELECT data FROM jobs WHERE user_id=? AND (created_at < ? OR "
                 "(created_at = ? AND job_id < ?)) ORDER BY created_at DESC, job_id DESC LIMIT ?",
-                (user_id, anchor[0], anchor[0], before, limit),
-            ).fetchall()
+                (user_id, anchor, anchor, before, limit),
+            )
         else:
-            rows = db.execute(
+            rows = self._read(
+                what,
                 "SELECT data FROM jobs WHERE user_id=? ORDER BY created_at DESC, job_id DESC LIMIT ?",
                 (user_id, limit),
-            ).fetchall()
+            )
         return [Job.model_validate_json(r[0]) for r in rows]
 
     def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
@@ -190,13 +217,10 @@ class SqliteJobStore:
         the change is applied again to what they wrote). The lock is held for two statements,
         so a writer in a low-priority worker process cannot keep the server waiting for long."""
         while True:
-            try:
-                row = self._conn().execute("SELECT seq, data FROM jobs WHERE job_id=?", (job_id,)).fetchone()
-            except sqlite3.Error as err:
-                raise StoreError(_describe(err, f"reading job {job_id}", self.path)) from err
-            if row is None:
+            rows = self._read(f"reading job {job_id}", "SELECT seq, data FROM jobs WHERE job_id=?", (job_id,))
+            if not rows:
                 raise NotFound(f"job {job_id} does not exist")
-            read_seq, job = row[0], Job.model_validate_json(row[1])
+            read_seq, job = rows[0][0], Job.model_validate_json(rows[0][1])
             change(job)
             job.seq = read_seq + 1
             job.updated_at = now()
@@ -213,37 +237,31 @@ class SqliteJobStore:
                 return job
 
     def events(self, job_id: str, after_seq: int = 0) -> list[ProgressEvent]:
-        rows = (
-            self._conn()
-            .execute("SELECT data FROM events WHERE job_id=? AND seq>? ORDER BY seq", (job_id, after_seq))
-            .fetchall()
+        rows = self._read(
+            f"reading the progress of job {job_id}",
+            "SELECT data FROM events WHERE job_id=? AND seq>? ORDER BY seq",
+            (job_id, after_seq),
         )
         return [ProgressEvent.model_validate_json(r[0]) for r in rows]
 
     def unfinished(self) -> list[Job]:
         marks = ",".join("?" for _ in TERMINAL)
-        rows = (
-            self._conn()
-            .execute(
-                f"SELECT data FROM jobs WHERE status NOT IN ({marks}) ORDER BY created_at",
-                [s.value for s in TERMINAL],
-            )
-            .fetchall()
+        rows = self._read(
+            "listing unfinished jobs",
+            f"SELECT data FROM jobs WHERE status NOT IN ({marks}) ORDER BY created_at",
+            [s.value for s in TERMINAL],
         )
         return [Job.model_validate_json(r[0]) for r in rows]
 
     # -- KeyValue: idempotency keys, webhook ids and the like ---------------------------------------
 
     def kv_get(self, namespace: str, key: str) -> str | None:
-        row = (
-            self._conn()
-            .execute(
-                "SELECT value FROM kv WHERE namespace=? AND key=? AND (expires_at IS NULL OR expires_at >= ?)",
-                (namespace, key, time.time()),
-            )
-            .fetchone()
+        rows = self._read(
+            f"reading a {namespace} key",
+            "SELECT value FROM kv WHERE namespace=? AND key=? AND (expires_at IS NULL OR expires_at >= ?)",
+            (namespace, key, time.time()),
         )
-        return str(row[0]) if row else None
+        return str(rows[0][0]) if rows else None
 
     def kv_put_if_absent(self, namespace: str, key: str, value: str, ttl_s: float | None = None) -> str:
         """Store `value` unless the key exists (and has not expired); return what is stored."""
@@ -277,17 +295,12 @@ class SqliteJobStore:
             )
 
     def usage(self, user_id: str, month: str) -> Usage:
-        try:
-            row = (
-                self._conn()
-                .execute(
-                    "SELECT jobs, completed, video_seconds, cost_usd FROM usage WHERE user_id=? AND month=?",
-                    (user_id, month),
-                )
-                .fetchone()
-            )
-        except sqlite3.Error as err:
-            raise StoreError(_describe(err, f"reading the usage of {user_id}", self.path)) from err
-        if row is None:
+        rows = self._read(
+            f"reading the usage of {user_id}",
+            "SELECT jobs, completed, video_seconds, cost_usd FROM usage WHERE user_id=? AND month=?",
+            (user_id, month),
+        )
+        if not rows:
             return Usage(month=month)
+        row = rows[0]
         return Usage(month=month, jobs=row[0], completed=row[1], video_seconds=row[2], cost_usd=round(row[3], 4))
