@@ -108,7 +108,7 @@ async def websocket(ws: WebSocket, token: str | None = None) -> None:
     """Send `{"action": "subscribe", "job_id": ..., "last_seq": 0}`; receive progress JSON."""
     svc: Services = ws.app.state.services
     try:
-        user = svc.auth.user(f"Bearer {token}" if token else ws.headers.get("authorization"))
+        user = svc.auth.caller(f"Bearer {token}" if token else ws.headers.get("authorization")).user_id
     except AuthError:
         await ws.close(code=4401)
         return
