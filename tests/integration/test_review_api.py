@@ -6,18 +6,28 @@ version with errors needs the recorded override, and the audit trail cannot be r
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
 import json
+import re
 import sqlite3
 import time
+import zipfile
+from urllib.parse import quote
 
+import pypdfium2 as pdfium
 import pytest
 import yaml
 from api_harness import small_brief, wait_done
 from conftest import SHARED_BRIEFS
 from review_world import auth, make_review_client
 
+from omnigen.api import share_links
+from omnigen.compliance import RULE_IDS
+from omnigen.export.package import PACKAGE_FILES
 from omnigen.keys import JobKeys
+from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.steps import compose
 
 API = "/api/v1"
@@ -27,6 +37,11 @@ API = "/api/v1"
 def world(tmp_path_factory):
     home = tmp_path_factory.mktemp("review")
     client, services = make_review_client(home)
+    # Jobs run on this process's threads with compose's override on, so version 1 is made (and its
+    # errors recorded) even where the offline writer's contact card lacks the provider referral
+    # QC requires; the edit in the decisions test adds it, and version 2 must pass clean.
+    services.launcher.close()
+    services.launcher = LocalRunner(dataclasses.replace(services.ctx, allow_noncompliant=True))
     with client:
         brief = yaml.safe_load((SHARED_BRIEFS / "psoriasis_30s.yaml").read_text()) | {"resolution": "360p"}
         r = client.post(f"{API}/generate", json=brief, headers=auth("alice"))
@@ -126,7 +141,9 @@ def test_decisions_self_approval_and_final_approval(world):
 
     # the edit and re-compose make version 2; version 1 stays as it was
     timeline = client.get(f"{API}/jobs/{job_id}/timeline", headers=auth("alice")).json()
-    timeline["texts"][0]["text"] = timeline["texts"][0]["text"] + " "  # an edit the reviewer asked for
+    first = timeline["texts"][0]
+    assert first["kind"] == "super" and first["end_s"] - first["start_s"] >= 4, first
+    first["text"] = first["text"] + "\nAsk your healthcare provider"  # the edit the reviewer asked for
     assert client.put(f"{API}/jobs/{job_id}/timeline", json=timeline, headers=auth("alice")).status_code == 200
     assert client.post(f"{API}/jobs/{job_id}/compose", headers=auth("alice")).json()["version"] == 2
     for _ in range(600):
@@ -138,6 +155,7 @@ def test_decisions_self_approval_and_final_approval(world):
     v2 = f"{API}/jobs/{job_id}/versions/2"
     review = client.get(f"{v2}/review", headers=auth("rita")).json()
     assert review["status"] == "pending" and review["recorded_hash"] == review["content_hash"]
+    assert review["qc_errors"] == 0 and review["compliance_errors"] == 0 and not review["override_recorded"]
     assert review["content_hash"].startswith("sha256:")
     r = client.post(f"{v2}/decision", json={"decision": "approved", "reason": "MLR approved"}, headers=auth("rita"))
     assert r.status_code == 201, r.text
@@ -170,7 +188,7 @@ def test_a_version_with_errors_needs_the_recorded_override(world):
     ctx = services.ctx
     keys = JobKeys("alice", job_id)
     timeline = json.loads(ctx.assets.get_bytes(keys.timeline))
-    timeline["texts"] = [t for t in timeline["texts"] if "Call" not in t["text"]]  # the contact super: a QC error
+    timeline["texts"] = [t for t in timeline["texts"] if "Call" not in t["text"]]  # no contact super: a QC error
     ctx.assets.put_bytes(keys.timeline, json.dumps(timeline).encode())
     n = ctx.jobs.get(job_id).renders + 1
     compose(ctx, job_id, version=n, allow_noncompliant=True)
@@ -222,3 +240,119 @@ def test_the_audit_trail_records_everything_and_cannot_be_rewritten(world):
             db.execute(statement)
     db.close()
     assert client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"] == items
+
+
+def test_the_rule_sheet_lists_every_rule_with_its_evidence(world):
+    client, _, job_id, _ = world
+    r = client.get(f"{API}/jobs/{job_id}/versions/2/rules", headers=auth("rita"))
+    assert r.status_code == 200, r.text
+    sheet = r.json()
+    assert [x["rule"] for x in sheet["rules"]] == list(RULE_IDS)
+    assert {x["status"] for x in sheet["rules"]} <= {"pass", "fail", "warning", "not_applicable"}
+    assert sheet["spoken_major_statement"] and sheet["shown_major_statement"]
+    dual = next(x for x in sheet["rules"] if x["rule"] == "MS-DUAL-MODALITY")
+    assert dual["status"] == "pass" and {e["kind"] for e in dual["evidence"]} == {"spoken", "shown"}
+    assert all(e["end_s"] > e["start_s"] >= 0 for e in dual["evidence"])
+    phone = next(x for x in sheet["rules"] if x["rule"] == "AP-PHONE")
+    assert phone["evidence"] and all("555" in e["text"] for e in phone["evidence"])
+
+
+def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
+    client, services, job_id, _ = world
+    r = client.get(f"{API}/jobs/{job_id}/versions/2/package", headers=auth("rita"), follow_redirects=False)
+    assert r.status_code == 303, r.text
+    z = client.get(r.headers["location"])
+    assert z.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(z.content)) as archive:
+        names = sorted(n.removeprefix("v2/") for n in archive.namelist())
+        files = {n.removeprefix("v2/"): archive.read(n) for n in archive.namelist()}
+    assert names == sorted(PACKAGE_FILES)
+    keys = JobKeys("alice", job_id).version(2)
+    assert files["video.mp4"] == services.ctx.assets.get_bytes(keys.output)
+    assert files["poster.jpg"][:3] == b"\xff\xd8\xff"
+    vtt, srt = files["captions.vtt"].decode(), files["captions.srt"].decode()
+    assert vtt.startswith("WEBVTT") and srt.startswith("1\n")
+    assert srt.count(" --> ") == vtt.count(" --> ") > 0 and "," in srt.split(" --> ")[0]
+    approval = json.loads(files["approval.json"])
+    review = client.get(f"{API}/jobs/{job_id}/versions/2/review", headers=auth("rita")).json()
+    assert approval["status"] == "approved" and approval["approval"]["content_hash"] == review["content_hash"]
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["files"]["video.mp4"] == hashlib.sha256(files["video.mp4"]).hexdigest()
+    assert json.loads(files["qc.json"])["version"] == 2 and json.loads(files["script.json"])["scenes"]
+    # the PDF opens; its first page renders to pixels with text on it; every rule is listed
+    pdf = pdfium.PdfDocument(files["compliance.pdf"])
+    image = pdf[0].render(scale=1.5).to_pil()
+    image.save(tmp_path / "page1.png")
+    grey = image.convert("L")
+    assert grey.size[0] > 800 and grey.getextrema()[0] < 60 and grey.getextrema()[1] > 240
+    assert sum(grey.histogram()[:128]) > 2000  # ink: lines of text, not an empty page
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    for rule in RULE_IDS:
+        assert rule in text, rule
+    assert "Major statement as spoken" in text and "PASS" in text and review["content_hash"] in text
+    spoken = client.get(f"{API}/jobs/{job_id}/versions/2/rules", headers=auth("rita")).json()["spoken_major_statement"]
+    assert " ".join(spoken[0]["text"].split()[:4]) in " ".join(text.split())
+
+
+def test_share_links_reach_one_version_and_nothing_else(world, monkeypatch):
+    client, _, job_id, _ = world
+    url = f"{API}/jobs/{job_id}/versions/2/share"
+    assert client.post(url, json={"expires_in_s": 3600}, headers=auth("rita")).status_code == 403
+    assert client.post(url, json={"expires_in_s": 3600}, headers=auth("bob")).status_code == 404
+    made = client.post(url, json={"expires_in_s": 3600}, headers=auth("alice"))
+    assert made.status_code == 201, made.text
+    link = made.json()
+    shared = client.get(link["url"])
+    assert shared.status_code == 200, shared.text
+    view = shared.json()
+    assert view["version"] == 2 and set(view["urls"]) == {"output", "poster", "captions"}
+    keys = JobKeys("alice", job_id).version(2)
+    for name, signed in view["urls"].items():
+        assert quote(getattr(keys, name)) in signed
+        assert client.get(signed).status_code == 200
+    posted = client.post(f"{link['url']}/comments", json={"name": "Dr. Outside", "at_s": 12.0, "text": "OK by legal"})
+    assert posted.status_code == 201 and posted.json()["via_share_link"] is True
+    assert posted.json()["author_name"] == "Dr. Outside"
+    owner_view = client.get(f"{API}/jobs/{job_id}/versions/2/comments", headers=auth("alice")).json()
+    assert any(c["text"] == "OK by legal" for c in owner_view["items"])
+    # nothing else through it: not as a bearer token, not bent to another link, version or job
+    token = link["token"]
+    assert client.get(f"{API}/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    link_id, exp, sig = token.split(".")
+    forged = [
+        f"{link_id}.{int(exp) + 999}.{sig}",
+        f"{link_id}.{exp}.{sig[:-2]}AA",
+        f"{'0' * 16}.{exp}.{sig}",
+        "not-a-token",
+    ]
+    for bad in forged:
+        assert client.get(f"{API}/shared/{bad}").status_code == 404, bad
+    # a path climbing out of the link lands on the signed-in routes, which want a sign-in
+    assert client.get(f"{API}/shared/{token}/../../jobs/{job_id}").status_code == 401
+    assert client.get(f"{link['url']}/../versions/1").status_code == 404
+    # revoked: 410 for reading and for commenting
+    other = client.post(url, json={"expires_in_s": 3600}, headers=auth("alice")).json()
+    revoked = client.delete(f"{url}/{link['link_id']}", headers=auth("alice"))
+    assert revoked.status_code == 200
+    assert {x["link_id"]: x["revoked"] for x in revoked.json()}[link["link_id"]] is True
+    assert client.get(link["url"]).status_code == 410
+    assert client.post(f"{link['url']}/comments", json={"name": "x", "at_s": 1, "text": "x"}).status_code == 410
+    assert client.get(other["url"]).status_code == 200  # the other link is still good
+    # expired: 410 too
+    real = time.time
+    monkeypatch.setattr(share_links.time, "time", lambda: real() + 7200)
+    assert client.get(other["url"]).status_code == 410
+    monkeypatch.undo()
+    actions = [e["action"] for e in client.get(f"{API}/jobs/{job_id}/audit", headers=auth("alice")).json()["items"]]
+    assert actions.count("share_link.created") == 2 and "share_link.revoked" in actions
+
+
+def test_the_api_docs_work_offline(world):
+    client, _, _, _ = world
+    for page in ("docs", "redoc"):
+        html = client.get(f"{API}/{page}").text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources and all(s.startswith(f"{API}/docs-assets/") for s in sources), sources
+        assert "http" not in " ".join(sources)
+        for s in sources:
+            assert client.get(s).status_code == 200, s

@@ -108,5 +108,6 @@ def roles_from_groups(groups: Any) -> frozenset[Role]:
         names = (str(g) for g in groups)
     else:
         names = ()
-    roles = frozenset(r for r in ROLES if r in {n.strip() for n in names})
+    given = {n.strip() for n in names}
+    roles = frozenset(r for r in ROLES if r in given)
     return roles or frozenset({"creator"})
