@@ -142,3 +142,22 @@ def test_srt_from_webvtt():
         vtt_to_srt(vtt)
         == "1\n00:00:00,500 --> 00:00:02,250\nFirst line\nsecond\n\n2\n01:02:03,004 --> 01:02:04,000\nLast\n"
     )
+
+
+def test_user_add_writes_the_users_file_and_prints_the_token_once(tmp_path, capsys, monkeypatch):
+    from omnigen.api.app import load_users
+    from omnigen.cli import main
+
+    path = tmp_path / "users.json"
+    monkeypatch.setenv("OMNIGEN_USERS_FILE", str(path))
+    assert main(["user-add", "rita", "--role", "reviewer", "--name", "Rita"]) == 0
+    first = capsys.readouterr().out.strip()
+    assert main(["user-add", "alice", "--role", "creator", "--role", "reviewer"]) == 0
+    assert main(["user-add", "rita", "--role", "reviewer"]) == 0  # re-issued: the old token stops working
+    second = capsys.readouterr().out.strip().splitlines()[-1]
+    users = load_users(path)
+    assert [u.user_id for u in users.users] == ["alice", "rita"] and first not in path.read_text()
+    assert users.find(second).user_id == "rita" and users.find(first) is None
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert main(["user-add", "bad id", "--role", "reviewer"]) == 2
+    assert "should match pattern" in capsys.readouterr().err

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from omnigen.keys import JobKeys
 from omnigen.pipeline.context import StepContext
-from omnigen.review.trail import NewEntry, job_stream
+from omnigen.review.trail import Action, NewEntry, job_stream
 from omnigen.store.digest import version_hash
 
 SYSTEM = "system"
@@ -21,24 +21,12 @@ def record_render(
     if any(e.action == "version.rendered" and e.version == version for e in ctx.audit.entries(stream)):
         return
     digest = version_hash(ctx.assets, JobKeys(user_id, job_id).version(version))
+    made: list[tuple[Action, dict[str, object]]] = [("version.rendered", {"errors": errors})]
     if override:
-        ctx.audit.append(
-            NewEntry(
-                stream=stream,
-                actor=SYSTEM,
-                action="override.recorded",
-                version=version,
-                content_hash=digest,
-                detail={"errors": errors, "why": "composed with allow_noncompliant: made despite its errors"},
-            )
+        why = "composed with allow_noncompliant: made despite its errors"
+        made.insert(0, ("override.recorded", {"errors": errors, "why": why}))
+    for action, detail in made:
+        entry = NewEntry(
+            stream=stream, actor=SYSTEM, action=action, version=version, content_hash=digest, detail=detail
         )
-    ctx.audit.append(
-        NewEntry(
-            stream=stream,
-            actor=SYSTEM,
-            action="version.rendered",
-            version=version,
-            content_hash=digest,
-            detail={"errors": errors},
-        )
-    )
+        ctx.audit.append(entry)

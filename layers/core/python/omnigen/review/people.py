@@ -79,6 +79,12 @@ class UsersFile(BaseModel):
         return None if found is None else Caller(user_id=found.user_id, name=found.name, roles=frozenset(found.roles))
 
 
+def with_user(users: UsersFile | None, entry: UserEntry) -> UsersFile:
+    """`users` with `entry` added, or replacing the entry of the same user id (a new token)."""
+    kept = [u for u in (users.users if users else []) if u.user_id != entry.user_id]
+    return UsersFile(users=[*kept, entry])
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
