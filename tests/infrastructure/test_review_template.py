@@ -70,7 +70,7 @@ def test_no_function_may_rewrite_the_audit_trail(synth):
     # and the functions that record are told the table's name
     for fid, fn in synth.resources("AWS::Lambda::Function").items():
         env = fn["Properties"].get("Environment", {}).get("Variables", {})
-        if fid.startswith(("FunctionsApi", "FunctionsSteps")):
+        if fid.startswith(("FunctionsApi", "FunctionsSteps", "FunctionsMedia")):
             assert env.get("OMNIGEN_AUDIT_TABLE") == {"Ref": lid}, fid
 
 

@@ -28,6 +28,7 @@ from omnigen.compliance import RULE_IDS
 from omnigen.export.package import PACKAGE_FILES
 from omnigen.keys import JobKeys
 from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.pipeline.lifecycle import StepFailed
 from omnigen.pipeline.steps import compose
 
 API = "/api/v1"
@@ -46,7 +47,7 @@ def world(tmp_path_factory):
         brief = yaml.safe_load((SHARED_BRIEFS / "psoriasis_30s.yaml").read_text()) | {"resolution": "360p"}
         r = client.post(f"{API}/generate", json=brief, headers=auth("alice"))
         assert r.status_code == 202, r.text
-        job = wait_done(client, r.json()["job_id"], auth("alice"))
+        job = wait_done(client, r.json()["job_id"], auth("alice"), timeout=900)  # a shared, busy 2-core machine
         assert job["status"] == "completed", job.get("error")
         yield client, services, job["job_id"], home
 
@@ -146,7 +147,8 @@ def test_decisions_self_approval_and_final_approval(world):
     first["text"] = first["text"] + "\nAsk your healthcare provider"  # the edit the reviewer asked for
     assert client.put(f"{API}/jobs/{job_id}/timeline", json=timeline, headers=auth("alice")).status_code == 200
     assert client.post(f"{API}/jobs/{job_id}/compose", headers=auth("alice")).json()["version"] == 2
-    for _ in range(600):
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
         job = client.get(f"{API}/jobs/{job_id}", headers=auth("alice")).json()
         if job["renders"] >= 2 or job["tracks"]["compose"]["state"] == "failed":
             break
@@ -172,6 +174,12 @@ def test_decisions_self_approval_and_final_approval(world):
     compose(services.ctx, job_id, version=3)
     after = {n: services.ctx.assets.get_bytes(k) for n, k in keys.all().items() if services.ctx.assets.exists(k)}
     assert after == before
+    # nor can the pipeline render an approved version again, even were its MP4 lost
+    services.ctx.assets.delete(keys.output)
+    with pytest.raises(StepFailed, match="approved and can never be rendered again"):
+        compose(services.ctx, job_id, version=2)
+    assert not services.ctx.assets.exists(keys.output)
+    services.ctx.assets.put_bytes(keys.output, before["output"])
     assert client.get(f"{v2}/review", headers=auth("rita")).json()["status"] == "approved"
     assert client.get(f"{API}/jobs/{job_id}/versions/3/review", headers=auth("rita")).json()["status"] == "pending"
     # a version's files changed behind the API's back no longer match the hash recorded at render
@@ -290,6 +298,12 @@ def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
     for rule in RULE_IDS:
         assert rule in text, rule
     assert "Major statement as spoken" in text and "PASS" in text and review["content_hash"] in text
+    # the same report on its own, printable, and each version's review status in the versions list
+    alone = client.get(f"{API}/jobs/{job_id}/versions/2/compliance.pdf", headers=auth("rita"))
+    assert alone.headers["content-type"] == "application/pdf" and len(pdfium.PdfDocument(alone.content)) == len(pdf)
+    listed = client.get(f"{API}/jobs/{job_id}/versions", headers=auth("rita")).json()
+    assert [v["review_status"] for v in listed][:2] == ["changes_requested", "approved"]
+    assert listed[0]["open_comments"] == 1
     spoken = client.get(f"{API}/jobs/{job_id}/versions/2/rules", headers=auth("rita")).json()["spoken_major_statement"]
     assert " ".join(spoken[0]["text"].split()[:4]) in " ".join(text.split())
 

@@ -437,6 +437,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/versions/{k}/compliance.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Version Compliance Pdf
+         * @description Version k's compliance report as a printable PDF (the one in the package): every rule with
+         *     pass/fail and its evidence, headed by the content hash and the approval.
+         */
+        get: operations["version_compliance_pdf_api_v1_jobs__job_id__versions__k__compliance_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}/versions/{k}/package": {
         parameters: {
             query?: never;
@@ -1600,7 +1621,8 @@ export interface components {
         };
         /**
          * VersionView
-         * @description A rendered version with its artefacts' URLs, freshly signed for one hour.
+         * @description A rendered version with its artefacts' URLs, freshly signed for one hour, and where its
+         *     review stands (`GET …/versions/{k}/review` has the decisions and the content hash).
          */
         VersionView: {
             /** Version */
@@ -1628,6 +1650,17 @@ export interface components {
             urls?: {
                 [key: string]: string;
             };
+            /**
+             * Review Status
+             * @default pending
+             * @enum {string}
+             */
+            review_status?: "pending" | "approved" | "changes_requested" | "rejected";
+            /**
+             * Open Comments
+             * @default 0
+             */
+            open_comments?: number;
         };
         /** VideoClip */
         VideoClip: {
@@ -2604,6 +2637,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuleSheet"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    version_compliance_pdf_api_v1_jobs__job_id__versions__k__compliance_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             /** @description Validation Error */

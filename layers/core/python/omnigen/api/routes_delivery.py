@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +16,7 @@ from omnigen.api.deps import CallerDep, Services, ServicesDep
 from omnigen.api.problems import ApiError
 from omnigen.api.routes_review import version_review
 from omnigen.api.routes_versions import version_of
+from omnigen.api.schemas_review import VersionReview
 from omnigen.compliance.sheet import RuleSheet, rule_sheet
 from omnigen.export.compliance_pdf import compliance_pdf
 from omnigen.export.package import PackageInput, build_package
@@ -48,8 +49,8 @@ def version_rules(svc: ServicesDep, caller: CallerDep, job_id: str, k: int) -> R
     return version_sheet(svc, job, version_of(job, k))
 
 
-def _package(svc: Services, caller: Caller, job: Job, rec: VersionRecord) -> str:
-    review = version_review(svc, job, rec)
+def _pdf(svc: Services, job: Job, rec: VersionRecord, review: VersionReview) -> bytes:
+    """The version's compliance report as a PDF, headed by what identifies it and its approval."""
     sheet = version_sheet(svc, job, rec)
     approval = review.approval
     facts = [
@@ -67,7 +68,14 @@ def _package(svc: Services, caller: Caller, job: Job, rec: VersionRecord) -> str
         facts.append(("Reason", approval.reason))
         if approval.override:
             facts.append(("Override", approval.override))
-    pdf = compliance_pdf(sheet, title=f"Compliance report · {job.brief.product.brand_name} v{rec.version}", facts=facts)
+    return compliance_pdf(
+        sheet, title=f"Compliance report · {job.brief.product.brand_name} v{rec.version}", facts=facts
+    )
+
+
+def _package(svc: Services, caller: Caller, job: Job, rec: VersionRecord) -> str:
+    review = version_review(svc, job, rec)
+    pdf = _pdf(svc, job, rec, review)
     record: dict[str, Any] = review.model_dump(mode="json") | {
         "exported_at": datetime.now(UTC).isoformat(),
         "exported_by": caller.user_id,
@@ -83,6 +91,21 @@ def _package(svc: Services, caller: Caller, job: Job, rec: VersionRecord) -> str
         svc.ctx.assets.put_file(vk.package, out, "application/zip")
     record_action(svc, caller, "package.exported", job.job_id, version=rec.version, content_hash=review.content_hash)
     return svc.urls.url(vk.package)
+
+
+@router.get(
+    "/jobs/{job_id}/versions/{k}/compliance.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def version_compliance_pdf(svc: ServicesDep, caller: CallerDep, job_id: str, k: int) -> Response:
+    """Version k's compliance report as a printable PDF (the one in the package): every rule with
+    pass/fail and its evidence, headed by the content hash and the approval."""
+    job = await run_in_threadpool(readable_job, svc, caller, job_id)
+    rec = version_of(job, k)
+    pdf = await run_in_threadpool(lambda: _pdf(svc, job, rec, version_review(svc, job, rec)))
+    name = f"compliance-{job_id}-v{k}.pdf"
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 @router.get(

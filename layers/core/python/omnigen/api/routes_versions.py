@@ -14,6 +14,8 @@ from omnigen.api.problems import ApiError
 from omnigen.api.schemas import VersionView
 from omnigen.job import Job, VersionRecord
 from omnigen.keys import JobKeys
+from omnigen.review.state import ReviewState, fold
+from omnigen.review.trail import job_stream
 
 router = APIRouter(tags=["versions"])
 
@@ -23,8 +25,19 @@ def version_urls(svc: Services, record: VersionRecord) -> dict[str, str]:
     return {name: svc.urls.url(key) for name, key in record.assets.items() if svc.ctx.assets.exists(key)}
 
 
-def _view(svc: Services, record: VersionRecord) -> VersionView:
-    return VersionView(**record.model_dump(), urls=version_urls(svc, record))
+def _view(svc: Services, record: VersionRecord, state: ReviewState | None) -> VersionView:
+    status, open_comments = "pending", 0
+    if state is not None:
+        latest = state.approval(record.version) or state.latest(record.version)
+        status = latest.decision if latest else "pending"
+        open_comments = sum(1 for c in state.comments.values() if c.version == record.version and not c.resolved)
+    return VersionView(
+        **record.model_dump(), urls=version_urls(svc, record), review_status=status, open_comments=open_comments
+    )
+
+
+def _state(svc: Services, job_id: str) -> ReviewState | None:
+    return fold(svc.ctx.audit.entries(job_stream(job_id))) if svc.ctx.audit is not None else None
 
 
 def version_of(job: Job, k: int) -> VersionRecord:
@@ -45,12 +58,14 @@ def stored_report(svc: Services, key: str, missing: str) -> dict[str, Any]:
 @router.get("/jobs/{job_id}/versions", response_model=list[VersionView])
 def list_versions(svc: ServicesDep, caller: CallerDep, job_id: str) -> list[VersionView]:
     """Every rendered version, oldest first, with its artefacts' URLs and its checks' summaries."""
-    return [_view(svc, v) for v in readable_job(svc, caller, job_id).versions]
+    versions = readable_job(svc, caller, job_id).versions
+    state = _state(svc, job_id)
+    return [_view(svc, v, state) for v in versions]
 
 
 @router.get("/jobs/{job_id}/versions/{k}", response_model=VersionView)
 def get_version(svc: ServicesDep, caller: CallerDep, job_id: str, k: int) -> VersionView:
-    return _view(svc, version_of(readable_job(svc, caller, job_id), k))
+    return _view(svc, version_of(readable_job(svc, caller, job_id), k), _state(svc, job_id))
 
 
 @router.get("/jobs/{job_id}/versions/{k}/qc", response_model=dict[str, Any])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from omnigen.keys import JobKeys
 from omnigen.pipeline.context import StepContext
+from omnigen.review.state import fold
 from omnigen.review.trail import Action, NewEntry, job_stream
 from omnigen.store.digest import version_hash
 
@@ -30,3 +31,10 @@ def record_render(
             stream=stream, actor=SYSTEM, action=action, version=version, content_hash=digest, detail=detail
         )
         ctx.audit.append(entry)
+
+
+def approved(ctx: StepContext, job_id: str, version: int) -> bool:
+    """Whether the trail holds an approval of this version (which then may never be rendered again)."""
+    if ctx.audit is None:
+        return False
+    return fold(ctx.audit.entries(job_stream(job_id))).approval(version) is not None

@@ -21,7 +21,7 @@ from omnigen.job import Job, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.media.ffmpeg import probe
-from omnigen.pipeline.audit import record_render
+from omnigen.pipeline.audit import approved, record_render
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.lifecycle import ComplianceFailed, QcFailed, StepFailed, error_of
 from omnigen.pipeline.progress import Tracker
@@ -333,6 +333,8 @@ def compose(
         made = json.loads(ctx.assets.get_bytes(vk.qc))
         _audit_render(ctx, job, n, json.loads(ctx.assets.get_bytes(vk.compliance)), made)
         return result
+    if approved(ctx, job_id, n):
+        raise StepFailed("compose", f"version {n} is approved and can never be rendered again; compose a new version")
     _check_cancel(ctx, job_id)
     allow = ctx.allow_noncompliant if allow_noncompliant is None else allow_noncompliant
     tracker = Tracker(ctx.jobs, job_id)
