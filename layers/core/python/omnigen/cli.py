@@ -379,6 +379,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, settings=_settings(args))
 
 
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Add (or re-issue) a named user in the users file; the token is printed once, only its
+    SHA-256 is kept."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    from omnigen.api.app import load_users
+    from omnigen.review.people import UserEntry, token_hash, with_user
+
+    raw = args.file or os.environ.get("OMNIGEN_USERS_FILE")
+    if not raw:
+        raise UsageError("name the users file: --file PATH or OMNIGEN_USERS_FILE")
+    path = Path(raw).expanduser()
+    token = secrets.token_urlsafe(32)
+    try:
+        entry = UserEntry(user_id=args.user_id, name=args.name or "", token_sha256=token_hash(token), roles=args.role)
+    except ValidationError as err:
+        raise UsageError(f"user {args.user_id!r}: {err.errors()[0]['msg']}") from None
+    users = with_user(load_users(path) if path.exists() else None, entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(users.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    print(f"{args.user_id} ({', '.join(args.role)}) added to {path}; their bearer token (shown once):", file=sys.stderr)
+    print(token)
+    return 0
+
+
 # --- parser --------------------------------------------------------------------------------------
 
 
@@ -468,6 +498,13 @@ def _parser() -> argparse.ArgumentParser:
 
     rc = sub.add_parser("recover", help="rebuild job records from their stored assets after the database was lost")
     rc.set_defaults(func=cmd_recover)
+
+    u = sub.add_parser("user-add", help="add a named user with roles to the users file; prints their token")
+    u.add_argument("user_id")
+    u.add_argument("--role", action="append", choices=["creator", "reviewer"], required=True)
+    u.add_argument("--name")
+    u.add_argument("--file", help="the users file (default: OMNIGEN_USERS_FILE)")
+    u.set_defaults(func=cmd_user_add)
 
     sv = sub.add_parser("serve", help="the HTTP API and web app")
     sv.add_argument("--host", default="127.0.0.1")

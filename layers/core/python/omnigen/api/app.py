@@ -17,19 +17,32 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from omnigen import __version__
-from omnigen.api import openapi_doc, problems, routes_assets, routes_jobs, routes_misc, routes_progress, routes_versions
-from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth
+from omnigen.api import (
+    openapi_doc,
+    problems,
+    routes_assets,
+    routes_delivery,
+    routes_jobs,
+    routes_misc,
+    routes_progress,
+    routes_review,
+    routes_share,
+    routes_versions,
+)
+from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth, UsersFileAuth
 from omnigen.api.body_limit import BodyLimit
 from omnigen.api.deps import Services
+from omnigen.api.docs import install_docs
 from omnigen.api.feed import ChangeFeed, NotifyingJobStore
 from omnigen.api.finite_json import FiniteJson
 from omnigen.api.hosts import HostGuard, is_loopback
 from omnigen.api.security_headers import SecurityHeaders
 from omnigen.api.signing import UrlSigner, load_or_create_secret
-from omnigen.config import Settings
+from omnigen.config import ConfigError, Settings
 from omnigen.pipeline.launchers import Launcher
 from omnigen.pipeline.launchers.processes import ProcessRunner
 from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.review.people import UsersFile, UsersFileError, parse_users
 
 API = "/api/v1"
 MAX_JSON_BYTES = 1024 * 1024
@@ -48,11 +61,12 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
         version=__version__,
         description="Turn a prescription-drug brief into a compliant video ad, with live progress.",
         openapi_url=f"{API}/openapi.json",
-        docs_url=f"{API}/docs",
-        redoc_url=f"{API}/redoc",
+        docs_url=None,  # served by `install_docs`, with their assets from this server
+        redoc_url=None,
     )
     app.state.services = services
     problems.install(app)
+    install_docs(app, API)
     openapi_doc.document(app)
 
     # Starlette runs the last added outermost: hosts are checked first, every response gets the
@@ -68,7 +82,16 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
     # configured by the services the app serves with (see hosts.py)
     app.add_middleware(HostGuard, exempt=(f"{API}/webhooks/",))
 
-    for module in (routes_jobs, routes_versions, routes_progress, routes_assets, routes_misc):
+    for module in (
+        routes_jobs,
+        routes_versions,
+        routes_review,
+        routes_delivery,
+        routes_share,
+        routes_progress,
+        routes_assets,
+        routes_misc,
+    ):
         app.include_router(module.router, prefix=API)
 
     @app.get("/config.json", include_in_schema=False)
@@ -84,6 +107,26 @@ def _is_upload(scope: Scope) -> bool:
     return bool(scope["method"] == "PUT" and scope["path"].startswith(f"{API}/uploads/"))
 
 
+def load_users(path: Path) -> UsersFile:
+    """The users file, checked at start: a missing or wrong one stops the server, naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"OMNIGEN_USERS_FILE={path} cannot be read: {err.strerror}") from None
+    try:
+        return parse_users(text, f"OMNIGEN_USERS_FILE={path}")
+    except UsersFileError as err:
+        raise ConfigError(str(err)) from None
+
+
+def local_auth(settings: Settings, host: str) -> Authenticator:
+    """Named users from the users file when one is configured; else the loopback single user, or
+    beyond loopback the one shared token."""
+    if settings.users_file is not None:
+        return UsersFileAuth(load_users(settings.users_file))
+    return LocalUserAuth() if is_loopback(host) else StaticTokenAuth(settings.api_token or "")
+
+
 def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
     """The embedded default. Beyond loopback a bearer token is required (checked at start)."""
     from omnigen.pipeline.context import local_context
@@ -94,7 +137,7 @@ def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
     feed = ChangeFeed()
     notifying = NotifyingJobStore(store, feed)
     ctx.jobs = notifying
-    auth: Authenticator = LocalUserAuth() if is_loopback(host) else StaticTokenAuth(settings.api_token or "")
+    auth = local_auth(settings, host)
     signer = UrlSigner(
         load_or_create_secret(settings.home, settings.asset_url_secret), f"{API}/assets/", f"{API}/uploads/"
     )

@@ -16,8 +16,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
+from omnigen.api.access import readable_job
 from omnigen.api.auth import AuthError
-from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
+from omnigen.api.deps import CallerDep, Services, ServicesDep
 from omnigen.api.problems import ApiError
 from omnigen.job import ProgressEvent
 
@@ -81,12 +82,12 @@ async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[Pr
 )
 def progress(
     svc: ServicesDep,
-    user: UserDep,
+    caller: CallerDep,
     job_id: str,
     last_event_id: Annotated[str | None, Header()] = None,
     last_event_id_q: Annotated[int | None, Query(alias="last_event_id", ge=0)] = None,
 ) -> StreamingResponse:
-    own_job(svc, user, job_id)
+    readable_job(svc, caller, job_id)  # the owner, or a reviewer it is shared with
     after = last_event_id_q or 0
     if last_event_id:
         try:
@@ -111,7 +112,7 @@ async def websocket(ws: WebSocket, token: str | None = None) -> None:
     """Send `{"action": "subscribe", "job_id": ..., "last_seq": 0}`; receive progress JSON."""
     svc: Services = ws.app.state.services
     try:
-        user = svc.auth.user(f"Bearer {token}" if token else ws.headers.get("authorization"))
+        caller = svc.auth.caller(f"Bearer {token}" if token else ws.headers.get("authorization"))
     except AuthError:
         await ws.close(code=4401)
         return
@@ -135,7 +136,7 @@ async def websocket(ws: WebSocket, token: str | None = None) -> None:
                 continue
             if action == "subscribe":
                 try:
-                    own_job(svc, user, job_id)
+                    readable_job(svc, caller, job_id)
                 except ApiError:
                     await ws.send_json({"error": f"no job {job_id}", "job_id": job_id})
                     continue

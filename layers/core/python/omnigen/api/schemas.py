@@ -38,9 +38,12 @@ class JobView(Job):
 
 
 class VersionView(VersionRecord):
-    """A rendered version with its artefacts' URLs, freshly signed for one hour."""
+    """A rendered version with its artefacts' URLs, freshly signed for one hour, and where its
+    review stands (`GET …/versions/{k}/review` has the decisions and the content hash)."""
 
     urls: dict[str, str] = Field(default_factory=dict)
+    review_status: Literal["pending", "approved", "changes_requested", "rejected"] = "pending"
+    open_comments: int = 0
 
 
 class JobSummary(BaseModel):

@@ -10,7 +10,8 @@ the assets, here and, through the same app behind Mangum, on API Gateway.
 - `Referrer-Policy: no-referrer`: signed asset links and job ids never leave in a Referer.
 
 The interactive API docs are the one page with an inline script (FastAPI's Swagger/ReDoc
-loaders), so they get their own, narrower allowance.
+loaders), so they get their own allowance — still this server only (their bundles are served
+offline by api/docs.py).
 """
 
 from __future__ import annotations
@@ -35,12 +36,11 @@ def web_csp(elsewhere: str = "", connect_elsewhere: str = "") -> str:
 WEB_CSP = web_csp()
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
+"""The docs pages load their bundles from this server only (api/docs.py serves them offline)."""
 COMMON = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

@@ -1,0 +1,40 @@
+"""What the pipeline writes to the audit trail: each rendered version with its content hash, and
+the override when a version was made despite compliance or QC errors. Idempotent: a resumed
+compose that finds the version recorded adds nothing."""
+
+from __future__ import annotations
+
+from omnigen.keys import JobKeys
+from omnigen.pipeline.context import StepContext
+from omnigen.review.state import fold
+from omnigen.review.trail import Action, NewEntry, job_stream
+from omnigen.store.digest import version_hash
+
+SYSTEM = "system"
+
+
+def record_render(
+    ctx: StepContext, job_id: str, user_id: str, version: int, errors: dict[str, int], override: bool
+) -> None:
+    if ctx.audit is None:
+        return
+    stream = job_stream(job_id)
+    if any(e.action == "version.rendered" and e.version == version for e in ctx.audit.entries(stream)):
+        return
+    digest = version_hash(ctx.assets, JobKeys(user_id, job_id).version(version))
+    made: list[tuple[Action, dict[str, object]]] = [("version.rendered", {"errors": errors})]
+    if override:
+        why = "composed with allow_noncompliant: made despite its errors"
+        made.insert(0, ("override.recorded", {"errors": errors, "why": why}))
+    for action, detail in made:
+        entry = NewEntry(
+            stream=stream, actor=SYSTEM, action=action, version=version, content_hash=digest, detail=detail
+        )
+        ctx.audit.append(entry)
+
+
+def approved(ctx: StepContext, job_id: str, version: int) -> bool:
+    """Whether the trail holds an approval of this version (which then may never be rendered again)."""
+    if ctx.audit is None:
+        return False
+    return fold(ctx.audit.entries(job_stream(job_id))).approval(version) is not None

@@ -1,0 +1,372 @@
+"""Review through the API with two creators and reviewers (issue 17's Tests): a reviewer sees only
+what is shared with them and cannot edit, a creator cannot approve their own version, an approval
+binds the version's content hash and is final, edits make a new version that needs its own, a
+version with errors needs the recorded override, and the audit trail cannot be rewritten."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import re
+import sqlite3
+import time
+import zipfile
+from urllib.parse import quote
+
+import pypdfium2 as pdfium
+import pytest
+import yaml
+from api_harness import small_brief, wait_done
+from conftest import SHARED_BRIEFS
+from review_world import auth, make_review_client
+
+from omnigen.api import share_links
+from omnigen.compliance import RULE_IDS
+from omnigen.export.package import PACKAGE_FILES
+from omnigen.keys import JobKeys
+from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.pipeline.lifecycle import StepFailed
+from omnigen.pipeline.steps import compose
+
+API = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    home = tmp_path_factory.mktemp("review")
+    client, services = make_review_client(home)
+    # Jobs run on this process's threads with compose's override on, so version 1 is made (and its
+    # errors recorded) even where the offline writer's contact card lacks the provider referral
+    # QC requires; the edit in the decisions test adds it, and version 2 must pass clean.
+    services.launcher.close()
+    services.launcher = LocalRunner(dataclasses.replace(services.ctx, allow_noncompliant=True))
+    with client:
+        brief = yaml.safe_load((SHARED_BRIEFS / "psoriasis_30s.yaml").read_text()) | {"resolution": "360p"}
+        r = client.post(f"{API}/generate", json=brief, headers=auth("alice"))
+        assert r.status_code == 202, r.text
+        job = wait_done(client, r.json()["job_id"], auth("alice"), timeout=900)  # a shared, busy 2-core machine
+        assert job["status"] == "completed", job.get("error")
+        yield client, services, job["job_id"], home
+
+
+def test_roles_come_from_the_users_file(world):
+    client, _, _, _ = world
+    assert client.get(f"{API}/me", headers=auth("rita")).json()["roles"] == ["reviewer"]
+    assert client.get(f"{API}/me", headers=auth("alice")).json()["roles"] == ["creator", "reviewer"]
+    assert client.get(f"{API}/me").status_code == 401
+    assert client.get(f"{API}/me", headers={"Authorization": "Bearer nobody"}).status_code == 401
+
+
+def test_isolation_and_sharing(world):
+    client, _, job_id, _ = world
+    for user in ("bob", "rita"):
+        assert client.get(f"{API}/jobs/{job_id}", headers=auth(user)).status_code == 404
+        assert client.get(f"{API}/jobs/{job_id}/versions/1/comments", headers=auth(user)).status_code == 404
+        assert client.get(f"{API}/jobs/{job_id}/audit", headers=auth(user)).status_code == 404
+    assert client.get(f"{API}/jobs", headers=auth("rita")).json()["items"] == []
+    assert client.get(f"{API}/jobs", headers=auth("bob")).json()["items"] == []
+    # only the owner shares
+    assert (
+        client.post(f"{API}/jobs/{job_id}/reviewers", json={"user_id": "rita"}, headers=auth("bob")).status_code == 404
+    )
+    r = client.post(f"{API}/jobs/{job_id}/reviewers", json={"user_id": "rita"}, headers=auth("alice"))
+    assert r.status_code == 201 and r.json()["reviewers"] == ["rita"]
+    assert [j["job_id"] for j in client.get(f"{API}/jobs", headers=auth("rita")).json()["items"]] == [job_id]
+    assert client.get(f"{API}/jobs/{job_id}", headers=auth("rita")).status_code == 200
+    assert client.get(f"{API}/jobs/{job_id}/versions", headers=auth("rita")).status_code == 200
+    assert client.get(f"{API}/jobs/{job_id}/timeline", headers=auth("rita")).status_code == 200
+    assert client.get(f"{API}/jobs/{job_id}", headers=auth("ravi")).status_code == 404  # not shared with ravi
+    assert client.get(f"{API}/jobs/{job_id}", headers=auth("bob")).status_code == 404
+
+
+def test_a_reviewer_cannot_edit(world):
+    client, _, job_id, _ = world
+    timeline = client.get(f"{API}/jobs/{job_id}/timeline", headers=auth("rita")).json()
+    refused = [
+        client.put(f"{API}/jobs/{job_id}/timeline", json=timeline, headers=auth("rita")),
+        client.post(f"{API}/jobs/{job_id}/compose", headers=auth("rita")),
+        client.post(f"{API}/jobs/{job_id}/cancel", headers=auth("rita")),
+        client.post(f"{API}/generate", json=small_brief(), headers=auth("rita")),
+        client.post(f"{API}/jobs/{job_id}/reviewers", json={"user_id": "ravi"}, headers=auth("rita")),
+    ]
+    assert [r.status_code for r in refused] == [403] * 5, [r.text for r in refused]
+    assert "reviewers can read" in refused[0].json()["detail"]
+
+
+def test_comments_pinned_threaded_resolvable(world):
+    client, _, job_id, _ = world
+    url = f"{API}/jobs/{job_id}/versions/1/comments"
+    r = client.post(url, json={"at_s": 2.0, "end_s": 3.5, "item": "texts.0", "text": "Risk text too small"},
+                    headers=auth("rita"))  # fmt: skip
+    assert r.status_code == 201, r.text
+    first = r.json()
+    assert first["author"] == "rita" and first["at_s"] == 2.0 and first["item"] == "texts.0"
+    reply = client.post(
+        url, json={"at_s": 2.0, "text": "Will fix", "parent_id": first["comment_id"]}, headers=auth("alice")
+    )
+    assert reply.status_code == 201
+    bad = [
+        client.post(url, json={"at_s": 999, "text": "x"}, headers=auth("rita")),
+        client.post(url, json={"at_s": 1, "item": "texts.99", "text": "x"}, headers=auth("rita")),
+        client.post(url, json={"at_s": 3, "end_s": 1, "text": "x"}, headers=auth("rita")),
+        client.post(url, json={"at_s": 1, "text": "x", "parent_id": "0123456789ab"}, headers=auth("rita")),
+    ]
+    assert [b.status_code for b in bad] == [422] * 4, [b.text for b in bad]
+    assert client.post(url, json={"at_s": 1, "text": "x"}, headers=auth("bob")).status_code == 404
+    listed = client.get(url, headers=auth("alice")).json()
+    assert listed["open"] == 2 and len(listed["items"]) == 1
+    assert listed["items"][0]["replies"][0]["text"] == "Will fix"
+    done = client.post(f"{url}/{first['comment_id']}/resolve", headers=auth("alice"))
+    assert done.status_code == 200 and done.json()["resolved"] is True and done.json()["resolved_by"] == "alice"
+    assert client.get(url, headers=auth("rita")).json()["open"] == 1
+
+
+def test_decisions_self_approval_and_final_approval(world):
+    client, services, job_id, _ = world
+    v1 = f"{API}/jobs/{job_id}/versions/1"
+    # alice reviews too, but made this version: she cannot approve it (bob is no reviewer at all)
+    mine = client.post(f"{v1}/decision", json={"decision": "approved", "reason": "fine"}, headers=auth("alice"))
+    assert mine.status_code == 403 and "cannot approve it yourself" in mine.json()["detail"]
+    assert (
+        client.post(f"{v1}/decision", json={"decision": "approved", "reason": "x"}, headers=auth("bob")).status_code
+        == 404
+    )
+    r = client.post(
+        f"{v1}/decision", json={"decision": "changes_requested", "reason": "bigger risk text"}, headers=auth("rita")
+    )
+    assert r.status_code == 201, r.text
+    assert client.get(f"{v1}/review", headers=auth("alice")).json()["status"] == "changes_requested"
+
+    # the edit and re-compose make version 2; version 1 stays as it was
+    timeline = client.get(f"{API}/jobs/{job_id}/timeline", headers=auth("alice")).json()
+    first = timeline["texts"][0]
+    assert first["kind"] == "super" and first["end_s"] - first["start_s"] >= 4, first
+    first["text"] = first["text"] + "\nAsk your healthcare provider"  # the edit the reviewer asked for
+    assert client.put(f"{API}/jobs/{job_id}/timeline", json=timeline, headers=auth("alice")).status_code == 200
+    assert client.post(f"{API}/jobs/{job_id}/compose", headers=auth("alice")).json()["version"] == 2
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        job = client.get(f"{API}/jobs/{job_id}", headers=auth("alice")).json()
+        if job["renders"] >= 2 or job["tracks"]["compose"]["state"] == "failed":
+            break
+        time.sleep(0.5)
+    assert job["renders"] == 2, job["tracks"]["compose"]
+    v2 = f"{API}/jobs/{job_id}/versions/2"
+    review = client.get(f"{v2}/review", headers=auth("rita")).json()
+    assert review["status"] == "pending" and review["recorded_hash"] == review["content_hash"]
+    assert review["qc_errors"] == 0 and review["compliance_errors"] == 0 and not review["override_recorded"]
+    assert review["content_hash"].startswith("sha256:")
+    r = client.post(f"{v2}/decision", json={"decision": "approved", "reason": "MLR approved"}, headers=auth("rita"))
+    assert r.status_code == 201, r.text
+    approval = r.json()
+    assert approval["content_hash"] == review["content_hash"] and approval["by"] == "rita"
+    # approving is final: no second decision on v2, whoever asks
+    again = client.post(
+        f"{v2}/decision", json={"decision": "rejected", "reason": "changed my mind"}, headers=auth("rita")
+    )
+    assert again.status_code == 409 and "cannot change" in again.json()["detail"]
+    # a later edit makes version 3, which needs its own approval; v2's files are untouched
+    keys = JobKeys("alice", job_id).version(2)
+    before = {n: services.ctx.assets.get_bytes(k) for n, k in keys.all().items() if services.ctx.assets.exists(k)}
+    compose(services.ctx, job_id, version=3)
+    after = {n: services.ctx.assets.get_bytes(k) for n, k in keys.all().items() if services.ctx.assets.exists(k)}
+    assert after == before
+    # nor can the pipeline render an approved version again, even were its MP4 lost
+    services.ctx.assets.delete(keys.output)
+    with pytest.raises(StepFailed, match="approved and can never be rendered again"):
+        compose(services.ctx, job_id, version=2)
+    assert not services.ctx.assets.exists(keys.output)
+    services.ctx.assets.put_bytes(keys.output, before["output"])
+    assert client.get(f"{v2}/review", headers=auth("rita")).json()["status"] == "approved"
+    assert client.get(f"{API}/jobs/{job_id}/versions/3/review", headers=auth("rita")).json()["status"] == "pending"
+    # a version's files changed behind the API's back no longer match the hash recorded at render
+    v1keys = JobKeys("alice", job_id).version(1)
+    services.ctx.assets.put_bytes(v1keys.qc, services.ctx.assets.get_bytes(v1keys.qc) + b" ")
+    tampered = client.get(f"{v1}/review", headers=auth("rita")).json()
+    assert tampered["content_hash"] != tampered["recorded_hash"]
+    refused = client.post(f"{v1}/decision", json={"decision": "approved", "reason": "ok"}, headers=auth("rita"))
+    assert refused.status_code == 409 and "no longer match" in refused.json()["detail"]
+
+
+def test_a_version_with_errors_needs_the_recorded_override(world):
+    client, services, job_id, _ = world
+    ctx = services.ctx
+    keys = JobKeys("alice", job_id)
+    timeline = json.loads(ctx.assets.get_bytes(keys.timeline))
+    timeline["texts"] = [t for t in timeline["texts"] if "Call" not in t["text"]]  # no contact super: a QC error
+    ctx.assets.put_bytes(keys.timeline, json.dumps(timeline).encode())
+    n = ctx.jobs.get(job_id).renders + 1
+    compose(ctx, job_id, version=n, allow_noncompliant=True)
+    url = f"{API}/jobs/{job_id}/versions/{n}"
+    review = client.get(f"{url}/review", headers=auth("rita")).json()
+    assert review["qc_errors"] >= 1 and review["override_recorded"] is True
+    r = client.post(f"{url}/decision", json={"decision": "approved", "reason": "ok"}, headers=auth("rita"))
+    assert r.status_code == 409 and "override" in r.json()["detail"]
+    r = client.post(
+        f"{url}/decision",
+        json={"decision": "approved", "reason": "ok", "override": "contact card is in the end slate"},
+        headers=auth("rita"),
+    )
+    assert r.status_code == 201 and r.json()["override"] == "contact card is in the end slate"
+    actions = [
+        (e["action"], e["version"])
+        for e in client.get(f"{API}/jobs/{job_id}/audit", headers=auth("alice")).json()["items"]
+    ]
+    assert ("override.recorded", n) in actions
+
+
+def test_the_audit_trail_records_everything_and_cannot_be_rewritten(world):
+    client, _, job_id, home = world
+    items = client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"]
+    actions = [e["action"] for e in items]
+    for needed in ("job.created", "reviewer.added", "version.rendered", "comment.added", "comment.resolved",
+                   "decision.recorded", "timeline.edited", "render.requested"):  # fmt: skip
+        assert needed in actions, actions
+    assert [e["seq"] for e in items] == list(range(1, len(items) + 1))
+    rendered = [e for e in items if e["action"] == "version.rendered"]
+    assert all(e["content_hash"].startswith("sha256:") and e["actor"] == "system" for e in rendered)
+    decision = next(e for e in items if e["action"] == "decision.recorded")
+    assert decision["actor"] == "rita" and decision["content_hash"] and decision["at"]
+    exported = client.get(f"{API}/jobs/{job_id}/audit/export", headers=auth("alice"))
+    assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [r["action"] for r in rows] == actions
+    lines = client.get(f"{API}/jobs/{job_id}/audit/export?format=jsonl", headers=auth("alice")).text.splitlines()
+    assert [json.loads(x)["seq"] for x in lines] == [e["seq"] for e in items]
+    # a direct write to the store is refused by the database itself
+    db = sqlite3.connect(home / "omnigen.db")
+    for statement in (
+        "UPDATE audit SET data = '{}'",
+        "DELETE FROM audit",
+        f"INSERT OR REPLACE INTO audit VALUES ('job:{job_id}', 1, '{{}}')",
+        f"INSERT INTO audit VALUES ('job:{job_id}', 1, '{{}}')",
+    ):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute(statement)
+    db.close()
+    assert client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"] == items
+
+
+def test_the_rule_sheet_lists_every_rule_with_its_evidence(world):
+    client, _, job_id, _ = world
+    r = client.get(f"{API}/jobs/{job_id}/versions/2/rules", headers=auth("rita"))
+    assert r.status_code == 200, r.text
+    sheet = r.json()
+    assert [x["rule"] for x in sheet["rules"]] == list(RULE_IDS)
+    assert {x["status"] for x in sheet["rules"]} <= {"pass", "fail", "warning", "not_applicable"}
+    assert sheet["spoken_major_statement"] and sheet["shown_major_statement"]
+    dual = next(x for x in sheet["rules"] if x["rule"] == "MS-DUAL-MODALITY")
+    assert dual["status"] == "pass" and {e["kind"] for e in dual["evidence"]} == {"spoken", "shown"}
+    assert all(e["end_s"] > e["start_s"] >= 0 for e in dual["evidence"])
+    phone = next(x for x in sheet["rules"] if x["rule"] == "AP-PHONE")
+    assert phone["evidence"] and all("555" in e["text"] for e in phone["evidence"])
+
+
+def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
+    client, services, job_id, _ = world
+    r = client.get(f"{API}/jobs/{job_id}/versions/2/package", headers=auth("rita"), follow_redirects=False)
+    assert r.status_code == 303, r.text
+    z = client.get(r.headers["location"])
+    assert z.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(z.content)) as archive:
+        names = sorted(n.removeprefix("v2/") for n in archive.namelist())
+        files = {n.removeprefix("v2/"): archive.read(n) for n in archive.namelist()}
+    assert names == sorted(PACKAGE_FILES)
+    keys = JobKeys("alice", job_id).version(2)
+    assert files["video.mp4"] == services.ctx.assets.get_bytes(keys.output)
+    assert files["poster.jpg"][:3] == b"\xff\xd8\xff"
+    vtt, srt = files["captions.vtt"].decode(), files["captions.srt"].decode()
+    assert vtt.startswith("WEBVTT") and srt.startswith("1\n")
+    assert srt.count(" --> ") == vtt.count(" --> ") > 0 and "," in srt.split(" --> ")[0]
+    approval = json.loads(files["approval.json"])
+    review = client.get(f"{API}/jobs/{job_id}/versions/2/review", headers=auth("rita")).json()
+    assert approval["status"] == "approved" and approval["approval"]["content_hash"] == review["content_hash"]
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["files"]["video.mp4"] == hashlib.sha256(files["video.mp4"]).hexdigest()
+    assert json.loads(files["qc.json"])["version"] == 2 and json.loads(files["script.json"])["scenes"]
+    # the PDF opens; its first page renders to pixels with text on it; every rule is listed
+    pdf = pdfium.PdfDocument(files["compliance.pdf"])
+    image = pdf[0].render(scale=1.5).to_pil()
+    image.save(tmp_path / "page1.png")
+    grey = image.convert("L")
+    assert grey.size[0] > 800 and grey.getextrema()[0] < 60 and grey.getextrema()[1] > 240
+    assert sum(grey.histogram()[:128]) > 2000  # ink: lines of text, not an empty page
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    for rule in RULE_IDS:
+        assert rule in text, rule
+    assert "Major statement as spoken" in text and "PASS" in text and review["content_hash"] in text
+    # the same report on its own, printable, and each version's review status in the versions list
+    alone = client.get(f"{API}/jobs/{job_id}/versions/2/compliance.pdf", headers=auth("rita"))
+    assert alone.headers["content-type"] == "application/pdf" and len(pdfium.PdfDocument(alone.content)) == len(pdf)
+    listed = client.get(f"{API}/jobs/{job_id}/versions", headers=auth("rita")).json()
+    assert [v["review_status"] for v in listed][:2] == ["changes_requested", "approved"]
+    assert listed[0]["open_comments"] == 1
+    spoken = client.get(f"{API}/jobs/{job_id}/versions/2/rules", headers=auth("rita")).json()["spoken_major_statement"]
+    assert " ".join(spoken[0]["text"].split()[:4]) in " ".join(text.split())
+
+
+def test_share_links_reach_one_version_and_nothing_else(world, monkeypatch):
+    client, _, job_id, _ = world
+    url = f"{API}/jobs/{job_id}/versions/2/share"
+    assert client.post(url, json={"expires_in_s": 3600}, headers=auth("rita")).status_code == 403
+    assert client.post(url, json={"expires_in_s": 3600}, headers=auth("bob")).status_code == 404
+    made = client.post(url, json={"expires_in_s": 3600}, headers=auth("alice"))
+    assert made.status_code == 201, made.text
+    link = made.json()
+    shared = client.get(link["url"])
+    assert shared.status_code == 200, shared.text
+    view = shared.json()
+    assert view["version"] == 2 and set(view["urls"]) == {"output", "poster", "captions"}
+    keys = JobKeys("alice", job_id).version(2)
+    for name, signed in view["urls"].items():
+        assert quote(getattr(keys, name)) in signed
+        assert client.get(signed).status_code == 200
+    posted = client.post(f"{link['url']}/comments", json={"name": "Dr. Outside", "at_s": 12.0, "text": "OK by legal"})
+    assert posted.status_code == 201 and posted.json()["via_share_link"] is True
+    assert posted.json()["author_name"] == "Dr. Outside"
+    owner_view = client.get(f"{API}/jobs/{job_id}/versions/2/comments", headers=auth("alice")).json()
+    assert any(c["text"] == "OK by legal" for c in owner_view["items"])
+    # nothing else through it: not as a bearer token, not bent to another link, version or job
+    token = link["token"]
+    assert client.get(f"{API}/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    link_id, exp, sig = token.split(".")
+    forged = [
+        f"{link_id}.{int(exp) + 999}.{sig}",
+        f"{link_id}.{exp}.{sig[:-2]}AA",
+        f"{'0' * 16}.{exp}.{sig}",
+        "not-a-token",
+    ]
+    for bad in forged:
+        assert client.get(f"{API}/shared/{bad}").status_code == 404, bad
+    # a path climbing out of the link lands on the signed-in routes, which want a sign-in
+    assert client.get(f"{API}/shared/{token}/../../jobs/{job_id}").status_code == 401
+    assert client.get(f"{link['url']}/../versions/1").status_code == 404
+    # revoked: 410 for reading and for commenting
+    other = client.post(url, json={"expires_in_s": 3600}, headers=auth("alice")).json()
+    revoked = client.delete(f"{url}/{link['link_id']}", headers=auth("alice"))
+    assert revoked.status_code == 200
+    assert {x["link_id"]: x["revoked"] for x in revoked.json()}[link["link_id"]] is True
+    assert client.get(link["url"]).status_code == 410
+    assert client.post(f"{link['url']}/comments", json={"name": "x", "at_s": 1, "text": "x"}).status_code == 410
+    assert client.get(other["url"]).status_code == 200  # the other link is still good
+    # expired: 410 too
+    real = time.time
+    monkeypatch.setattr(share_links.time, "time", lambda: real() + 7200)
+    assert client.get(other["url"]).status_code == 410
+    monkeypatch.undo()
+    actions = [e["action"] for e in client.get(f"{API}/jobs/{job_id}/audit", headers=auth("alice")).json()["items"]]
+    assert actions.count("share_link.created") == 2 and "share_link.revoked" in actions
+
+
+def test_the_api_docs_work_offline(world):
+    client, _, _, _ = world
+    for page in ("docs", "redoc"):
+        html = client.get(f"{API}/{page}").text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources and all(s.startswith(f"{API}/docs-assets/") for s in sources), sources
+        assert "http" not in " ".join(sources)
+        for s in sources:
+            assert client.get(s).status_code == 200, s
