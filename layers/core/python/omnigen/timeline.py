@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from omnigen.safe_text import text_field
+
 TextKind = Literal["super", "major_statement", "end_card"]
 TextPosition = Literal["lower_third", "center", "top"]
 Transition = Literal["cut", "dissolve"]
@@ -21,6 +23,8 @@ MAX_TRUE_PEAK_DBTP = -2.0
 
 AssetKey = Annotated[str, StringConstraints(min_length=1, max_length=400, pattern=r"^[^\s]+$")]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+VoiceText = text_field(2000)  # spoken, and written into the captions
+ItemText = text_field(600, min_length=1, lines=True)  # drawn on the picture; "\n" breaks a line
 
 
 class OutputSettings(BaseModel):
@@ -73,7 +77,7 @@ class VoiceLine(BaseModel):
 
     scene_index: int = Field(ge=1)
     asset: AssetKey
-    text: Annotated[str, StringConstraints(max_length=2000)]
+    text: VoiceText
     start_s: float = Field(ge=0)
     duration_s: float = Field(gt=0)
     major_statement: bool = False
@@ -99,7 +103,7 @@ class TextItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: TextKind = "super"
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+    text: ItemText
     start_s: float = Field(ge=0)
     end_s: float = Field(gt=0)
     position: TextPosition = "lower_third"

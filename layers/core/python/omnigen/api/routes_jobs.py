@@ -26,6 +26,7 @@ from omnigen.brief import Brief
 from omnigen.job import Job, JobStatus
 from omnigen.keys import JobKeys
 from omnigen.pipeline import lifecycle
+from omnigen.safe_text import STORED
 from omnigen.timeline import Timeline
 from omnigen.usage import month_of
 
@@ -192,7 +193,7 @@ def get_timeline(svc: ServicesDep, user: UserDep, job_id: str) -> Timeline:
     key = JobKeys(user, job_id).timeline
     if not svc.ctx.assets.exists(key):
         raise ApiError(404, f"job {job_id} has no timeline yet (it is made just before compose)")
-    return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key))
+    return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key), context=STORED)
 
 
 @router.put("/jobs/{job_id}/timeline", response_model=Timeline)

@@ -35,6 +35,7 @@ from omnigen.providers.ports import (
     VoiceRequest,
     is_animatic,
 )
+from omnigen.safe_text import STORED
 from omnigen.schedule import chains, previous_scene
 from omnigen.script import Script
 from omnigen.store.ports import NotFound
@@ -61,7 +62,7 @@ def _check_cancel(ctx: StepContext, job_id: str) -> None:
 
 
 def _load_script(ctx: StepContext, keys: JobKeys) -> Script:
-    return Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+    return Script.model_validate_json(ctx.assets.get_bytes(keys.script), context=STORED)
 
 
 def _put_json(ctx: StepContext, key: str, data: Any) -> None:
@@ -291,7 +292,7 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
     """The saved edit, or the first edit built from what the steps made (and then saved)."""
     keys = _keys(job)
     if ctx.assets.exists(keys.timeline):
-        return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline))
+        return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline), context=STORED)
     script = _load_script(ctx, keys)
     lines = [SpokenLine.model_validate(x) for x in json.loads(ctx.assets.get_bytes(keys.voice_lines))]
     timeline = build_timeline(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from omnigen.job import TERMINAL, Job, ProgressEvent, now
+from omnigen.safe_text import STORED
 from omnigen.store.ports import NotFound, StoreError
 from omnigen.usage import Usage
 
@@ -163,7 +164,7 @@ class SqliteJobStore:
             row = self._conn().execute("SELECT data FROM jobs WHERE job_id=?", (job_id,)).fetchone()
         except sqlite3.Error as err:
             raise StoreError(_describe(err, f"reading job {job_id}", self.path)) from err
-        return Job.model_validate_json(row[0]) if row else None
+        return Job.model_validate_json(row[0], context=STORED) if row else None
 
     def list_for_user(self, user_id: str, limit: int = 20, before: str | None = None) -> list[Job]:
         db = self._conn()
@@ -182,7 +183,7 @@ class SqliteJobStore:
                 "SELECT data FROM jobs WHERE user_id=? ORDER BY created_at DESC, job_id DESC LIMIT ?",
                 (user_id, limit),
             ).fetchall()
-        return [Job.model_validate_json(r[0]) for r in rows]
+        return [Job.model_validate_json(r[0], context=STORED) for r in rows]
 
     def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
         """Read, change, write back, optimistically: the change and the JSON work happen outside
@@ -196,11 +197,11 @@ class SqliteJobStore:
                 raise StoreError(_describe(err, f"reading job {job_id}", self.path)) from err
             if row is None:
                 raise NotFound(f"job {job_id} does not exist")
-            read_seq, job = row[0], Job.model_validate_json(row[1])
+            read_seq, job = row[0], Job.model_validate_json(row[1], context=STORED)
             change(job)
             job.seq = read_seq + 1
             job.updated_at = now()
-            job = Job.model_validate(job.model_dump())
+            job = Job.model_validate(job.model_dump(), context=STORED)
             data, event = job.record_json(), job.event().record_json()
             with self._tx(f"updating job {job_id}") as db:
                 written = db.execute(
@@ -230,7 +231,7 @@ class SqliteJobStore:
             )
             .fetchall()
         )
-        return [Job.model_validate_json(r[0]) for r in rows]
+        return [Job.model_validate_json(r[0], context=STORED) for r in rows]
 
     # -- KeyValue: idempotency keys, webhook ids and the like ---------------------------------------
 
