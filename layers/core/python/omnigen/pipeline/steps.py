@@ -17,10 +17,10 @@ from typing import Any
 
 from omnigen.brief import Brief
 from omnigen.compliance import Policy, Report, check_script, check_timeline, feedback_for_writer, load_policy
-from omnigen.job import Job, VersionRecord, now
+from omnigen.job import Job, JobStatus, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
-from omnigen.media.ffmpeg import probe
+from omnigen.media.ffmpeg import probe, stop_when
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.lifecycle import ComplianceFailed, QcFailed, StepFailed, error_of
 from omnigen.pipeline.progress import Tracker
@@ -357,6 +357,7 @@ def compose(
                 paths[key] = stack.enter_context(ctx.assets.local_path(key))
             return paths[key]
 
+        stack.enter_context(stop_when(lambda: ctx.is_cancelled(job_id)))  # a cancel kills ffmpeg at once
         qcp = qc_policy(policy)
         res = render(
             timeline,
@@ -387,6 +388,7 @@ def compose(
                 "timeline or re-compose with --allow-noncompliant (recorded in the report)",
                 qc.to_text(),
             )
+        _check_cancel(ctx, job_id)  # nothing is published onto a job cancelled while it rendered
         compliance["made"] = True
         _put_json(ctx, vk.compliance, compliance)
         ctx.assets.put_bytes(vk.compliance_html, compliance_html.encode(), "text/html")
@@ -408,6 +410,8 @@ def compose(
     )
 
     def keep(j: Job) -> None:
+        if j.status == JobStatus.CANCELLED:  # cancelled after the last check: the job names none of it
+            return
         j.assets.update(
             output=vk.output,
             poster=vk.poster,
