@@ -145,7 +145,7 @@ def printable(value: object) -> str:
     return "".join(out)
 
 
-def text_field(max_length: int, *, min_length: int = 0, lines: bool = False) -> Any:
+def text_field(max_length: int, *, min_length: int | None = None, lines: bool = False) -> Any:
     """The type of a text field a person writes: stripped, its length bounded, then `clean_text`
     (kept as stored for records read back with the `STORED` context)."""
     return Annotated[
