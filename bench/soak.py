@@ -231,7 +231,7 @@ class Soak:
                 return "none"
             os.kill(self.rng.choice(targets).pid, signal.SIGKILL)
         elif kind == "kill_ffmpeg":
-            targets = self.ffmpegs()
+            targets = wait_until(self.ffmpegs, timeout=5, poll=0.02)  # they come and go in seconds
             if not targets:
                 return "none"
             os.kill(self.rng.choice(targets).pid, signal.SIGKILL)

@@ -108,8 +108,11 @@ threading.Event().wait()
 
 
 def test_a_process_killed_with_sigkill_takes_its_ffmpeg_with_it():
+    # Silent: an ffmpeg that writes nothing never meets the broken pipe of its dead parent, so
+    # only the kernel's parent-death signal can end it (the probe's mid-compose case).
+    silent = ["-v", "quiet", "-nostats", *ENDLESS]
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(args=ENDLESS)], stdout=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-c", CHILD.format(args=silent)], stdout=subprocess.PIPE, text=True, start_new_session=True
     )
     try:
         assert proc.stdout.readline().strip() == "started"
