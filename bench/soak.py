@@ -94,6 +94,7 @@ class Tally:
     restarts: int = 0
     submitted: list[str] = field(default_factory=list)
     post_retries: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def fault(self, kind: str) -> None:
         self.faults[kind] = self.faults.get(kind, 0) + 1
@@ -224,14 +225,22 @@ class Soak:
             self.tally.restarts += 1
 
     def inject(self) -> str:
+        """One fault; a fault with no target at that moment (no worker, no ffmpeg, nothing to
+        cancel) is counted in `tally.skipped`, not as injected."""
         kind = self.rng.choice(["kill_worker", "kill_worker", "kill_server", "kill_ffmpeg", "cancel"])
+        done = self._inject(kind)
+        if done == "none":
+            self.tally.skipped[kind] = self.tally.skipped.get(kind, 0) + 1
+        return done
+
+    def _inject(self, kind: str) -> str:
         if kind == "kill_worker":
             targets = self.workers()
             if not targets:
                 return "none"
             os.kill(self.rng.choice(targets).pid, signal.SIGKILL)
         elif kind == "kill_ffmpeg":
-            targets = wait_until(self.ffmpegs, timeout=5, poll=0.02)  # they come and go in seconds
+            targets = wait_until(self.ffmpegs, timeout=15, poll=0.02)  # they come and go in seconds
             if not targets:
                 return "none"
             os.kill(self.rng.choice(targets).pid, signal.SIGKILL)
@@ -329,6 +338,7 @@ def run(minutes: float, concurrent: int, seed: int) -> dict[str, Any]:
         "hostile_failures": soak.tally.hostile_failures,
         "faults_injected": faults,
         "faults_by_kind": soak.tally.faults,
+        "faults_without_target": soak.tally.skipped,
         "faults_survived": faults if not (lost or stuck or unexplained) else 0,
         "server_restarts": soak.tally.restarts,
         "post_retries": soak.tally.post_retries,
