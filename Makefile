@@ -12,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 TESSERACT := /usr/bin/tesseract
 TESS_ENG := /usr/share/tesseract-ocr/5/tessdata/eng.traineddata
 
-.PHONY: setup web demo test lint types bench serve synth smoke clean browser ocr
+.PHONY: setup web demo test lint types bench soak serve synth smoke clean browser ocr
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -71,6 +71,13 @@ lint: setup
 test: setup lint browser
 	$(if $(wildcard frontend/package.json),cd frontend && npm test --silent,)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+# A bounded loopback soak: jobs at once, hostile requests, random SIGKILLs of workers, ffmpeg and
+# the server with restarts; fails on any lost or stuck job, orphan process or scratch left
+# (README's reliability section). Not part of `make test`: it runs for minutes by design.
+SOAK_MINUTES ?= 3
+soak: setup
+	$(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES)
 
 bench: setup
 	$(BIN)/python bench/compose.py

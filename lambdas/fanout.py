@@ -15,6 +15,7 @@ import boto3
 from lambdas.runtime import CLIENT_CONFIG, logger, tracer
 from omnigen.api.fanout import deliver_progress
 from omnigen.job import Job
+from omnigen.safe_text import STORED
 from omnigen.store.api_gateway import ApiGatewayPush
 from omnigen.store.dynamodb_connections import DynamoConnections
 from omnigen.store.ports import Connections
@@ -36,7 +37,7 @@ def push() -> ApiGatewayPush:
 
 
 def deliver(record: dict[str, Any]) -> None:
-    job = Job.model_validate_json(record["dynamodb"]["NewImage"]["data"]["S"])
+    job = Job.model_validate_json(record["dynamodb"]["NewImage"]["data"]["S"], context=STORED)
     deliver_progress(job, connections(), push())
 
 

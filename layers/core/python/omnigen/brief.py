@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from omnigen.documents import DocumentError, parse_json_or_yaml
+from omnigen.safe_text import text_field
 from omnigen.validation import INPUT_MODEL, located_errors
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
@@ -26,8 +27,13 @@ Continuity = Literal["auto", "chain", "parallel"]
 AdType = Literal["product_claim", "reminder", "help_seeking"]
 LoudnessTarget = Literal["broadcast", "web"]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
+# Every text field is a `text_field`: stripped, bounded, and checked by `omnigen.safe_text`.
+ShortText = text_field(300, min_length=1)
+LongText = text_field(1500, min_length=1)
+PromptText = text_field(2000, min_length=10)
+Text300 = text_field(300)
+Text200 = text_field(200)
+PhoneText = text_field(40)
 
 SHORT_SIDE: dict[str, int] = {"1080p": 1080, "720p": 720, "480p": 480, "360p": 360}
 LOUDNESS_LUFS: dict[str, float] = {"broadcast": -24.0, "web": -14.0}
@@ -54,9 +60,9 @@ class Product(BaseModel):
         description="a PNG or JPEG product shot (.png/.jpg/.jpeg). Through the API: exactly the `key` "
         "POST /uploads returned to this caller, uploaded and passing its checks; the CLI also takes a file path",
     )
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    website: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    print_ad: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    phone: PhoneText | None = None
+    website: Text200 | None = None
+    print_ad: Text300 | None = None
 
 
 class Brief(BaseModel):
@@ -68,9 +74,9 @@ class Brief(BaseModel):
 
     model_config = INPUT_MODEL
 
-    prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
+    prompt: PromptText
     duration_s: int = Field(30, ge=10, le=120)
-    style: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    style: Text300 = ""
     aspect_ratio: AspectRatio = "16:9"
     resolution: Resolution = "1080p"
     continuity: Continuity = "auto"
@@ -81,7 +87,7 @@ class Brief(BaseModel):
     loudness: LoudnessTarget = "broadcast"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     product: Product
-    music_mood: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    music_mood: Text200 | None = None
 
     @model_validator(mode="after")
     def _risks_required_for_claims(self) -> Brief:
@@ -141,16 +147,47 @@ def parse_brief_text(text: str) -> Brief:
     return parse_brief(data)
 
 
-def load_brief(path: str | Path) -> Brief:
-    """Read a brief file. A relative `product.image` is taken relative to the brief's folder."""
-    p = Path(path)
+MAX_BRIEF_BYTES = 1_000_000
+"""A brief (or script, or timeline) is a few pages of text; a larger file is refused before it is
+parsed (parsing a 50 MB YAML file takes a minute)."""
+
+
+def read_text_file(path: Path, what: str = "brief") -> str:
+    """The text of a hand-written file (a brief, a script, a timeline), or BriefError saying plainly
+    why it cannot be one: unreadable, over `MAX_BRIEF_BYTES`, binary, or not UTF-8."""
+
+    def refuse(why: str) -> BriefError:
+        return BriefError([("", f"{what} file {path} {why}")])
+
     try:
-        text = p.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(MAX_BRIEF_BYTES + 1)
     except OSError as err:
-        raise BriefError([("", f"cannot read brief file {p}: {err.strerror or err}")]) from None
-    brief = parse_brief_text(text)
+        raise BriefError([("", f"cannot read {what} file {path}: {err.strerror or err}")]) from None
+    if len(data) > MAX_BRIEF_BYTES:
+        raise refuse(f"is larger than {MAX_BRIEF_BYTES // 1_000_000} MB; a {what} is a short text file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise refuse("is UTF-16 text: save it as UTF-8")
+    if b"\x00" in data:
+        raise refuse("is a binary file, not YAML or JSON text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        at = f"byte 0x{data[err.start]:02x} at offset {err.start}"
+        raise refuse(f"is not UTF-8 text ({at}): save it as UTF-8") from None
+
+
+def load_brief(path: str | Path) -> Brief:
+    """Read a brief file. A relative `product.image` is taken relative to the brief's folder, and a
+    local image must exist (its content is checked where the job is made)."""
+    p = Path(path)
+    brief = parse_brief_text(read_text_file(p))
     image = brief.product.image
-    if image and "://" not in image and not Path(image).is_absolute():
-        resolved = (p.parent / image).resolve()
+    if image and "://" not in image:
+        resolved = Path(image) if Path(image).is_absolute() else (p.parent / image).resolve()
+        if not resolved.is_file():
+            raise BriefError(
+                [("product.image", f"no such file: {resolved} (a relative path is taken from the brief's folder)")]
+            )
         brief = brief.model_copy(update={"product": brief.product.model_copy(update={"image": str(resolved)})})
     return brief

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from omnigen.brief import Brief, BriefError, load_brief, parse_brief
 from omnigen.config import ConfigError, Settings, load_settings
 from omnigen.job import Job, JobStatus
+from omnigen.safe_text import printable
 from omnigen.store.ports import StoreError
 
 if TYPE_CHECKING:
@@ -31,7 +32,13 @@ def _settings(args: argparse.Namespace, need_credentials: bool = True) -> Settin
 
 
 def _brief(args: argparse.Namespace) -> Brief:
+    """The brief file, checked as the API checks a request: its text fields, and its product
+    image by content (`lifecycle.checked_image`), before any work starts."""
+    from omnigen.pipeline.lifecycle import checked_image, read_image_file
+
     brief = load_brief(args.brief)
+    if brief.product.image and "://" not in brief.product.image:
+        checked_image(read_image_file(Path(brief.product.image)))
     overrides = {
         "resolution": getattr(args, "resolution", None),
         "aspect_ratio": getattr(args, "aspect", None),
@@ -60,6 +67,7 @@ def _bar(pct: float, width: int = 20) -> str:
 
 
 def _table(job: Job):  # type: ignore[no-untyped-def]
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title=f"job {job.job_id} · {job.status.value} · {job.percent:.0f}%", expand=False)
@@ -72,7 +80,7 @@ def _table(job: Job):  # type: ignore[no-untyped-def]
     for name, tr in job.tracks.items():
         pct = 100.0 if tr.state == "done" else tr.percent
         c = colors.get(tr.state, "dim")
-        t.add_row(name, f"[{c}]{tr.state}[/]", f"[{c}]{_bar(pct)}[/]", f"{pct:.0f}%", tr.message)
+        t.add_row(name, f"[{c}]{tr.state}[/]", f"[{c}]{_bar(pct)}[/]", f"{pct:.0f}%", escape(printable(tr.message)))
     return t
 
 
@@ -113,7 +121,9 @@ class ProgressView:
             if self.seen.get(name) != tr.state and tr.state != "pending":
                 self.seen[name] = tr.state
                 took = f" ({job.step_seconds[name]:.1f} s)" if name in job.step_seconds else ""
-                self.console.print(f"[{job.percent:5.1f}%] {name}: {tr.state}{took} {tr.message}")
+                self.console.print(
+                    f"[{job.percent:5.1f}%] {name}: {tr.state}{took} {printable(tr.message)}", markup=False
+                )
 
 
 def _follow(ctx: StepContext, job_id: str, quiet: bool) -> Job:
@@ -166,9 +176,9 @@ def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ign
         for name, secs in job.step_seconds.items():
             print(f"  {name:<12} {secs:7.1f} s")
         if job.error:
-            print(f"error at {job.error.step}: {job.error.message}", file=sys.stderr)
+            print(f"error at {job.error.step}: {printable(job.error.message)}", file=sys.stderr)
             if job.error.detail:
-                print(job.error.detail, file=sys.stderr)
+                print("\n".join(printable(line) for line in job.error.detail.splitlines()), file=sys.stderr)
     return 0 if ok else 1
 
 
@@ -300,7 +310,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     for j in jobs:
         print(
             f"{j.job_id}  {j.created_at:%Y-%m-%d %H:%M}  {j.status.value:<18} {j.percent:5.1f}%  "
-            f"{j.brief.product.brand_name} {j.brief.duration_s}s"
+            f"{printable(j.brief.product.brand_name)} {j.brief.duration_s}s"
         )
     return 0
 
@@ -320,21 +330,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     job = ctx.jobs.get(args.job)
     if job is None:
         raise UsageError(f"no job {args.job}")
-    if args.json:
-        print(job.model_dump_json(indent=2))
+    if args.json:  # ASCII JSON: text from any record reaches the terminal as \u escapes
+        print(json.dumps(job.model_dump(mode="json"), indent=2))
         return 0
     print(f"job {job.job_id}  {job.status.value}  {job.percent:.1f}%  cost ${job.cost_usd:.2f}")
     print(
-        f"brief: {job.brief.product.brand_name}, {job.brief.duration_s} s, {job.brief.aspect_ratio}, "
+        f"brief: {printable(job.brief.product.brand_name)}, {job.brief.duration_s} s, {job.brief.aspect_ratio}, "
         f"{job.brief.resolution}, continuity {job.brief.continuity}"
     )
     for name, tr in job.tracks.items():
         took = f"{job.step_seconds[name]:.1f} s" if name in job.step_seconds else ""
-        print(f"  {name:<12} {tr.state:<10} {tr.percent:5.1f}%  {took:>8}  {tr.message}")
+        print(f"  {name:<12} {tr.state:<10} {tr.percent:5.1f}%  {took:>8}  {printable(tr.message)}")
     for name, key in job.assets.items():
-        print(f"  asset {name}: {ctx.assets.path(key) if hasattr(ctx.assets, 'path') else key}")
+        print(f"  asset {name}: {printable(ctx.assets.path(key) if hasattr(ctx.assets, 'path') else key)}")
     if job.error:
-        print(f"error at {job.error.step}: {job.error.message}")
+        print(f"error at {job.error.step}: {printable(job.error.message)}")
     return 0
 
 
@@ -521,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     except BriefError as err:
         print("invalid brief:", file=sys.stderr)
         for line in err.lines():
-            print(f"  {line}", file=sys.stderr)
+            print(f"  {printable(line)}", file=sys.stderr)
         return 2
     except (ConfigError, UsageError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -19,3 +19,5 @@ def parse_json_or_yaml(text: str) -> Any:
         return json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
         raise DocumentError(str(err)) from None
+    except RecursionError:  # both parsers recurse per level: a file nested thousands deep ends here
+        raise DocumentError("it is nested too deeply to be a brief, script or timeline") from None

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from omnigen.safe_text import text_field
+
 ScenePurpose = Literal["hook", "indication", "benefit", "major_statement", "adequate_provision", "brand_close"]
 
 SCENE_PURPOSES: tuple[str, ...] = (
@@ -21,6 +23,9 @@ SCENE_PURPOSES: tuple[str, ...] = (
     "adequate_provision",
     "brand_close",
 )
+
+VoiceText = text_field(2000)  # spoken, captioned and shown: the brief's text rules hold for it too
+SuperText = text_field(200)
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
@@ -39,8 +44,8 @@ class Scene(BaseModel):
     shot: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
     camera: Annotated[str, StringConstraints(max_length=200)] = "static"
     mood: Annotated[str, StringConstraints(max_length=200)] = "neutral"
-    voiceover: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-    supers: list[Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=list, max_length=6)
+    voiceover: VoiceText = ""
+    supers: list[SuperText] = Field(default_factory=list, max_length=6)
     continues_previous: bool = False
     shows_product: bool | None = None
     """Whether the shot shows the product (a pack shot, the pen in a hand); None when the writer

@@ -25,32 +25,21 @@ import math
 import re
 from dataclasses import dataclass, replace
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import ImageFont
 
+from omnigen.fonts import font_path
+
 if TYPE_CHECKING:
     from omnigen.timeline import OutputSettings, TextItem
 
-FONT_FILES = {"regular": "SourceSansPro-Semibold.ttf", "bold": "SourceSansPro-Bold.ttf"}
 REGION_SHARE = {"lower_third": 0.5, "top": 0.5, "center": 1.0}  # of the title-safe height
 LINE_PITCH = 1.2  # baseline to baseline, in font sizes
 PAD_X, PAD_Y = 0.9, 0.6  # plate padding around the ink, in cap heights
 MIN_FONT_PX = 6  # the smallest size a text that cannot fit is drawn at (the checker reports it)
 OVERHANG = 0.08  # of the font size: how far ink may reach past a line's advance (bearings, overhangs)
 _BREAK = re.compile(r"(?<=[/\-–])|(?=[.@?&=])")  # where a too-long word may break
-
-
-@cache
-def font_path(weight: str = "bold") -> Path:
-    import font_source_sans_pro
-
-    base = Path(font_source_sans_pro.__file__).parent / "files"
-    path = base / FONT_FILES[weight]
-    if not path.is_file():
-        raise FileNotFoundError(f"font {path} is missing: reinstall the font-source-sans-pro package")
-    return path
 
 
 @cache

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from omnigen.safe_text import text_field
 from omnigen.validation import INPUT_MODEL
 
 TextKind = Literal["super", "major_statement", "end_card"]
@@ -23,6 +24,8 @@ MAX_TRUE_PEAK_DBTP = -2.0
 
 AssetKey = Annotated[str, StringConstraints(min_length=1, max_length=400, pattern=r"^[^\s]+$")]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+VoiceText = text_field(2000)  # spoken, and written into the captions
+ItemText = text_field(600, min_length=1, lines=True)  # drawn on the picture; "\n" breaks a line
 
 
 class OutputSettings(BaseModel):
@@ -78,7 +81,7 @@ class VoiceLine(BaseModel):
 
     scene_index: int = Field(ge=1)
     asset: AssetKey
-    text: Annotated[str, StringConstraints(max_length=2000)]
+    text: VoiceText
     start_s: float = Field(ge=0)
     duration_s: float = Field(gt=0)
     major_statement: bool = False
@@ -106,7 +109,7 @@ class TextItem(BaseModel):
     model_config = INPUT_MODEL
 
     kind: TextKind = "super"
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+    text: ItemText
     start_s: float = Field(ge=0)
     end_s: float = Field(gt=0)
     position: TextPosition = "lower_third"

@@ -30,6 +30,7 @@ from omnigen.job import Job, JobStatus, new_job_id
 from omnigen.keys import JobKeys, is_upload_key
 from omnigen.pipeline import lifecycle
 from omnigen.review.trail import reviewer_stream
+from omnigen.safe_text import STORED
 from omnigen.timeline import Timeline
 from omnigen.usage import month_of
 
@@ -226,7 +227,7 @@ def get_timeline(svc: ServicesDep, caller: CallerDep, job_id: str) -> Timeline:
     if not svc.ctx.assets.exists(key):
         raise ApiError(404, f"job {job_id} has no timeline yet (it is made just before compose)")
     try:
-        return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key))
+        return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key), context=STORED)
     except ValidationError as err:  # saved before a rule that now refuses it (e.g. a non-finite time)
         raise ApiError(
             409,

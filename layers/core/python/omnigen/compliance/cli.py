@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from omnigen.brief import BriefError, load_brief
+from omnigen.brief import BriefError, load_brief, read_text_file
 from omnigen.compliance.checker import check_script, check_timeline
 from omnigen.compliance.policy import PolicyError, load_policy
 from omnigen.documents import DocumentError, parse_json_or_yaml
@@ -38,9 +38,9 @@ def load_model(path: str | Path, model: type[M], what: str) -> M:
     """Read a JSON or YAML file into `model`; `InputError` names the file and every bad field."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"{what} {p}: cannot read the file ({err.strerror or err})") from None
+        text = read_text_file(p, what)
+    except BriefError as err:
+        raise InputError(str(err)) from None
     try:
         data = parse_json_or_yaml(text)
     except DocumentError as err:

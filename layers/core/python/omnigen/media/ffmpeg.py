@@ -1,20 +1,35 @@
 """The one way OmniGen runs ffmpeg: the binary from the `imageio-ffmpeg` wheel, a timeout, and an
 error that keeps the tail of ffmpeg's stderr (what a user needs to see when a render fails).
 
+An ffmpeg never outlives the work it was started for:
+- each runs in its own process group, killed whole when its caller stops waiting for any reason
+  (an error, a timeout, an interrupt);
+- on Linux it gets SIGKILL from the kernel when the thread that started it ends
+  (`PR_SET_PDEATHSIG`), so a `kill -9` of the server or of a worker process leaves no ffmpeg
+  behind writing into a job;
+- inside `stop_when(check)` (the compose step passes "is this job cancelled?") a run polls
+  `check` twice a second and, when it says so, kills ffmpeg and raises `MediaStopped`.
+
 `OMNIGEN_FFMPEG` overrides the binary (the media Lambda image sets it to the same build).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import re
+import signal
 import subprocess
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel
 
@@ -36,6 +51,62 @@ class MediaError(RuntimeError):
         super().__init__(msg)
 
 
+class MediaStopped(MediaError):
+    """ffmpeg was killed because the `stop_when` check said its work is no longer wanted."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} (stopped: the job was cancelled)")
+
+
+POLL_S = 0.5
+_stop_check: ContextVar[Callable[[], bool] | None] = ContextVar("omnigen_ffmpeg_stop_check", default=None)
+
+
+@contextlib.contextmanager
+def stop_when(check: Callable[[], bool]) -> Iterator[None]:
+    """Every ffmpeg this thread runs inside the block is killed as soon as `check()` is true."""
+    token = _stop_check.set(check)
+    try:
+        yield
+    finally:
+        _stop_check.reset(token)
+
+
+def _stop_requested() -> bool:
+    check = _stop_check.get()
+    return check is not None and check()
+
+
+@cache
+def _die_with_parent() -> Callable[[], None] | None:
+    """The child-side setup that asks Linux to SIGKILL the child when its parent thread ends
+    (None elsewhere: there the process group kill on every exit path is what remains)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+    def preexec() -> None:  # runs in the child between fork and exec: nothing but the one call
+        prctl(pr_set_pdeathsig, sigkill, 0, 0, 0)
+
+    return preexec
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill ffmpeg and anything it started (its own process group) and reap it."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
 @cache
 def ffmpeg_exe() -> str:
     override = os.environ.get("OMNIGEN_FFMPEG")
@@ -48,8 +119,10 @@ def ffmpeg_exe() -> str:
 
 def _spawn(cmd: list[str], **popen: Any) -> subprocess.Popen[bytes]:
     """Start ffmpeg as background work (see `omnigen.priority`), so a busy 2-core server stays
-    responsive while ffmpeg takes every spare cycle."""
-    proc = subprocess.Popen(cmd, **popen)
+    responsive while ffmpeg takes every spare cycle; in its own process group, dying with the
+    thread that started it (see the module's docstring). The `preexec_fn` makes Python fork
+    rather than vfork; the renders run in worker processes, not in the server (bench/api.py)."""
+    proc = subprocess.Popen(cmd, process_group=0, preexec_fn=_die_with_parent(), **popen)
     lower_process(proc.pid)
     return proc
 
@@ -95,14 +168,42 @@ def run_ffmpeg(
         raise MediaError(f"{what} (could not start ffmpeg: {err})") from err
     with proc:
         try:
-            _, err_bytes = proc.communicate(input_bytes, timeout=timeout)
-        except subprocess.TimeoutExpired as err:
-            proc.kill()
-            proc.communicate()
-            raise MediaError(f"{what} (timed out after {timeout:.0f} s)") from err
+            err_bytes = _communicate(proc, input_bytes, timeout, what)
+        except BaseException:
+            kill_group(proc)
+            raise
     stderr = err_bytes.decode("utf-8", "replace")
     _raise_on_failure(proc.returncode, stderr, what)
     return stderr
+
+
+def _communicate(proc: subprocess.Popen[bytes], input_bytes: bytes | None, timeout: float, what: str) -> bytes:
+    """ffmpeg's stderr once it exits; MediaError when it runs past `timeout`, MediaStopped when
+    the `stop_when` check asks (polled every POLL_S while it runs)."""
+    deadline = time.monotonic() + timeout
+    pending = input_bytes
+    while True:
+        wait_s = max(0.0, deadline - time.monotonic())
+        if _stop_check.get() is not None:
+            wait_s = min(wait_s, POLL_S)
+        try:
+            _, err_bytes = proc.communicate(pending, timeout=wait_s)
+            return err_bytes
+        except subprocess.TimeoutExpired:
+            pending = None  # the input is being written already; a retry must not send it again
+            if _stop_requested():
+                raise MediaStopped(what) from None
+            if time.monotonic() >= deadline:
+                raise MediaError(f"{what} (timed out after {timeout:.0f} s)") from None
+
+
+def _pump(stream: IO[bytes], into: queue.SimpleQueue[bytes | None]) -> None:
+    """Every line of `stream` into `into`, then None at its end."""
+    try:
+        for raw in stream:
+            into.put(raw)
+    finally:
+        into.put(None)
 
 
 def _raise_on_failure(returncode: int, stderr: str, what: str) -> None:
@@ -122,19 +223,36 @@ def _run_with_progress(
         except OSError as err:
             raise MediaError(f"{what} (could not start ffmpeg: {err})") from err
         assert proc.stdout is not None
+        lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        reader = threading.Thread(target=_pump, args=(proc.stdout, lines), name="ffmpeg-progress", daemon=True)
+        reader.start()
         last = -1.0
-        for raw in proc.stdout:
-            line = raw.decode("ascii", "replace").strip()
-            if line.startswith("out_time_us=") and line[12:].lstrip("-").isdigit():
-                frac = min(1.0, max(0.0, int(line[12:]) / 1e6 / total_s))
-                if frac - last >= 0.02:
-                    last = frac
-                    progress(frac)
-            if time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                raise MediaError(f"{what} (timed out after {timeout:.0f} s)")
-        rc = proc.wait()
+        try:
+            # The reader hands over ffmpeg's progress lines; this loop wakes at least every POLL_S
+            # whether or not ffmpeg writes (a stalled ffmpeg still meets its deadline and a cancel).
+            while True:
+                try:
+                    raw = lines.get(timeout=POLL_S)
+                except queue.Empty:
+                    raw = b""
+                if raw is None:
+                    break
+                line = raw.decode("ascii", "replace").strip()
+                if line.startswith("out_time_us=") and line[12:].lstrip("-").isdigit():
+                    frac = min(1.0, max(0.0, int(line[12:]) / 1e6 / total_s))
+                    if frac - last >= 0.02:
+                        last = frac
+                        progress(frac)
+                if _stop_requested():
+                    raise MediaStopped(what)
+                if time.monotonic() > deadline:
+                    raise MediaError(f"{what} (timed out after {timeout:.0f} s)")
+            rc = proc.wait()
+        except BaseException:
+            kill_group(proc)
+            raise
+        finally:
+            reader.join(timeout=5)
         errf.seek(0)
         stderr = errf.read().decode("utf-8", "replace")
     _raise_on_failure(rc, stderr, what)
@@ -237,8 +355,13 @@ def probe(path: str | Path, *, decode: bool = False) -> MediaInfo:
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(p)]
     if decode:
         cmd += ["-f", "null", "-"]
-    proc = subprocess.run(cmd, capture_output=True, timeout=600, check=False)
-    err = proc.stderr.decode("utf-8", "replace")
+    proc = _spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    with proc:
+        try:
+            err = _communicate(proc, None, 600.0, f"probing {p}").decode("utf-8", "replace")
+        except BaseException:
+            kill_group(proc)
+            raise
     if "Invalid data found" in err or "could not find codec parameters" in err.lower():
         raise MediaError(f"probing {p} (not a readable media file)", _tail(err))
     if decode and proc.returncode != 0:

@@ -6,6 +6,7 @@ The local runner and the Lambda handlers build the same `StepContext`; only the 
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -50,15 +51,45 @@ class StepContext:
 
     @contextmanager
     def scratch(self, job_id: str) -> Iterator[Path]:
-        """A private temporary folder for one step, removed afterwards whatever happens."""
+        """A private temporary folder for one step, removed afterwards whatever happens. Its name
+        holds this process's id, so when a process is killed (and `finally` never runs) the next
+        start finds it stale (`clean_stale_scratch`)."""
         root = self.scratch_root
         if root is not None:
             root.mkdir(parents=True, exist_ok=True)
-        d = Path(tempfile.mkdtemp(prefix=f"{job_id}-", dir=root))
+        d = Path(tempfile.mkdtemp(prefix=f"{job_id}-{os.getpid()}-", dir=root))
         try:
             yield d
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def clean_stale_scratch(root: Path) -> list[str]:
+    """Remove the scratch folders (`StepContext.scratch`) of processes that no longer run — a
+    server or worker killed mid-step leaves its folder behind — and of the old naming that held
+    no process id. Folders of live processes (a CLI job beside the server) are left alone.
+    Returns the names removed."""
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for d in root.iterdir():
+        parts = d.name.rsplit("-", 2)
+        owner = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+        if not d.is_dir() or (owner is not None and _alive(owner)):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d.name)
+    return removed
 
 
 def local_context(settings: Settings, store: SqliteJobStore | None = None) -> StepContext:
@@ -69,6 +100,7 @@ def local_context(settings: Settings, store: SqliteJobStore | None = None) -> St
     from omnigen.store.sqlite import SqliteJobStore
 
     store = store or SqliteJobStore(settings.db_path)
+    clean_stale_scratch(settings.home / "tmp")  # every process that starts on OMNIGEN_HOME tidies it
     return StepContext(
         jobs=store,
         assets=FileAssetStore(settings.assets_dir),

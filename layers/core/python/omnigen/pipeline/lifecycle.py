@@ -12,13 +12,12 @@ counts when it is created and again, once, when it ends (see `omnigen.usage`).
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from omnigen.brief import Brief, BriefError
-from omnigen.images import ImageRejected, check_image
+from omnigen.images import MAX_BYTES, ImageRejected, check_image
 from omnigen.job import Job, JobError, JobStatus
 from omnigen.keys import JobKeys
 from omnigen.media.ffmpeg import MediaError
@@ -66,20 +65,35 @@ def _store_image(ctx: StepContext, keys: JobKeys, image: str, local_files: bool)
         raise BriefError([("product.image", f"{image!r} must be a PNG or JPEG file (.png, .jpg)")])
     local = Path(image)
     if local_files and local.is_file():
-        dest = keys.product_image(IMAGE_TYPES[suffix])
-        ctx.assets.put_file(dest, local, mimetypes.guess_type(local.name)[0])
-        return dest
-    if not ctx.assets.exists(image):
+        data = read_image_file(local)
+    elif ctx.assets.exists(image):
+        data = ctx.assets.get_bytes(image)
+    else:
         what = "file or upload" if local_files else "upload"
         raise BriefError([("product.image", f"no such {what}: {image}")])
-    data = ctx.assets.get_bytes(image)
+    content_type, ext = checked_image(data)
+    dest = keys.product_image(ext)
+    ctx.assets.put_bytes(dest, data, content_type)
+    return dest
+
+
+def read_image_file(path: Path) -> bytes:
+    """A local image file's bytes, read no further than the size limit (the check refuses it)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise BriefError([("product.image", f"cannot read {path}: {err.strerror or err}")]) from None
+
+
+def checked_image(data: bytes) -> tuple[str, str]:
+    """(content type, extension) of an acceptable product image, or a BriefError on
+    `product.image` saying why not: the API's and the CLI's one check (`omnigen.images`)."""
     try:
         content_type, ext, _, _ = check_image(data)
     except ImageRejected as err:
         raise BriefError([("product.image", str(err))]) from None
-    dest = keys.product_image(ext)
-    ctx.assets.put_bytes(dest, data, content_type)
-    return dest
+    return content_type, ext
 
 
 def _with_image(brief: Brief, image: str | None) -> Brief:

@@ -17,10 +17,10 @@ from typing import Any
 
 from omnigen.brief import Brief
 from omnigen.compliance import Policy, Report, check_script, check_timeline, feedback_for_writer, load_policy
-from omnigen.job import Job, VersionRecord, now
+from omnigen.job import Job, JobStatus, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
-from omnigen.media.ffmpeg import probe
+from omnigen.media.ffmpeg import probe, stop_when
 from omnigen.pipeline.audit import approved, record_render
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.lifecycle import ComplianceFailed, QcFailed, StepFailed, error_of
@@ -36,6 +36,7 @@ from omnigen.providers.ports import (
     VoiceRequest,
     is_animatic,
 )
+from omnigen.safe_text import STORED
 from omnigen.schedule import chains, previous_scene
 from omnigen.script import Script
 from omnigen.store.ports import NotFound
@@ -62,7 +63,7 @@ def _check_cancel(ctx: StepContext, job_id: str) -> None:
 
 
 def _load_script(ctx: StepContext, keys: JobKeys) -> Script:
-    return Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+    return Script.model_validate_json(ctx.assets.get_bytes(keys.script), context=STORED)
 
 
 def _put_json(ctx: StepContext, key: str, data: Any) -> None:
@@ -292,7 +293,7 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
     """The saved edit, or the first edit built from what the steps made (and then saved)."""
     keys = _keys(job)
     if ctx.assets.exists(keys.timeline):
-        return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline))
+        return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline), context=STORED)
     script = _load_script(ctx, keys)
     lines = [SpokenLine.model_validate(x) for x in json.loads(ctx.assets.get_bytes(keys.voice_lines))]
     timeline = build_timeline(
@@ -361,6 +362,7 @@ def compose(
                 paths[key] = stack.enter_context(ctx.assets.local_path(key))
             return paths[key]
 
+        stack.enter_context(stop_when(lambda: ctx.is_cancelled(job_id)))  # a cancel kills ffmpeg at once
         qcp = qc_policy(policy)
         res = render(
             timeline,
@@ -391,6 +393,7 @@ def compose(
                 "timeline or re-compose with --allow-noncompliant (recorded in the report)",
                 qc.to_text(),
             )
+        _check_cancel(ctx, job_id)  # nothing is published onto a job cancelled while it rendered
         compliance["made"] = True
         _put_json(ctx, vk.compliance, compliance)
         ctx.assets.put_bytes(vk.compliance_html, compliance_html.encode(), "text/html")
@@ -413,6 +416,8 @@ def compose(
     )
 
     def keep(j: Job) -> None:
+        if j.status == JobStatus.CANCELLED:  # cancelled after the last check: the job names none of it
+            return
         j.assets.update(
             output=vk.output,
             poster=vk.poster,

@@ -28,6 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from omnigen.job import Job, ProgressEvent, now
+from omnigen.safe_text import STORED
 from omnigen.store.ports import NotFound, StoreError
 from omnigen.store.tables import JOBS_BY_USER as BY_USER
 from omnigen.store.tables import JOBS_UNFINISHED as UNFINISHED
@@ -162,7 +163,7 @@ class DynamoJobStore:
             ConsistentRead=True,
         )
         item = out.get("Item")
-        return Job.model_validate_json(item["data"]["S"]) if item else None
+        return Job.model_validate_json(item["data"]["S"], context=STORED) if item else None
 
     def _page(self, what: str, **query: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         out = self._call(what, "query", TableName=self.table, **query)
@@ -193,7 +194,7 @@ class DynamoJobStore:
             if start:
                 query["ExclusiveStartKey"] = start
             items, start = self._page(what, **query)
-            jobs += [Job.model_validate_json(i["data"]["S"]) for i in items]
+            jobs += [Job.model_validate_json(i["data"]["S"], context=STORED) for i in items]
             if not start:
                 break
         return jobs
@@ -208,7 +209,7 @@ class DynamoJobStore:
             change(job)
             job.seq = read_seq + 1
             job.updated_at = now()
-            job = Job.model_validate(job.model_dump())
+            job = Job.model_validate(job.model_dump(), context=STORED)
             try:
                 self._write(what, job, read_seq)
                 return job
@@ -248,7 +249,7 @@ class DynamoJobStore:
         jobs: list[Job] = []
         while True:
             items, start = self._page("listing unfinished jobs", **query)
-            jobs += [Job.model_validate_json(i["data"]["S"]) for i in items]
+            jobs += [Job.model_validate_json(i["data"]["S"], context=STORED) for i in items]
             if not start:
                 return jobs
             query["ExclusiveStartKey"] = start

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from omnigen.job import TERMINAL, Job, ProgressEvent, now
+from omnigen.safe_text import STORED
 from omnigen.store.ports import NotFound, StoreError
 from omnigen.usage import Usage
 
@@ -188,7 +189,7 @@ class SqliteJobStore:
 
     def get(self, job_id: str) -> Job | None:
         rows = self._read(f"reading job {job_id}", "SELECT data FROM jobs WHERE job_id=?", (job_id,))
-        return Job.model_validate_json(rows[0][0]) if rows else None
+        return Job.model_validate_json(rows[0][0], context=STORED) if rows else None
 
     def list_for_user(self, user_id: str, limit: int = 20, before: str | None = None) -> list[Job]:
         what = f"listing the jobs of {user_id}"
@@ -209,7 +210,7 @@ class SqliteJobStore:
                 "SELECT data FROM jobs WHERE user_id=? ORDER BY created_at DESC, job_id DESC LIMIT ?",
                 (user_id, limit),
             )
-        return [Job.model_validate_json(r[0]) for r in rows]
+        return [Job.model_validate_json(r[0], context=STORED) for r in rows]
 
     def update(self, job_id: str, change: Callable[[Job], None]) -> Job:
         """Read, change, write back, optimistically: the change and the JSON work happen outside
@@ -220,11 +221,11 @@ class SqliteJobStore:
             rows = self._read(f"reading job {job_id}", "SELECT seq, data FROM jobs WHERE job_id=?", (job_id,))
             if not rows:
                 raise NotFound(f"job {job_id} does not exist")
-            read_seq, job = rows[0][0], Job.model_validate_json(rows[0][1])
+            read_seq, job = rows[0][0], Job.model_validate_json(rows[0][1], context=STORED)
             change(job)
             job.seq = read_seq + 1
             job.updated_at = now()
-            job = Job.model_validate(job.model_dump())
+            job = Job.model_validate(job.model_dump(), context=STORED)
             data, event = job.record_json(), job.event().record_json()
             with self._tx(f"updating job {job_id}") as db:
                 written = db.execute(
@@ -251,7 +252,7 @@ class SqliteJobStore:
             f"SELECT data FROM jobs WHERE status NOT IN ({marks}) ORDER BY created_at",
             [s.value for s in TERMINAL],
         )
-        return [Job.model_validate_json(r[0]) for r in rows]
+        return [Job.model_validate_json(r[0], context=STORED) for r in rows]
 
     # -- KeyValue: idempotency keys, webhook ids and the like ---------------------------------------
 
