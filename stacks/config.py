@@ -38,7 +38,7 @@ LAMBDA_PLATFORM = "manylinux2014_x86_64"
 LAMBDA_PYTHON = "3.11"
 
 # The steps each Lambda runs. Media steps need ffmpeg, so they run in the container image.
-MEDIA_STEPS = ("render_scene", "make_music", "make_voiceover", "compose")
+MEDIA_STEPS = ("make_keyframes", "render_scene", "make_music", "make_voiceover", "compose")
 ZIP_STEPS = ("write_script", "finalize", "fail_job", "reconcile")
 
 

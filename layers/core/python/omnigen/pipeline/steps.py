@@ -29,13 +29,15 @@ from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_
 from omnigen.providers.ports import (
     CallContext,
     Cancelled,
+    KeyframeRequest,
     MusicRequest,
     SceneRequest,
     ScriptWriter,
     VoiceRequest,
     is_animatic,
+    takes_end_frame,
 )
-from omnigen.schedule import chains, previous_scene
+from omnigen.schedule import chains, end_keyframe, keyframe_scenes, previous_scene
 from omnigen.script import Script
 from omnigen.store.ports import NotFound
 from omnigen.timeline import Timeline
@@ -130,15 +132,82 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
         ctx.assets.put_bytes(keys.script, script.model_dump_json(indent=2).encode(), "application/json")
     # Longest chain first: whoever runs the chains under a concurrency limit (the local runner,
     # the state machine's Map) starts the critical path first.
-    links = sorted(chains(script, job.brief.continuity), key=lambda c: -sum(script.scene(i).duration_s for i in c))
+    end_frames = takes_end_frame(ctx.providers.video)
+    links = sorted(
+        chains(script, job.brief.continuity, end_frames), key=lambda c: -sum(script.scene(i).duration_s for i in c)
+    )
+    stills = keyframe_scenes(script, job.brief.continuity, end_frames)
 
     def record(j: Job) -> None:
         j.assets["script"] = keys.script
 
     ctx.jobs.update(job_id, record)
     tracker.done("script", f"{len(script.scenes)} scenes, {script.duration_s:.0f} s")
-    tracker.declare([f"scene_{s.index}" for s in script.scenes] + ["music", "voiceover", "compose"])
-    return {"script": keys.script, "chains": links}
+    tracker.declare(
+        (["keyframes"] if stills else [])
+        + [f"scene_{s.index}" for s in script.scenes]
+        + ["music", "voiceover", "compose"]
+    )
+    return {"script": keys.script, "chains": links, "keyframes": stills}
+
+
+# --- keyframes -------------------------------------------------------------------------------
+
+
+def make_keyframes(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    """One still per cut, all at once (continuity `keyframes`): the scene's opening frame from the
+    keyframe model, or the product image fitted to the frame where the shot shows the product (a
+    generated pack would misspell its label). Stills already stored are reused one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from omnigen.images import fit_to_frame
+    from omnigen.providers.local.keyframes import LocalKeyframes
+
+    job = _job(ctx, job_id)
+    keys = _keys(job)
+    script = _load_script(ctx, keys)
+    brief = job.brief
+    wanted = keyframe_scenes(script, brief.continuity, takes_end_frame(ctx.providers.video))
+    result = {"keyframes": [keys.keyframe(i) for i in wanted]}
+    todo = [i for i in wanted if not ctx.assets.exists(keys.keyframe(i))]
+    if not todo:
+        return result
+    _check_cancel(ctx, job_id)
+    tracker = Tracker(ctx.jobs, job_id)
+    tracker.start("keyframes", f"drawing {len(todo)} keyframe(s)")
+    drawer = ctx.providers.keyframes or LocalKeyframes()
+    width, height = brief.output_size()
+    call = tracker.call_context("keyframes", lambda: ctx.is_cancelled(job_id), ctx.deadline)
+    done: list[int] = []
+
+    with ExitStack() as stack, ctx.scratch(job_id) as tmp:
+        product = stack.enter_context(ctx.assets.local_path(brief.product.image)) if brief.product.image else None
+
+        def draw(index: int) -> None:
+            scene = script.scene(index)
+            out = tmp / f"scene_{index}_key.jpg"
+            if product is not None and shows_product(scene, brief):
+                still = fit_to_frame(product, out, width, height, tolerance=-1.0)  # always a JPEG of the frame
+            else:
+                req = KeyframeRequest(
+                    scene=scene,
+                    style=brief.style,
+                    width=width,
+                    height=height,
+                    aspect_ratio=brief.aspect_ratio,
+                    seed=brief.seed,
+                    scene_count=len(script.scenes),
+                )
+                still = drawer.draw(req, out, call.for_slot(f"scene_{index}"))
+            ctx.assets.put_file(keys.keyframe(index), still, "image/jpeg")
+            done.append(index)
+            tracker.tick("keyframes", len(done) / len(todo), f"keyframe {len(done)} of {len(todo)}")
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(todo), ctx.settings.max_concurrent_scenes))) as pool:
+            for future in [pool.submit(draw, i) for i in todo]:
+                future.result()
+    tracker.done("keyframes", f"{len(wanted)} keyframe(s)", asset=keys.keyframe(wanted[0]))
+    return result
 
 
 # --- scenes ----------------------------------------------------------------------------------
@@ -165,19 +234,27 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
     width, height = brief.output_size()
     tracker = Tracker(ctx.jobs, job_id)
     tracker.start(track, f"rendering {scene.purpose.replace('_', ' ')}")
-    prev = previous_scene(script, brief.continuity, scene_index)
+    end_frames = takes_end_frame(ctx.providers.video)
+    prev = previous_scene(script, brief.continuity, scene_index, end_frames)
+    stills = keyframe_scenes(script, brief.continuity, end_frames)
+    nxt = end_keyframe(script, brief.continuity, end_frames, scene_index)
+
+    def stored(key: str, why: str) -> Path:
+        try:
+            return stack.enter_context(ctx.assets.local_path(key))
+        except NotFound:
+            raise StepFailed(track, f"{why} is missing; scene {scene_index} needs it") from None
+
     with ExitStack() as stack, ctx.scratch(job_id) as tmp:
         product = None
         if brief.product.image:
             product = stack.enter_context(ctx.assets.local_path(brief.product.image))
         start_image = product if product is not None and shows_product(scene, brief) else None
+        if scene_index in stills:
+            start_image = stored(keys.keyframe(scene_index), f"scene {scene_index}'s keyframe")
         if prev is not None:
-            try:
-                start_image = stack.enter_context(ctx.assets.local_path(keys.last_frame(prev)))
-            except NotFound:
-                raise StepFailed(
-                    track, f"scene {prev}'s last frame is missing; scene {scene_index} continues it"
-                ) from None
+            start_image = stored(keys.last_frame(prev), f"scene {prev}'s last frame")
+        end_image = stored(keys.keyframe(nxt), f"scene {nxt}'s keyframe") if nxt is not None else None
         req = SceneRequest(
             scene=scene,
             style=brief.style,
@@ -190,6 +267,7 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             start_image=start_image,
             product_image=product,
             brand_name=brief.product.brand_name,
+            end_image=end_image,
         )
         call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
         out = ctx.providers.video.render(req, tmp / f"scene_{scene_index}.mp4", call)

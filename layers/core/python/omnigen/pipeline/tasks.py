@@ -32,7 +32,7 @@ TASK_NAMESPACE = "task"
 TASK_TTL_S = 24 * 3600
 MAX_CAUSE = 32000
 FAILED_PREDICTIONS = ("failed", "canceled", "aborted")  # aborted: queued past its deadline, never started
-TRACKS = {"write_script": "script", "make_music": "music", "make_voiceover": "voiceover"}
+TRACKS = {"write_script": "script", "make_keyframes": "keyframes", "make_music": "music", "make_voiceover": "voiceover"}
 
 
 def track_of(event: dict[str, Any]) -> str:
