@@ -13,6 +13,17 @@ work that no schedule can shorten, so it is timed and shown but kept out of the 
 Target: every efficiency (wall / lower bound) ≤ 1.15.
 
     python bench/pipeline.py [--concurrency 3] [--json]
+
+`--simulate` runs the same schedule (`omnigen.simulation`, the plan the runners execute) on a
+virtual clock with the seed's latencies — script 60 s, each Kling scene 90–180 s drawn from a
+fixed seed, music 60 s, a voice line 3 s, a keyframe 3 s — for the 30 s and the 60 s example ads
+with every cut continuous, and prints each mode's wall. `keyframes` is timed twice: with the
+configured video model (Kling v2.5 Turbo Pro on Replicate takes no end frame per its published
+schema, so it runs the hybrid: the continuous cuts are chained) and with a video model that takes
+an end frame (every scene at once). `--json` adds `keyframes_over_parallel` (configured model),
+`keyframes_over_parallel_end_frame` and `keyframes_efficiency` (wall over the mode's lower bound).
+
+    python bench/pipeline.py --simulate [--json]
 """
 
 from __future__ import annotations
@@ -58,8 +69,9 @@ LATENCY_S = {
     "kwaivgi/kling-v2.5-turbo-pro": 1.8,
     "minimax/music-2.6": 0.6,
     "minimax/speech-02-turbo": 0.3,
+    "black-forest-labs/flux-schnell": 0.05,
 }
-MODES = ("parallel", "auto", "chain")
+MODES = ("parallel", "auto", "chain", "keyframes")
 TARGET = 1.15
 BRIEF = ROOT / "examples" / "briefs" / "psoriasis_30s.yaml"
 
@@ -159,12 +171,106 @@ def fake_in_its_own_process(script: Script, brief: Brief) -> Iterator[tuple[str,
         proc.join(30)
 
 
+SIM_SEED = 15
+SIM_LATENCY_S = {"script": 60.0, "scene": (90.0, 180.0), "music": 60.0, "voice_line": 3.0, "keyframe": 3.0}
+SIM_BRIEFS = (
+    ROOT / "examples" / "briefs" / "psoriasis_30s.yaml",
+    ROOT / "examples" / "briefs" / "anticoagulant_60s.yaml",
+)
+SIM_TARGET = 1.1
+
+
+def every_cut_continuous(brief: Brief) -> Script:
+    """The offline writer's script for the brief with every cut marked continuous."""
+    from omnigen.providers.local.script_writer import LocalScriptWriter
+
+    script = LocalScriptWriter().write(brief, CallContext())
+    scenes = [s.model_copy(update={"continues_previous": s.index > 1}) for s in script.scenes]
+    return script.model_copy(update={"scenes": scenes})
+
+
+def simulate_ad(brief: Brief, slots: int) -> dict[str, Any]:
+    """Each mode's simulated wall for one ad (the same drawn scene latencies for every mode)."""
+    import random
+
+    from omnigen.providers.replicate.video import KlingSceneRenderer
+    from omnigen.simulation import Latencies, simulate
+
+    script = every_cut_continuous(brief)
+    rng = random.Random(SIM_SEED)
+    lo, hi = SIM_LATENCY_S["scene"]
+    n_lines = sum(len(split_lines(s.voiceover)) for s in script.scenes)
+    lat = Latencies(
+        script_s=SIM_LATENCY_S["script"],
+        scene_s={s.index: rng.uniform(lo, hi) for s in script.scenes},
+        music_s=SIM_LATENCY_S["music"],
+        voice_s=n_lines * SIM_LATENCY_S["voice_line"],
+        keyframe_s=SIM_LATENCY_S["keyframe"],
+    )
+    kling_end_frame = KlingSceneRenderer.end_frame
+    runs = {m: simulate(script, m, kling_end_frame, slots, lat) for m in ("parallel", "auto", "chain", "keyframes")}
+    runs["keyframes+end_frame"] = simulate(script, "keyframes", True, slots, lat)
+    parallel = runs["parallel"].wall_s
+    return {
+        "scenes": len(script.scenes),
+        "duration_s": brief.duration_s,
+        "modes": {m: t.model_dump() for m, t in runs.items()},
+        "keyframes_over_parallel": round(runs["keyframes"].wall_s / parallel, 3),
+        "keyframes_over_parallel_end_frame": round(runs["keyframes+end_frame"].wall_s / parallel, 3),
+        "keyframes_efficiency": round(
+            runs["keyframes+end_frame"].wall_s / runs["keyframes+end_frame"].lower_bound_s, 3
+        ),
+        "chain_over_parallel": round(runs["chain"].wall_s / parallel, 3),
+    }
+
+
+def simulate_main(args: argparse.Namespace) -> int:
+    slots = (
+        args.concurrency
+        or load_settings({"OMNIGEN_PROVIDERS": "replicate", "REPLICATE_API_TOKEN": "x"}).max_concurrent_scenes
+    )
+    print(f"machine: {line()}")
+    print(
+        f"virtual clock, seed {SIM_SEED}: script {SIM_LATENCY_S['script']:g} s, Kling scene "
+        f"{SIM_LATENCY_S['scene'][0]:g}-{SIM_LATENCY_S['scene'][1]:g} s, music {SIM_LATENCY_S['music']:g} s, "
+        f"voice {SIM_LATENCY_S['voice_line']:g} s a line, keyframe {SIM_LATENCY_S['keyframe']:g} s; "
+        f"{slots} scene(s) at a time; every cut continuous"
+    )
+    out: dict[str, Any] = {}
+    ok = True
+    for path in SIM_BRIEFS:
+        brief = load_brief(path)
+        r = out[path.stem] = simulate_ad(brief, slots)
+        print(f"\n{path.stem}: {r['scenes']} scenes")
+        print(f"{'mode':<20} {'chains':>6} {'wall':>9} {'bound':>9} {'over parallel':>14}")
+        for mode, t in r["modes"].items():
+            over = t["wall_s"] / r["modes"]["parallel"]["wall_s"]
+            print(f"{mode:<20} {t['chains']:>6} {t['wall_s']:>8.1f}s {t['lower_bound_s']:>8.1f}s {over:>14.3f}")
+        ok = ok and r["keyframes_over_parallel_end_frame"] <= SIM_TARGET
+    if args.json:
+        summary: dict[str, Any] = {
+            "keyframes_over_parallel": max(r["keyframes_over_parallel"] for r in out.values()),
+            "keyframes_over_parallel_end_frame": max(r["keyframes_over_parallel_end_frame"] for r in out.values()),
+            "keyframes_efficiency": max(r["keyframes_efficiency"] for r in out.values()),
+            "ads": out,
+            "concurrency": slots,
+            "target": SIM_TARGET,
+            "machine": describe(),
+        }
+        print(json.dumps(summary))
+    return 0 if ok else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--concurrency", type=int, default=3, help="scenes at a time (OMNIGEN_MAX_CONCURRENT_SCENES)")
+    ap.add_argument("--concurrency", type=int, default=None, help="scenes at a time (OMNIGEN_MAX_CONCURRENT_SCENES)")
     ap.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    ap.add_argument("--simulate", action="store_true", help="the schedule on a virtual clock with the seed's latencies")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.simulate:
+        return simulate_main(args)
+    args.concurrency = args.concurrency or 3
 
     brief = load_brief(BRIEF)
     script = six_scene_script(brief)

@@ -426,7 +426,7 @@ export interface components {
              * @default auto
              * @enum {string}
              */
-            continuity?: "auto" | "chain" | "parallel";
+            continuity?: "auto" | "chain" | "parallel" | "keyframes";
             /**
              * Ad Type
              * @default product_claim

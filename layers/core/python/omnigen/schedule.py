@@ -19,7 +19,6 @@ import heapq
 
 from omnigen.script import Script
 
-
 MODES = ("auto", "chain", "parallel", "keyframes")
 
 

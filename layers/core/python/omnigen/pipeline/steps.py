@@ -45,7 +45,6 @@ from omnigen.timeline import Timeline
 DECLICK_S = 0.02
 
 
-
 def _job(ctx: StepContext, job_id: str) -> Job:
     job = ctx.jobs.get(job_id)
     if job is None:

@@ -180,7 +180,9 @@ class LocalRunner:
             ]
             # keyframes first when the mode uses them (all at once, seconds; music and voice are
             # already under way), then every chain at once from its keyframe
-            stills = [pool.submit(self._step, "keyframes", steps.make_keyframes, job_id)] if script.get("keyframes") else []
+            stills = (
+                [pool.submit(self._step, "keyframes", steps.make_keyframes, job_id)] if script.get("keyframes") else []
+            )
             wait(stills)
             futures += stills
             if not any(f.exception() for f in stills):

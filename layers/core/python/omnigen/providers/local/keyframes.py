@@ -32,13 +32,18 @@ class LocalKeyframes:
         draw = ImageDraw.Draw(small)
         for y in range(small.height):
             t = y / max(1, small.height - 1)
-            draw.line([(0, y), (small.width, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+            draw.line(
+                [(0, y), (small.width, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+            )
         img = small.resize((w, h), Image.BICUBIC)
         for _ in range(3):
             size = int(h * rng.uniform(0.25, 0.5))
             blob = Image.new("RGBA", (size, size), (0, 0, 0, 0))
             ImageDraw.Draw(blob).ellipse([0, 0, size - 1, size - 1], fill=rgba(colors[rng.randrange(2, 5)], 110))
-            img.alpha_composite(blob.filter(ImageFilter.GaussianBlur(size * 0.08)), (rng.randrange(max(1, w - size)), rng.randrange(max(1, h - size))))
+            img.alpha_composite(
+                blob.filter(ImageFilter.GaussianBlur(size * 0.08)),
+                (rng.randrange(max(1, w - size)), rng.randrange(max(1, h - size))),
+            )
         mark = motif(req.scene.purpose, int(h * 0.34), colors)
         img.alpha_composite(mark, ((w - mark.width) // 2, int(h * 0.42 - mark.height / 2)))
         path = out.with_suffix(".jpg")
