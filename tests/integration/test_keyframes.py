@@ -15,6 +15,7 @@ from fake_replicate import TOKEN, FakeReplicate
 from PIL import Image
 
 from omnigen.brief import load_brief
+from omnigen.clip_plan import Takes
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
@@ -23,7 +24,7 @@ from omnigen.pipeline import lifecycle
 from omnigen.pipeline.context import local_context
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.start_images import shows_product
-from omnigen.schedule import chains, keyframe_scenes
+from omnigen.providers.replicate.video import KlingSceneRenderer
 from omnigen.script import Script
 
 BRIEF = SHARED_BRIEFS / "psoriasis_30s.yaml"
@@ -103,8 +104,9 @@ def test_replicate_keyframes_flux_stills_then_the_kling_hybrid(fake, tmp_path, m
 
     keys = JobKeys(job.user_id, job.job_id)
     script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
-    heads = keyframe_scenes(script, "keyframes", end_frames=False)
-    assert heads == [c[0] for c in chains(script, "keyframes", end_frames=False)]
+    takes = Takes(script, KlingSceneRenderer.clip_seconds, "keyframes", end_frames=False)
+    heads = takes.keyframes()  # the hybrid: each chain of takes starts on a keyframe
+    assert sorted(heads) == sorted(c[0] for c in takes.chains())
     stills = fake.created(FLUX)
     product_heads = [i for i in heads if brief.product.image and shows_product(script.scene(i), brief)]
     assert len(stills) == len(heads) - len(product_heads)
@@ -112,7 +114,8 @@ def test_replicate_keyframes_flux_stills_then_the_kling_hybrid(fake, tmp_path, m
         assert p.input["aspect_ratio"] == brief.aspect_ratio and p.input["seed"] == brief.seed
         assert p.input["output_format"] == "jpg" and p.input["num_outputs"] == 1
     clips = fake.created(KLING)
-    assert len(clips) == len(script.scenes)
+    assert len(clips) == len(takes.plan.groups) < len(script.scenes)  # short shots share a take
+    assert sum(p.input["duration"] for p in clips) == takes.plan.billed_s <= 1.1 * brief.duration_s
     assert all("start_image" in p.input and "end_image" not in p.input for p in clips)
     billed = {c["capability"] for c in final.provider_calls}
     assert "keyframes" in billed and "video" in billed

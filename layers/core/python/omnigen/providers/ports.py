@@ -183,6 +183,13 @@ def takes_end_frame(renderer: SceneRenderer) -> bool:
     return bool(getattr(renderer, "end_frame", False))
 
 
+def clip_grid(renderer: SceneRenderer) -> tuple[int, ...] | None:
+    """The clip lengths a renderer's model makes and bills (Kling: 5 and 10 s), from its
+    `clip_seconds` attribute; None renders any length (the offline renderer)."""
+    grid = getattr(renderer, "clip_seconds", None)
+    return tuple(grid) if grid else None
+
+
 class KeyframeGenerator(Protocol):
     name: str
 

@@ -55,6 +55,8 @@ def kling_prompt(req: SceneRequest | KeyframeRequest) -> str:
 class KlingSceneRenderer:
     """SceneRenderer port on Kling v2.5 Turbo Pro."""
 
+    clip_seconds = (5, 10)
+    """The clip lengths Kling makes, billed on the length asked (its schema's `duration` enum)."""
     end_frame = False
     """Replicate's published schema for this model has no end-frame input (only `start_image`;
     see the fixture's `_source.end_frame`), so continuity `keyframes` runs its hybrid here."""
