@@ -92,7 +92,7 @@ def test_takes_name_everything_by_the_head_scene():
     for h in heads:
         assert takes.unit(h).index == h
         prev = takes.previous(h)
-        assert prev is None or prev in heads and prev < h
+        assert prev is None or (prev in heads and prev < h)
         assert takes.end(h) is None  # Kling takes no end frame
     assert set(takes.keyframes()) <= set(heads)
     with_end = Takes(script, KLING, "keyframes", end_frames=True)
