@@ -171,8 +171,6 @@ def fake_in_its_own_process(script: Script, brief: Brief) -> Iterator[tuple[str,
         proc.join(30)
 
 
-SIM_SEED = 15
-SIM_LATENCY_S = {"script": 60.0, "scene": (90.0, 180.0), "music": 60.0, "voice_line": 3.0, "keyframe": 3.0}
 SIM_BRIEFS = (
     ROOT / "examples" / "briefs" / "psoriasis_30s.yaml",
     ROOT / "examples" / "briefs" / "anticoagulant_60s.yaml",
@@ -190,29 +188,24 @@ def every_cut_continuous(brief: Brief) -> Script:
 
 
 def simulate_ad(brief: Brief, slots: int) -> dict[str, Any]:
-    """Each mode's simulated wall for one ad (the same drawn scene latencies for every mode)."""
-    import random
-
+    """Each mode's simulated wall for one ad: the script's takes on Kling's clip grid, the same
+    drawn take latencies for every mode."""
+    from omnigen.clip_plan import Takes
     from omnigen.providers.replicate.video import KlingSceneRenderer
-    from omnigen.simulation import Latencies, simulate
+    from omnigen.simulation import seed_latencies, simulate
 
     script = every_cut_continuous(brief)
-    rng = random.Random(SIM_SEED)
-    lo, hi = SIM_LATENCY_S["scene"]
-    n_lines = sum(len(split_lines(s.voiceover)) for s in script.scenes)
-    lat = Latencies(
-        script_s=SIM_LATENCY_S["script"],
-        scene_s={s.index: rng.uniform(lo, hi) for s in script.scenes},
-        music_s=SIM_LATENCY_S["music"],
-        voice_s=n_lines * SIM_LATENCY_S["voice_line"],
-        keyframe_s=SIM_LATENCY_S["keyframe"],
-    )
-    kling_end_frame = KlingSceneRenderer.end_frame
-    runs = {m: simulate(script, m, kling_end_frame, slots, lat) for m in ("parallel", "auto", "chain", "keyframes")}
-    runs["keyframes+end_frame"] = simulate(script, "keyframes", True, slots, lat)
+    grid, end_frame = KlingSceneRenderer.clip_seconds, KlingSceneRenderer.end_frame
+    modes = {m: Takes(script, grid, m, end_frame) for m in ("parallel", "auto", "chain", "keyframes")}
+    modes["keyframes+end_frame"] = Takes(script, grid, "keyframes", True)
+    lat = seed_latencies(modes["parallel"])  # one plan of takes whatever the mode
+    runs = {m: simulate(t, slots, lat) for m, t in modes.items()}
     parallel = runs["parallel"].wall_s
+    plan = modes["parallel"].plan
     return {
         "scenes": len(script.scenes),
+        "takes": len(plan.groups),
+        "billed_video_s": plan.billed_s,
         "duration_s": brief.duration_s,
         "modes": {m: t.model_dump() for m, t in runs.items()},
         "keyframes_over_parallel": round(runs["keyframes"].wall_s / parallel, 3),
@@ -230,18 +223,20 @@ def simulate_main(args: argparse.Namespace) -> int:
         or load_settings({"OMNIGEN_PROVIDERS": "replicate", "REPLICATE_API_TOKEN": "x"}).max_concurrent_scenes
     )
     print(f"machine: {line()}")
+    from omnigen.simulation import SEED_LATENCY_S, SEED_SEED, SEED_TAKE_S
+
     print(
-        f"virtual clock, seed {SIM_SEED}: script {SIM_LATENCY_S['script']:g} s, Kling scene "
-        f"{SIM_LATENCY_S['scene'][0]:g}-{SIM_LATENCY_S['scene'][1]:g} s, music {SIM_LATENCY_S['music']:g} s, "
-        f"voice {SIM_LATENCY_S['voice_line']:g} s a line, keyframe {SIM_LATENCY_S['keyframe']:g} s; "
-        f"{slots} scene(s) at a time; every cut continuous"
+        f"virtual clock, seed {SEED_SEED}: script {SEED_LATENCY_S['script']:g} s, Kling take "
+        f"{SEED_TAKE_S[5][0]:g}-{SEED_TAKE_S[10][1]:g} s, music {SEED_LATENCY_S['music']:g} s, "
+        f"voice {SEED_LATENCY_S['voice_line']:g} s a line, keyframe {SEED_LATENCY_S['keyframe']:g} s; "
+        f"{slots} take(s) at a time; every cut continuous"
     )
     out: dict[str, Any] = {}
     ok = True
     for path in SIM_BRIEFS:
         brief = load_brief(path)
         r = out[path.stem] = simulate_ad(brief, slots)
-        print(f"\n{path.stem}: {r['scenes']} scenes")
+        print(f"\n{path.stem}: {r['scenes']} scenes in {r['takes']} takes, {r['billed_video_s']} s billed")
         print(f"{'mode':<20} {'chains':>6} {'wall':>9} {'bound':>9} {'over parallel':>14}")
         for mode, t in r["modes"].items():
             over = t["wall_s"] / r["modes"]["parallel"]["wall_s"]

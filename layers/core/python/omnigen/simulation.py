@@ -19,8 +19,7 @@ import math
 
 from pydantic import BaseModel, Field
 
-from omnigen.schedule import chains, keyframe_scenes
-from omnigen.script import Script
+from omnigen.clip_plan import Takes
 
 
 class Latencies(BaseModel):
@@ -28,7 +27,7 @@ class Latencies(BaseModel):
 
     script_s: float = Field(ge=0)
     scene_s: dict[int, float]
-    """Per scene index: the render, the download and the last-frame extraction."""
+    """Per take (by its first scene): the render, the download and the last-frame extraction."""
     music_s: float = Field(0.0, ge=0)
     voice_s: float = Field(0.0, ge=0)
     """The whole voiceover track (its lines one after another)."""
@@ -69,22 +68,22 @@ def chains_on_slots(chain_costs: list[float], slots: int, start_s: float = 0.0) 
     return end
 
 
-def simulate(script: Script, continuity: str, end_frames: bool, slots: int, lat: Latencies) -> Timing:
-    """The wall time of one job's generation (script start → last scene, music or voice done)."""
+def simulate(takes: Takes, slots: int, lat: Latencies) -> Timing:
+    """The wall time of one job's generation (script start → last take, music or voice done) for
+    the takes' plan (`omnigen.clip_plan.Takes`: the script on the model's clip grid, scheduled by
+    the continuity for the model). `lat.scene_s` is keyed by each take's first scene."""
     t0 = lat.script_s
-    stills = keyframe_scenes(script, continuity, end_frames)
+    stills = takes.keyframes()
     keyframes_end = t0 + (math.ceil(len(stills) / max(1, slots)) * lat.keyframe_s if stills else 0.0)
-    groups = chains(script, continuity, end_frames)
-    # the order write_script hands them out: the longest (by planned duration) first
-    groups.sort(key=lambda c: -sum(script.scene(i).duration_s for i in c))
-    costs = [sum(lat.scene_s[i] for i in g) for g in groups]
+    groups = takes.chains()  # in the order write_script hands them out: the longest first
+    costs = [sum(lat.scene_s[h] for h in g) for g in groups]
     scenes_end = chains_on_slots(costs, slots, keyframes_end)
     music_end, voice_end = t0 + lat.music_s, t0 + lat.voice_s
     wall = max(scenes_end, music_end, voice_end)
     spread = max(max(costs), sum(costs) / max(1, slots))
     bound = t0 + max((keyframes_end - t0) + spread, lat.music_s, lat.voice_s)
     return Timing(
-        mode=continuity,
+        mode=takes.continuity,
         script_end_s=t0,
         keyframes_end_s=keyframes_end,
         scenes_end_s=scenes_end,
@@ -94,4 +93,34 @@ def simulate(script: Script, continuity: str, end_frames: bool, slots: int, lat:
         chains=len(groups),
         keyframes=len(stills),
         lower_bound_s=bound,
+    )
+
+
+SEED_SEED = 15
+SEED_LATENCY_S = {"script": 60.0, "music": 60.0, "voice_line": 3.0, "keyframe": 3.0}
+"""The seed's observed latencies (issue 15): the script about a minute, music about a minute, a
+voice line a few seconds, a FLUX-schnell still a few seconds."""
+SEED_TAKE_S = {5: (90.0, 135.0), 10: (135.0, 180.0)}
+"""A Kling clip took 90–180 s in the seed's runs, the 10 s clips the slower half."""
+
+
+def seed_latencies(takes: Takes, seed: int = SEED_SEED) -> Latencies:
+    """The seed's latencies for these takes, each take's drawn from a fixed seed (in scene order,
+    so every continuity mode of one script gets the same draws)."""
+    import random
+
+    from omnigen.lines import split_lines
+
+    rng = random.Random(seed)
+    scene_s = {}
+    for g in takes.plan.groups:
+        lo, hi = SEED_TAKE_S.get(g.seconds, (90.0, 180.0))
+        scene_s[g.head] = rng.uniform(lo, hi)
+    n_lines = sum(len(split_lines(s.voiceover)) for s in takes.script.scenes)
+    return Latencies(
+        script_s=SEED_LATENCY_S["script"],
+        scene_s=scene_s,
+        music_s=SEED_LATENCY_S["music"],
+        voice_s=n_lines * SEED_LATENCY_S["voice_line"],
+        keyframe_s=SEED_LATENCY_S["keyframe"],
     )

@@ -58,6 +58,7 @@ class LocalTimes(BaseModel):
     scene_s_per_video_second: float
     music_s: float
     voice_s_per_line: float
+    keyframe_s: float = 0.1
 
 
 class PipelineTimes(BaseModel):
