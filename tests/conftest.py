@@ -27,10 +27,8 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 4 MiB tmpfs: a real small disk to fill up or make read-only (needs root, as in CI)."""
     mnt = tmp_path / "tmpfs"
     mnt.mkdir()
-    if (
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4M", "tmpfs", str(mnt)], capture_output=True).returncode
-        != 0
-    ):
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4M", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
         pytest.fail("mounting a tmpfs failed: the fault tests need root (CI runs as root)")
     try:
         yield mnt

@@ -60,7 +60,9 @@ def make_client(home: Path, keys: Keys | None = None) -> tuple[TestClient, Any]:
     return TestClient(create_app(services, web_dir=None)), services
 
 
-def wait_done(client: TestClient, job_id: str, headers: dict[str, str] | None = None, timeout: float = 300) -> dict:
+def wait_done(
+    client: TestClient, job_id: str, headers: dict[str, str] | None = None, timeout: float = 300
+) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = client.get(f"/api/v1/jobs/{job_id}", headers=headers or {}).json()

@@ -14,17 +14,11 @@ from omnigen.job import Job, JobStatus, StatusError
 from omnigen.store.ports import AssetStore, JobStore, KeyValue, NotFound, UsageStore
 from omnigen.usage import Usage
 
-BRIEF = parse_brief(
-    {
-        "prompt": "A gardener gets back to her roses",
-        "product": {
-            "brand_name": "Veltrexa",
-            "generic_name": "veltrexamab",
-            "indication": "psoriasis",
-            "side_effects": ["infections"],
-        },
-    }
-)
+BRIEF = parse_brief({
+    "prompt": "A gardener gets back to her roses",
+    "product": {"brand_name": "Veltrexa", "generic_name": "veltrexamab", "indication": "psoriasis",
+                "side_effects": ["infections"]},
+})
 
 
 def new_job(user: str = "u1") -> Job:
@@ -91,7 +85,9 @@ def asset_store_contract(store: AssetStore, tmp: Path) -> None:
         assert p.read_bytes() == src.read_bytes()
     with store.open_read("users/u1/jobs/j1/clips/scene_1.mp4") as chunks:
         assert b"".join(chunks) == src.read_bytes()
-    assert store.list("users/u1/jobs/j1/") == ["users/u1/jobs/j1/clips/scene_1.mp4", "users/u1/jobs/j1/script.json"]
+    assert store.list("users/u1/jobs/j1/") == [
+        "users/u1/jobs/j1/clips/scene_1.mp4", "users/u1/jobs/j1/script.json"
+    ]
     assert store.list("users/u2/") == []
     with pytest.raises(NotFound):
         store.get_bytes("users/u1/jobs/j1/missing.json")

@@ -189,7 +189,9 @@ def test_sse_replays_ordered_events_and_resumes(api, alice, done_job):
     assert events[-1]["status"] == "completed" and events[0]["status"] == "queued"
     assert "event: progress" in text and f"id: {seqs[-1]}" in text
     mid = seqs[len(seqs) // 2]
-    with client.stream("GET", f"/api/v1/jobs/{jid}/progress", headers=alice | {"Last-Event-ID": str(mid)}) as r:
+    with client.stream(
+        "GET", f"/api/v1/jobs/{jid}/progress", headers=alice | {"Last-Event-ID": str(mid)}
+    ) as r:
         resumed = [json.loads(x[6:]) for x in "".join(r.iter_text()).splitlines() if x.startswith("data: ")]
     assert [e["seq"] for e in resumed] == [s for s in seqs if s > mid]
 

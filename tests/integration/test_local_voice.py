@@ -77,9 +77,7 @@ def test_the_audio_is_the_joe_models_not_espeaks(tmp_path):
     for n, text in enumerate(LINES):
         ours, rate = samples(speak(LocalVoice(), text, tmp_path / f"p{n}.wav")[0])
         config = SynthesisConfig(
-            length_scale=PiperSpeaker(find_voice()).length_scale(1.0),
-            noise_scale=0,
-            noise_w_scale=0,
+            length_scale=PiperSpeaker(find_voice()).length_scale(1.0), noise_scale=0, noise_w_scale=0,
             normalize_audio=False,
         )
         ref = np.concatenate([c.audio_float_array for c in reference.synthesize(text, config)])

@@ -146,8 +146,5 @@ def test_a_saved_card_is_the_drawn_layout(tmp_path: Path) -> None:
     saved = np.asarray(Image.open(card.path))
     drawn = np.asarray(draw_layout(layout_item(item, o), item.color, item.plate_color, item.plate_opacity))
     assert (saved == drawn).all() and (card.x, card.y, card.width, card.height) == (
-        card.layout.plate.x,
-        card.layout.plate.y,
-        card.layout.plate.w,
-        card.layout.plate.h,
+        card.layout.plate.x, card.layout.plate.y, card.layout.plate.w, card.layout.plate.h
     )

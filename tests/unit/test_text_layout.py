@@ -36,22 +36,8 @@ def test_cap_height_is_measured_on_the_short_side(w: int, h: int) -> None:
 
 def test_plates_stay_inside_their_region_for_any_text_in_any_frame() -> None:
     rng = random.Random(7)
-    words = [
-        "Aerisol",
-        "(fluticaprone",
-        "nasal",
-        "spray)",
-        "1-800-555-0123",
-        "aerisol.example",
-        "may",
-        "cause",
-        "www.veltrexa-psoriasis-support.example/savings",
-        "and",
-        "infections,",
-        "glaucoma",
-        "or",
-        "cataracts.",
-    ]
+    words = ["Aerisol", "(fluticaprone", "nasal", "spray)", "1-800-555-0123", "aerisol.example", "may", "cause",
+             "www.veltrexa-psoriasis-support.example/savings", "and", "infections,", "glaucoma", "or", "cataracts."]
     for _ in range(80):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 30)))
         if rng.random() < 0.3:
@@ -115,10 +101,8 @@ def test_pages_keep_every_word_in_order_and_explicit_lines_whole() -> None:
 
 def test_a_long_line_is_dealt_into_even_pages() -> None:
     canvas, style = Canvas(1080, 1920, 0.05), Style("major_statement", "lower_third", 0.045)
-    line = (
-        "Spinal or epidural blood clots can occur in people who take Corvanta and receive spinal injections "
-        "or punctures, and can cause paralysis."
-    )
+    line = ("Spinal or epidural blood clots can occur in people who take Corvanta and receive spinal injections "
+            "or punctures, and can cause paralysis.")
     pages = paginate(line, style, canvas, max_lines=3)
     assert len(pages) >= 2 and " ".join(pages).split() == line.split()
     sizes = [len(layout_text(p, style, canvas).lines) for p in pages]

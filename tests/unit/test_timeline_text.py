@@ -96,10 +96,8 @@ def test_no_super_is_shorter_than_its_reading_time_even_in_short_scenes(aspect: 
 
 
 def test_a_major_statement_line_too_long_for_a_vertical_card_is_paged_in_step_with_the_voice() -> None:
-    line = (
-        "Aerisol may cause nosebleeds, slow wound healing in the nose, eye problems such as glaucoma or "
-        "cataracts, and a weakened immune system with a higher chance of infections."
-    )
+    line = ("Aerisol may cause nosebleeds, slow wound healing in the nose, eye problems such as glaucoma or "
+            "cataracts, and a weakened immune system with a higher chance of infections.")
     scenes = [_scene(1, 5.0, "indication", "Aerisol treats nasal allergy symptoms.", ["Aerisol"]),
               _scene(2, 16.0, "major_statement", line), _scene(3, 5.0, "adequate_provision", "", ["aerisol.example"]),
               _scene(4, 4.0, "brand_close", "", ["Aerisol"])]  # fmt: skip
