@@ -61,7 +61,7 @@ from omnigen.providers.ports import CallContext, Providers  # noqa: E402
 from omnigen.providers.replicate.client import PredictionEvents  # noqa: E402
 from omnigen.providers.replicate.factory import build_replicate_providers  # noqa: E402
 from omnigen.providers.replicate.webhook_receiver import WebhookReceiver  # noqa: E402
-from omnigen.schedule import chains, lower_bound_s  # noqa: E402
+from omnigen.schedule import lower_bound_s  # noqa: E402
 from omnigen.script import Script  # noqa: E402
 
 LATENCY_S = {
@@ -97,9 +97,16 @@ def six_scene_script(brief: Brief) -> Script:
 
 
 def lower_bound(script: Script, continuity: str, slots: int) -> dict[str, float]:
+    """The mode's critical path: its takes on Kling's clip grid (as the pipeline plans them), the
+    keyframes first when the mode draws them."""
+    from omnigen.clip_plan import Takes
+    from omnigen.providers.replicate.video import KlingSceneRenderer
+
     scene_s = LATENCY_S["kwaivgi/kling-v2.5-turbo-pro"]
-    groups = chains(script, continuity)
-    scenes = lower_bound_s([scene_s * len(g) for g in groups], slots)
+    takes = Takes(script, KlingSceneRenderer.clip_seconds, continuity, KlingSceneRenderer.end_frame)
+    groups = takes.chains()
+    stills = LATENCY_S["black-forest-labs/flux-schnell"] if takes.keyframes() else 0.0
+    scenes = stills + lower_bound_s([scene_s * len(g) for g in groups], slots)
     n_lines = sum(len(split_lines(s.voiceover)) for s in script.scenes)
     voice = n_lines * LATENCY_S["minimax/speech-02-turbo"]
     music = LATENCY_S["minimax/music-2.6"]
@@ -130,6 +137,9 @@ def run_mode(home: Path, providers: Providers, brief: Brief, mode: str, concurre
         providers=providers,
         settings=settings,
         scratch_root=settings.home / "tmp",
+        # the schedule is measured here, not QC (whose OCR misses the referral card at 360p on
+        # this machine, the base commit included): a render QC refuses is still timed
+        allow_noncompliant=True,
     )
     job = lifecycle.create_job(ctx, "bench", brief.model_copy(update={"continuity": mode, "resolution": "360p"}))
     t0 = time.perf_counter()
@@ -241,7 +251,8 @@ def simulate_main(args: argparse.Namespace) -> int:
         for mode, t in r["modes"].items():
             over = t["wall_s"] / r["modes"]["parallel"]["wall_s"]
             print(f"{mode:<20} {t['chains']:>6} {t['wall_s']:>8.1f}s {t['lower_bound_s']:>8.1f}s {over:>14.3f}")
-        ok = ok and r["keyframes_over_parallel_end_frame"] <= SIM_TARGET
+        # the goal is met for the configured video model, not only for one that takes an end frame
+        ok = ok and r["keyframes_over_parallel"] <= SIM_TARGET
     if args.json:
         summary: dict[str, Any] = {
             "keyframes_over_parallel": max(r["keyframes_over_parallel"] for r in out.values()),
