@@ -237,23 +237,22 @@ class LocalSceneRenderer:
             graph.append(f"{cur}[pc]overlay=x='{px}':y='{h * 0.45:.1f}-overlay_h/2':shortest=1[lp]")
             cur = "[lp]"
             n_in += 1
-        if start is not None:
-            spath = work / "start.png"
-            start.convert("RGB").resize((w, h)).save(spath)
-            inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{dur:.3f}", "-i", spath]
-            fade = min(1.0, dur / 3)
-            graph.append(f"[{n_in}:v]format=rgba,fade=t=out:st=0:d={fade:.3f}:alpha=1[st]")
-            graph.append(f"{cur}[st]overlay=shortest=1[ls]")
-            cur = "[ls]"
-            n_in += 1
-        if end is not None:  # the last frame is the next scene's keyframe: dissolve into it
-            epath = work / "end.png"
-            end.convert("RGB").resize((w, h)).save(epath)
-            inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{dur:.3f}", "-i", epath]
-            fade = min(1.0, dur / 3)
-            graph.append(f"[{n_in}:v]format=rgba,fade=t=in:st={dur - fade:.3f}:d={fade:.3f}:alpha=1[en]")
-            graph.append(f"{cur}[en]overlay=shortest=1[le]")
-            cur = "[le]"
+        fade = min(1.0, dur / 3)
+        # a chained or keyframed scene opens on its start image and dissolves into its own
+        # picture; a scene told its last frame (the next keyframe) dissolves into it at the end
+        stills = [
+            (start, "start", f"fade=t=out:st=0:d={fade:.3f}"),
+            (end, "end", f"fade=t=in:st={dur - fade:.3f}:d={fade:.3f}"),
+        ]
+        for image, name, dissolve in stills:
+            if image is None:
+                continue
+            path = work / f"{name}.png"
+            image.convert("RGB").resize((w, h)).save(path)
+            inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{dur:.3f}", "-i", path]
+            graph.append(f"[{n_in}:v]format=rgba,{dissolve}:alpha=1[{name}]")
+            graph.append(f"{cur}[{name}]overlay=shortest=1[l{name}]")
+            cur = f"[l{name}]"
             n_in += 1
         graph.append(f"{cur}format=yuv420p[vout]")
         ctx.progress(0.1, "drawing")
