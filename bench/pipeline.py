@@ -288,7 +288,13 @@ def main() -> int:
         with serve_receiver(receiver) as (webhook_url, _answered):
             remote = build_replicate_providers(TOKEN, base_url, webhook_url, poll_interval_s=0.25)
             remote.runner.events = events
-            providers = Providers(script=remote.script, video=remote.video, music=remote.music, voice=remote.voice)
+            providers = Providers(
+                script=remote.script,
+                video=remote.video,
+                music=remote.music,
+                voice=remote.voice,
+                keyframes=remote.keyframes,
+            )
             for mode in MODES:
                 bound = lower_bound(script, mode, args.concurrency)
                 wall, compose_s, total = run_mode(Path(tmp), providers, brief, mode, args.concurrency)
