@@ -152,7 +152,7 @@ def test_state_machine_shape(synth):
         "States.HeartbeatTimeout",
         'MaxConcurrency\\":12',  # every scene of a 60 s ad at once (issue 15), cdk.json's maxConcurrentScenes
         "KeyframesFirst?",  # continuity keyframes: the Keyframes task before the Scenes Map
-        'make_keyframes',
+        "make_keyframes",
     ):
         assert expected in text, expected
 
