@@ -1,7 +1,7 @@
 """The pipeline's step Lambda: parse the event, run the omnigen step, shape the reply.
 
 Events (built by the state machine in stacks/pipeline.py):
-`{"step": "write_script" | "render_scene" | "make_music" | "make_voiceover" | "compose" |
+`{"step": "write_script" | "make_keyframes" | "render_scene" | "make_music" | "make_voiceover" | "compose" |
 "finalize" | "fail_job", "job_id": ..., "scene": n, "version": k, "error": {"Error", "Cause"},
 "task_token": ...}`, and from the EventBridge rule on executions that ended badly
 `{"step": "reconcile", "job_id", "execution": <the event's detail: status, error?, cause?>}`.
@@ -70,6 +70,7 @@ def _reconcile(ctx: StepContext, e: dict[str, Any]) -> dict[str, Any]:
 STEPS = {
     "write_script": lambda ctx, e: steps.write_script(ctx, e["job_id"]),
     "render_scene": lambda ctx, e: steps.render_scene(ctx, e["job_id"], int(e["scene"])),
+    "make_keyframes": lambda ctx, e: steps.make_keyframes(ctx, e["job_id"]),
     "make_music": lambda ctx, e: steps.make_music(ctx, e["job_id"]),
     "make_voiceover": lambda ctx, e: steps.make_voiceover(ctx, e["job_id"]),
     # From the state machine, a compose failure fails the job; from the API (a re-compose of a

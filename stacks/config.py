@@ -38,7 +38,7 @@ LAMBDA_PLATFORM = "manylinux2014_x86_64"
 LAMBDA_PYTHON = "3.11"
 
 # The steps each Lambda runs. Media steps need ffmpeg, so they run in the container image.
-MEDIA_STEPS = ("render_scene", "make_music", "make_voiceover", "compose")
+MEDIA_STEPS = ("make_keyframes", "render_scene", "make_music", "make_voiceover", "compose")
 ZIP_STEPS = ("write_script", "finalize", "fail_job", "reconcile")
 
 
@@ -59,7 +59,7 @@ class Settings:
     video_model: str = "kwaivgi/kling-v2.5-turbo-pro"
     music_model: str = "minimax/music-2.6"
     voice_model: str = "minimax/speech-02-hd"
-    max_concurrent_scenes: int = 3
+    max_concurrent_scenes: int = 12
     log_retention_days: int = 30
     asset_retention_days: int = 30
     """Days before intermediate assets (uploads, per-line voice takes) expire."""
@@ -89,7 +89,7 @@ class Settings:
     """3,008 MB is the most a new account may give a function until its quota is raised
     (docs/deploy.md); up to 10,240 MB once it is (more vCPUs: faster composes)."""
     media_ephemeral_mb: int = 10240
-    media_reserved_concurrency: int = 15
+    media_reserved_concurrency: int = 30
     """Concurrent media invocations at most (0: unreserved). Needs the account's unreserved
     concurrency to stay at or above its minimum (100 on a default account)."""
     layer_dependencies: bool = True

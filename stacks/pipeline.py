@@ -1,6 +1,8 @@
 """The pipeline as a Standard Step Functions workflow (DESIGN's pipeline):
 
-    WriteScript ─► Produce: ┬ Scenes: Map over the script's chains (max concurrency), each chain
+    WriteScript ─► Produce: ┬ [Keyframes: one still per cut, all at once, when the script's plan
+                             │  lists any (continuity keyframes)] ─►
+                             │ Scenes: Map over the script's chains (max concurrency), each chain
                              │         a sequential Map of RenderScene (render → last frame → next)
                              ├ Music
                              └ Voiceover
@@ -86,10 +88,17 @@ class Pipeline(Construct):
             item_selector={"job_id": job_id, "chain": sfn.JsonPath.string_at("$$.Map.Item.Value")},
             result_path=sfn.JsonPath.DISCARD,
         ).item_processor(chain)
+        keyframes = self._token_task("Keyframes", media_fn, {"step": "make_keyframes", "job_id": job_id})
+        keyframes.next(scenes)
+        pictures = (
+            sfn.Choice(self, "KeyframesFirst?", comment="continuity keyframes: one still per cut before the scenes")
+            .when(sfn.Condition.is_present("$.script.keyframes[0]"), keyframes)
+            .otherwise(scenes)
+        )
         music = self._token_task("Music", media_fn, {"step": "make_music", "job_id": job_id})
         voiceover = self._token_task("Voiceover", media_fn, {"step": "make_voiceover", "job_id": job_id})
         produce = sfn.Parallel(self, "Produce", result_path=sfn.JsonPath.DISCARD)
-        produce.branch(scenes).branch(music).branch(voiceover)
+        produce.branch(pictures).branch(music).branch(voiceover)
         compose = self._token_task("Compose", media_fn, {"step": "compose", "job_id": job_id})
         finalize = self._task("Finalize", steps_fn, {"step": "finalize", "job_id": job_id})
 

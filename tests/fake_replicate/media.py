@@ -63,6 +63,27 @@ def video(aspect_ratio: str, seconds: int) -> bytes:
     return _cached(("video", w, h, seconds), make, ".mp4")
 
 
+IMAGE_SIZES = {  # FLUX-schnell at megapixels "1": about a megapixel in the asked shape
+    "1:1": (1024, 1024),
+    "16:9": (1344, 768),
+    "9:16": (768, 1344),
+}
+
+
+def image(aspect_ratio: str, fmt: str = "webp") -> bytes:
+    """A still in the shape and format asked (FLUX-schnell's webp/jpg/png), drawn with Pillow."""
+    w, h = IMAGE_SIZES.get(aspect_ratio, IMAGE_SIZES["1:1"])
+
+    def make(out: Path) -> None:
+        from PIL import Image, ImageDraw
+
+        img = Image.new("RGB", (w, h), (40, 90, 140))
+        ImageDraw.Draw(img).ellipse([w // 4, h // 4, 3 * w // 4, 3 * h // 4], fill=(230, 180, 90))
+        img.save(out, format={"jpg": "JPEG", "png": "PNG"}.get(fmt, "WEBP"))
+
+    return _cached(("image", w, h, fmt), make, f".{fmt}")
+
+
 def music(seconds: float = 20.0) -> bytes:
     """A soft A-minor chord MP3, stereo 44.1 kHz — shorter than an ad, so the bed gets looped."""
 

@@ -442,6 +442,12 @@ class FakeReplicate:
                 aspect = _aspect_of(self._input_file(start)) or aspect
             data = media.video(aspect, int(i.get("duration", 5)))
             return self._publish(pred, "output.mp4", "video/mp4", data), {}
+        if pred.model == "black-forest-labs/flux-schnell":  # an array of file URIs, one per output
+            fmt = str(i.get("output_format", "webp"))
+            data = media.image(str(i.get("aspect_ratio", "1:1")), fmt)
+            ctype = {"jpg": "image/jpeg", "png": "image/png"}.get(fmt, "image/webp")
+            urls = [self._publish(pred, f"out-{k}.{fmt}", ctype, data) for k in range(int(i.get("num_outputs", 1)))]
+            return urls, {}
         if pred.model in ("minimax/music-2.6", "minimax/music-1.5"):  # a file URI
             return self._publish(pred, "output.mp3", "audio/mpeg", media.music()), {}
         if pred.model in ("minimax/speech-02-turbo", "minimax/speech-02-hd"):  # a file URI

@@ -121,7 +121,7 @@ def test_media_lambda_is_a_container_image_a_new_account_can_deploy(synth):
     # 3,008 MB: the most a new account may give a function (10,240 MB once the quota is raised,
     # `-c mediaMemoryMb=10240`); its concurrency is reserved, so a burst of jobs has a ceiling.
     assert media["MemorySize"] == 3008 and media["EphemeralStorage"] == {"Size": 10240}
-    assert media["ReservedConcurrentExecutions"] == 15
+    assert media["ReservedConcurrentExecutions"] == 30  # 2 jobs of 12 scene chains + music + voice
     assert media["Timeout"] == 900
     assets = json.loads((synth.outdir / "OmniGen.assets.json").read_text())
     (image,) = assets["dockerImages"].values()
@@ -151,7 +151,9 @@ def test_state_machine_shape(synth):
         "States.ALL",
         "Omnigen.Retryable",
         "States.HeartbeatTimeout",
-        'MaxConcurrency\\":3',
+        'MaxConcurrency\\":12',  # every scene of a 60 s ad at once (issue 15), cdk.json's maxConcurrentScenes
+        "KeyframesFirst?",  # continuity keyframes: the Keyframes task before the Scenes Map
+        "make_keyframes",
     ):
         assert expected in text, expected
 

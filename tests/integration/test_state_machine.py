@@ -124,6 +124,8 @@ class Harness:
         self.handlers: list[threading.Thread] = []
         self.fail_scene: int | None = None
         self.on_scene = None
+        self.chains: list[list[int]] = CHAINS
+        self.keyframes: list[int] = []  # scenes that start on a keyframe (continuity keyframes)
         self._dispatch(monkeypatch)
         self._keep_failure_cause(monkeypatch)
         self._shorten_retry_sleeps(monkeypatch)
@@ -224,13 +226,23 @@ class Harness:
             ctx.assets.put_bytes(keys(ctx, job_id).script, b"{}", "application/json")
             t.done("script")
             t.declare([f"scene_{n}" for c in CHAINS for n in c] + ["music", "voiceover", "compose"])
-            return {"script": keys(ctx, job_id).script, "chains": CHAINS}
+            return {"script": keys(ctx, job_id).script, "chains": harness.chains, "keyframes": harness.keyframes}
+
+        def make_keyframes(ctx, job_id):  # type: ignore[no-untyped-def]
+            k = keys(ctx, job_id)
+            Tracker(ctx.jobs, job_id).start("keyframes")
+            for n in harness.keyframes:
+                ctx.assets.put_bytes(k.keyframe(n), b"jpg", "image/jpeg")
+            Tracker(ctx.jobs, job_id).done("keyframes")
+            return {"keyframes": [k.keyframe(n) for n in harness.keyframes]}
 
         def render_scene(ctx, job_id, index):  # type: ignore[no-untyped-def]
             k = keys(ctx, job_id)
             track = f"scene_{index}"
-            if index in (2,):  # chained: needs scene 1's last frame
+            if index in (2,) and not harness.keyframes:  # chained: needs scene 1's last frame
                 assert ctx.assets.exists(k.last_frame(1)), "scene 2 started before scene 1's last frame"
+            if index in harness.keyframes:  # starts on its keyframe: drawn before any scene
+                assert ctx.assets.exists(k.keyframe(index)), f"scene {index} started before its keyframe"
             Tracker(ctx.jobs, job_id).start(track)
             if harness.on_scene:
                 harness.on_scene(ctx, job_id, index)
@@ -254,6 +266,7 @@ class Harness:
 
         monkeypatch.setattr(steps, "write_script", write_script)
         monkeypatch.setattr(steps, "render_scene", render_scene)
+        monkeypatch.setattr(steps, "make_keyframes", make_keyframes)
         monkeypatch.setattr(steps, "make_music", simple("music", lambda k: k.music))
         monkeypatch.setattr(steps, "make_voiceover", simple("voiceover", lambda k: k.voiceover))
 
@@ -342,6 +355,28 @@ def test_a_whole_job_runs_through_the_state_machine(aws):
     )["Item"]
     assert usage["completed"] == {"N": "1"}
     aws.assert_audited("Api", "Steps", "Media")
+
+
+def test_keyframes_are_drawn_before_every_scene_starts_at_once(aws):
+    """Continuity keyframes: write_script lists the scenes that need a keyframe, the Choice runs
+    the Keyframes task (on the media function, task token) before the Scenes Map, and every scene
+    then runs as a chain of its own."""
+    aws.chains, aws.keyframes = [[1], [2], [3], [4]], [1, 2, 3, 4]
+    job_id, execution = aws.run()
+    assert execution["status"] == "SUCCEEDED"
+    order = [e["step"] for e in aws.invocations if "task_token" in e]
+    assert order.count("make_keyframes") == 1
+    assert order.index("make_keyframes") < min(i for i, s in enumerate(order) if s == "render_scene")
+    assert order.count("render_scene") == 4
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in aws.history(execution["executionArn"])
+        if "stateEnteredEventDetails" in e
+    ]
+    assert "Keyframes" in entered
+    job = aws.ctx.jobs.get(job_id)
+    assert job.status == JobStatus.COMPLETED and job.tracks["keyframes"].state == "done"
+    aws.assert_audited("Steps", "Media")
 
 
 def test_the_api_function_serves_its_routes_within_its_role(aws):

@@ -66,7 +66,10 @@ def test_a_known_script_replaces_the_plan():
     script = make_script([False, True, False, False], [7.5, 7.5, 7.5, 7.5])
     est = estimate(BRIEF, REMOTE, 3, script=script)
     assert est.scenes == 4 and not est.assumptions
-    assert lines(est)["video"].usd == pytest.approx(4 * 10 * 0.07)  # 7.5 s scenes bill 10 s clips
+    # Billed on the real plan (issue 15): four 7.5 s scenes one 10 s clip each would bill 40 s for
+    # a 30 s ad; on the clip grid two of them take 5 s clips holding their last 2.5 s: 30 s billed
+    assert lines(est)["video"].usd == pytest.approx(30 * 0.07)
+    assert lines(est)["video"].quantity == 30
     assert lines(est)["voice"].detail == "4 lines"
 
 

@@ -36,3 +36,38 @@ def test_custom_costs_and_lower_bound():
 def test_unknown_mode():
     with pytest.raises(ValueError, match="continuity"):
         chains(SCRIPT, "zigzag")
+
+
+# --- continuity keyframes -----------------------------------------------------------------------
+
+from omnigen.schedule import end_keyframe, keyframe_scenes, resolve, uses_keyframes  # noqa: E402
+
+
+def test_auto_becomes_keyframes_only_with_an_end_frame_model():
+    assert resolve("auto", end_frames=True) == "keyframes"
+    assert resolve("auto", end_frames=False) == "auto"
+    assert resolve("chain", end_frames=True) == "chain"
+    assert uses_keyframes("keyframes", end_frames=False)
+    assert not uses_keyframes("parallel", end_frames=True)
+
+
+def test_keyframes_with_end_frames_nothing_waits_and_marked_cuts_end_on_the_next_keyframe():
+    assert chains(SCRIPT, "keyframes", end_frames=True) == [[i] for i in range(1, 7)]
+    assert keyframe_scenes(SCRIPT, "keyframes", end_frames=True) == [1, 2, 3, 4, 5, 6]
+    # scene 2, 5 and 6 continue their previous scene: 1 ends on 2's keyframe, 4 on 5's, 5 on 6's
+    assert [end_keyframe(SCRIPT, "keyframes", True, i) for i in range(1, 7)] == [2, None, None, 5, 6, None]
+    assert previous_scene(SCRIPT, "keyframes", 2, end_frames=True) is None
+
+
+def test_keyframes_hybrid_without_end_frames_chains_only_the_marked_cuts():
+    assert chains(SCRIPT, "keyframes", end_frames=False) == [[1, 2], [3], [4, 5, 6]]
+    # each chain's first scene starts on its keyframe; chained scenes on the last frame
+    assert keyframe_scenes(SCRIPT, "keyframes", end_frames=False) == [1, 3, 4]
+    assert all(end_keyframe(SCRIPT, "keyframes", False, i) is None for i in range(1, 7))
+    assert previous_scene(SCRIPT, "keyframes", 5, end_frames=False) == 4
+
+
+def test_other_modes_draw_no_keyframes():
+    for mode in ("auto", "chain", "parallel"):
+        assert keyframe_scenes(SCRIPT, mode, end_frames=False) == []
+    assert keyframe_scenes(SCRIPT, "chain", end_frames=True) == []

@@ -799,7 +799,7 @@ export interface components {
              * @default auto
              * @enum {string}
              */
-            continuity?: "auto" | "chain" | "parallel";
+            continuity?: "auto" | "chain" | "parallel" | "keyframes";
             /**
              * Ad Type
              * @description product_claim (names the drug and its use: needs product.side_effects), reminder or help_seeking

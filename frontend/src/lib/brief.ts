@@ -47,6 +47,11 @@ export const CONTINUITY: { value: Continuity; label: string; help: string }[] = 
   { value: "auto", label: "Auto", help: "the script decides which shots continue the previous one" },
   { value: "chain", label: "Chain", help: "every scene starts on the previous scene's last frame (slower, smoother)" },
   { value: "parallel", label: "Parallel", help: "every scene renders at once (fastest)" },
+  {
+    value: "keyframes",
+    label: "Keyframes",
+    help: "a still per cut first, then every scene at once from its still (continuity at parallel speed)",
+  },
 ];
 export const AD_TYPES: { value: AdType; label: string }[] = [
   { value: "product_claim", label: "Product claim (names the drug and its use)" },

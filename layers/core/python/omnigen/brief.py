@@ -23,7 +23,7 @@ from omnigen.validation import INPUT_MODEL, located_errors
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["1080p", "720p", "480p", "360p"]
-Continuity = Literal["auto", "chain", "parallel"]
+Continuity = Literal["auto", "chain", "parallel", "keyframes"]
 AdType = Literal["product_claim", "reminder", "help_seeking"]
 LoudnessTarget = Literal["broadcast", "web"]
 

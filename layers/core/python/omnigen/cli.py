@@ -430,7 +430,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("brief", help="brief file (YAML or JSON)")
         sp.add_argument("--resolution", choices=["1080p", "720p", "480p", "360p"])
         sp.add_argument("--aspect", choices=["16:9", "9:16", "1:1"])
-        sp.add_argument("--continuity", choices=["auto", "chain", "parallel"])
+        sp.add_argument("--continuity", choices=["auto", "chain", "parallel", "keyframes"])
         sp.add_argument("--seed", type=int)
         sp.add_argument("--loudness", choices=["broadcast", "web"], help="-24 LKFS or -14 LUFS")
         sp.add_argument("--providers", help="local | replicate | script=replicate,video=local,...")

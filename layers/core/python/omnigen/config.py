@@ -37,6 +37,21 @@ class ProviderSpec(BaseModel):
         return ",".join(f"{c}={getattr(self, c)}" for c in CAPABILITIES)
 
 
+REMOTE_SCENE_SLOTS = 12
+"""Scenes at a time on Replicate: every scene of a 60 s ad (the writers plan at most ~10 s a
+scene) starts at once, with its keyframe. One 60 s job creates some 60 predictions (scenes,
+keyframes, one per voice line, music, script) in its first minutes, far under Replicate's limit
+of 600 creates a minute (replicate.com/docs/topics/predictions/rate-limits, read 2026-12-01);
+a 429 past it is retried after its Retry-After by the client, never a blind re-create."""
+LOCAL_SCENE_SLOTS = 3
+"""Offline scenes are ffmpeg renders on this machine's cores: a few at a time is faster."""
+
+
+def default_scene_slots(spec: ProviderSpec) -> int:
+    """OMNIGEN_MAX_CONCURRENT_SCENES when unset: all scenes at once where a model renders them."""
+    return REMOTE_SCENE_SLOTS if spec.video == "replicate" else LOCAL_SCENE_SLOTS
+
+
 def parse_providers(text: str) -> ProviderSpec:
     """`local`, `replicate`, or per capability: `script=replicate,video=replicate,music=local`."""
     text = text.strip()
@@ -181,7 +196,7 @@ def load_settings(
         api_token=env.get("OMNIGEN_API_TOKEN") or None,
         allowed_hosts=_names(env, "OMNIGEN_ALLOWED_HOSTS"),
         allowed_origins=[o.rstrip("/") for o in _names(env, "OMNIGEN_ALLOWED_ORIGINS")],
-        max_concurrent_scenes=_int(env, "OMNIGEN_MAX_CONCURRENT_SCENES", 3, 1, 32),
+        max_concurrent_scenes=_int(env, "OMNIGEN_MAX_CONCURRENT_SCENES", default_scene_slots(spec), 1, 32),
         max_concurrent_jobs=_int(env, "OMNIGEN_MAX_CONCURRENT_JOBS", 2, 1, 64),
         store=store,  # type: ignore[arg-type]
         jobs_table=env.get("OMNIGEN_JOBS_TABLE") or None,

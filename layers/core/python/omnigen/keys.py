@@ -76,6 +76,10 @@ class JobKeys:
     def last_frame(self, scene: int) -> str:
         return self._k(f"frames/scene_{scene}_last.jpg")
 
+    def keyframe(self, scene: int) -> str:
+        """The still scene `scene` starts on (continuity `keyframes`), and its previous scene ends on."""
+        return self._k(f"frames/scene_{scene}_key.jpg")
+
     def product_image(self, ext: str = "png") -> str:
         return self._k(f"inputs/product.{ext}")
 

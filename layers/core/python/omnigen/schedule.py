@@ -4,6 +4,13 @@ A scene that continues the previous shot starts on that shot's last frame, so it
 before the previous scene is rendered. Scenes that do not continue start at once. The schedule
 is therefore a list of chains: scenes inside a chain run in order, chains run side by side under
 a concurrency limit. The longest chain is the critical path.
+
+`keyframes` removes the waiting: one still per cut is drawn first (seconds, all at once), every
+scene starts on its own keyframe and, where the video model takes an end frame, ends on the next
+scene's keyframe when that cut must match — so no scene waits for another. A video model without
+an end frame gets the hybrid: the cuts the script marks continuous (`continues_previous`) are
+chained as in `auto`, and every chain's first scene starts on its keyframe. `auto` becomes
+`keyframes` when the video model takes an end frame (`resolve`).
 """
 
 from __future__ import annotations
@@ -12,26 +19,60 @@ import heapq
 
 from omnigen.script import Script
 
+MODES = ("auto", "chain", "parallel", "keyframes")
 
-def links(script: Script, continuity: str) -> list[bool]:
+
+def resolve(continuity: str, end_frames: bool) -> str:
+    """The mode a job runs: `auto` is `keyframes` when the video model takes an end frame (every
+    marked cut then matches without waiting), else `auto` (the marked cuts are chained)."""
+    if continuity not in MODES:
+        raise ValueError(f"continuity must be one of {', '.join(MODES)}, not {continuity!r}")
+    return "keyframes" if continuity == "auto" and end_frames else continuity
+
+
+def links(script: Script, continuity: str, end_frames: bool = False) -> list[bool]:
     """For each scene, whether it starts on the previous scene's last frame."""
+    mode = resolve(continuity, end_frames)
     out = []
     for scene in script.scenes:
-        if scene.index == 1 or continuity == "parallel":
+        if scene.index == 1 or mode == "parallel":
             out.append(False)
-        elif continuity == "chain":
+        elif mode == "chain":
             out.append(True)
-        elif continuity == "auto":
+        elif mode == "auto" or (mode == "keyframes" and not end_frames):  # the hybrid chains marked cuts
             out.append(scene.continues_previous)
-        else:
-            raise ValueError(f"continuity must be auto, chain or parallel, not {continuity!r}")
+        else:  # keyframes with end frames: nothing waits
+            out.append(False)
     return out
 
 
-def chains(script: Script, continuity: str) -> list[list[int]]:
+def uses_keyframes(continuity: str, end_frames: bool) -> bool:
+    return resolve(continuity, end_frames) == "keyframes"
+
+
+def keyframe_scenes(script: Script, continuity: str, end_frames: bool) -> list[int]:
+    """The scenes that need a keyframe: each scene's own start (a scene chained onto its previous
+    scene starts on that scene's last frame instead), and each end frame's next scene."""
+    if not uses_keyframes(continuity, end_frames):
+        return []
+    linked = links(script, continuity, end_frames)
+    need = {s.index for s, lk in zip(script.scenes, linked, strict=True) if not lk}
+    need |= {i + 1 for i in range(1, len(script.scenes) + 1) if end_keyframe(script, continuity, end_frames, i)}
+    return sorted(need)
+
+
+def end_keyframe(script: Script, continuity: str, end_frames: bool, index: int) -> int | None:
+    """The scene whose keyframe ends scene `index` (so the cut into it matches), or None: only
+    with an end-frame model in `keyframes` mode, and only into a scene that continues this one."""
+    if not end_frames or not uses_keyframes(continuity, end_frames) or index >= len(script.scenes):
+        return None
+    return index + 1 if script.scene(index + 1).continues_previous else None
+
+
+def chains(script: Script, continuity: str, end_frames: bool = False) -> list[list[int]]:
     """Scene indices grouped into chains, in script order."""
     groups: list[list[int]] = []
-    for scene, linked in zip(script.scenes, links(script, continuity), strict=True):
+    for scene, linked in zip(script.scenes, links(script, continuity, end_frames), strict=True):
         if linked:
             groups[-1].append(scene.index)
         else:
@@ -39,10 +80,12 @@ def chains(script: Script, continuity: str) -> list[list[int]]:
     return groups
 
 
-def critical_path_s(script: Script, continuity: str, per_scene_s: dict[int, float] | None = None) -> float:
+def critical_path_s(
+    script: Script, continuity: str, per_scene_s: dict[int, float] | None = None, end_frames: bool = False
+) -> float:
     """Length of the longest chain, in render seconds (defaults to the scenes' own durations)."""
     cost = per_scene_s or {s.index: s.duration_s for s in script.scenes}
-    return max(sum(cost[i] for i in chain) for chain in chains(script, continuity))
+    return max(sum(cost[i] for i in chain) for chain in chains(script, continuity, end_frames))
 
 
 def lower_bound_s(chain_costs: list[float], slots: int) -> float:
@@ -76,6 +119,6 @@ def wall_time_s(chain_costs: list[list[float]], slots: int) -> float:
     return max(end, lower_bound_s([sum(c) for c in chain_costs], slots))
 
 
-def previous_scene(script: Script, continuity: str, index: int) -> int | None:
-    """The scene whose last frame seeds `index`, or None when it starts fresh."""
-    return index - 1 if links(script, continuity)[index - 1] else None
+def previous_scene(script: Script, continuity: str, index: int, end_frames: bool = False) -> int | None:
+    """The scene whose last frame seeds `index`, or None when it starts fresh (or on its keyframe)."""
+    return index - 1 if links(script, continuity, end_frames)[index - 1] else None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from omnigen.brief import Brief
+from omnigen.clip_plan import Takes
 from omnigen.compliance import Policy, Report, check_script, check_timeline, feedback_for_writer, load_policy
 from omnigen.job import Job, JobStatus, VersionRecord, now
 from omnigen.keys import JobKeys
@@ -30,20 +31,21 @@ from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_
 from omnigen.providers.ports import (
     CallContext,
     Cancelled,
+    KeyframeRequest,
     MusicRequest,
     SceneRequest,
     ScriptWriter,
     VoiceRequest,
+    clip_grid,
     is_animatic,
+    takes_end_frame,
 )
 from omnigen.safe_text import STORED
-from omnigen.schedule import chains, previous_scene
 from omnigen.script import Script
 from omnigen.store.ports import NotFound
 from omnigen.timeline import Timeline
 
 DECLICK_S = 0.02
-
 
 
 def _job(ctx: StepContext, job_id: str) -> Job:
@@ -64,6 +66,14 @@ def _check_cancel(ctx: StepContext, job_id: str) -> None:
 
 def _load_script(ctx: StepContext, keys: JobKeys) -> Script:
     return Script.model_validate_json(ctx.assets.get_bytes(keys.script), context=STORED)
+
+
+def takes(ctx: StepContext, job: Job, script: Script) -> Takes:
+    """The job's takes: the script's scenes on the video model's clip grid, scheduled by the
+    brief's continuity for what the model takes (an end frame or not). Pure of the script, so
+    every step (and every retry) computes the same plan."""
+    video = ctx.providers.video
+    return Takes(script, clip_grid(video), job.brief.continuity, takes_end_frame(video))
 
 
 def _put_json(ctx: StepContext, key: str, data: Any) -> None:
@@ -132,23 +142,92 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
         ctx.assets.put_bytes(keys.script, script.model_dump_json(indent=2).encode(), "application/json")
     # Longest chain first: whoever runs the chains under a concurrency limit (the local runner,
     # the state machine's Map) starts the critical path first.
-    links = sorted(chains(script, job.brief.continuity), key=lambda c: -sum(script.scene(i).duration_s for i in c))
+    plan = takes(ctx, job, script)
+    links = plan.chains()
+    stills = plan.keyframes()
 
     def record(j: Job) -> None:
         j.assets["script"] = keys.script
 
     ctx.jobs.update(job_id, record)
     tracker.done("script", f"{len(script.scenes)} scenes, {script.duration_s:.0f} s")
-    tracker.declare([f"scene_{s.index}" for s in script.scenes] + ["music", "voiceover", "compose"])
-    return {"script": keys.script, "chains": links}
+    tracker.declare(
+        (["keyframes"] if stills else [])
+        + [f"scene_{s.index}" for s in script.scenes]
+        + ["music", "voiceover", "compose"]
+    )
+    return {"script": keys.script, "chains": links, "keyframes": stills}
+
+
+# --- keyframes -------------------------------------------------------------------------------
+
+
+def make_keyframes(ctx: StepContext, job_id: str) -> dict[str, Any]:
+    """One still per cut, all at once (continuity `keyframes`): the scene's opening frame from the
+    keyframe model, or the product image fitted to the frame where the shot shows the product (a
+    generated pack would misspell its label). Stills already stored are reused one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from omnigen.images import fit_to_frame
+    from omnigen.providers.local.keyframes import LocalKeyframes
+
+    job = _job(ctx, job_id)
+    keys = _keys(job)
+    script = _load_script(ctx, keys)
+    brief = job.brief
+    plan = takes(ctx, job, script)
+    wanted = plan.keyframes()
+    result = {"keyframes": [keys.keyframe(i) for i in wanted]}
+    todo = [i for i in wanted if not ctx.assets.exists(keys.keyframe(i))]
+    if not todo:
+        return result
+    _check_cancel(ctx, job_id)
+    tracker = Tracker(ctx.jobs, job_id)
+    tracker.start("keyframes", f"drawing {len(todo)} keyframe(s)")
+    drawer = ctx.providers.keyframes or LocalKeyframes()
+    width, height = brief.output_size()
+    call = tracker.call_context("keyframes", lambda: ctx.is_cancelled(job_id), ctx.deadline)
+    done: list[int] = []
+
+    with ExitStack() as stack, ctx.scratch(job_id) as tmp:
+        product = stack.enter_context(ctx.assets.local_path(brief.product.image)) if brief.product.image else None
+
+        def draw(index: int) -> None:
+            scene = plan.unit(index)
+            out = tmp / f"scene_{index}_key.jpg"
+            if product is not None and shows_product(scene, brief):
+                still = fit_to_frame(product, out, width, height, tolerance=-1.0)  # always a JPEG of the frame
+            else:
+                req = KeyframeRequest(
+                    scene=scene,
+                    style=brief.style,
+                    width=width,
+                    height=height,
+                    aspect_ratio=brief.aspect_ratio,
+                    seed=brief.seed,
+                    scene_count=len(script.scenes),
+                )
+                still = drawer.draw(req, out, call.for_slot(f"scene_{index}"))
+            ctx.assets.put_file(keys.keyframe(index), still, "image/jpeg")
+            done.append(index)
+            tracker.tick("keyframes", len(done) / len(todo), f"keyframe {len(done)} of {len(todo)}")
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(todo), ctx.settings.max_concurrent_scenes))) as pool:
+            for future in [pool.submit(draw, i) for i in todo]:
+                future.result()
+    tracker.done("keyframes", f"{len(wanted)} keyframe(s)", asset=keys.keyframe(wanted[0]))
+    return result
 
 
 # --- scenes ----------------------------------------------------------------------------------
 
 
 def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
-    """One scene → clip + its last frame. A chained scene starts on the previous scene's last
-    frame; any other on the product image where its shot shows the product, else from its text."""
+    """One take → clip + its last frame. A take is a scene, or several consecutive shots cut from
+    one clip on the model's clip grid (`omnigen.clip_plan`), named by its first scene. A chained
+    take starts on the previous take's last frame; a keyframed one on its keyframe (and ends on
+    the next take's where the model takes an end frame); any other on the product image where its
+    shot shows the product, else from its text."""
     from omnigen.media.frames import extract_last_frame
 
     job = _job(ctx, job_id)
@@ -157,29 +236,41 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
     clip, frame = keys.clip(scene_index), keys.last_frame(scene_index)
     result = {"clip": clip, "last_frame": frame}
     if ctx.assets.exists(clip) and ctx.assets.exists(frame):
-        if job.tracks.get(track) is None or job.tracks[track].state != "done":
-            Tracker(ctx.jobs, job_id).done(track, "reused", asset=frame)
+        members = takes(ctx, job, _load_script(ctx, keys)).members(scene_index)
+        for n in members:
+            t = f"scene_{n}"
+            if job.tracks.get(t) is None or job.tracks[t].state != "done":
+                Tracker(ctx.jobs, job_id).done(t, "reused", asset=frame)
         return result
     _check_cancel(ctx, job_id)
     script = _load_script(ctx, keys)
-    scene = script.scene(scene_index)
+    plan = takes(ctx, job, script)
+    scene = plan.unit(scene_index)
+    members = plan.members(scene_index)
     brief = job.brief
     width, height = brief.output_size()
     tracker = Tracker(ctx.jobs, job_id)
-    tracker.start(track, f"rendering {scene.purpose.replace('_', ' ')}")
-    prev = previous_scene(script, brief.continuity, scene_index)
+    what = f"rendering {script.scene(scene_index).purpose.replace('_', ' ')}"
+    for n in members:
+        tracker.start(f"scene_{n}", what if n == scene_index else f"cut from scene {scene_index}'s take")
+    prev, nxt = plan.previous(scene_index), plan.end(scene_index)
+
+    def stored(key: str, why: str) -> Path:
+        try:
+            return stack.enter_context(ctx.assets.local_path(key))
+        except NotFound:
+            raise StepFailed(track, f"{why} is missing; scene {scene_index} needs it") from None
+
     with ExitStack() as stack, ctx.scratch(job_id) as tmp:
         product = None
         if brief.product.image:
             product = stack.enter_context(ctx.assets.local_path(brief.product.image))
         start_image = product if product is not None and shows_product(scene, brief) else None
+        if scene_index in plan.keyframes():
+            start_image = stored(keys.keyframe(scene_index), f"scene {scene_index}'s keyframe")
         if prev is not None:
-            try:
-                start_image = stack.enter_context(ctx.assets.local_path(keys.last_frame(prev)))
-            except NotFound:
-                raise StepFailed(
-                    track, f"scene {prev}'s last frame is missing; scene {scene_index} continues it"
-                ) from None
+            start_image = stored(keys.last_frame(prev), f"scene {prev}'s last frame")
+        end_image = stored(keys.keyframe(nxt), f"scene {nxt}'s keyframe") if nxt is not None else None
         req = SceneRequest(
             scene=scene,
             style=brief.style,
@@ -192,13 +283,17 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             start_image=start_image,
             product_image=product,
             brand_name=brief.product.brand_name,
+            end_image=end_image,
         )
         call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
         out = ctx.providers.video.render(req, tmp / f"scene_{scene_index}.mp4", call)
         last = extract_last_frame(out, tmp / f"scene_{scene_index}_last.jpg")
         ctx.assets.put_file(frame, last, "image/jpeg")
         ctx.assets.put_file(clip, out, "video/mp4")
-    tracker.done(track, "rendered", asset=frame)
+    for n in members:
+        tracker.done(
+            f"scene_{n}", "rendered" if n == scene_index else f"cut from scene {scene_index}'s take", asset=frame
+        )
     return result
 
 
@@ -304,6 +399,7 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
         music=ctx.assets.exists(keys.music),
         policy=load_policy(None),
         animatic=is_animatic(ctx.providers.video),
+        plan=takes(ctx, job, script).plan,
     )
     ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
     return timeline

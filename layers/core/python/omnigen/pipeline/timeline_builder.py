@@ -16,6 +16,7 @@ from itertools import pairwise
 from pydantic import BaseModel
 
 from omnigen.brief import Brief
+from omnigen.clip_plan import ClipPlan, one_per_scene
 from omnigen.compliance.policy import Policy, default_policy
 from omnigen.keys import JobKeys
 from omnigen.script import Script
@@ -150,9 +151,7 @@ def _ms_pages(voice: list[VoiceLine], style: Style, canvas: Canvas, policy: Poli
     return pages
 
 
-def _major_statement_texts(
-    voice: list[VoiceLine], canvas: Canvas, policy: Policy, until: float
-) -> list[TextItem]:
+def _major_statement_texts(voice: list[VoiceLine], canvas: Canvas, policy: Policy, until: float) -> list[TextItem]:
     style = Style("major_statement", "lower_third", max(MS_CAP_HEIGHT, legible_floor(policy, canvas)))
     return [
         TextItem(
@@ -361,17 +360,24 @@ def build_timeline(
     music: bool = True,
     policy: Policy | None = None,
     animatic: bool = False,
+    plan: ClipPlan | None = None,
 ) -> Timeline:
     """The first edit. `policy` sets the legibility floor and reading times the text is built
-    to; `animatic` marks clips that are an offline stand-in for footage."""
+    to; `animatic` marks clips that are an offline stand-in for footage; `plan` says which take
+    each scene is cut from and where (None: each scene its own clip from its start)."""
     policy = policy or default_policy()
     width, height = brief.output_size()
     output = OutputSettings(width=width, height=height, fps=24, loudness_lufs=brief.loudness_lufs, animatic=animatic)
     canvas = Canvas(width, height, output.safe_margin)
     total = float(brief.duration_s)
-    clips = [
-        VideoClip(scene_index=s.index, asset=keys.clip(s.index), in_s=0.0, out_s=s.duration_s) for s in script.scenes
-    ]
+    plan = plan or one_per_scene(script)
+    clips = []
+    for s in script.scenes:
+        take = plan.group_of(s.index)
+        start = take.offsets[s.index]
+        clips.append(
+            VideoClip(scene_index=s.index, asset=keys.clip(take.head), in_s=start, out_s=round(start + s.duration_s, 3))
+        )
     voice = [
         VoiceLine(
             scene_index=ln.scene_index,

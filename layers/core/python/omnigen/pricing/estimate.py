@@ -14,11 +14,15 @@ import math
 from pydantic import BaseModel, Field
 
 from omnigen.brief import SHORT_SIDE, Brief
+from omnigen.clip_plan import Takes
 from omnigen.config import CAPABILITIES, ProviderSpec
 from omnigen.lines import split_lines
-from omnigen.pricing.table import Plan, kling_clip_seconds, load_prices
-from omnigen.schedule import chains, wall_time_s
+from omnigen.pricing.table import Plan, load_prices
 from omnigen.script import Scene, Script
+from omnigen.simulation import Latencies, simulate
+
+VIDEO_GRID = (5, 10)
+"""Kling's clip lengths (`KlingSceneRenderer.clip_seconds`; pricing may not import providers)."""
 
 
 class EstimateLine(BaseModel):
@@ -42,6 +46,8 @@ class Estimate(BaseModel):
     total_usd: float
     expected_seconds: float
     """Script, then the slowest of scenes / music / voiceover, then the final render."""
+    generation_seconds: float = 0.0
+    """The same without the final render: script start → the last take, music or voice done."""
     critical_path: str
     lines: list[EstimateLine]
     assumptions: list[str] = Field(default_factory=list)
@@ -121,27 +127,49 @@ def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, scrip
     else:
         lines.append(_local_line("script", 1, "script", local.script_s * rounds))
 
-    # scenes
+    # scenes: the takes the pipeline will render (the script on the model's clip grid), scheduled
+    # as the runners schedule them, keyframes first when the mode draws them
     pixels = (SHORT_SIDE[brief.resolution] / 1080) ** 2
-    if kind["video"] == "replicate":
+    remote = kind["video"] == "replicate"
+    takes = Takes(script, VIDEO_GRID if remote else None, brief.continuity, not remote)
+    cut = takes.plan
+    stills = takes.keyframes()
+    keyframe_s = 0.0
+    if remote:
         model = table.model_for("video")
         price = table.price(model)
-        clip = {s.index: kling_clip_seconds(s.duration_s) for s in script.scenes}
-        per_scene = {i: price.latency(c) + pipe.download_s + pipe.frame_and_store_s for i, c in clip.items()}
-        billed = sum(clip.values())
+        per_take = {g.head: price.latency(g.seconds) + pipe.download_s + pipe.frame_and_store_s for g in cut.groups}
+        billed = cut.billed_s
         usd = price.cost(billed)
         unit, quantity = "video seconds", float(billed)
-        detail = f"{len(clip)} clips, {billed} s billed on 5/10 s clip lengths"
+        detail = f"{len(cut.groups)} takes for {len(script.scenes)} scenes, {billed} s billed on 5/10 s clip lengths"
+        if stills:
+            kf_model = table.model_for("keyframes")
+            kf_price = table.price(kf_model)
+            keyframe_s = kf_price.latency() + pipe.download_s
+            lines.append(
+                EstimateLine(
+                    capability="keyframes",
+                    provider="replicate",
+                    model=kf_model,
+                    quantity=len(stills),
+                    unit="images",
+                    usd=kf_price.cost(len(stills)),
+                    seconds=keyframe_s * math.ceil(len(stills) / max(1, concurrency)),
+                    detail=f"one still per cut, {min(len(stills), concurrency)} at a time",
+                )
+            )
     else:
         model = "local"
-        per_scene = {
-            s.index: s.duration_s * local.scene_s_per_video_second * pixels + pipe.frame_and_store_s
-            for s in script.scenes
+        per_take = {
+            g.head: g.content_s * local.scene_s_per_video_second * pixels + pipe.frame_and_store_s for g in cut.groups
         }
         usd, unit, quantity = 0.0, "scenes", float(len(script.scenes))
         detail = ""
-    groups = chains(script, brief.continuity)
-    scenes_s = wall_time_s([[per_scene[i] for i in g] for g in groups], concurrency)
+        keyframe_s = local.keyframe_s if stills else 0.0
+    timed = simulate(takes, concurrency, Latencies(script_s=0.0, scene_s=per_take, keyframe_s=keyframe_s))
+    scenes_s = timed.scenes_end_s
+    groups = takes.chains()
     longest = max(len(g) for g in groups)
     detail = ", ".join(x for x in (detail, f"{len(groups)} chain(s), longest {longest}, {concurrency} at a time") if x)
     lines.append(
@@ -200,7 +228,8 @@ def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, scrip
 
     by_cap = {ln.capability: ln for ln in lines}
     middle = max(("video", "music", "voice"), key=lambda c: by_cap[c].seconds)
-    expected = by_cap["script"].seconds + by_cap[middle].seconds + compose_s
+    generation = by_cap["script"].seconds + by_cap[middle].seconds
+    expected = generation + compose_s
     total = round(sum(ln.usd for ln in lines), 4)
     for ln in lines:
         ln.usd = round(ln.usd, 4)
@@ -213,6 +242,7 @@ def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, scrip
         concurrency=concurrency,
         total_usd=total,
         expected_seconds=round(expected, 1),
+        generation_seconds=round(generation, 1),
         critical_path=f"script → {'scenes' if middle == 'video' else middle} → compose",
         lines=lines,
         assumptions=assumptions,

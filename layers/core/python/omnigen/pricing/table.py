@@ -25,7 +25,7 @@ class ModelPrice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    unit: Literal["token", "video_second", "file", "thousand_characters"]
+    unit: Literal["token", "video_second", "file", "image", "thousand_characters"]
     usd_per_unit: float = 0.0
     input_usd_per_million: float = 0.0
     output_usd_per_million: float = 0.0
@@ -58,6 +58,7 @@ class LocalTimes(BaseModel):
     scene_s_per_video_second: float
     music_s: float
     voice_s_per_line: float
+    keyframe_s: float = 0.1
 
 
 class PipelineTimes(BaseModel):

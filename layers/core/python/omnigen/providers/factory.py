@@ -37,4 +37,11 @@ def build_providers(settings: Settings) -> Providers:
     )
     if remote is not None:
         providers.cancel_prediction = remote.runner.cancel
+    # keyframes feed the video model: they come from the same place
+    if spec.video == "replicate" and remote is not None:
+        providers.keyframes = remote.keyframes
+    else:
+        from omnigen.providers.local.keyframes import LocalKeyframes
+
+        providers.keyframes = LocalKeyframes()
     return providers

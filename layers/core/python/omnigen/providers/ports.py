@@ -130,6 +130,22 @@ class SceneRequest(BaseModel):
     the product; else None (the scene starts from its text alone)."""
     product_image: Path | None = None
     brand_name: str = ""
+    end_image: Path | None = None
+    """The next scene's keyframe, where the cut into it must match and the renderer takes an end
+    frame (`takes_end_frame`); else None."""
+
+
+class KeyframeRequest(BaseModel):
+    """One still for the start of a scene (continuity `keyframes`): drawn from the shot and the
+    ad's style with the ad's one seed, so every keyframe of an ad shares its look."""
+
+    scene: Scene
+    style: str = ""
+    width: int
+    height: int
+    aspect_ratio: str = "16:9"
+    seed: int = 0
+    scene_count: int = 1
 
 
 class MusicRequest(BaseModel):
@@ -158,6 +174,28 @@ class SceneRenderer(Protocol):
 
     def render(self, req: SceneRequest, out: Path, ctx: CallContext) -> Path:
         """Write an MP4 of the scene (any length ≥ the scene's; the timeline trims) to `out`."""
+        ...
+
+
+def takes_end_frame(renderer: SceneRenderer) -> bool:
+    """Whether a renderer can be told the last frame of its clip (`SceneRequest.end_image`): it
+    says so with a true `end_frame` attribute, set from the model's published schema."""
+    return bool(getattr(renderer, "end_frame", False))
+
+
+def clip_grid(renderer: SceneRenderer) -> tuple[int, ...] | None:
+    """The clip lengths a renderer's model makes and bills (Kling: 5 and 10 s), from its
+    `clip_seconds` attribute; None renders any length (the offline renderer)."""
+    grid = getattr(renderer, "clip_seconds", None)
+    return tuple(grid) if grid else None
+
+
+class KeyframeGenerator(Protocol):
+    name: str
+
+    def draw(self, req: KeyframeRequest, out: Path, ctx: CallContext) -> Path:
+        """Write a still (JPEG or PNG) of the scene's opening frame at about the ad's size to `out`
+        (the suffix may change)."""
         ...
 
 
@@ -193,5 +231,8 @@ class Providers:
     video: SceneRenderer
     music: MusicGenerator
     voice: VoiceSynth
+    keyframes: KeyframeGenerator | None = None
+    """The still per cut for continuity `keyframes`; None: the offline drawer
+    (`omnigen.providers.local.keyframes`), which a test or the local default uses."""
     cancel_prediction: Callable[[str], None] = _cancel_nothing
     """Stops a prediction a job started (best effort); local providers start none."""

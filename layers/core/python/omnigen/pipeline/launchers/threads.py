@@ -172,11 +172,21 @@ class LocalRunner:
                         raise Cancelled(job_id)
                     self._step(f"scene_{index}", steps.render_scene, job_id, index)
 
-        workers = len(chains) + 2
+        workers = len(chains) + 3  # the chains, music, voice, keyframes
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"job-{job_id}") as pool:
-            futures: list[Future] = [pool.submit(run_chain, c) for c in chains]
-            futures.append(pool.submit(self._step, "music", steps.make_music, job_id))
-            futures.append(pool.submit(self._step, "voiceover", steps.make_voiceover, job_id))
+            futures: list[Future] = [
+                pool.submit(self._step, "music", steps.make_music, job_id),
+                pool.submit(self._step, "voiceover", steps.make_voiceover, job_id),
+            ]
+            # keyframes first when the mode uses them (all at once, seconds; music and voice are
+            # already under way), then every chain at once from its keyframe
+            stills = (
+                [pool.submit(self._step, "keyframes", steps.make_keyframes, job_id)] if script.get("keyframes") else []
+            )
+            wait(stills)
+            futures += stills
+            if not any(f.exception() for f in stills):
+                futures += [pool.submit(run_chain, c) for c in chains]
             done, pending = wait(futures, return_when=FIRST_EXCEPTION)
             failed = [f for f in done if f.exception() is not None]
             if failed:

@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 from omnigen.media.ffmpeg import run_ffmpeg
 from omnigen.providers.local.palettes import palette_for, rgba, shift_hue
 from omnigen.providers.ports import CallContext, ProviderCall, ProviderError, SceneRequest
+from omnigen.script import Scene
 
 GRADIENT_TYPES = ("linear", "radial", "circular", "spiral")
 
@@ -145,19 +146,26 @@ def _product_card(image: Image.Image, box_h: int) -> Image.Image:
     return out
 
 
+def scene_colors(style: str, scene: Scene, scene_count: int) -> list[str]:
+    """The scene's palette: the mood's colours, turned a little further round the wheel each scene
+    (the renderer's and the keyframe drawer's one source, so a keyframe looks like its scene)."""
+    base = palette_for(f"{style} {scene.mood} {scene.shot}")
+    return [shift_hue(c, (scene.index - 1) * 360 / max(3, scene_count) * 0.35) for c in base]
+
+
 class LocalSceneRenderer:
     """Deterministic for (seed, scene): the same brief renders the same frames."""
 
     name = "local-motion-graphics"
     animatic = True  # motion graphics standing in for footage: the render says so (see compose)
+    end_frame = True  # a clip can be told its last frame: it dissolves into the end image
 
     def render(self, req: SceneRequest, out: Path, ctx: CallContext) -> Path:
         ctx.check()
         scene = req.scene
         w, h, fps, dur = req.width, req.height, req.fps, scene.duration_s
         rng = random.Random(req.seed * 1000 + scene.index)
-        base = palette_for(f"{req.style} {scene.mood} {scene.shot}")
-        colors = [shift_hue(c, (scene.index - 1) * 360 / max(3, req.scene_count) * 0.35) for c in base]
+        colors = scene_colors(req.style, scene, req.scene_count)
         calm = scene.purpose == "major_statement"
         work = out.parent / f"{out.stem}_sprites"
         work.mkdir(parents=True, exist_ok=True)
@@ -165,6 +173,7 @@ class LocalSceneRenderer:
         start = None
         if req.start_image and req.start_image != req.product_image:
             start = load_image(req.start_image)
+        end = load_image(req.end_image) if req.end_image else None
 
         gw, gh = max(16, w // 4 // 2 * 2), max(16, h // 4 // 2 * 2)
         inputs: list[str | Path] = [
@@ -228,14 +237,22 @@ class LocalSceneRenderer:
             graph.append(f"{cur}[pc]overlay=x='{px}':y='{h * 0.45:.1f}-overlay_h/2':shortest=1[lp]")
             cur = "[lp]"
             n_in += 1
-        if start is not None:
-            spath = work / "start.png"
-            start.convert("RGB").resize((w, h)).save(spath)
-            inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{dur:.3f}", "-i", spath]
-            fade = min(1.0, dur / 3)
-            graph.append(f"[{n_in}:v]format=rgba,fade=t=out:st=0:d={fade:.3f}:alpha=1[st]")
-            graph.append(f"{cur}[st]overlay=shortest=1[ls]")
-            cur = "[ls]"
+        fade = min(1.0, dur / 3)
+        # a chained or keyframed scene opens on its start image and dissolves into its own
+        # picture; a scene told its last frame (the next keyframe) dissolves into it at the end
+        stills = [
+            (start, "start", f"fade=t=out:st=0:d={fade:.3f}"),
+            (end, "end", f"fade=t=in:st={dur - fade:.3f}:d={fade:.3f}"),
+        ]
+        for image, name, dissolve in stills:
+            if image is None:
+                continue
+            path = work / f"{name}.png"
+            image.convert("RGB").resize((w, h)).save(path)
+            inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{dur:.3f}", "-i", path]
+            graph.append(f"[{n_in}:v]format=rgba,{dissolve}:alpha=1[{name}]")
+            graph.append(f"{cur}[{name}]overlay=shortest=1[l{name}]")
+            cur = f"[l{name}]"
             n_in += 1
         graph.append(f"{cur}format=yuv420p[vout]")
         ctx.progress(0.1, "drawing")

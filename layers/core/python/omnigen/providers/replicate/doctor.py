@@ -26,13 +26,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from omnigen.config import CAPABILITIES, ConfigError, Settings
-from omnigen.providers.ports import MusicRequest, SceneRequest, VoiceRequest
+from omnigen.providers.ports import KeyframeRequest, MusicRequest, SceneRequest, VoiceRequest
 from omnigen.providers.replicate.prediction import base_model, pinned_version
 from omnigen.providers.replicate.schema import input_problems, output_kind
 
 Status = Literal["ok", "fail", "skip"]
 OK, FAILED, INCOMPLETE = 0, 1, 3
-EXPECTED_OUTPUT = {"script": "text", "video": "file", "music": "file", "voice": "file"}
+EXPECTED_OUTPUT = {"script": "text", "video": "file", "music": "file", "voice": "file", "keyframes": "file"}
+CHECKED = (*CAPABILITIES, "keyframes")
+"""What the doctor checks: each capability's model, and the keyframe model that feeds the video one."""
 
 
 @dataclass
@@ -85,6 +87,15 @@ def sample_requests(providers: Any, work: Path) -> dict[str, list[tuple[str, dic
             ("a scene from the product image", runner.materialize(providers.video.inputs(scene_request(image), work))),
         ],
         "music": [("a 30 s bed", providers.music.inputs(MusicRequest(prompt="uplifting acoustic", duration_s=30)))],
+        "keyframes": [
+            (
+                f"a {aspect} keyframe",
+                providers.keyframes.inputs(
+                    KeyframeRequest(scene=scene, style="warm", width=1280, height=720, aspect_ratio=aspect, seed=7)
+                ),
+            )
+            for aspect in ("16:9", "9:16", "1:1")
+        ],
         "voice": [
             ("a benefit line", providers.voice.inputs(VoiceRequest(text=line, rate=speaking_rate(False)))),
             ("a major-statement line", providers.voice.inputs(VoiceRequest(text=line, rate=speaking_rate(True)))),
@@ -136,9 +147,10 @@ def _check_secret(settings: Settings, request: Callable[[str], Any] | None) -> F
 def diagnose(settings: Settings) -> list[Finding]:
     """Every check, in order; nothing raised for what a check finds."""
     from omnigen.providers.replicate.factory import build_replicate_providers, check_price_table, chosen_models
+    from omnigen.providers.replicate.keyframes import MODEL as KEYFRAME_MODEL
 
     findings: list[Finding] = []
-    models = chosen_models(settings.models)
+    models = {**chosen_models(settings.models), "keyframes": KEYFRAME_MODEL}
     try:
         check_price_table(models)
         findings.append(Finding("ok", "price table", "a price and a timeout for " + ", ".join(models.values())))
@@ -180,7 +192,7 @@ def diagnose(settings: Settings) -> list[Finding]:
                     "and the webhook secret were not checked",
                 )
             )
-        for capability in CAPABILITIES:
+        for capability in CHECKED:
             model = models[capability]
             check = f"{capability} {model}"
             if request is None:

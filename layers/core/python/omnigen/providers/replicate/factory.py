@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from omnigen.config import CAPABILITIES, ConfigError
 from omnigen.providers.replicate.client import ReplicateRunner
+from omnigen.providers.replicate.keyframes import MODEL as KEYFRAME_MODEL
+from omnigen.providers.replicate.keyframes import FluxKeyframes
 from omnigen.providers.replicate.music import MODEL as MUSIC_MODEL
 from omnigen.providers.replicate.music import MiniMaxMusic
 from omnigen.providers.replicate.script import MODEL as SCRIPT_MODEL
@@ -26,6 +28,7 @@ class ReplicateProviders:
     music: MiniMaxMusic
     voice: MiniMaxVoice
     runner: ReplicateRunner
+    keyframes: FluxKeyframes
 
 
 def chosen_models(models: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -76,7 +79,7 @@ def build_replicate_providers(
             "from replicate.com/account/api-tokens, or use OMNIGEN_PROVIDERS=local to run offline."
         )
     m = chosen_models(models)
-    check_price_table(m)
+    check_price_table({**m, "keyframes": KEYFRAME_MODEL})
     runner = ReplicateRunner(api_token, base_url, webhook_url, timeouts_s=timeouts_s, poll_interval_s=poll_interval_s)
     return ReplicateProviders(
         script=GPT4oScriptWriter(runner, model=m["script"]),
@@ -84,4 +87,5 @@ def build_replicate_providers(
         music=MiniMaxMusic(runner, model=m["music"]),
         voice=MiniMaxVoice(runner, voice_id=voice_id, model=m["voice"]),
         runner=runner,
+        keyframes=FluxKeyframes(runner),
     )

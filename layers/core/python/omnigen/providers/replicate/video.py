@@ -20,7 +20,7 @@ from typing import Any
 from omnigen.images import fit_to_frame
 from omnigen.media.ffmpeg import MediaError, probe
 from omnigen.pricing import kling_clip_seconds
-from omnigen.providers.ports import CallContext, ProviderError, SceneRequest
+from omnigen.providers.ports import CallContext, KeyframeRequest, ProviderError, SceneRequest
 from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import ReplicateRunner, output_url
 
@@ -36,7 +36,7 @@ NEGATIVE_PROMPT = (
 illegible and unapproved, so it is kept out of the picture."""
 
 
-def kling_prompt(req: SceneRequest) -> str:
+def kling_prompt(req: SceneRequest | KeyframeRequest) -> str:
     """The text-to-video prompt: the shot, then the ad's style, the camera move and the mood."""
     scene = req.scene
     parts = [scene.shot.rstrip(". ") + "."]
@@ -55,6 +55,12 @@ def kling_prompt(req: SceneRequest) -> str:
 class KlingSceneRenderer:
     """SceneRenderer port on Kling v2.5 Turbo Pro."""
 
+    clip_seconds = (5, 10)
+    """The clip lengths Kling makes, billed on the length asked (its schema's `duration` enum)."""
+    end_frame = False
+    """Replicate's published schema for this model has no end-frame input (only `start_image`;
+    see the fixture's `_source.end_frame`), so continuity `keyframes` runs its hybrid here."""
+
     def __init__(self, runner: ReplicateRunner, model: str = MODEL):
         self.runner = runner
         self.model = model
@@ -69,6 +75,8 @@ class KlingSceneRenderer:
             "duration": kling_clip_seconds(req.scene.duration_s),
             "aspect_ratio": req.aspect_ratio,
         }
+        if req.end_image is not None:
+            raise ProviderError(f"scene {req.scene.index}: {self.model} takes no end frame; the schedule must not ask")
         if req.start_image is not None:
             start = Path(req.start_image)
             if not start.is_file():
