@@ -59,6 +59,11 @@ class JobKeys:
     def last_frame(self, scene: int) -> str:
         return self._k(f"frames/scene_{scene}_last.jpg")
 
+    def segment(self, name: str) -> str:
+        """A picture segment or mastered audio kept for compose, named by what it is made of
+        (`omnigen.media.segments`); any version may reuse it."""
+        return self._k(f"segments/{name}")
+
     def product_image(self, ext: str = "png") -> str:
         return self._k(f"inputs/product.{ext}")
 
