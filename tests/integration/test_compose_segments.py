@@ -19,7 +19,7 @@ from PIL import Image
 
 from omnigen.media.compose import compose, prepare_segments
 from omnigen.media.ffmpeg import probe, run_ffmpeg
-from omnigen.media.loudness import measure_loudness
+from omnigen.media.loudness import measure_loudness, parse_summary
 from omnigen.media.mp4 import track_lengths
 from omnigen.media.segments import FolderSegments
 from omnigen.media.text_cards import render_card
@@ -35,13 +35,15 @@ CB = {"a": 64, "b": 128, "c": 192, "d": 96}
 
 
 def _ramp(tmp: Path, name: str, seconds: float) -> str:
-    """A clip whose frame k has luma 3k and the chroma of `name`."""
+    """A clip whose frame k has luma 3k and the chroma of `name`; clip c's file carries colour
+    tags (BT.601, limited range) where the others carry none, as clips from different models do."""
     out = tmp / f"{name}_{seconds}.mp4"
+    tags = ["-colorspace", "bt470bg", "-color_range", "tv"] if name == "c" else []
     run_ffmpeg(
         [
             "-y", "-f", "lavfi", "-i", f"color=c=black:s={W}x{H}:r={FPS}:d={seconds}",
             "-vf", f"format=yuv420p,geq=lum='3*N':cb={CB[name[0]]}:cr=128",
-            "-c:v", "libx264", "-crf", "4", "-preset", "ultrafast", out,
+            "-c:v", "libx264", "-crf", "4", "-preset", "ultrafast", *tags, out,
         ],
         what="making a numbered test clip",
     )  # fmt: skip
@@ -200,6 +202,29 @@ def test_a_text_across_a_join_is_on_exactly_its_frames(joined, media):
         first, last = round(item.start_s * FPS), round(item.end_s * FPS)
         on = [n for n in range(len(frames)) if _shows(frames[n], item, timeline.output, media)]
         assert on == list(range(first, last + 1)), item.text
+
+
+def test_every_segment_has_the_same_stream_description(joined):
+    """One SPS for the whole file: the segments' video streams are described alike (the tagged
+    clip's colour tags did not leak into its segments), and the joined file decodes as one
+    stream: a meter in the same ffmpeg graph as the picture reads the loudness once, whole."""
+    _, res, _, store = joined
+    described = {_video_line(p) for p in store.folder.glob("seg_*.mp4")}
+    assert len(described) == 1, described
+    err = run_ffmpeg(
+        ["-skip_frame", "nokey", "-i", res.output, "-filter_complex",
+         "[0:v]null[v];[0:a]ebur128=peak=true:framelog=quiet[a]", "-map", "[v]", "-f", "null", "-",
+         "-map", "[a]", "-f", "null", "-"],
+        what="metering beside the picture",
+    )  # fmt: skip
+    assert err.count("Summary:") == 1
+    assert abs(parse_summary(err, "metering").integrated_lufs + 24) <= 1.0
+
+
+def _video_line(path: Path) -> str:
+    err = run_ffmpeg(["-i", path, "-f", "null", "-frames:v", "1", "-"], what="describing a segment")
+    line = next(x for x in err.splitlines() if "Video: h264" in x)
+    return re.sub(r"\d+ kb/s, ", "", line.strip())
 
 
 def test_qc_frames_are_keyframes_and_streams_match_the_one_pass_render(joined, media):

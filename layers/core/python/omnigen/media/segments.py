@@ -4,7 +4,7 @@ demuxer and `-c copy` beside the mastered audio. `omnigen.media.segment_plan` sa
 segment holds.
 
 Joining without re-encoding works because every segment is H.264 from the same encoder with the
-same settings (so one SPS/PPS serves all), starts on an IDR frame, and has exactly its planned
+same settings and the same colour tags (so one SPS/PPS serves all), starts on an IDR frame, and has exactly its planned
 number of frames on the output's time base; the concat list gives each file that exact duration
 so no timestamp drifts at a join.
 """
@@ -96,7 +96,13 @@ def segment_graph(segment: Segment, cards: list[tuple[int, int, int]]) -> str:
             f"{cur}[{idx}:v]overlay=x={x}:y={y}:eof_action=repeat:enable='between(n,{ov.first},{ov.last})'[o{k}]"
         )
         cur = f"[o{k}]"
-    chains.append(f"{cur}trim=end_frame={n},setpts=PTS-STARTPTS,format=yuv420p[vout]")
+    # One set of colour tags for every segment, whatever its clip's file claims: a tag that
+    # changed at a join would change the SPS there, and a decoder (or QC's ffmpeg graph, which
+    # would restart its loudness meter) sees a new stream mid-file.
+    chains.append(
+        f"{cur}trim=end_frame={n},setpts=PTS-STARTPTS,format=yuv420p,"
+        f"setparams=range=tv:color_primaries=unknown:color_trc=unknown:colorspace=unknown[vout]"
+    )
     return ";\n".join(chains)
 
 
