@@ -120,10 +120,8 @@ def main() -> int:
                 results[f"{name} {stem}"] = _speak_all(speaker, brief_lines, Path(tmp))
     print(f"machine: {line()}; load average {os.getloadavg()[0]:.1f}")
     print(f"piper {files.voice_name} model load: " + ", ".join(f"{t} thread(s) {v}" for t, v in loads.items()))
-    print(
-        f"{'voice / brief':<34} {'lines':>5} {'speech':>7} {'wall':>6} {'cpu':>6} {'rtf':>6} {'cpu/s':>6} "
-        f"{'ms wpm':>7} {'ref wpm':>7}"
-    )
+    print(f"{'voice / brief':<34} {'lines':>5} {'speech':>7} {'wall':>6} {'cpu':>6} {'rtf':>6} {'cpu/s':>6} "
+          f"{'ms wpm':>7} {'ref wpm':>7}")
     for key, r in results.items():
         print(
             f"{key:<34} {r['lines']:>5} {r['speech_s']:>6.1f}s {r['wall_s']:>5.1f}s {r['cpu_s']:>5.1f}s "

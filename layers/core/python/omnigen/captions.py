@@ -63,7 +63,7 @@ def cue_band(text: str, aspect: float) -> float:
 
 
 def cue_setting(start_s: float, end_s: float, text: str, plates: Sequence[OnScreen], aspect: float) -> str:
-    """ "" (the player's default, at the bottom) or the top line, whichever no plate on screen
+    """"" (the player's default, at the bottom) or the top line, whichever no plate on screen
     during the cue covers; the bottom when both are covered (the top is no better)."""
     band = cue_band(text, aspect)
     during = [p for p in plates if min(p.end_s, end_s) - max(p.start_s, start_s) > 1e-3]

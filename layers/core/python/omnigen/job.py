@@ -260,6 +260,7 @@ class ProgressEvent(WithStatus):
     updated_at: datetime
     _json: str | None = PrivateAttr(default=None)
 
+
     def as_json(self) -> str:
         """The event's JSON, serialised once however many clients receive it."""
         if self._json is None:

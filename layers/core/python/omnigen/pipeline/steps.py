@@ -333,6 +333,18 @@ def draft_timeline(ctx: StepContext, job: Job) -> Timeline | None:
     return _built_timeline(ctx, job, music=True)
 
 
+def _resolver(ctx: StepContext, stack: ExitStack) -> Callable[[str], Path]:
+    """Asset key → a local file, each fetched once and held until `stack` closes."""
+    paths: dict[str, Path] = {}
+
+    def resolve(key: str) -> Path:
+        if key not in paths:
+            paths[key] = stack.enter_context(ctx.assets.local_path(key))
+        return paths[key]
+
+    return resolve
+
+
 class AssetSegments:
     """Compose's `SegmentStore` on the job's asset store (`segments/` under the job)."""
 
@@ -371,13 +383,7 @@ def prepare_ahead(
     audio_assets = [v.asset for v in timeline.voice] + ([timeline.music.asset] if timeline.music else [])
     try:
         with ExitStack() as stack, ctx.scratch(job_id) as tmp:
-            paths: dict[str, Path] = {}
-
-            def resolve(key: str) -> Path:
-                if key not in paths:
-                    paths[key] = stack.enter_context(ctx.assets.local_path(key))
-                return paths[key]
-
+            resolve = _resolver(ctx, stack)
             if segments and clips != set():
                 policy = qc_policy(load_policy(None))
                 done["segments_encoded"] = prepare_segments(
@@ -433,13 +439,7 @@ def compose(
             report.to_text(),
         )
     with ExitStack() as stack, ctx.scratch(job_id) as tmp:
-        paths: dict[str, Path] = {}
-
-        def resolve(key: str) -> Path:
-            if key not in paths:
-                paths[key] = stack.enter_context(ctx.assets.local_path(key))
-            return paths[key]
-
+        resolve = _resolver(ctx, stack)
         qcp = qc_policy(policy)
         res = render(
             timeline,

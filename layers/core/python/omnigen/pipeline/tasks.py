@@ -51,7 +51,9 @@ def task_id(event: dict[str, Any]) -> str:
     return f"{event['job_id']}:{track_of(event)}:{uuid.uuid4().hex[:12]}"
 
 
-def end_task(tasks: Tasks, token: str, step: str, result: dict[str, Any] | None, err: BaseException | None) -> None:
+def end_task(
+    tasks: Tasks, token: str, step: str, result: dict[str, Any] | None, err: BaseException | None
+) -> None:
     """Success with `result`, or failure named by `error_name` with `error_of` as its cause: the
     step and the webhook report the same failure under the same name."""
     if err is None:

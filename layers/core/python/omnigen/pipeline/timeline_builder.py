@@ -150,7 +150,9 @@ def _ms_pages(voice: list[VoiceLine], style: Style, canvas: Canvas, policy: Poli
     return pages
 
 
-def _major_statement_texts(voice: list[VoiceLine], canvas: Canvas, policy: Policy, until: float) -> list[TextItem]:
+def _major_statement_texts(
+    voice: list[VoiceLine], canvas: Canvas, policy: Policy, until: float
+) -> list[TextItem]:
     style = Style("major_statement", "lower_third", max(MS_CAP_HEIGHT, legible_floor(policy, canvas)))
     return [
         TextItem(

@@ -52,25 +52,8 @@ LENGTH_RESPONSE: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     # relative to length_scale 1 (over all 23 lines the spread from line to line was at most 0.03)
     "en_US-joe-medium": (
         (0.3, 0.45, 0.6, 0.7, 0.8, 0.88, 0.95, 1.0, 1.05, 1.14, 1.2, 1.3, 1.4, 1.6, 1.8, 2.1, 2.5),
-        (
-            0.503,
-            0.595,
-            0.657,
-            0.769,
-            0.886,
-            0.95,
-            0.986,
-            1.0,
-            1.015,
-            1.055,
-            1.097,
-            1.18,
-            1.285,
-            1.454,
-            1.598,
-            1.832,
-            2.134,
-        ),
+        (0.503, 0.595, 0.657, 0.769, 0.886, 0.95, 0.986, 1.0, 1.015, 1.055, 1.097, 1.18, 1.285, 1.454, 1.598,
+         1.832, 2.134),
     ),
 }
 """Length_scale → relative length, per voice; a voice not listed is taken as proportional."""
