@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
+from compose_paths import PATHS, render
 from PIL import Image
 
-from omnigen.media.compose import compose
 from omnigen.media.ffmpeg import probe, run_ffmpeg
 from omnigen.media.loudness import measure_loudness
 from omnigen.media.text_cards import render_card
@@ -30,7 +31,8 @@ def _tone(tmp: Path, name: str, freq: int, seconds: float) -> str:
     return str(out)
 
 
-def test_cut_and_dissolve_in_one_edit_render_to_the_exact_length(tmp_path):
+@pytest.mark.parametrize("path", PATHS)
+def test_cut_and_dissolve_in_one_edit_render_to_the_exact_length(tmp_path, path):
     a = _clip(tmp_path, "a", "testsrc", 3)
     b = _clip(tmp_path, "b", "smptebars", 2)  # shorter than its slot: the last frame is held
     c = _clip(tmp_path, "c", "rgbtestsrc", 4, "640x360")
@@ -50,7 +52,7 @@ def test_cut_and_dissolve_in_one_edit_render_to_the_exact_length(tmp_path):
         texts=[TextItem(text="A super", start_s=1, end_s=2)],
     )
     seen: list[float] = []
-    res = compose(timeline, Path, tmp_path / "work", tmp_path / "out.mp4", progress=seen.append)
+    res = render(path, timeline, tmp_path / "work", tmp_path / "out.mp4", progress=seen.append)
     info = probe(res.output, decode=True)
     assert abs(info.duration_s - timeline.duration_s) <= 1 / 24 + 0.02  # 8.5 s
     assert (info.video.width, info.video.height, info.video.profile) == (320, 180, "High")
@@ -107,7 +109,8 @@ def _comment(path: str) -> str:
     return "\n".join(line for line in err.splitlines() if "comment" in line)
 
 
-def test_an_animatic_says_so_once_at_its_start_and_the_poster_shows_the_brand(tmp_path):
+@pytest.mark.parametrize("path", PATHS)
+def test_an_animatic_says_so_once_at_its_start_and_the_poster_shows_the_brand(tmp_path, path):
     from omnigen.media.frames import extract_frame
 
     flat = _clip(tmp_path, "g", "color", 5, "640x360")  # black: only text is bright
@@ -117,7 +120,7 @@ def test_an_animatic_says_so_once_at_its_start_and_the_poster_shows_the_brand(tm
         clips=[VideoClip(scene_index=1, asset=flat, out_s=2.5), VideoClip(scene_index=2, asset=flat, out_s=2.5)],
         texts=texts,
     )
-    res = compose(timeline, Path, tmp_path / "work", tmp_path / "a.mp4", brand_name="Aerisol")
+    res = render(path, timeline, tmp_path / "work", tmp_path / "a.mp4", brand_name="Aerisol")
     corner = (32, 18, 200, 60)  # the top-left of title-safe (5% of 640 x 360)
     early = np.asarray(Image.open(extract_frame(Path(res.output), 0.5, tmp_path / "e.png")).convert("RGB"))
     late = np.asarray(Image.open(extract_frame(Path(res.output), 2.8, tmp_path / "l.png")).convert("RGB"))
@@ -126,7 +129,7 @@ def test_an_animatic_says_so_once_at_its_start_and_the_poster_shows_the_brand(tm
     poster = np.asarray(Image.open(res.poster).convert("RGB"))
     assert _bright(poster, (160, 120, 480, 240)) > 100 and _bright(poster, corner) == 0  # the brand card, no mark
     final = timeline.model_copy(update={"output": timeline.output.model_copy(update={"animatic": False})})
-    res2 = compose(final, Path, tmp_path / "work2", tmp_path / "f.mp4", brand_name="Aerisol")
+    res2 = render(path, final, tmp_path / "work2", tmp_path / "f.mp4", brand_name="Aerisol")
     first = np.asarray(Image.open(extract_frame(Path(res2.output), 0.5, tmp_path / "f0.png")).convert("RGB"))
     assert _bright(first, corner) == 0 and "Animatic" not in _comment(res2.output)
 

@@ -9,10 +9,10 @@ import wave
 from pathlib import Path
 
 import pytest
+from compose_paths import PATHS, render
 
 from omnigen.brief import Brief
 from omnigen.compliance import load_policy
-from omnigen.media.compose import compose
 from omnigen.media.ffmpeg import run_ffmpeg
 from omnigen.media.loudness import measure_loudness
 from omnigen.media.qc import inspect
@@ -97,7 +97,7 @@ def _tone(tmp: Path) -> str:
 
 
 def _qc(tmp: Path, timeline: Timeline, name: str, brief: Brief | None = BRIEF) -> tuple[QcReport, Path]:
-    res = compose(timeline, Path, tmp / f"work_{name}", tmp / f"{name}.mp4", qc_policy=QCP)
+    res = render(_path_of(tmp), timeline, tmp / f"work_{name}", tmp / f"{name}.mp4", qc_policy=QCP)
     report = inspect(
         Path(res.output),
         timeline,
@@ -109,9 +109,14 @@ def _qc(tmp: Path, timeline: Timeline, name: str, brief: Brief | None = BRIEF) -
     return report, Path(res.output)
 
 
-@pytest.fixture(scope="module")
-def media(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("qc-media")
+@pytest.fixture(scope="module", params=PATHS)
+def media(request, tmp_path_factory) -> Path:
+    """The media folder of one compose path: every test here runs on both."""
+    return tmp_path_factory.mktemp(f"qc-media-{request.param}-")
+
+
+def _path_of(media: Path) -> str:
+    return next(p for p in PATHS if media.name.startswith(f"qc-media-{p}-"))
 
 
 @pytest.fixture(scope="module")

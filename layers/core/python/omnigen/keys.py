@@ -80,6 +80,11 @@ class JobKeys:
         """The still scene `scene` starts on (continuity `keyframes`), and its previous scene ends on."""
         return self._k(f"frames/scene_{scene}_key.jpg")
 
+    def segment(self, name: str) -> str:
+        """A picture segment or mastered audio kept for compose, named by what it is made of
+        (`omnigen.media.segments`); any version may reuse it."""
+        return self._k(f"segments/{name}")
+
     def product_image(self, ext: str = "png") -> str:
         return self._k(f"inputs/product.{ext}")
 

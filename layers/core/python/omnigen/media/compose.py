@@ -14,22 +14,35 @@ stay under the ceiling by measurement rather than by hope.
 
 The encoder is told to make a keyframe of every frame the post-render QC will read
 (`omnigen.qc.plan`), so QC decodes those frames and nothing between them.
+
+Two ways to make the picture, one result. With a `SegmentStore`, the picture is cut into
+segments (`omnigen.media.segment_plan`), each encoded once and kept by what it is made of (the
+pipeline encodes each as soon as its clip arrives), and the final render only encodes the ones
+not stored, then joins them with `-c copy` beside the mastered audio (also kept, by what it is
+mixed from). Without one, or when re-encoding most of the picture anyway (`choose_mode`), one
+ffmpeg run renders the whole picture.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
 from omnigen.captions import captions_for
+from omnigen.media.encoding import keyframe_args, video_encoder_args
 from omnigen.media.ffmpeg import MediaError, run_ffmpeg
 from omnigen.media.filtergraph import Overlay, audio_mix_graph, video_graph
 from omnigen.media.frames import extract_frame
 from omnigen.media.loudness import Loudness, measure_loudness, parse_summary
+from omnigen.media.segment_plan import PlanError, Segment, plan_segments
+from omnigen.media.segments import Digests, SegmentStore, encode_segment, join_segments
 from omnigen.media.text_cards import Card, render_animatic_mark, render_card
-from omnigen.qc.plan import keyframe_times
+from omnigen.qc.plan import keyframe_times, plan_qc
 from omnigen.qc.policy import QcPolicy
 from omnigen.text_layout import Box, layout_item
 from omnigen.timeline import OutputSettings, Timeline, poster_time
@@ -52,6 +65,9 @@ class ComposeResult(BaseModel):
     loudness: dict[str, float]
     cards: dict[int, tuple[int, int, int, int]] = {}
     """Where each text item's card went (x, y, width, height), by its index in the timeline."""
+    mode: Literal["one_pass", "segments"] = "one_pass"
+    segments_reused: int = 0
+    segments_encoded: int = 0
 
 
 def _ignore(_fraction: float) -> None:
@@ -163,6 +179,146 @@ def master(mix: Path, measured: Loudness, o: OutputSettings, out: Path) -> Loudn
     )
 
 
+AUDIO_MIX = "mix-1"
+"""Bumped when the premix or mastering changes, so no audio mastered the old way is reused."""
+
+SEGMENTS_OVER_ONE_PASS = 1.15
+"""Measured (bench/compose.py, `segments_fresh_over_one_pass`): encoding every segment of an ad
+and joining them costs this much of one one-pass render (each segment is its own ffmpeg run,
+starts on an IDR frame and decodes its clips from their start). `choose_mode` uses it."""
+
+
+class MasteredAudio(BaseModel):
+    path: str
+    measured: Loudness
+    """The premix's loudness, before mastering."""
+    encoded: Loudness
+    """The mastered AAC's."""
+
+
+def audio_name(timeline: Timeline, digests: Digests) -> str:
+    """What the mastered audio is made of, hashed: the voice and music files by content, their
+    places and gains, the ad's length and the loudness targets."""
+    spec = {
+        "mix": AUDIO_MIX,
+        "duration": round(timeline.duration_s, 6),
+        "voice": [v.model_dump(mode="json") | {"asset": digests.of(v.asset)} for v in timeline.voice],
+        "music": None
+        if timeline.music is None
+        else timeline.music.model_dump(mode="json") | {"asset": digests.of(timeline.music.asset)},
+        "target": [timeline.output.loudness_lufs, timeline.output.peak_ceiling_db],
+    }
+    return "audio_" + hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def mastered_audio(
+    timeline: Timeline,
+    resolve: Callable[[str], Path],
+    workdir: Path,
+    store: SegmentStore | None = None,
+    digests: Digests | None = None,
+) -> MasteredAudio:
+    """The premixed, measured and mastered audio of `timeline`: the stored one when `store` has
+    audio made of the same inputs, else made now (and kept in `store`)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    name = audio_name(timeline, digests or Digests(resolve)) if store is not None else ""
+    if store is not None:
+        audio, facts = store.find(f"{name}.m4a"), store.find(f"{name}.json")
+        if audio is not None and facts is not None:
+            done = MasteredAudio.model_validate_json(resolve(facts).read_text(encoding="utf-8"))
+            return done.model_copy(update={"path": str(resolve(audio))})
+    mix = workdir / "mix.wav"
+    stats = premix(timeline, resolve, mix)
+    out = workdir / "audio.m4a"
+    loud = master(mix, stats, timeline.output, out)
+    done = MasteredAudio(path=str(out), measured=stats, encoded=loud)
+    if store is not None:
+        store.keep(f"{name}.m4a", out)
+        facts_file = workdir / "audio.json"
+        facts_file.write_text(done.model_dump_json(), encoding="utf-8")
+        store.keep(f"{name}.json", facts_file)
+    return done
+
+
+def _mark(timeline: Timeline, workdir: Path) -> tuple[Card | None, float]:
+    """The animatic mark and until when it shows (0: not at all)."""
+    if not timeline.output.animatic:
+        return None, 0.0
+    mark = render_animatic_mark(timeline.output, workdir / "animatic.png")
+    return mark, _animatic_window(timeline, mark)
+
+
+def picture_segments(timeline: Timeline, qc_policy: QcPolicy, workdir: Path) -> list[Segment]:
+    """The segments of the timeline's picture (raises PlanError when it cannot be cut)."""
+    _, until = _mark(timeline, workdir)
+    return plan_segments(timeline, plan_qc(timeline, qc_policy).frames(), until)
+
+
+def choose_mode(missing_frames: int, total_frames: int) -> Literal["one_pass", "segments"]:
+    """Segments when encoding the missing ones costs less than one pass over the whole picture:
+    re-encoding a share f of the frames as segments costs about f x SEGMENTS_OVER_ONE_PASS of a
+    one-pass render (the join is a copy, a fraction of a second). An ad whose segments were all
+    made as its clips arrived, or an edit that leaves most scenes alone, joins; an edit that
+    touches nearly every segment (new output size, a text across the whole ad) renders once."""
+    share = missing_frames / max(1, total_frames)
+    return "segments" if share * SEGMENTS_OVER_ONE_PASS < 1.0 else "one_pass"
+
+
+def encode_segments(
+    segments: list[Segment],
+    resolve: Callable[[str], Path],
+    workdir: Path,
+    store: SegmentStore,
+    digests: Digests,
+    progress: Callable[[float], None] = _ignore,
+) -> tuple[list[tuple[Path, int]], int]:
+    """Each segment's file (stored, or encoded now and kept) with its frame count, in order, and
+    how many were encoded."""
+    parts, encoded = [], 0
+    for n, seg in enumerate(segments):
+        name = digests.segment_name(seg)
+        key = store.find(name)
+        if key is None:
+            path = encode_segment(seg, resolve, workdir, workdir / name)
+            store.keep(name, path)
+            encoded += 1
+        else:
+            path = resolve(key)
+        parts.append((path, seg.frames))
+        progress((n + 1) / len(segments))
+    return parts, encoded
+
+
+def prepare_segments(
+    timeline: Timeline,
+    resolve: Callable[[str], Path],
+    workdir: Path,
+    store: SegmentStore,
+    qc_policy: QcPolicy | None = None,
+    clips: set[int] | None = None,
+    ready: Callable[[str], bool] = lambda _key: True,
+) -> int:
+    """Encode ahead of the final render the segments not stored yet whose clips are all `ready`
+    (by asset key) and, with `clips`, that show one of those clips (positions in
+    `timeline.clips`): what a scene worker does when its clip arrives. Returns how many it
+    encoded; a timeline that cannot be cut encodes none (its final render is one pass)."""
+    try:
+        segments = picture_segments(timeline, qc_policy or QcPolicy(), workdir)
+    except PlanError:
+        return 0
+    todo = [s for s in segments if (clips is None or s.clips & clips) and all(ready(src.asset) for src in s.sources)]
+    return encode_segments(todo, resolve, workdir, store, Digests(resolve))[1]
+
+
+def _cards(timeline: Timeline) -> dict[int, tuple[int, int, int, int]]:
+    boxes = {}
+    for k, item in enumerate(timeline.texts):
+        if item.start_s < timeline.duration_s:
+            p = layout_item(item, timeline.output).plate
+            boxes[k] = (p.x, p.y, p.w, p.h)
+    return boxes
+
+
 def compose(
     timeline: Timeline,
     resolve: Callable[[str], Path],
@@ -171,20 +327,69 @@ def compose(
     progress: Callable[[float], None] = _ignore,
     brand_name: str | None = None,
     qc_policy: QcPolicy | None = None,
+    store: SegmentStore | None = None,
 ) -> ComposeResult:
     """Render `timeline`; `resolve` turns an asset key into a local file path. The poster is taken
     while a text naming `brand_name` is on screen (see `poster_time`). `qc_policy` is the policy
-    the post-render QC will use (its sampling decides the forced keyframes)."""
+    the post-render QC will use (its sampling decides the forced keyframes). With `store`, the
+    picture is joined from its stored segments (the missing ones encoded and kept) when
+    `choose_mode` says that is faster, and the mastered audio is reused from there too."""
+    o = timeline.output
+    qcp = qc_policy or QcPolicy()
+    workdir.mkdir(parents=True, exist_ok=True)
+    digests = Digests(resolve)
+    audio = mastered_audio(timeline, resolve, workdir, store, digests)
+    progress(0.06)
+    result = ComposeResult(
+        output=str(out),
+        poster="",
+        captions=captions_for(timeline),
+        duration_s=timeline.duration_s,
+        loudness={
+            "measured_input_lufs": audio.measured.integrated_lufs,
+            "target_lufs": o.loudness_lufs,
+            "integrated_lufs": audio.encoded.integrated_lufs,
+            "true_peak_dbtp": audio.encoded.true_peak_dbfs,
+        },
+    )
+    segments: list[Segment] | None = None
+    if store is not None:
+        try:
+            segments = picture_segments(timeline, qcp, workdir)
+        except PlanError:
+            segments = None
+    if segments is not None and store is not None:
+        missing = sum(s.frames for s in segments if store.find(digests.segment_name(s)) is None)
+        if choose_mode(missing, sum(s.frames for s in segments)) == "segments":
+            parts, encoded = encode_segments(
+                segments, resolve, workdir, store, digests, lambda f: progress(0.06 + 0.85 * f)
+            )
+            join_segments(parts, o.fps, Path(audio.path), timeline.duration_s, out, _metadata(o))
+            result.mode, result.cards = "segments", _cards(timeline)
+            result.segments_encoded, result.segments_reused = encoded, len(parts) - encoded
+    if result.mode == "one_pass":
+        result.cards = _one_pass(timeline, resolve, workdir, out, Path(audio.path), qcp, progress)
+    result.poster = str(extract_frame(out, poster_time(timeline, brand_name), workdir / "poster.jpg"))
+    progress(1.0)
+    return result
+
+
+def _metadata(o: OutputSettings) -> list[str]:
+    return ["-metadata", f"comment={ANIMATIC_NOTE}"] if o.animatic else []
+
+
+def _one_pass(
+    timeline: Timeline,
+    resolve: Callable[[str], Path],
+    workdir: Path,
+    out: Path,
+    mastered: Path,
+    qc_policy: QcPolicy,
+    progress: Callable[[float], None],
+) -> dict[int, tuple[int, int, int, int]]:
+    """The whole picture in one ffmpeg run beside the mastered audio; returns the cards' places."""
     o = timeline.output
     duration = timeline.duration_s
-    workdir.mkdir(parents=True, exist_ok=True)
-    mix = workdir / "mix.wav"
-    stats = premix(timeline, resolve, mix)
-    progress(0.03)
-    mastered = workdir / "audio.m4a"
-    loud = master(mix, stats, o, mastered)
-    progress(0.06)
-
     args: list[str | Path] = ["-y"]
     clip_inputs = []
     for n, clip in enumerate(timeline.clips):
@@ -199,16 +404,13 @@ def compose(
         cards[k] = (card.x, card.y, card.width, card.height)
         overlays.append(Overlay(len(clip_inputs) + len(overlays), card.x, card.y, item.start_s, item.end_s))
         args += ["-i", card.path]
-    if o.animatic:
-        mark = render_animatic_mark(o, workdir / "animatic.png")
-        mark_until = _animatic_window(timeline, mark)
-        if mark_until > 0:
-            overlays.append(Overlay(len(clip_inputs) + len(overlays), mark.x, mark.y, 0.0, mark_until))
-            args += ["-i", mark.path]
+    mark, mark_until = _mark(timeline, workdir)
+    if mark is not None and mark_until > 0:
+        overlays.append(Overlay(len(clip_inputs) + len(overlays), mark.x, mark.y, 0.0, mark_until))
+        args += ["-i", mark.path]
     audio_input = len(clip_inputs) + len(overlays)
     args += ["-i", mastered]
     chains, vout = video_graph(timeline, clip_inputs, overlays)
-    keyframes = ",".join(f"{t:.4f}" for t in keyframe_times(timeline, qc_policy or QcPolicy()))
     graph = workdir / "graph.txt"
     graph.write_text(";\n".join(chains), encoding="utf-8")
     args += [
@@ -218,26 +420,13 @@ def compose(
         vout,
         "-map",
         f"{audio_input}:a",
-        "-c:v",
-        "libx264",
-        "-profile:v",
-        "high",
-        "-pix_fmt",
-        "yuv420p",
-        "-preset",
-        o.preset,
-        "-crf",
-        str(o.crf),
-        "-r",
-        str(o.fps),
-        "-g",
-        str(o.fps * 2),
-        *(["-force_key_frames", keyframes] if keyframes else []),
+        *video_encoder_args(o),
+        *keyframe_args(keyframe_times(timeline, qc_policy)),
         "-c:a",
         "copy",
         "-t",
         f"{duration:.3f}",
-        *(["-metadata", f"comment={ANIMATIC_NOTE}"] if o.animatic else []),
+        *_metadata(o),
         "-movflags",
         "+faststart",
         out,
@@ -248,18 +437,4 @@ def compose(
         progress=lambda f: progress(0.06 + 0.89 * f),
         total_s=duration,
     )
-    poster = extract_frame(out, poster_time(timeline, brand_name), workdir / "poster.jpg")
-    progress(1.0)
-    return ComposeResult(
-        output=str(out),
-        poster=str(poster),
-        captions=captions_for(timeline),
-        duration_s=duration,
-        loudness={
-            "measured_input_lufs": stats.integrated_lufs,
-            "target_lufs": o.loudness_lufs,
-            "integrated_lufs": loud.integrated_lufs,
-            "true_peak_dbtp": loud.true_peak_dbfs,
-        },
-        cards=cards,
-    )
+    return cards

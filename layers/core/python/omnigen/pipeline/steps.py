@@ -10,6 +10,7 @@ retrying and ending a job are in `lifecycle.py`.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -46,7 +47,9 @@ from omnigen.store.ports import NotFound
 from omnigen.timeline import Timeline
 
 DECLICK_S = 0.02
+CONTENT_TYPES = {".mp4": "video/mp4", ".m4a": "audio/mp4", ".json": "application/json"}
 
+log = logging.getLogger("omnigen.steps")
 
 def _job(ctx: StepContext, job_id: str) -> Job:
     job = ctx.jobs.get(job_id)
@@ -241,6 +244,7 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             t = f"scene_{n}"
             if job.tracks.get(t) is None or job.tracks[t].state != "done":
                 Tracker(ctx.jobs, job_id).done(t, "reused", asset=frame)
+        prepare_ahead(ctx, job_id, scene_index, audio=False)
         return result
     _check_cancel(ctx, job_id)
     script = _load_script(ctx, keys)
@@ -294,6 +298,8 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
         tracker.done(
             f"scene_{n}", "rendered" if n == scene_index else f"cut from scene {scene_index}'s take", asset=frame
         )
+    # The take's picture segment(s), encoded now so compose only has to join them.
+    prepare_ahead(ctx, job_id, scene_index, audio=False)
     return result
 
 
@@ -323,6 +329,7 @@ def make_music(ctx: StepContext, job_id: str) -> dict[str, Any]:
         fitted = fit_music(raw, tmp / "background.mp3", duration, DECLICK_S, DECLICK_S)
         ctx.assets.put_file(keys.music, fitted, "audio/mpeg")
     tracker.done("music", "music bed ready", asset=keys.music)
+    prepare_ahead(ctx, job_id, segments=False)  # the mastered mix, once the voice is there too
     return {"music": keys.music}
 
 
@@ -378,10 +385,28 @@ def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
             ctx.assets.put_file(keys.voiceover, track, "audio/wav")
     _put_json(ctx, keys.voice_lines, [ln.model_dump() for ln in placed])
     tracker.done("voiceover", f"{len(placed)} lines", asset=keys.voiceover)
+    # The texts are placed now: the segments of the clips already here, and the mastered mix.
+    prepare_ahead(ctx, job_id)
     return result
 
 
 # --- compose ---------------------------------------------------------------------------------
+
+
+def _built_timeline(ctx: StepContext, job: Job, music: bool) -> Timeline:
+    keys = _keys(job)
+    script = _load_script(ctx, keys)
+    lines = [SpokenLine.model_validate(x) for x in json.loads(ctx.assets.get_bytes(keys.voice_lines))]
+    return build_timeline(
+        job.brief,
+        script,
+        keys,
+        lines,
+        music=music,
+        policy=load_policy(None),
+        animatic=is_animatic(ctx.providers.video),
+        plan=takes(ctx, job, script).plan,
+    )
 
 
 def load_timeline(ctx: StepContext, job: Job) -> Timeline:
@@ -389,20 +414,87 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
     keys = _keys(job)
     if ctx.assets.exists(keys.timeline):
         return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline), context=STORED)
-    script = _load_script(ctx, keys)
-    lines = [SpokenLine.model_validate(x) for x in json.loads(ctx.assets.get_bytes(keys.voice_lines))]
-    timeline = build_timeline(
-        job.brief,
-        script,
-        keys,
-        lines,
-        music=ctx.assets.exists(keys.music),
-        policy=load_policy(None),
-        animatic=is_animatic(ctx.providers.video),
-        plan=takes(ctx, job, script).plan,
-    )
+    timeline = _built_timeline(ctx, job, music=ctx.assets.exists(keys.music))
     ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
     return timeline
+
+
+def draft_timeline(ctx: StepContext, job: Job) -> Timeline | None:
+    """The edit compose will render, as far as it is known before compose: the saved one, or the
+    one the script and the measured voice lines make (not saved: the music may still be coming;
+    the bed only changes the audio, never the picture). None before the voice lines exist."""
+    keys = _keys(job)
+    if ctx.assets.exists(keys.timeline):
+        return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline), context=STORED)
+    if not ctx.assets.exists(keys.voice_lines):
+        return None
+    return _built_timeline(ctx, job, music=True)
+
+
+def _resolver(ctx: StepContext, stack: ExitStack) -> Callable[[str], Path]:
+    """Asset key → a local file, each fetched once and held until `stack` closes."""
+    paths: dict[str, Path] = {}
+
+    def resolve(key: str) -> Path:
+        if key not in paths:
+            paths[key] = stack.enter_context(ctx.assets.local_path(key))
+        return paths[key]
+
+    return resolve
+
+
+class AssetSegments:
+    """Compose's `SegmentStore` on the job's asset store (`segments/` under the job)."""
+
+    def __init__(self, ctx: StepContext, keys: JobKeys):
+        self.ctx, self.keys = ctx, keys
+
+    def find(self, name: str) -> str | None:
+        key = self.keys.segment(name)
+        return key if self.ctx.assets.exists(key) else None
+
+    def keep(self, name: str, path: Path) -> None:
+        self.ctx.assets.put_file(self.keys.segment(name), path, CONTENT_TYPES.get(path.suffix))
+
+
+def prepare_ahead(
+    ctx: StepContext, job_id: str, scene_index: int | None = None, segments: bool = True, audio: bool = True
+) -> dict[str, Any]:
+    """Compose's work that can be done before the last clip: the picture segments whose clips
+    have all arrived (with `scene_index`, those showing that scene: its scene worker's share) and,
+    with `audio` once the voice and the music are both there, the premixed, measured, mastered
+    audio. Each kept under `segments/` by what it is made of, so compose (any version) reuses it.
+
+    Work ahead is an optimisation: when it fails, compose does it (and reports any real error),
+    so the failure is logged here and the step carries on."""
+    from omnigen.media.compose import mastered_audio, prepare_segments
+    from omnigen.media.ffmpeg import MediaError
+    from omnigen.qc import qc_policy
+
+    job = _job(ctx, job_id)
+    timeline = draft_timeline(ctx, job)
+    done = {"segments_encoded": 0, "audio": False}
+    if timeline is None or ctx.is_cancelled(job_id):
+        return done
+    store = AssetSegments(ctx, _keys(job))
+    # A take's clip is kept under its first scene and cut into that take's scenes (clip_plan)
+    take = None if scene_index is None else _keys(job).clip(scene_index)
+    clips = None if take is None else {i for i, c in enumerate(timeline.clips) if c.asset == take}
+    audio_assets = [v.asset for v in timeline.voice] + ([timeline.music.asset] if timeline.music else [])
+    try:
+        with ExitStack() as stack, ctx.scratch(job_id) as tmp:
+            resolve = _resolver(ctx, stack)
+            if segments and clips != set():
+                policy = qc_policy(load_policy(None))
+                done["segments_encoded"] = prepare_segments(
+                    timeline, resolve, tmp, store, policy, clips=clips, ready=ctx.assets.exists
+                )
+            if audio and all(ctx.assets.exists(k) for k in audio_assets):
+                mastered_audio(timeline, resolve, tmp / "audio", store)
+                done["audio"] = True
+    except (MediaError, NotFound, OSError) as err:
+        log.warning("compose work ahead for job %s failed; compose will do it: %s", job_id, err)
+    return done
 
 
 def compose(
@@ -451,13 +543,7 @@ def compose(
             report.to_text(),
         )
     with ExitStack() as stack, ctx.scratch(job_id) as tmp:
-        paths: dict[str, Path] = {}
-
-        def resolve(key: str) -> Path:
-            if key not in paths:
-                paths[key] = stack.enter_context(ctx.assets.local_path(key))
-            return paths[key]
-
+        resolve = _resolver(ctx, stack)
         stack.enter_context(stop_when(lambda: ctx.is_cancelled(job_id)))  # a cancel kills ffmpeg at once
         qcp = qc_policy(policy)
         res = render(
@@ -468,7 +554,9 @@ def compose(
             progress=lambda f: tracker.tick("compose", 0.9 * f, "rendering"),
             brand_name=job.brief.product.brand_name,
             qc_policy=qcp,
+            store=AssetSegments(ctx, keys),
         )
+        result |= {"mode": res.mode, "segments_reused": res.segments_reused, "segments_encoded": res.segments_encoded}
         tracker.tick("compose", 0.92, "checking the rendered file (QC)")
         qc = inspect(
             Path(res.output),

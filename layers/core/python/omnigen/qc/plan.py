@@ -67,9 +67,11 @@ def frame_count(timeline: Timeline) -> int:
     return max(1, round(timeline.duration_s * timeline.output.fps))
 
 
-def _on_screen(item: TextItem, fps: int, count: int) -> tuple[int, int] | None:
-    first = math.ceil(item.start_s * fps - EPS)
-    last = min(math.floor(item.end_s * fps + EPS), count - 1)
+def frames_on_screen(start_s: float, end_s: float, fps: int, count: int) -> tuple[int, int] | None:
+    """The first and last frame an overlay shown from `start_s` to `end_s` is on (None: none of
+    the `count` frames): compose draws by this rule and QC reads by it."""
+    first = math.ceil(start_s * fps - EPS)
+    last = min(math.floor(end_s * fps + EPS), count - 1)
     return (first, last) if first <= last else None
 
 
@@ -86,7 +88,7 @@ def plan_qc(timeline: Timeline, policy: QcPolicy) -> QcPlan:
     fps, count = timeline.output.fps, frame_count(timeline)
     texts = []
     for i, item in enumerate(timeline.texts):
-        span = _on_screen(item, fps, count)
+        span = frames_on_screen(item.start_s, item.end_s, fps, count)
         texts.append(TextCheck(index=i, item=item, frame=None if span is None else (span[0] + span[1]) // 2))
     lines = [
         LineCheck(index=i, line=v, frames=_line_frames(v, fps, count, policy))
