@@ -1,6 +1,7 @@
 // The HTTP API client: JSON in and out, bearer token when there is one, and errors read from
 // `application/problem+json` into an ApiError whose `fields` map a form can show at its inputs.
 
+import { plainMessage } from "./plain";
 import type {
   Brief,
   ComplianceReport,
@@ -26,7 +27,7 @@ export class ApiError extends Error {
   readonly errors: FieldProblem[];
 
   constructor(status: number, title: string, detail: string, errors: FieldProblem[] = []) {
-    super(detail || title || `request failed (${status})`);
+    super(plainMessage(detail || title || `request failed (${status})`));
     this.name = "ApiError";
     this.status = status;
     this.title = title;
@@ -47,7 +48,8 @@ export class ApiError extends Error {
 }
 
 /** A model-level validation error arrives without a field ("Value error, product.side_effects:
- *  ..."): take the field from the message so the form can still show it in the right place. */
+ *  ..."): take the field from the message so the form can still show it in the right place.
+ *  The message is put in plain words (lib/plain): never the model's own wording. */
 export function normalizeProblem(p: FieldProblem): FieldProblem {
   let message = (p.message ?? "").replace(/^Value error, /, "");
   let field = p.field ?? "";
@@ -58,7 +60,7 @@ export function normalizeProblem(p: FieldProblem): FieldProblem {
       message = m[2];
     }
   }
-  return { field, message };
+  return { field, message: plainMessage(message) };
 }
 
 async function errorFrom(res: Response): Promise<ApiError> {

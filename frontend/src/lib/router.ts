@@ -1,4 +1,6 @@
 // Hash routes, so the static server needs no fallback and every view has an address to share.
+// A view with work that would be lost (the workspace's unsaved edit) guards leaving it: the app
+// asks before it follows a link away, and the browser asks before the page unloads.
 
 import { useEffect, useState } from "react";
 
@@ -35,10 +37,51 @@ export function navigate(to: string): void {
   location.hash = to.replace(/^#/, "");
 }
 
+/** The questions of the views that would lose work if left now (at most one view is open). */
+const guards = new Set<{ question: string }>();
+
+/** Whether leaving the current view is fine: nothing would be lost, or the person said so. */
+export function confirmLeave(): boolean {
+  for (const g of guards) if (!window.confirm(g.question)) return false;
+  return true;
+}
+
+/** While `question` is set, leaving the view (a link, the back button, closing or reloading the
+ *  page) asks it first; "Cancel" keeps the person where they are. */
+export function useLeaveGuard(question: string | null): void {
+  useEffect(() => {
+    if (!question) return;
+    const g = { question };
+    guards.add(g);
+    const unload = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = question; // older browsers show (or need) a return value
+    };
+    window.addEventListener("beforeunload", unload);
+    return () => {
+      guards.delete(g);
+      window.removeEventListener("beforeunload", unload);
+    };
+  }, [question]);
+}
+
+const pathOf = (hash: string) => hash.replace(/^#/, "").split("?", 1)[0];
+
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
   useEffect(() => {
-    const on = () => setRoute(parseRoute(location.hash));
+    let current = location.hash;
+    const on = () => {
+      const next = location.hash;
+      if (next === current) return;
+      if (pathOf(next) !== pathOf(current) && guards.size && !confirmLeave()) {
+        // Stay: put the address back without a new history entry (no second hashchange).
+        history.replaceState(history.state, "", `${location.pathname}${location.search}${current || "#"}`);
+        return;
+      }
+      current = next;
+      setRoute(parseRoute(next));
+    };
     window.addEventListener("hashchange", on);
     return () => window.removeEventListener("hashchange", on);
   }, []);

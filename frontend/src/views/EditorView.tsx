@@ -6,8 +6,9 @@
 // This view holds the state and wires it: the edit history (lib/history), the re-compose that
 // follows live progress (lib/recompose), and the parts under components/editor/.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { ClipOrder } from "../components/editor/ClipOrder";
+import { focusAfterMove, type MoveOrigin } from "../components/editor/moveFocus";
 import { useClipDrag } from "../components/editor/clipDrag";
 import { Inspector, type Selection } from "../components/editor/Inspector";
 import { MusicControls } from "../components/editor/MusicControls";
@@ -15,11 +16,13 @@ import { TimelineLanes } from "../components/editor/TimelineLanes";
 import { VersionList, type Version } from "../components/editor/VersionList";
 import { Notice, StatusBadge, ViewHeading } from "../components/ui";
 import { ApiError } from "../lib/api";
+import { findingLine } from "../lib/compliance";
 import { formatSeconds } from "../lib/format";
 import { useHistory } from "../lib/history";
 import { useJob } from "../lib/hooks";
 import { recomposeNotice, useRecompose } from "../lib/recompose";
-import { href } from "../lib/router";
+import { plainProblem } from "../lib/plain";
+import { href, useLeaveGuard } from "../lib/router";
 import { useServices } from "../lib/services";
 import { clipStarts, moveClip, sameTimeline, timelineDuration, updateMusic } from "../lib/timeline";
 import type { ComplianceReport, Script, Timeline } from "../lib/types";
@@ -41,7 +44,13 @@ export function EditorView({ id }: { id: string }) {
   const [report, setReport] = useState<ComplianceReport | null>(null);
   const [script, setScript] = useState<Script | null>(null);
   const [selection, setSelection] = useState<Selection>(null);
-  const [carry, setCarry] = useState(false);
+  /** The timeline the newest version was rendered from, as far as this session knows: the
+   *  version's own copy when the job keeps one, else the saved edit as it was opened. */
+  const [rendered, setRendered] = useState<Timeline | null>(null);
+  // A scene's voice and supers belong to its picture: moving the picture moves them too.
+  const [carry, setCarry] = useState(true);
+  /** The controls to focus (first enabled one wins) once a keyboard move has redrawn the clips. */
+  const [refocus, setRefocus] = useState<string[] | null>(null);
   const [busy, setBusy] = useState<null | "saving" | "composing">(null);
   const [status, setStatus] = useState<Status | null>(null);
   const [announce, setAnnounce] = useState("");
@@ -57,11 +66,14 @@ export function EditorView({ id }: { id: string }) {
     };
   }, []);
 
-  const loadReport = useCallback(async () => {
+  const loadReport = useCallback(async (): Promise<ComplianceReport | null> => {
     try {
-      setReport(await api.compliance(id));
+      const r = await api.compliance(id);
+      setReport(r);
+      return r;
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) setReport(null);
+      return null;
     }
   }, [api, id]);
 
@@ -73,6 +85,7 @@ export function EditorView({ id }: { id: string }) {
         if (!live) return;
         reset(t);
         setSaved(t);
+        setRendered((r) => r ?? t);
       },
       (e: unknown) => live && setLoadError((e as Error).message),
     );
@@ -89,22 +102,40 @@ export function EditorView({ id }: { id: string }) {
     api.assetJson<Script>(scriptUrl).then(setScript, () => undefined);
   }, [api, scriptUrl, script]);
 
-  // A re-compose reports as it goes (percent, ready, why it failed) in the status line.
-  useEffect(() => {
-    const notice = recomposeNotice(recompose.state);
-    if (notice) setStatus(notice);
-  }, [recompose.state]);
 
   const latest: Version | null = job && job.renders >= 1 && job.urls.output ? { version: job.renders, url: job.urls.output, poster: job.urls.poster } : null;
   const versions = latest ? [latest, ...earlier.filter((v) => v.version < latest.version)] : earlier;
 
-  const dirty = !!draft && !!saved && !sameTimeline(draft, saved);
+  // The newest version's own timeline, when the job keeps one, says what was rendered last.
+  const renderedUrl = job ? job.urls[`timeline:v${job.renders}`] : undefined;
   useEffect(() => {
-    if (!dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty]);
+    if (!renderedUrl) return;
+    let live = true;
+    api.assetJson<Timeline>(renderedUrl).then(
+      (t) => live && setRendered(t),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, renderedUrl]);
+
+  const dirty = !!draft && !!saved && !sameTimeline(draft, saved);
+  /** Something to render: an unsaved edit, or a saved one no version was made from. */
+  const changed = dirty || (!!saved && !!rendered && !sameTimeline(saved, rendered));
+  useLeaveGuard(dirty ? "This edit has unsaved changes. Leave the workspace and lose them?" : null);
+
+  useLayoutEffect(() => {
+    if (!refocus) return;
+    setRefocus(null);
+    for (const id of refocus) {
+      const el = document.querySelector<HTMLButtonElement>(`[data-focus-id="${id}"]`);
+      if (el && !el.disabled) {
+        el.focus();
+        return;
+      }
+    }
+  }, [refocus]);
 
   const total = draft ? timelineDuration(draft) : 0;
   const starts = useMemo(() => (draft ? clipStarts(draft) : []), [draft]);
@@ -115,12 +146,15 @@ export function EditorView({ id }: { id: string }) {
   const purpose = (scene: number) => script?.scenes.find((s) => s.index === scene)?.purpose;
   const thumb = (scene: number) => api.assetUrl(job?.urls[`track:scene_${scene}`]);
 
-  const move = (from: number, to: number) => {
+  /** Move a clip; a move made from a control (`origin`) keeps focus on that control at the
+   *  clip's new place, so the keyboard can go on moving it. */
+  const move = (from: number, to: number, origin?: MoveOrigin) => {
     if (!draft || to < 0 || to >= draft.clips.length || from === to) return;
     const scene = draft.clips[from].scene_index;
     hist.set((t) => moveClip(t, from, to, { carry }));
     setSelection({ kind: "clip", index: to });
-    setAnnounce(`Scene ${scene} moved to position ${to + 1} of ${draft.clips.length}.`);
+    if (origin) setRefocus(focusAfterMove(origin, from, to));
+    setAnnounce(`Scene ${scene} moved to position ${to + 1} of ${draft.clips.length}${carry ? ", with its voice and supers" : ""}.`);
   };
   const drag = useClipDrag(move);
 
@@ -143,7 +177,8 @@ export function EditorView({ id }: { id: string }) {
       return true;
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, "Error", String(e));
-      setStatus({ kind: "error", text: `The edit was not saved: ${err.title || "error"}.`, errors: err.errors.length ? err.errors.map((x) => `${x.field || "timeline"}: ${x.message}`) : [err.message] });
+      const what = err.status === 0 ? "the server cannot be reached; check the connection and save again" : "fix what is listed below and save again";
+      setStatus({ kind: "error", text: `The edit was not saved: ${what}. Nothing was lost; your changes are still here.`, errors: err.errors.length ? err.errors.map((x) => plainProblem(x.field, x.message)) : [plainProblem("", err.message)] });
       return false;
     } finally {
       if (alive.current) setBusy(null);
@@ -154,11 +189,22 @@ export function EditorView({ id }: { id: string }) {
     if (!job || !(await save())) return;
     setBusy("composing");
     const previous = latest;
+    const rendering = saved;
     const outcome = await recompose.start();
     if (!outcome || !alive.current) return;
-    if (outcome.kind === "ready" && previous) setEarlier((vs) => [previous, ...vs.filter((v) => v.version !== previous.version)]);
-    await loadReport();
-    if (alive.current) setBusy(null);
+    if (outcome.kind === "ready") {
+      if (previous) setEarlier((vs) => [previous, ...vs.filter((v) => v.version !== previous.version)]);
+      setRendered(rendering);
+    }
+    const fresh = await loadReport();
+    if (!alive.current) return;
+    if (outcome.kind === "failed") {
+      // Name each rule the edit breaks (the report of a refused render), and what stays as it was.
+      const broken = fresh && fresh.made === false ? fresh.findings.filter((f) => f.severity === "error").map(findingLine) : [];
+      const kept = previous ? ` Version ${previous.version} is unchanged.` : "";
+      setStatus({ kind: "error", text: `${outcome.message}${kept}`, errors: broken.length ? broken : undefined });
+    } else setStatus(recomposeNotice(outcome));
+    setBusy(null);
   };
 
   if (jobError && !job) return <Notice kind="error">{jobError.status === 404 ? `There is no job ${id}.` : jobError.message}</Notice>;
@@ -175,6 +221,9 @@ export function EditorView({ id }: { id: string }) {
   if (!job || !draft) return <p role="status">Loading the workspace…</p>;
 
   const briefLength = job.brief.duration_s;
+  // While a re-compose renders, the status line shows its percent; how it ended is said once its
+  // report has been read (saveAndCompose).
+  const shown: Status | null = busy === "composing" && recompose.state.kind === "rendering" ? recomposeNotice(recompose.state) : status;
 
   return (
     <div className="editor">
@@ -236,20 +285,31 @@ export function EditorView({ id }: { id: string }) {
             <button type="button" className="secondary" onClick={() => void save()} disabled={!dirty || !!busy}>
               Save
             </button>
-            <button type="button" className="primary" onClick={() => void saveAndCompose()} disabled={!!busy || job.status !== "completed"}>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void saveAndCompose()}
+              disabled={!!busy || job.status !== "completed" || !changed}
+              aria-describedby={!changed && !busy ? "compose-why" : undefined}
+            >
               {busy === "composing" ? "Rendering…" : busy === "saving" ? "Saving…" : "Save and re-compose"}
             </button>
           </div>
         </div>
+        {!changed && !busy && job.status === "completed" && (
+          <p className="muted small" id="compose-why">
+            No changes to render{job.renders ? ` since version ${job.renders}` : ""}: edit the timeline first.
+          </p>
+        )}
         <label className="check">
           <input type="checkbox" checked={carry} onChange={(e) => setCarry(e.target.checked)} /> Move a scene's voice and supers with its picture
         </label>
-        {status && (
-          <div className={`notice notice-${status.kind}`} role={status.kind === "error" ? "alert" : "status"} data-testid="editor-status">
-            {status.text}
-            {status.errors && (
+        {shown && (
+          <div className={`notice notice-${shown.kind}`} role={shown.kind === "error" ? "alert" : "status"} data-testid="editor-status">
+            {shown.text}
+            {shown.errors && (
               <ul>
-                {status.errors.map((x) => (
+                {shown.errors.map((x) => (
                   <li key={x}>{x}</li>
                 ))}
               </ul>

@@ -6,6 +6,7 @@ import { ruleName } from "../../lib/compliance";
 import { clock, formatSeconds, humanize } from "../../lib/format";
 import { setTransition, trimClip, updateText } from "../../lib/timeline";
 import type { Finding, TextItem, Timeline } from "../../lib/types";
+import { focusId, type MoveOrigin } from "./moveFocus";
 
 export type Selection = { kind: "clip"; index: number } | { kind: "text"; index: number } | { kind: "finding"; index: number } | null;
 
@@ -27,7 +28,7 @@ interface Props {
   sceneLength(scene: number, loadedOut: number): number;
   purpose(scene: number): string | undefined;
   onChange(next: Timeline): void;
-  onMove(from: number, to: number): void;
+  onMove(from: number, to: number, origin?: MoveOrigin): void;
 }
 
 export function Inspector({ selection, draft, findings, starts, sceneLength, purpose, onChange, onMove }: Props) {
@@ -70,7 +71,7 @@ function ClipInspector({
   length: number;
   purpose: string | undefined;
   onChange(next: Timeline): void;
-  onMove(from: number, to: number): void;
+  onMove(from: number, to: number, origin?: MoveOrigin): void;
 }) {
   const clip = draft.clips[index];
   return (
@@ -110,10 +111,10 @@ function ClipInspector({
         )}
       </div>
       <div className="actions">
-        <button type="button" className="secondary" disabled={index === 0} onClick={() => onMove(index, index - 1)}>
+        <button type="button" className="secondary" data-focus-id={focusId.inspector("earlier")} disabled={index === 0} onClick={() => onMove(index, index - 1, "inspector")}>
           Move earlier
         </button>
-        <button type="button" className="secondary" disabled={index === draft.clips.length - 1} onClick={() => onMove(index, index + 1)}>
+        <button type="button" className="secondary" data-focus-id={focusId.inspector("later")} disabled={index === draft.clips.length - 1} onClick={() => onMove(index, index + 1, "inspector")}>
           Move later
         </button>
       </div>

@@ -7,6 +7,7 @@ import { clock, formatSeconds, humanize } from "../../lib/format";
 import { packRows, placeRange } from "../../lib/timeline";
 import type { ComplianceReport, Finding, Timeline } from "../../lib/types";
 import type { ClipDrag } from "./clipDrag";
+import { focusId, type MoveOrigin } from "./moveFocus";
 import type { Selection } from "./Inspector";
 
 interface Props {
@@ -21,7 +22,7 @@ interface Props {
   thumb(scene: number): string | undefined;
   onSelect(selection: Selection): void;
   onSeek(seconds: number): void;
-  onMove(from: number, to: number): void;
+  onMove(from: number, to: number, origin?: MoveOrigin): void;
 }
 
 /** A finding with its index in the report (the selection refers to that). */
@@ -141,10 +142,10 @@ function VideoLane({
   const onClipKey = (e: KeyboardEvent, i: number) => {
     if (e.altKey && (e.key === "ArrowLeft" || e.key === "ArrowUp")) {
       e.preventDefault();
-      onMove(i, i - 1);
+      onMove(i, i - 1, "lane");
     } else if (e.altKey && (e.key === "ArrowRight" || e.key === "ArrowDown")) {
       e.preventDefault();
-      onMove(i, i + 1);
+      onMove(i, i + 1, "lane");
     }
   };
   return (
@@ -166,6 +167,7 @@ function VideoLane({
               <button
                 type="button"
                 className="tl-clip-btn"
+                data-focus-id={focusId.lane(i)}
                 aria-pressed={selected}
                 aria-label={`Scene ${c.scene_index}, position ${i + 1}, ${formatSeconds(c.out_s - c.in_s, 2)}. Alt+arrow keys move it.`}
                 onClick={() => onSelect({ kind: "clip", index: i })}
