@@ -138,7 +138,11 @@ export interface Scene {
   duration_s: number;
   purpose: string;
   shot?: string;
+  camera?: string;
+  mood?: string;
   voiceover?: string;
+  supers?: string[];
+  continues_previous?: boolean;
 }
 
 export interface Script {
