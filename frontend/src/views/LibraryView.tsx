@@ -186,6 +186,9 @@ export function LibraryView() {
                   <a className="button secondary" href={href.progress(j.job_id)}>
                     Details<span className="visually-hidden"> of {j.brand_name}</span>
                   </a>
+                  <a className="button secondary" href={href.create(j.job_id)}>
+                    Duplicate brief<span className="visually-hidden"> of {j.brand_name}</span>
+                  </a>
                   {j.status === "completed" && (
                     <a className="button secondary" href={href.compliance(j.job_id)}>
                       Compliance<span className="visually-hidden"> of {j.brand_name}</span>
