@@ -1,5 +1,6 @@
 """The REST API: every `/api/v1` route goes to the API Lambda (the omnigen FastAPI app) behind a
-Cognito authorizer, except `GET /api/v1/health` and Replicate's `POST /api/v1/webhooks/replicate`
+Cognito authorizer, except `GET /api/v1/health`, the share links' `/api/v1/shared/{token}` (the
+signed token is their credential) and Replicate's `POST /api/v1/webhooks/replicate`
 (open, its signature checked by the webhook Lambda; each open route throttled on its own, apart
 from the stage's default). JSON access logs, X-Ray, and CORS for the web app's origin — on
 preflights and on API Gateway's own error responses. The account-level CloudWatch role this
@@ -78,7 +79,7 @@ class Api(Construct):
             ),
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=origins,
-                allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+                allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
                 allow_headers=HEADERS,
                 expose_headers=["Idempotent-Replayed"],
             ),
@@ -101,6 +102,9 @@ class Api(Construct):
             request_validator=validator,
         )
         v1.add_resource("health").add_method("GET", app, request_validator=validator)
+        # Share links: an outside reviewer has no Cognito account; the signed token in the path is
+        # the credential, checked by the app (which serves only that one version through it).
+        v1.add_resource("shared").add_resource("{proxy+}").add_method("ANY", app, request_validator=validator)
         webhook = v1.add_resource("webhooks").add_resource("replicate")
         webhook.add_method("POST", apigw.LambdaIntegration(webhook_fn), request_validator=validator)
         # Built from the API's id, not its stage: the step Lambdas carry this URL, and a reference
@@ -115,7 +119,7 @@ class Api(Construct):
             "Replicate's webhook carries no Cognito token — its signature is verified instead)."
         )
         for rule in ("APIG4", "COG4"):
-            ack(self.rest_api, rule, why_open.format("health, CORS preflights and the Replicate webhook"))
+            ack(self.rest_api, rule, why_open.format("health, CORS preflights, the Replicate webhook and share links"))
         ack(
             self.rest_api,
             "APIG3",

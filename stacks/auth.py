@@ -10,6 +10,11 @@ from constructs import Construct
 from stacks import config
 from stacks.nag import ack
 
+ROLE_GROUPS = {
+    "creator": "Creators make and edit ads and share them with reviewers.",
+    "reviewer": "Reviewers comment on, approve or reject the versions shared with them; they cannot edit.",
+}
+
 
 class Auth(Construct):
     def __init__(self, scope: Construct, id: str, *, settings: config.Settings, app_urls: list[str]):
@@ -46,6 +51,15 @@ class Auth(Construct):
             "a 12-character password policy apply without it.",
         )
         ack(self.user_pool, "COG8", "The Plus feature plan is the paid tier of the threat protection above (COG3).")
+        # A group per role: the API reads `cognito:groups` from the authorizer's claims. A user in
+        # neither group is a creator (as every user was before roles); a reviewer in only
+        # "reviewer" reads and decides on the jobs shared with them and cannot edit.
+        self.groups = {
+            role: cognito.CfnUserPoolGroup(
+                self, f"Group{role.title()}", user_pool_id=self.user_pool.user_pool_id, group_name=role, description=why
+            )
+            for role, why in ROLE_GROUPS.items()
+        }
         self.client = self.user_pool.add_client(
             "Web",
             generate_secret=False,  # a browser app: public client, authorization code with PKCE

@@ -83,6 +83,7 @@ class Functions(Construct):
             "OMNIGEN_KV_TABLE": storage.idempotency.table_name,
             "OMNIGEN_CONNECTIONS_TABLE": storage.connections.table_name,
             "OMNIGEN_USAGE_TABLE": storage.usage.table_name,
+            "OMNIGEN_AUDIT_TABLE": storage.audit.table_name,
             "OMNIGEN_ASSETS_BUCKET": storage.assets.bucket_name,
             "OMNIGEN_HEARTBEAT_S": "60",
             "OMNIGEN_QUOTA_JOBS_PER_MONTH": settings.quota_jobs_per_month,
@@ -161,12 +162,14 @@ class Functions(Construct):
             storage.jobs.grant_read_write_data(fn)
             storage.idempotency.grant_read_write_data(fn)
             storage.usage.grant_write_data(fn)
+            storage.grant_append(fn)  # renders are recorded in the audit trail
             storage.assets.grant_read_write(fn)
             secrets.replicate_token.let_read(fn)
             fn.add_to_role_policy(task_response)
         storage.jobs.grant_read_write_data(z["Api"])
         storage.idempotency.grant_read_write_data(z["Api"])
         storage.usage.grant_read_write_data(z["Api"])  # counts new jobs, reads GET /usage and the quota
+        storage.grant_append(z["Api"])
         storage.assets.grant_read_write(z["Api"])
         secrets.replicate_token.let_read(z["Api"])
         z["Api"].add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[sm_arn]))

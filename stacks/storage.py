@@ -1,9 +1,11 @@
-"""The assets bucket and the DynamoDB tables (jobs with its stream, connections, usage, idempotency)."""
+"""The assets bucket and the DynamoDB tables (jobs with its stream, connections, usage, idempotency,
+the append-only audit trail)."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as ddb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -11,6 +13,9 @@ from constructs import Construct
 from omnigen.store.tables import LIFECYCLE_TAG
 from stacks import config
 from stacks.nag import ack
+
+AUDIT_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable")
+"""Everything a function may do to the audit table: no UpdateItem, DeleteItem or BatchWriteItem."""
 
 S = ddb.AttributeType.STRING
 
@@ -128,6 +133,18 @@ class Storage(Construct):
             point_in_time_recovery_specification=pitr,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        # The audit trail: append-only. No TTL, kept on stack deletion, point-in-time recovery; the
+        # functions may put, get and query it, never update or delete (`grant_append`).
+        self.audit = ddb.Table(
+            self,
+            "Audit",
+            partition_key=ddb.Attribute(name="pk", type=S),
+            sort_key=ddb.Attribute(name="seq", type=ddb.AttributeType.NUMBER),
+            billing_mode=ddb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=pitr,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
         self.idempotency = ddb.Table(
             self,
             "Idempotency",
@@ -137,6 +154,11 @@ class Storage(Construct):
             point_in_time_recovery_specification=pitr,
             removal_policy=RemovalPolicy.DESTROY,
         )
+
+    def grant_append(self, fn: iam.IGrantable) -> None:
+        """What the audit trail allows: write a new entry (conditioned on its absence by the
+        adapter), read one, query a stream — and nothing that could rewrite one."""
+        self.audit.grant(fn, *AUDIT_ACTIONS)
 
     def allow_origins(self, origins: list[str]) -> None:
         """CORS for the web app: presigned GETs (video with Range) and presigned upload PUTs."""

@@ -36,6 +36,7 @@ export interface paths {
         /**
          * List Jobs
          * @description The caller's jobs, newest first; pass `next_cursor` back as `cursor` for the next page.
+         *     A reviewer (or `shared=true`) gets the jobs shared with them instead.
          */
         get: operations["list_jobs_api_v1_jobs_get"];
         put?: never;
@@ -236,6 +237,314 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description Who the server takes the caller for, and their roles (the web app shows what they may do).
+         */
+        get: operations["me_api_v1_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/reviewers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Reviewers */
+        get: operations["list_reviewers_api_v1_jobs__job_id__reviewers_get"];
+        put?: never;
+        /**
+         * Add Reviewer
+         * @description Share the job with a reviewer: they see it (and only the jobs shared with them), comment
+         *     and decide on its versions, and cannot change it.
+         */
+        post: operations["add_reviewer_api_v1_jobs__job_id__reviewers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/reviewers/{reviewer}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove Reviewer */
+        delete: operations["remove_reviewer_api_v1_jobs__job_id__reviewers__reviewer__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Comments
+         * @description Version k's comment threads, in order of their place on the ad's clock, replies nested.
+         */
+        get: operations["list_comments_api_v1_jobs__job_id__versions__k__comments_get"];
+        put?: never;
+        /** Post Comment */
+        post: operations["post_comment_api_v1_jobs__job_id__versions__k__comments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/comments/{comment_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve Comment
+         * @description Mark a comment resolved (or, with `{"resolved": false}`, open again).
+         */
+        post: operations["resolve_comment_api_v1_jobs__job_id__versions__k__comments__comment_id__resolve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Review */
+        get: operations["get_review_api_v1_jobs__job_id__versions__k__review_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide
+         * @description Approve, request changes or reject version k, with a reason. An approval binds to the
+         *     version's content hash and is final; a version with compliance or QC errors can be approved
+         *     only when its compose recorded the override, and then with `override` saying why.
+         */
+        post: operations["decide_api_v1_jobs__job_id__versions__k__decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit
+         * @description Every recorded action on the job, oldest first: who, when, what, which version and hash.
+         */
+        get: operations["audit_api_v1_jobs__job_id__audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Audit
+         * @description The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines.
+         */
+        get: operations["export_audit_api_v1_jobs__job_id__audit_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Version Rules
+         * @description Every compliance rule checked on version k with pass/fail and its evidence: the major
+         *     statement as spoken and as shown with their times, and what each rule judged.
+         */
+        get: operations["version_rules_api_v1_jobs__job_id__versions__k__rules_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Version Package
+         * @description Version k's delivery zip: MP4, captions (WebVTT and SRT), poster, script, the compliance
+         *     report as a PDF listing every rule with its evidence, the QC report, the timeline, the
+         *     approval record and a manifest of SHA-256s. Built now; answered with a signed link to it.
+         */
+        get: operations["version_package_api_v1_jobs__job_id__versions__k__package_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Links
+         * @description Version k's links (without their tokens, which are shown once, when made).
+         */
+        get: operations["list_links_api_v1_jobs__job_id__versions__k__share_get"];
+        put?: never;
+        /**
+         * Create Link
+         * @description A signed, expiring, revocable read-only link to version k (playback and comments).
+         */
+        post: operations["create_link_api_v1_jobs__job_id__versions__k__share_post"];
+        /**
+         * Revoke All
+         * @description Revoke every link to version k.
+         */
+        delete: operations["revoke_all_api_v1_jobs__job_id__versions__k__share_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/share/{link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke Link */
+        delete: operations["revoke_link_api_v1_jobs__job_id__versions__k__share__link_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shared Version
+         * @description What a share link shows: the version's video, poster and captions (links signed until the
+         *     share link expires, at most an hour) and its comments. No sign-in: the token is the key.
+         */
+        get: operations["shared_version_api_v1_shared__token__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared/{token}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shared Comment
+         * @description A comment on the shared version under the name the outside reviewer gives.
+         */
+        post: operations["shared_comment_api_v1_shared__token__comments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}/progress": {
         parameters: {
             query?: never;
@@ -392,6 +701,45 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuditEntry */
+        AuditEntry: {
+            /** Stream */
+            stream: string;
+            /** Actor */
+            actor: string;
+            /**
+             * Actor Name
+             * @default
+             */
+            actor_name?: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "job.created" | "timeline.edited" | "render.requested" | "version.rendered" | "override.recorded" | "comment.added" | "comment.resolved" | "comment.reopened" | "decision.recorded" | "reviewer.added" | "reviewer.removed" | "share_link.created" | "share_link.revoked" | "package.exported";
+            /** Version */
+            version?: number | null;
+            /** Content Hash */
+            content_hash?: string | null;
+            /** Detail */
+            detail?: {
+                [key: string]: unknown;
+            };
+            /** Seq */
+            seq: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
+        /** AuditTrail */
+        AuditTrail: {
+            /** Job Id */
+            job_id: string;
+            /** Items */
+            items: components["schemas"]["AuditEntry"][];
+        };
         /**
          * Brief
          * @description One ad request. `duration_s` is the finished ad's exact length.
@@ -454,6 +802,74 @@ export interface components {
             job_id: string;
             status: components["schemas"]["JobStatus"];
         };
+        /** Comment */
+        Comment: {
+            /** Comment Id */
+            comment_id: string;
+            /** Version */
+            version: number;
+            /** Author */
+            author: string;
+            /** Author Name */
+            author_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** At S */
+            at_s: number;
+            /** End S */
+            end_s?: number | null;
+            /** Item */
+            item?: string | null;
+            /** Text */
+            text: string;
+            /** Parent Id */
+            parent_id?: string | null;
+            /**
+             * Resolved
+             * @default false
+             */
+            resolved?: boolean;
+            /** Resolved By */
+            resolved_by?: string | null;
+            /**
+             * Via Share Link
+             * @default false
+             */
+            via_share_link?: boolean;
+            /** Replies */
+            replies?: components["schemas"]["Comment"][];
+        };
+        /**
+         * CommentRequest
+         * @description A comment pinned to a time (`at_s`) or range (`at_s`..`end_s`) of the version, optionally to
+         *     one timeline item (`clips.0`, `voice.3`, `texts.2`), optionally a reply (`parent_id`).
+         */
+        CommentRequest: {
+            /** At S */
+            at_s: number;
+            /** End S */
+            end_s?: number | null;
+            /** Item */
+            item?: string | null;
+            /** Text */
+            text: string;
+            /** Parent Id */
+            parent_id?: string | null;
+        };
+        /** Comments */
+        Comments: {
+            /** Job Id */
+            job_id: string;
+            /** Version */
+            version: number;
+            /** Open */
+            open: number;
+            /** Items */
+            items: components["schemas"]["Comment"][];
+        };
         /** ComposeAccepted */
         ComposeAccepted: {
             /** Job Id */
@@ -462,6 +878,62 @@ export interface components {
             version: number;
             /** Output Key */
             output_key: string;
+        };
+        /** DecisionRecord */
+        DecisionRecord: {
+            /** Version */
+            version: number;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approved" | "changes_requested" | "rejected";
+            /** Reason */
+            reason: string;
+            /** By */
+            by: string;
+            /** By Name */
+            by_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Content Hash */
+            content_hash: string;
+            /** Override */
+            override?: string | null;
+            /** Seq */
+            seq: number;
+        };
+        /** DecisionRequest */
+        DecisionRequest: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approved" | "changes_requested" | "rejected";
+            /** Reason */
+            reason: string;
+            /**
+             * Override
+             * @description approving a version made despite compliance or QC errors: why they are accepted
+             */
+            override?: string | null;
+        };
+        /** Evidence */
+        Evidence: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "spoken" | "shown";
+            /** Text */
+            text: string;
+            /** Start S */
+            start_s: number;
+            /** End S */
+            end_s: number;
         };
         /** GenerateAccepted */
         GenerateAccepted: {
@@ -625,6 +1097,17 @@ export interface components {
             /** Stage */
             readonly stage: string;
         };
+        /** Me */
+        Me: {
+            /** User Id */
+            user_id: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: ("creator" | "reviewer")[];
+            /** Allow Self Approval */
+            allow_self_approval: boolean;
+        };
         /** MusicBed */
         MusicBed: {
             /** Asset */
@@ -751,6 +1234,140 @@ export interface components {
             website?: string | null;
             /** Print Ad */
             print_ad?: string | null;
+        };
+        /** ResolveRequest */
+        ResolveRequest: {
+            /**
+             * Resolved
+             * @default true
+             */
+            resolved?: boolean;
+        };
+        /** ReviewerRequest */
+        ReviewerRequest: {
+            /**
+             * User Id
+             * @description the reviewer's user id (Cognito `sub` on AWS)
+             */
+            user_id: string;
+        };
+        /** Reviewers */
+        Reviewers: {
+            /** Job Id */
+            job_id: string;
+            /** Reviewers */
+            reviewers: string[];
+        };
+        /** RuleResult */
+        RuleResult: {
+            /** Rule */
+            rule: string;
+            /** Title */
+            title: string;
+            /** Severity */
+            severity: string;
+            /** Source */
+            source: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pass" | "fail" | "warning" | "not_applicable";
+            /** Findings */
+            findings?: {
+                [key: string]: unknown;
+            }[];
+            /** Evidence */
+            evidence?: components["schemas"]["Evidence"][];
+        };
+        /** RuleSheet */
+        RuleSheet: {
+            /** Version */
+            version: number | null;
+            /** Ad Type */
+            ad_type: string;
+            /** Errors */
+            errors: number;
+            /** Warnings */
+            warnings: number;
+            /** Allow Noncompliant */
+            allow_noncompliant: boolean;
+            /** Spoken Major Statement */
+            spoken_major_statement: components["schemas"]["Evidence"][];
+            /** Shown Major Statement */
+            shown_major_statement: components["schemas"]["Evidence"][];
+            /** Rules */
+            rules: components["schemas"]["RuleResult"][];
+        };
+        /** ShareLink */
+        ShareLink: {
+            /** Link Id */
+            link_id: string;
+            /** Version */
+            version: number;
+            /** Url */
+            url: string;
+            /** Token */
+            token: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Revoked
+             * @default false
+             */
+            revoked?: boolean;
+        };
+        /** ShareLinkRequest */
+        ShareLinkRequest: {
+            /**
+             * Expires In S
+             * @default 604800
+             */
+            expires_in_s?: number;
+        };
+        /**
+         * SharedCommentRequest
+         * @description A comment through a share link: the outside reviewer says who they are.
+         */
+        SharedCommentRequest: {
+            /** At S */
+            at_s: number;
+            /** End S */
+            end_s?: number | null;
+            /** Item */
+            item?: string | null;
+            /** Text */
+            text: string;
+            /** Parent Id */
+            parent_id?: string | null;
+            /** Name */
+            name: string;
+        };
+        /**
+         * SharedVersion
+         * @description What a share link shows: one version's playback and its comments, nothing else.
+         */
+        SharedVersion: {
+            /** Brand Name */
+            brand_name: string;
+            /** Version */
+            version: number;
+            /** Duration S */
+            duration_s: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Urls */
+            urls: {
+                [key: string]: string;
+            };
+            /** Comments */
+            comments: components["schemas"]["Comment"][];
         };
         /** TextItem */
         TextItem: {
@@ -952,6 +1569,36 @@ export interface components {
             };
         };
         /**
+         * VersionReview
+         * @description A version's review state: its content hash, every decision, and whether it can be approved.
+         */
+        VersionReview: {
+            /** Job Id */
+            job_id: string;
+            /** Version */
+            version: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "changes_requested" | "rejected";
+            /** Content Hash */
+            content_hash: string;
+            /** Recorded Hash */
+            recorded_hash: string | null;
+            approval: components["schemas"]["DecisionRecord"] | null;
+            /** Decisions */
+            decisions: components["schemas"]["DecisionRecord"][];
+            /** Compliance Errors */
+            compliance_errors: number;
+            /** Qc Errors */
+            qc_errors: number;
+            /** Override Recorded */
+            override_recorded: boolean;
+            /** Open Comments */
+            open_comments: number;
+        };
+        /**
          * VersionView
          * @description A rendered version with its artefacts' URLs, freshly signed for one hour.
          */
@@ -1104,6 +1751,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string | null;
+                /** @description jobs shared with me (a reviewer's default) */
+                shared?: boolean | null;
             };
             header?: {
                 authorization?: string | null;
@@ -1516,6 +2165,720 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    me_api_v1_me_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_reviewers_api_v1_jobs__job_id__reviewers_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reviewers"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_reviewer_api_v1_jobs__job_id__reviewers_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewerRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reviewers"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_reviewer_api_v1_jobs__job_id__reviewers__reviewer__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                reviewer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reviewers"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_comments_api_v1_jobs__job_id__versions__k__comments_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comments"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_comment_api_v1_jobs__job_id__versions__k__comments_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolve_comment_api_v1_jobs__job_id__versions__k__comments__comment_id__resolve_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+                comment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ResolveRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_review_api_v1_jobs__job_id__versions__k__review_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionReview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decide_api_v1_jobs__job_id__versions__k__decision_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionRecord"];
+                };
+            };
+            /** @description not a reviewer, or approving a version of one's own job */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description already approved, files changed since rendering, or errors without an override */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_api_v1_jobs__job_id__audit_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditTrail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_api_v1_jobs__job_id__audit_export_get: {
+        parameters: {
+            query?: {
+                format?: "csv" | "jsonl";
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    version_rules_api_v1_jobs__job_id__versions__k__rules_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSheet"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    version_package_api_v1_jobs__job_id__versions__k__package_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the zip, at a link signed for one hour (`Location`) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_links_api_v1_jobs__job_id__versions__k__share_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_link_api_v1_jobs__job_id__versions__k__share_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ShareLinkRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_all_api_v1_jobs__job_id__versions__k__share_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_link_api_v1_jobs__job_id__versions__k__share__link_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+                link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shared_version_api_v1_shared__token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedVersion"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shared_comment_api_v1_shared__token__comments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SharedCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation Error */

@@ -73,6 +73,12 @@ class Settings(BaseModel):
     asset_url_secret: str | None = None
     quota: Quota = Field(default_factory=Quota)
     """Per-user monthly limits on new jobs (OMNIGEN_QUOTA_JOBS_PER_MONTH, _USD_PER_MONTH)."""
+    users_file: Path | None = None
+    """Local named users with token hashes and roles (OMNIGEN_USERS_FILE); without it the
+    loopback single user (or OMNIGEN_API_TOKEN's) is the only one."""
+    allow_self_approval: bool = False
+    """OMNIGEN_SELF_APPROVAL=1 lets a reviewer approve a version of their own job."""
+    audit_table: str | None = None
     models: dict[str, str] = Field(default_factory=dict)
     """Replicate model per capability when not the default (OMNIGEN_MODEL_SCRIPT, _VIDEO, _MUSIC,
     _VOICE): a pinned version `owner/name:version`, set by the CDK app from cdk.json context."""
@@ -105,6 +111,15 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
     if not lo <= value <= hi:
         raise ConfigError(f"{name}={value} is out of range; use {lo}..{hi}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}={raw!r} is not understood; use 1 or 0")
 
 
 QUOTA_ENV = {
@@ -165,6 +180,9 @@ def load_settings(
         state_machine_arn=env.get("OMNIGEN_STATE_MACHINE_ARN") or None,
         asset_url_secret=env.get("OMNIGEN_ASSET_URL_SECRET") or None,
         quota=_quota(env),
+        users_file=Path(env["OMNIGEN_USERS_FILE"]).expanduser() if env.get("OMNIGEN_USERS_FILE") else None,
+        allow_self_approval=_flag(env, "OMNIGEN_SELF_APPROVAL"),
+        audit_table=env.get("OMNIGEN_AUDIT_TABLE") or None,
         models={c: env[f"OMNIGEN_MODEL_{c.upper()}"] for c in CAPABILITIES if env.get(f"OMNIGEN_MODEL_{c.upper()}")},
     )
     if overrides:

@@ -131,6 +131,16 @@ class VersionKeys:
     def qc_text(self) -> str:
         return self._k("qc.txt")
 
+    @property
+    def timeline(self) -> str:
+        """The timeline this version was rendered from (its approval covers it)."""
+        return self._k("timeline.json")
+
+    @property
+    def package(self) -> str:
+        """The export package (zip) built on request; derived, never part of the content hash."""
+        return self._k("package.zip")
+
     def all(self) -> dict[str, str]:
         """Name → key of every artefact, the names the job's `versions` and URLs use."""
         return {
@@ -141,4 +151,5 @@ class VersionKeys:
             "compliance_html": self.compliance_html,
             "qc": self.qc,
             "qc_text": self.qc_text,
+            "timeline": self.timeline,
         }

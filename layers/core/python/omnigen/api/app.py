@@ -17,16 +17,28 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from omnigen import __version__
-from omnigen.api import problems, routes_assets, routes_jobs, routes_misc, routes_progress, routes_versions
-from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth
+from omnigen.api import (
+    problems,
+    routes_assets,
+    routes_delivery,
+    routes_jobs,
+    routes_misc,
+    routes_progress,
+    routes_review,
+    routes_share,
+    routes_versions,
+)
+from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth, UsersFileAuth
 from omnigen.api.body_limit import BodyLimit
 from omnigen.api.deps import Services
+from omnigen.api.docs import install_docs
 from omnigen.api.feed import ChangeFeed, NotifyingJobStore
 from omnigen.api.signing import UrlSigner, load_or_create_secret
-from omnigen.config import Settings
+from omnigen.config import ConfigError, Settings
 from omnigen.pipeline.launchers import Launcher
 from omnigen.pipeline.launchers.processes import ProcessRunner
 from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.review.people import UsersFile, UsersFileError, parse_users
 
 API = "/api/v1"
 MAX_JSON_BYTES = 1024 * 1024
@@ -45,11 +57,12 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
         version=__version__,
         description="Turn a prescription-drug brief into a compliant video ad, with live progress.",
         openapi_url=f"{API}/openapi.json",
-        docs_url=f"{API}/docs",
-        redoc_url=f"{API}/redoc",
+        docs_url=None,  # served by `install_docs`, with their assets from this server
+        redoc_url=None,
     )
     app.state.services = services
     problems.install(app)
+    install_docs(app, API)
     problems.document(app)
 
     app.add_middleware(
@@ -59,7 +72,16 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
         detail="the request body is larger than 1 MB",
     )
 
-    for module in (routes_jobs, routes_versions, routes_progress, routes_assets, routes_misc):
+    for module in (
+        routes_jobs,
+        routes_versions,
+        routes_review,
+        routes_delivery,
+        routes_share,
+        routes_progress,
+        routes_assets,
+        routes_misc,
+    ):
         app.include_router(module.router, prefix=API)
 
     @app.get("/config.json", include_in_schema=False)
@@ -79,6 +101,26 @@ def is_loopback(host: str) -> bool:
     return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
+def load_users(path: Path) -> UsersFile:
+    """The users file, checked at start: a missing or wrong one stops the server, naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"OMNIGEN_USERS_FILE={path} cannot be read: {err.strerror}") from None
+    try:
+        return parse_users(text, f"OMNIGEN_USERS_FILE={path}")
+    except UsersFileError as err:
+        raise ConfigError(str(err)) from None
+
+
+def local_auth(settings: Settings, host: str) -> Authenticator:
+    """Named users from the users file when one is configured; else the loopback single user, or
+    beyond loopback the one shared token."""
+    if settings.users_file is not None:
+        return UsersFileAuth(load_users(settings.users_file))
+    return LocalUserAuth() if is_loopback(host) else StaticTokenAuth(settings.api_token or "")
+
+
 def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
     """The embedded default. Beyond loopback a bearer token is required (checked at start)."""
     from omnigen.pipeline.context import local_context
@@ -89,7 +131,7 @@ def local_services(settings: Settings, host: str = "127.0.0.1") -> Services:
     feed = ChangeFeed()
     notifying = NotifyingJobStore(store, feed)
     ctx.jobs = notifying
-    auth: Authenticator = LocalUserAuth() if is_loopback(host) else StaticTokenAuth(settings.api_token or "")
+    auth = local_auth(settings, host)
     signer = UrlSigner(
         load_or_create_secret(settings.home, settings.asset_url_secret), f"{API}/assets/", f"{API}/uploads/"
     )

@@ -1,15 +1,19 @@
 """Who is calling. Three ways, one port: the single local user on loopback, a shared bearer token
 when the local server listens elsewhere, and Cognito JWTs (verified against the pool's JWKS) on
-AWS. Every route asks `Authenticator.user(request)` and nothing else."""
+AWS — and, for review, named users with roles from a local users file. Every route asks
+`Authenticator.caller(...)` and nothing else; the answer carries the caller's roles (creator,
+reviewer)."""
 
 from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import jwt
+
+from omnigen.review.people import Caller, UsersFile, roles_from_groups
 
 
 class AuthError(Exception):
@@ -17,10 +21,16 @@ class AuthError(Exception):
 
 
 class Authenticator(Protocol):
-    def user(self, authorization: str | None) -> str: ...
+    def caller(self, authorization: str | None, authorizer_claims: Mapping[str, Any] | None = None) -> Caller:
+        """Who sent `authorization`; `authorizer_claims` are API Gateway's (its Cognito authorizer's
+        `requestContext.authorizer.claims`) when the request came through it."""
+        ...
 
 
 LOCAL_USER = "local"
+LOCAL_CALLER = Caller(user_id=LOCAL_USER, name="local user", roles=frozenset({"creator", "reviewer"}))
+"""The machine's one user holds both roles; approving their own versions still needs
+OMNIGEN_SELF_APPROVAL (a second pair of eyes is the point of approval)."""
 
 
 def bearer(authorization: str | None) -> str:
@@ -35,8 +45,8 @@ def bearer(authorization: str | None) -> str:
 class LocalUserAuth:
     """Serving on loopback: the machine's one user, no login."""
 
-    def user(self, authorization: str | None) -> str:
-        return LOCAL_USER
+    def caller(self, authorization: str | None, authorizer_claims: Mapping[str, Any] | None = None) -> Caller:
+        return LOCAL_CALLER
 
 
 class StaticTokenAuth:
@@ -45,10 +55,23 @@ class StaticTokenAuth:
     def __init__(self, token: str):
         self._token = token.encode()
 
-    def user(self, authorization: str | None) -> str:
+    def caller(self, authorization: str | None, authorizer_claims: Mapping[str, Any] | None = None) -> Caller:
         if not hmac.compare_digest(bearer(authorization).encode(), self._token):
             raise AuthError("the bearer token is not valid for this server")
-        return LOCAL_USER
+        return LOCAL_CALLER
+
+
+class UsersFileAuth:
+    """Named local users (OMNIGEN_USERS_FILE): each bearer token is looked up by its SHA-256."""
+
+    def __init__(self, users: UsersFile):
+        self.users = users
+
+    def caller(self, authorization: str | None, authorizer_claims: Mapping[str, Any] | None = None) -> Caller:
+        found = self.users.find(bearer(authorization))
+        if found is None:
+            raise AuthError("the bearer token belongs to no user of this server")
+        return found
 
 
 class JwtVerifier:
@@ -112,5 +135,14 @@ class JwtAuth:
     def __init__(self, verifier: JwtVerifier):
         self.verifier = verifier
 
-    def user(self, authorization: str | None) -> str:
-        return str(self.verifier.claims(bearer(authorization))["sub"])
+    def caller(self, authorization: str | None, authorizer_claims: Mapping[str, Any] | None = None) -> Caller:
+        """The verified token's subject; roles from the `cognito:groups` API Gateway's authorizer
+        passed (a group per role), or the token's own claim when the request did not come
+        through the authorizer (or its claims are someone else's)."""
+        claims = self.verifier.claims(bearer(authorization))
+        sub = str(claims["sub"])
+        source: Mapping[str, Any] = claims
+        if authorizer_claims and str(authorizer_claims.get("sub", "")) == sub:
+            source = authorizer_claims
+        name = str(source.get("email") or source.get("cognito:username") or "")
+        return Caller(user_id=sub, name=name, roles=roles_from_groups(source.get("cognito:groups")))

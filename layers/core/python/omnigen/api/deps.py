@@ -13,6 +13,7 @@ from omnigen.api.problems import ApiError
 from omnigen.job import Job
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.launchers import Launcher
+from omnigen.review.people import Caller
 from omnigen.store.ports import AssetUrls, KeyValue, UsageStore
 
 
@@ -43,8 +44,31 @@ async def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-async def current_user(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> str:
-    return svc.auth.user(authorization)
+def authorizer_claims(request: Request) -> dict[str, Any] | None:
+    """API Gateway's Cognito authorizer claims (`requestContext.authorizer.claims` of the REST
+    proxy event Mangum hands over), or None off AWS."""
+    event = request.scope.get("aws.event")
+    if not isinstance(event, dict):
+        return None
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    claims = authorizer.get("claims")
+    return claims if isinstance(claims, dict) else None
+
+
+async def current_caller(
+    request: Request, svc: ServicesDep, authorization: Annotated[str | None, Header()] = None
+) -> Caller:
+    return svc.auth.caller(authorization, authorizer_claims(request))
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+async def current_user(caller: CallerDep) -> str:
+    """The caller as a creator: making and editing ads is theirs; a reviewer gets a 403."""
+    if not caller.creator:
+        raise ApiError(403, "reviewers can read, comment on and decide on the jobs shared with them, not change them")
+    return caller.user_id
 
 
 UserDep = Annotated[str, Depends(current_user)]

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from omnigen.api.deps import Services, ServicesDep, UserDep, own_job, usage_store
+from omnigen.api.access import readable_job, record_action, review_state
+from omnigen.api.deps import CallerDep, Services, ServicesDep, UserDep, own_job, usage_store
 from omnigen.api.problems import ApiError
 from omnigen.api.routes_versions import stored_report, version_urls
 from omnigen.api.schemas import (
@@ -26,6 +27,7 @@ from omnigen.brief import Brief
 from omnigen.job import Job, JobStatus
 from omnigen.keys import JobKeys
 from omnigen.pipeline import lifecycle
+from omnigen.review.trail import reviewer_stream
 from omnigen.timeline import Timeline
 from omnigen.usage import month_of
 
@@ -114,6 +116,7 @@ def _accept(
             return _replay(svc, response, json.loads(existing), digest)
     _check_quota(svc, user)
     job = lifecycle.create_job(svc.ctx, user, brief)
+    record_action(svc, user, "job.created", job.job_id, brand_name=brief.product.brand_name)
     if idempotency_key:
         stored = svc.kv.kv_put_if_absent(
             f"idem:{user}",
@@ -156,20 +159,34 @@ def _replay(svc: Services, response: Response, stored: dict[str, str], digest: s
 @router.get("/jobs", response_model=JobPage)
 def list_jobs(
     svc: ServicesDep,
-    user: UserDep,
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
+    shared: Annotated[bool | None, Query(description="jobs shared with me (a reviewer's default)")] = None,
 ) -> JobPage:
-    """The caller's jobs, newest first; pass `next_cursor` back as `cursor` for the next page."""
-    jobs = svc.ctx.jobs.list_for_user(user, limit=limit + 1, before=cursor)
+    """The caller's jobs, newest first; pass `next_cursor` back as `cursor` for the next page.
+    A reviewer (or `shared=true`) gets the jobs shared with them instead."""
+    if shared or (shared is None and not caller.creator):
+        return JobPage(items=[summary(svc, j) for j in shared_jobs(svc, caller.user_id)])
+    jobs = svc.ctx.jobs.list_for_user(caller.user_id, limit=limit + 1, before=cursor)
     more = len(jobs) > limit
     jobs = jobs[:limit]
     return JobPage(items=[summary(svc, j) for j in jobs], next_cursor=jobs[-1].job_id if more else None)
 
 
+def shared_jobs(svc: Services, reviewer: str) -> list[Job]:
+    """The jobs shared with `reviewer` (and not unshared since), newest first."""
+    if svc.ctx.audit is None:
+        return []
+    ids = dict.fromkeys(str(e.detail["job_id"]) for e in svc.ctx.audit.entries(reviewer_stream(reviewer)))
+    jobs = [j for j in (svc.ctx.jobs.get(i) for i in ids) if j is not None]
+    jobs = [j for j in jobs if reviewer in review_state(svc, j.job_id).reviewers]
+    return sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)
+
+
 @router.get("/jobs/{job_id}", response_model=JobView)
-def get_job(svc: ServicesDep, user: UserDep, job_id: str) -> JobView:
-    return view(svc, own_job(svc, user, job_id))
+def get_job(svc: ServicesDep, caller: CallerDep, job_id: str) -> JobView:
+    return view(svc, readable_job(svc, caller, job_id))
 
 
 @router.post(
@@ -187,9 +204,9 @@ def cancel(svc: ServicesDep, user: UserDep, job_id: str) -> CancelResult:
 
 
 @router.get("/jobs/{job_id}/timeline", response_model=Timeline)
-def get_timeline(svc: ServicesDep, user: UserDep, job_id: str) -> Timeline:
-    own_job(svc, user, job_id)
-    key = JobKeys(user, job_id).timeline
+def get_timeline(svc: ServicesDep, caller: CallerDep, job_id: str) -> Timeline:
+    job = readable_job(svc, caller, job_id)
+    key = JobKeys(job.user_id, job_id).timeline
     if not svc.ctx.assets.exists(key):
         raise ApiError(404, f"job {job_id} has no timeline yet (it is made just before compose)")
     return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key))
@@ -216,7 +233,9 @@ def put_timeline(svc: ServicesDep, user: UserDep, job_id: str, timeline: Timelin
     ]
     if errors:
         raise ApiError(422, "the timeline names assets this job does not have", errors)
-    svc.ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
+    data = timeline.model_dump_json(indent=2).encode()
+    svc.ctx.assets.put_bytes(keys.timeline, data, "application/json")
+    record_action(svc, user, "timeline.edited", job_id, timeline_sha256=hashlib.sha256(data).hexdigest())
     return timeline
 
 
@@ -234,12 +253,13 @@ def recompose(svc: ServicesDep, user: UserDep, job_id: str) -> ComposeAccepted:
     if job.tracks.get("compose") and job.tracks["compose"].state == "running":
         raise ApiError(409, f"job {job_id} is already composing")
     version = job.renders + 1
+    record_action(svc, user, "render.requested", job_id, version=version)
     svc.launcher.compose(job_id, version)
     return ComposeAccepted(job_id=job_id, version=version, output_key=JobKeys(user, job_id).output(version))
 
 
 @router.get("/jobs/{job_id}/compliance", response_model=dict[str, Any])
-def compliance(svc: ServicesDep, user: UserDep, job_id: str) -> dict[str, Any]:
+def compliance(svc: ServicesDep, caller: CallerDep, job_id: str) -> dict[str, Any]:
     """The compliance report: `findings` (rule, severity, scene, start_s, end_s, message, source)."""
-    own_job(svc, user, job_id)
-    return stored_report(svc, JobKeys(user, job_id).compliance, f"job {job_id} has no compliance report yet")
+    job = readable_job(svc, caller, job_id)
+    return stored_report(svc, JobKeys(job.user_id, job_id).compliance, f"job {job_id} has no compliance report yet")

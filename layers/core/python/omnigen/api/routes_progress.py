@@ -117,7 +117,7 @@ async def websocket(ws: WebSocket, token: str | None = None) -> None:
     closes."""
     svc: Services = ws.app.state.services
     try:
-        user = svc.auth.user(f"Bearer {token}" if token else ws.headers.get("authorization"))
+        user = svc.auth.caller(f"Bearer {token}" if token else ws.headers.get("authorization")).user_id
     except AuthError:
         await ws.close(code=4401)
         return

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from omnigen.api.deps import Services, ServicesDep, UserDep, own_job
+from omnigen.api.access import readable_job
+from omnigen.api.deps import CallerDep, Services, ServicesDep
 from omnigen.api.problems import ApiError
 from omnigen.api.schemas import VersionView
 from omnigen.job import Job, VersionRecord
@@ -26,7 +27,7 @@ def _view(svc: Services, record: VersionRecord) -> VersionView:
     return VersionView(**record.model_dump(), urls=version_urls(svc, record))
 
 
-def _record(job: Job, k: int) -> VersionRecord:
+def version_of(job: Job, k: int) -> VersionRecord:
     found = next((v for v in job.versions if v.version == k), None)
     if found is None:
         made = ", ".join(str(v.version) for v in job.versions) or "none yet"
@@ -42,33 +43,33 @@ def stored_report(svc: Services, key: str, missing: str) -> dict[str, Any]:
 
 
 @router.get("/jobs/{job_id}/versions", response_model=list[VersionView])
-def list_versions(svc: ServicesDep, user: UserDep, job_id: str) -> list[VersionView]:
+def list_versions(svc: ServicesDep, caller: CallerDep, job_id: str) -> list[VersionView]:
     """Every rendered version, oldest first, with its artefacts' URLs and its checks' summaries."""
-    return [_view(svc, v) for v in own_job(svc, user, job_id).versions]
+    return [_view(svc, v) for v in readable_job(svc, caller, job_id).versions]
 
 
 @router.get("/jobs/{job_id}/versions/{k}", response_model=VersionView)
-def get_version(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> VersionView:
-    return _view(svc, _record(own_job(svc, user, job_id), k))
+def get_version(svc: ServicesDep, caller: CallerDep, job_id: str, k: int) -> VersionView:
+    return _view(svc, version_of(readable_job(svc, caller, job_id), k))
 
 
 @router.get("/jobs/{job_id}/versions/{k}/qc", response_model=dict[str, Any])
-def version_qc(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> dict[str, Any]:
+def version_qc(svc: ServicesDep, caller: CallerDep, job_id: str, k: int) -> dict[str, Any]:
     """Version k's QC report: findings (rule, severity, scene, start_s, end_s, message, source) and
     what was measured (text read per item, contrast, loudness, true peak, track lengths)."""
-    record = _record(own_job(svc, user, job_id), k)
+    record = version_of(readable_job(svc, caller, job_id), k)
     return stored_report(svc, record.assets["qc"], f"version {k}'s QC report does not exist")
 
 
 @router.get("/jobs/{job_id}/versions/{k}/compliance", response_model=dict[str, Any])
-def version_compliance(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> dict[str, Any]:
-    record = _record(own_job(svc, user, job_id), k)
+def version_compliance(svc: ServicesDep, caller: CallerDep, job_id: str, k: int) -> dict[str, Any]:
+    record = version_of(readable_job(svc, caller, job_id), k)
     return stored_report(svc, record.assets["compliance"], f"version {k}'s compliance report does not exist")
 
 
 @router.get("/jobs/{job_id}/qc", response_model=dict[str, Any])
-def latest_qc(svc: ServicesDep, user: UserDep, job_id: str) -> dict[str, Any]:
+def latest_qc(svc: ServicesDep, caller: CallerDep, job_id: str) -> dict[str, Any]:
     """The job's latest QC check: the newest version's, or a refused compose's (`made: false`)."""
-    own_job(svc, user, job_id)
+    job = readable_job(svc, caller, job_id)
     missing = f"job {job_id} has no QC report yet: it is written when compose renders the ad"
-    return stored_report(svc, JobKeys(user, job_id).qc, missing)
+    return stored_report(svc, JobKeys(job.user_id, job_id).qc, missing)

@@ -39,10 +39,10 @@ def settle_heap() -> None:
 def serve(host: str, port: int, settings: Settings) -> int:
     import uvicorn
 
-    if not is_loopback(host) and not settings.api_token:
+    if not is_loopback(host) and not settings.api_token and not settings.users_file:
         raise ConfigError(
-            f"serving on {host} (beyond this machine) needs OMNIGEN_API_TOKEN: set it to a long random "
-            "secret that clients send as 'Authorization: Bearer <token>', or serve on 127.0.0.1"
+            f"serving on {host} (beyond this machine) needs OMNIGEN_API_TOKEN (a long random secret that "
+            "clients send as 'Authorization: Bearer <token>') or OMNIGEN_USERS_FILE, or serve on 127.0.0.1"
         )
     services = local_services(settings, host)
     resumed = recover(services)

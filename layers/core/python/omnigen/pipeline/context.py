@@ -18,7 +18,7 @@ from omnigen.config import Settings, load_settings
 from omnigen.job import JobStatus
 from omnigen.providers.factory import build_providers
 from omnigen.providers.ports import Providers
-from omnigen.store.ports import AssetStore, JobStore, UsageStore
+from omnigen.store.ports import AssetStore, AuditLog, JobStore, UsageStore
 
 if TYPE_CHECKING:
     from omnigen.store.sqlite import SqliteJobStore
@@ -33,6 +33,8 @@ class StepContext:
     scratch_root: Path | None = None
     usage: UsageStore | None = None
     """Where each user's monthly usage is recorded as jobs start and end (None: not recorded)."""
+    audit: AuditLog | None = None
+    """The append-only audit trail (renders are recorded there; None: no trail on this backing)."""
     allow_noncompliant: bool = False
     cancelled: set[str] = field(default_factory=set)
     """Job ids this process has been told to cancel (checked before the store is read)."""
@@ -62,6 +64,7 @@ class StepContext:
 def local_context(settings: Settings, store: SqliteJobStore | None = None) -> StepContext:
     """The embedded default: SQLite (jobs and usage; `store` when the caller holds it already,
     for its key-value table) and files under OMNIGEN_HOME."""
+    from omnigen.store.audit_sqlite import SqliteAuditLog
     from omnigen.store.filesystem import FileAssetStore
     from omnigen.store.sqlite import SqliteJobStore
 
@@ -73,11 +76,13 @@ def local_context(settings: Settings, store: SqliteJobStore | None = None) -> St
         settings=settings,
         scratch_root=settings.home / "tmp",
         usage=store,
+        audit=SqliteAuditLog(store),
     )
 
 
 def aws_context(settings: Settings) -> StepContext:
     """DynamoDB and S3, as the Lambdas run it."""
+    from omnigen.store.audit_dynamodb import DynamoAuditLog
     from omnigen.store.dynamodb import DynamoJobStore, DynamoUsageStore
     from omnigen.store.s3 import S3AssetStore
 
@@ -88,6 +93,7 @@ def aws_context(settings: Settings) -> StepContext:
         settings=settings,
         scratch_root=None,
         usage=DynamoUsageStore(settings.usage_table),
+        audit=DynamoAuditLog(settings.audit_table) if settings.audit_table else None,
     )
 
 

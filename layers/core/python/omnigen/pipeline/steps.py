@@ -21,6 +21,7 @@ from omnigen.job import Job, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.media.ffmpeg import probe
+from omnigen.pipeline.audit import record_render
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.lifecycle import ComplianceFailed, QcFailed, StepFailed, error_of
 from omnigen.pipeline.progress import Tracker
@@ -329,6 +330,8 @@ def compose(
     vk = keys.version(n)
     result = {"output": vk.output, "poster": vk.poster, "captions": vk.captions, "qc": vk.qc, "version": n}
     if ctx.assets.exists(vk.output) and ctx.assets.exists(vk.qc):
+        made = json.loads(ctx.assets.get_bytes(vk.qc))
+        _audit_render(ctx, job, n, json.loads(ctx.assets.get_bytes(vk.compliance)), made)
         return result
     _check_cancel(ctx, job_id)
     allow = ctx.allow_noncompliant if allow_noncompliant is None else allow_noncompliant
@@ -390,6 +393,7 @@ def compose(
         _put_json(ctx, vk.compliance, compliance)
         ctx.assets.put_bytes(vk.compliance_html, compliance_html.encode(), "text/html")
         _put_json(ctx, vk.qc, qc.to_dict())
+        ctx.assets.put_bytes(vk.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
         ctx.assets.put_bytes(vk.qc_text, qc.to_text().encode(), "text/plain; charset=utf-8")
         ctx.assets.put_file(vk.poster, Path(res.poster), "image/jpeg")
         ctx.assets.put_bytes(vk.captions, res.captions.encode(), "text/vtt")
@@ -421,9 +425,16 @@ def compose(
         j.record_version(record)
 
     ctx.jobs.update(job_id, keep)
+    _audit_render(ctx, job, n, compliance, qc.to_dict())
     verdict = "QC passed" if qc.passed else f"QC errors allowed ({qc.errors})"
     tracker.done("compose", f"version {n} rendered, {verdict}", asset=vk.output)
     return result
+
+
+def _audit_render(ctx: StepContext, job: Job, n: int, compliance: dict[str, Any], qc: dict[str, Any]) -> None:
+    errors = {"compliance": int(compliance.get("errors", 0)), "qc": int(qc.get("errors", 0))}
+    override = bool(compliance.get("allow_noncompliant") or qc.get("allow_noncompliant"))
+    record_render(ctx, job.job_id, job.user_id, n, errors, override)
 
 
 def _record_refused(

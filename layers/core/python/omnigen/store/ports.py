@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from omnigen.job import Job, ProgressEvent
+from omnigen.review.trail import AuditEntry, NewEntry
 from omnigen.usage import Usage
 
 
@@ -166,3 +167,14 @@ class Tasks(Protocol):
     def succeed(self, token: str, output: dict[str, Any]) -> bool: ...
 
     def fail(self, token: str, error: str, cause: str) -> bool: ...
+
+
+class AuditLog(Protocol):
+    """The append-only audit trail: ordered entries per stream (a job, a reviewer's shares). The
+    store refuses to update or delete an entry; `append` never overwrites one either."""
+
+    def append(self, entry: NewEntry) -> AuditEntry:
+        """Write `entry` as the stream's next one (seq stamped by the store) and return it."""
+        ...
+
+    def entries(self, stream: str, after_seq: int = 0) -> list[AuditEntry]: ...
