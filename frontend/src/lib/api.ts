@@ -3,6 +3,18 @@
 
 import { plainMessage } from "./plain";
 import type {
+  AuditTrail,
+  Comment,
+  CommentRequest,
+  Comments,
+  DecisionRecord,
+  DecisionRequest,
+  Me,
+  RuleSheet,
+  ShareLink,
+  SharedVersion,
+  VersionReview,
+  VersionView,
   Brief,
   ComplianceReport,
   QcReport,
@@ -173,6 +185,93 @@ export class Api {
   /** The latest QC check of the rendered file (the newest version's, or a refused compose's). */
   qc(id: string): Promise<QcReport> {
     return this.request("GET", `/jobs/${encodeURIComponent(id)}/qc`);
+  }
+
+  // --- versions, review and delivery ---------------------------------------------------------
+
+  private v(id: string, k: number, tail = ""): string {
+    return `/jobs/${encodeURIComponent(id)}/versions/${k}${tail}`;
+  }
+
+  versions(id: string): Promise<VersionView[]> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/versions`);
+  }
+
+  me(): Promise<Me> {
+    return this.request("GET", "/me");
+  }
+
+  comments(id: string, k: number): Promise<Comments> {
+    return this.request("GET", this.v(id, k, "/comments"));
+  }
+
+  addComment(id: string, k: number, c: CommentRequest): Promise<Comment> {
+    return this.request("POST", this.v(id, k, "/comments"), c);
+  }
+
+  resolveComment(id: string, k: number, commentId: string, resolved = true): Promise<Comment> {
+    return this.request("POST", this.v(id, k, `/comments/${encodeURIComponent(commentId)}/resolve`), { resolved });
+  }
+
+  review(id: string, k: number): Promise<VersionReview> {
+    return this.request("GET", this.v(id, k, "/review"));
+  }
+
+  decide(id: string, k: number, d: DecisionRequest): Promise<DecisionRecord> {
+    return this.request("POST", this.v(id, k, "/decision"), d);
+  }
+
+  audit(id: string): Promise<AuditTrail> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/audit`);
+  }
+
+  rules(id: string, k: number): Promise<RuleSheet> {
+    return this.request("GET", this.v(id, k, "/rules"));
+  }
+
+  shareLinks(id: string, k: number): Promise<ShareLink[]> {
+    return this.request("GET", this.v(id, k, "/share"));
+  }
+
+  share(id: string, k: number, expiresInS: number): Promise<ShareLink> {
+    return this.request("POST", this.v(id, k, "/share"), { expires_in_s: expiresInS });
+  }
+
+  revokeShare(id: string, k: number, linkId: string): Promise<ShareLink[]> {
+    return this.request("DELETE", this.v(id, k, `/share/${encodeURIComponent(linkId)}`));
+  }
+
+  shared(token: string): Promise<SharedVersion> {
+    return this.request("GET", `/shared/${encodeURIComponent(token)}`);
+  }
+
+  sharedComment(token: string, c: CommentRequest & { name: string }): Promise<Comment> {
+    return this.request("POST", `/shared/${encodeURIComponent(token)}/comments`, c);
+  }
+
+  /** A file the API answers with a redirect to a signed link (the package zip, the audit export):
+   *  fetched with the caller's sign-in, handed to the browser as a download. */
+  async download(path: string, filename: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.url(path), { headers: await this.authHeaders() });
+    } catch (err) {
+      throw new ApiError(0, "Network error", `the download failed (${(err as Error).message})`);
+    }
+    if (!res.ok) throw await errorFrom(res);
+    const blob = await res.blob();
+    const href = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = href;
+    a.download = filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 60_000);
+  }
+
+  packagePath(id: string, k: number): string {
+    return this.v(id, k, "/package");
   }
 
   /** Any signed asset (the script, a report) read as JSON. */

@@ -10,6 +10,8 @@ export type Route =
   | { name: "progress"; id: string }
   | { name: "editor"; id: string }
   | { name: "compliance"; id: string }
+  | { name: "review"; id: string; version?: number }
+  | { name: "shared"; token: string }
   | { name: "notfound"; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -22,6 +24,11 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "jobs" && parts.length === 2) return { name: "progress", id: parts[1] };
   if (parts[0] === "jobs" && parts.length === 3 && parts[2] === "edit") return { name: "editor", id: parts[1] };
   if (parts[0] === "jobs" && parts.length === 3 && parts[2] === "compliance") return { name: "compliance", id: parts[1] };
+  if (parts[0] === "jobs" && parts.length === 3 && parts[2] === "review") {
+    const v = Number(q.get("v"));
+    return { name: "review", id: parts[1], ...(Number.isInteger(v) && v > 0 ? { version: v } : {}) };
+  }
+  if (parts[0] === "shared" && parts.length === 2) return { name: "shared", token: parts[1] };
   return { name: "notfound", path };
 }
 
@@ -31,6 +38,8 @@ export const href = {
   progress: (id: string) => `#/jobs/${encodeURIComponent(id)}`,
   editor: (id: string) => `#/jobs/${encodeURIComponent(id)}/edit`,
   compliance: (id: string) => `#/jobs/${encodeURIComponent(id)}/compliance`,
+  review: (id: string, version?: number) => `#/jobs/${encodeURIComponent(id)}/review${version ? `?v=${version}` : ""}`,
+  shared: (token: string) => `#/shared/${encodeURIComponent(token)}`,
 };
 
 export function navigate(to: string): void {

@@ -68,6 +68,25 @@ export type Transition = VideoClip["transition"];
 export type TextKind = TextItem["kind"];
 export type TextPosition = TextItem["position"];
 
+// --- review and delivery (omnigen/api/schemas_review.py, routes_delivery.py) -----------------
+
+export type Me = Sent<Schemas["Me"]>;
+export type Comment = Sent<Schemas["Comment"]>;
+export type CommentRequest = Schemas["CommentRequest"];
+export type Comments = Sent<Schemas["Comments"]>;
+export type Decision = Schemas["DecisionRequest"]["decision"];
+export type DecisionRequest = Schemas["DecisionRequest"];
+export type DecisionRecord = Sent<Schemas["DecisionRecord"]>;
+export type VersionReview = Sent<Schemas["VersionReview"]>;
+export type AuditEntry = Sent<Schemas["AuditEntry"]>;
+export type AuditTrail = Sent<Schemas["AuditTrail"]>;
+export type ShareLink = Sent<Schemas["ShareLink"]>;
+export type SharedVersion = Sent<Schemas["SharedVersion"]>;
+export type RuleSheet = Sent<Schemas["RuleSheet"]>;
+export type RuleResult = RuleSheet["rules"][number];
+export type Evidence = RuleResult["evidence"][number];
+export type VersionView = Sent<Schemas["VersionView"]>;
+
 // --- not in the schema ----------------------------------------------------------------------
 
 export interface EstimateLine {

@@ -25,7 +25,7 @@ import { plainProblem } from "../lib/plain";
 import { href, useLeaveGuard } from "../lib/router";
 import { useServices } from "../lib/services";
 import { clipStarts, moveClip, sameTimeline, timelineDuration, updateMusic } from "../lib/timeline";
-import type { ComplianceReport, Script, Timeline } from "../lib/types";
+import type { Comment, ComplianceReport, Script, Timeline } from "../lib/types";
 
 interface Status {
   kind: "info" | "error" | "success";
@@ -57,6 +57,8 @@ export function EditorView({ id }: { id: string }) {
   /** Renders this session has seen replaced; the latest always comes fresh with the job. */
   const [earlier, setEarlier] = useState<Version[]>([]);
   const [playhead, setPlayhead] = useState(0);
+  /** The newest version's open review comments, drawn on the timeline. */
+  const [comments, setComments] = useState<{ version: number; items: Comment[] } | undefined>(undefined);
   const players = useRef(new Map<number, HTMLVideoElement>());
   const alive = useRef(true);
   useEffect(() => {
@@ -119,6 +121,19 @@ export function EditorView({ id }: { id: string }) {
       live = false;
     };
   }, [api, renderedUrl]);
+
+  const newest = job?.versions.length ? Math.max(...job.versions.map((v) => v.version)) : 0;
+  useEffect(() => {
+    if (!newest) return;
+    let live = true;
+    api.comments(id, newest).then(
+      (c) => live && setComments({ version: newest, items: c.items.filter((x) => !x.resolved) }),
+      () => undefined, // a server without review routes: no comments lane
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, id, newest]);
 
   const dirty = !!draft && !!saved && !sameTimeline(draft, saved);
   /** Something to render: an unsaved edit, or a saved one no version was made from. */
@@ -326,6 +341,7 @@ export function EditorView({ id }: { id: string }) {
           playhead={playhead}
           selection={selection}
           report={report}
+          comments={comments}
           drag={drag}
           thumb={thumb}
           onSelect={setSelection}
@@ -340,7 +356,7 @@ export function EditorView({ id }: { id: string }) {
           <h2 id="music-h">Music</h2>
           <MusicControls music={draft.music} onChange={(patch) => hist.set(updateMusic(draft, patch))} />
           <p className="muted small">
-            <a href={href.compliance(id)}>Full compliance report</a> · <a href={href.progress(id)}>Job details</a>
+            <a href={href.compliance(id)}>Full compliance report</a> · <a href={href.review(id)}>Review and comments</a> · <a href={href.progress(id)}>Job details</a>
           </p>
         </section>
       </div>

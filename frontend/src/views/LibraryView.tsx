@@ -190,6 +190,11 @@ export function LibraryView() {
                     Duplicate brief<span className="visually-hidden"> of {j.brand_name}</span>
                   </a>
                   {j.status === "completed" && (
+                    <a className="button secondary" href={href.review(j.job_id)}>
+                      Review<span className="visually-hidden"> the {j.brand_name} ad</span>
+                    </a>
+                  )}
+                  {j.status === "completed" && (
                     <a className="button secondary" href={href.compliance(j.job_id)}>
                       Compliance<span className="visually-hidden"> of {j.brand_name}</span>
                     </a>

@@ -306,6 +306,9 @@ export function ProgressView({ id }: { id: string }) {
             <a className="button primary" href={href.editor(job.job_id)}>
               Edit in the workspace
             </a>
+            <a className="button secondary" href={href.review(job.job_id)}>
+              Review and share
+            </a>
             <a className="button secondary" href={href.compliance(job.job_id)}>
               Compliance report
               {job.compliance ? ` (${job.compliance.errors} errors, ${job.compliance.warnings} warnings)` : ""}

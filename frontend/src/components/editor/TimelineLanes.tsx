@@ -5,7 +5,7 @@
 import type { KeyboardEvent, ReactNode } from "react";
 import { clock, formatSeconds, humanize } from "../../lib/format";
 import { packRows, placeRange } from "../../lib/timeline";
-import type { ComplianceReport, Finding, Timeline } from "../../lib/types";
+import type { Comment, ComplianceReport, Finding, Timeline } from "../../lib/types";
 import type { ClipDrag } from "./clipDrag";
 import { focusId, type MoveOrigin } from "./moveFocus";
 import type { Selection } from "./Inspector";
@@ -18,6 +18,8 @@ interface Props {
   playhead: number;
   selection: Selection;
   report: ComplianceReport | null;
+  /** The open review comments of the newest version (pinned to its clock), and its number. */
+  comments?: { version: number; items: Comment[] };
   drag: ClipDrag;
   thumb(scene: number): string | undefined;
   onSelect(selection: Selection): void;
@@ -42,7 +44,7 @@ function findingLabel(f: Finding): string {
   return `${f.severity} ${f.rule}${range}: ${f.message}`;
 }
 
-export function TimelineLanes({ draft, starts, total, playhead, selection, report, drag, thumb, onSelect, onSeek, onMove }: Props) {
+export function TimelineLanes({ draft, starts, total, playhead, selection, report, comments, drag, thumb, onSelect, onSeek, onMove }: Props) {
   const findings = report?.findings ?? [];
   const timed = timedOf(findings);
   const untimed = findings.filter((f) => f.start_s === null || f.end_s === null);
@@ -55,6 +57,7 @@ export function TimelineLanes({ draft, starts, total, playhead, selection, repor
         <MusicLane draft={draft} />
         <TextLane draft={draft} total={total} selection={selection} onSelect={onSelect} />
         <FindingsLane report={report} timed={timed} total={total} selection={selection} onSelect={onSelect} onSeek={onSeek} />
+        {comments && comments.items.length > 0 && <CommentsLane comments={comments} total={total} onSeek={onSeek} />}
         <div className="tl-playhead" aria-hidden="true" style={{ left: `calc(var(--tl-label) + (100% - var(--tl-label)) * ${total ? Math.min(1, playhead / total) : 0})` }} />
       </div>
       {untimed.length > 0 && (
@@ -238,6 +241,27 @@ function TextLane({ draft, total, selection, onSelect }: Pick<Props, "draft" | "
                   {humanize(t.kind)}, {clock(t.start_s)} to {clock(t.end_s)}:{" "}
                 </span>
                 {t.text}
+              </button>
+            </li>
+          );
+        })}
+      </ol>
+    </Row>
+  );
+}
+
+function CommentsLane({ comments, total, onSeek }: { comments: NonNullable<Props["comments"]>; total: number; onSeek(s: number): void }) {
+  const spans = comments.items.map((c) => ({ start: c.at_s, end: Math.max(c.end_s ?? c.at_s, c.at_s + 0.3) }));
+  const rows = packRows(spans);
+  return (
+    <Row id="lane-comments" label={`Comments (v${comments.version})`}>
+      <ol className="tl-lane tl-findings" aria-labelledby="lane-comments" style={{ ["--rows" as string]: lanes(rows) }} data-testid="comments-lane">
+        {comments.items.map((c, k) => {
+          const pos = placeRange(spans[k].start, spans[k].end, total);
+          return (
+            <li key={c.comment_id} className="tl-item tl-finding tl-comment" style={{ left: `${pos.left}%`, width: `${pos.width}%`, ["--row" as string]: rows[k] }}>
+              <button type="button" title={c.text} aria-label={`Comment by ${c.author_name} at ${clock(c.at_s)}: ${c.text}`} onClick={() => onSeek(c.at_s)}>
+                {c.author_name}
               </button>
             </li>
           );
