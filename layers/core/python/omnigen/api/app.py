@@ -17,7 +17,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from omnigen import __version__
-from omnigen.api import problems, routes_assets, routes_jobs, routes_misc, routes_progress, routes_versions
+from omnigen.api import (
+    problems,
+    routes_assets,
+    routes_editing,
+    routes_jobs,
+    routes_library,
+    routes_misc,
+    routes_progress,
+    routes_versions,
+)
 from omnigen.api.auth import Authenticator, LocalUserAuth, StaticTokenAuth
 from omnigen.api.body_limit import BodyLimit
 from omnigen.api.deps import Services
@@ -59,7 +68,15 @@ def create_app(services: Services, web_dir: Path | None = WEB_DIR) -> FastAPI:
         detail="the request body is larger than 1 MB",
     )
 
-    for module in (routes_jobs, routes_versions, routes_progress, routes_assets, routes_misc):
+    for module in (
+        routes_jobs,
+        routes_versions,
+        routes_editing,
+        routes_library,
+        routes_progress,
+        routes_assets,
+        routes_misc,
+    ):
         app.include_router(module.router, prefix=API)
 
     @app.get("/config.json", include_in_schema=False)
