@@ -59,9 +59,11 @@ def fit(brief: Brief, policy: Policy | None = None) -> Fit:
     need = round(sum(word_count(s.voiceover) for s in ms) * 60.0 / policy.natural_wpm, 1)
     longer = (brief.model_copy(update={"duration_s": d}) for d in LENGTHS if d > brief.duration_s)
     shortest = next((b.duration_s for b in longer if not _breaks_fit(_plan(b, policy)[1])), None)
-    what = (
-        f"The major statement needs {need:.1f} s, has {have:.1f} s" if need > have else "The text and risks do not fit"
-    )
+    if need > have:
+        what = f"The major statement needs {need:.1f} s, has {have:.1f} s"
+    else:  # it has the time at a natural pace, but its pace or a text's reading time does not fit
+        first = next(f for f in report.findings if f.severity == "error" and f.rule in FIT_RULES)
+        what = first.message.rstrip(".")
     todo = f"make it {shortest} s" if shortest else "no length up to 120 s fits: shorten the risk information"
     return Fit(
         fits=False,
@@ -69,7 +71,7 @@ def fit(brief: Brief, policy: Policy | None = None) -> Fit:
         shortest_s=shortest,
         need_s=need,
         have_s=have,
-        message=f"{what} in a {brief.duration_s} s ad: {todo}.",
+        message=f"{what} (a {brief.duration_s} s ad): {todo}.",
     )
 
 
