@@ -110,7 +110,7 @@ describe("ProgressView", () => {
 
   it("does not open a stream for a job that has already finished, and says why a job failed", async () => {
     const transport = new FakeTransport();
-    const failed = makeJob({ status: "failed", stage: "failed", seq: 4, error: { step: "write_script", message: "the script still breaks 2 compliance rule(s)", detail: "rule C" }, assets: { compliance: "k" }, tracks: { script: track("failed") } });
+    const failed = makeJob({ status: "failed", stage: "failed", seq: 4, error: { step: "write_script", message: "the script still breaks 2 compliance rule(s)", detail: "rule C", fix: "", brief_changes: {} }, assets: { compliance: "k" }, tracks: { script: track("failed") } });
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([failed]), transport });
     expect(await screen.findByText(/the script still breaks 2 compliance rule/)).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Read the compliance report" })).toHaveAttribute("href", "#/jobs/job1/compliance");
@@ -182,7 +182,7 @@ describe("ProgressView in a producer's words", () => {
       status: "failed",
       stage: "failed",
       seq: 4,
-      error: { step: "write_script", message: "the major statement needs 29.6 s, the ad has 8.8 s: make it 30 s", detail: "FIT-DURATION" },
+      error: { step: "write_script", message: "the major statement needs 29.6 s, the ad has 8.8 s: make it 30 s", detail: "FIT-DURATION", fix: "", brief_changes: {} },
       tracks: { script: track("failed"), scene_1: track("pending"), music: track("running", 30), voiceover: track("pending"), compose: track("pending") },
     });
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([failed]) });

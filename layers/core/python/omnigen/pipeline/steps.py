@@ -10,21 +10,22 @@ retrying and ending a job are in `lifecycle.py`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from omnigen.brief import Brief
-from omnigen.compliance import Policy, Report, check_script, check_timeline, feedback_for_writer, load_policy
+from omnigen.compliance import check_timeline, load_policy
 from omnigen.job import Job, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.media.ffmpeg import probe
 from omnigen.pipeline.audit import record_render
 from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.fit import advice
 from omnigen.pipeline.lifecycle import ComplianceFailed, QcFailed, StepFailed, error_of
 from omnigen.pipeline.progress import Tracker
+from omnigen.pipeline.revoice import revoice
+from omnigen.pipeline.script_draft import draft_script
 from omnigen.pipeline.start_images import shows_product
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
 from omnigen.providers.ports import (
@@ -32,17 +33,15 @@ from omnigen.providers.ports import (
     Cancelled,
     MusicRequest,
     SceneRequest,
-    ScriptWriter,
     VoiceRequest,
     is_animatic,
 )
 from omnigen.schedule import chains, previous_scene
-from omnigen.script import Script
+from omnigen.script import Scene, Script
 from omnigen.store.ports import NotFound
 from omnigen.timeline import Timeline
 
 DECLICK_S = 0.02
-
 
 
 def _job(ctx: StepContext, job_id: str) -> Job:
@@ -72,31 +71,6 @@ def _put_json(ctx: StepContext, key: str, data: Any) -> None:
 # --- write_script ----------------------------------------------------------------------------
 
 
-def draft_script(
-    writer: ScriptWriter,
-    brief: Brief,
-    policy: Policy,
-    call: CallContext,
-    on_revision: Callable[[int, int], None] | None = None,
-) -> tuple[Script, Report, int]:
-    """Write → check → feedback: the writer's script, checked by the compliance engine; while it
-    breaks a rule, the findings go back to the writer, at most `policy.max_writer_retries` times.
-    Returns the last script, its report (no errors when one passed) and the tries allowed.
-    `on_revision(attempt, attempts)` is told before each revision (the step shows it as progress).
-    The pipeline's write_script and `omnigen script` both write through this."""
-    feedback: list[str] | None = None
-    attempts = policy.max_writer_retries + 1
-    for attempt in range(1, attempts + 1):
-        script = writer.write(brief, call, feedback)
-        report = check_script(script, brief, policy)
-        if report.errors == 0 or attempt == attempts:
-            break
-        feedback = feedback_for_writer(report)
-        if on_revision is not None:
-            on_revision(attempt, attempts)
-    return script, report, attempts
-
-
 def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
     """Brief → script, checked by the compliance engine; findings go back to the writer a
     bounded number of times before the job fails with the report."""
@@ -117,16 +91,20 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
                 job.brief,
                 load_policy(None),
                 call,
-                lambda n, of: tracker.tick("script", n / of, f"revising for compliance (try {n + 1})"),
+                lambda n, of: tracker.tick("script", n / of, f"revising the script for compliance (try {n + 1})"),
             )
         if report.errors:
             _put_json(ctx, keys.compliance, json.loads(report.to_json()))
             ctx.assets.put_bytes(keys.compliance_html, report.to_html().encode(), "text/html")
             ctx.jobs.update(job_id, lambda j: j.assets.update(compliance=keys.compliance))
+            fix, changes = advice(report, job.brief)
+            broke = f"the script still breaks {report.errors} compliance rule(s) after {attempts} tries"
             raise ComplianceFailed(
                 "write_script",
-                f"the script still breaks {report.errors} compliance rule(s) after {attempts} tries",
+                f"{fix} ({broke})" if fix else broke,
                 report.to_text(),
+                fix=fix,
+                brief_changes=changes,
             )
         ctx.assets.put_bytes(keys.script, script.model_dump_json(indent=2).encode(), "application/json")
     # Longest chain first: whoever runs the chains under a concurrency limit (the local runner,
@@ -137,7 +115,7 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
         j.assets["script"] = keys.script
 
     ctx.jobs.update(job_id, record)
-    tracker.done("script", f"{len(script.scenes)} scenes, {script.duration_s:.0f} s")
+    tracker.done("script", f"script written: {len(script.scenes)} scenes, {script.duration_s:.0f} s")
     tracker.declare([f"scene_{s.index}" for s in script.scenes] + ["music", "voiceover", "compose"])
     return {"script": keys.script, "chains": links}
 
@@ -148,8 +126,6 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
 def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
     """One scene → clip + its last frame. A chained scene starts on the previous scene's last
     frame; any other on the product image where its shot shows the product, else from its text."""
-    from omnigen.media.frames import extract_last_frame
-
     job = _job(ctx, job_id)
     keys = _keys(job)
     track = f"scene_{scene_index}"
@@ -157,27 +133,51 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
     result = {"clip": clip, "last_frame": frame}
     if ctx.assets.exists(clip) and ctx.assets.exists(frame):
         if job.tracks.get(track) is None or job.tracks[track].state != "done":
-            Tracker(ctx.jobs, job_id).done(track, "reused", asset=frame)
+            Tracker(ctx.jobs, job_id).done(track, "ready", asset=frame)
         return result
     _check_cancel(ctx, job_id)
     script = _load_script(ctx, keys)
     scene = script.scene(scene_index)
+    tracker = Tracker(ctx.jobs, job_id)
+    tracker.start(track, f"rendering: {scene.shot[:80]}")
+    prev = previous_scene(script, job.brief.continuity, scene_index)
+    start = keys.last_frame(prev) if prev is not None else None
+    call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
+    render_clip(ctx, job, script, scene, start, (clip, frame), job.brief.seed, call)
+    tracker.done(track, "rendered", asset=frame)
+    return result
+
+
+def render_clip(
+    ctx: StepContext,
+    job: Job,
+    script: Script,
+    scene: Scene,
+    start_frame: str | None,
+    out: tuple[str, str],
+    seed: int,
+    call: CallContext,
+) -> float:
+    """Render `scene` into the store as (clip key, last-frame key), starting on the frame stored
+    at `start_frame` when it is chained, else on the product image where the shot shows it.
+    Returns the clip's length. The pipeline's scenes and every regenerated take render here."""
+    from omnigen.media.frames import extract_last_frame
+
     brief = job.brief
     width, height = brief.output_size()
-    tracker = Tracker(ctx.jobs, job_id)
-    tracker.start(track, f"rendering {scene.purpose.replace('_', ' ')}")
-    prev = previous_scene(script, brief.continuity, scene_index)
-    with ExitStack() as stack, ctx.scratch(job_id) as tmp:
+    clip, frame = out
+    with ExitStack() as stack, ctx.scratch(job.job_id) as tmp:
         product = None
         if brief.product.image:
             product = stack.enter_context(ctx.assets.local_path(brief.product.image))
         start_image = product if product is not None and shows_product(scene, brief) else None
-        if prev is not None:
+        if start_frame is not None:
             try:
-                start_image = stack.enter_context(ctx.assets.local_path(keys.last_frame(prev)))
+                start_image = stack.enter_context(ctx.assets.local_path(start_frame))
             except NotFound:
                 raise StepFailed(
-                    track, f"scene {prev}'s last frame is missing; scene {scene_index} continues it"
+                    f"scene_{scene.index}",
+                    f"the frame scene {scene.index} continues from is missing ({start_frame.rsplit('/', 1)[-1]})",
                 ) from None
         req = SceneRequest(
             scene=scene,
@@ -185,20 +185,19 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             width=width,
             height=height,
             fps=24,
-            seed=brief.seed,
+            seed=seed,
             scene_count=len(script.scenes),
             aspect_ratio=brief.aspect_ratio,
             start_image=start_image,
             product_image=product,
             brand_name=brief.product.brand_name,
         )
-        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
-        out = ctx.providers.video.render(req, tmp / f"scene_{scene_index}.mp4", call)
-        last = extract_last_frame(out, tmp / f"scene_{scene_index}_last.jpg")
+        rendered = ctx.providers.video.render(req, tmp / f"scene_{scene.index}.mp4", call)
+        last = extract_last_frame(rendered, tmp / f"scene_{scene.index}_last.jpg")
+        seconds = probe(rendered).duration_s
         ctx.assets.put_file(frame, last, "image/jpeg")
-        ctx.assets.put_file(clip, out, "video/mp4")
-    tracker.done(track, "rendered", asset=frame)
-    return result
+        ctx.assets.put_file(clip, rendered, "video/mp4")
+    return seconds
 
 
 # --- music -----------------------------------------------------------------------------------
@@ -274,14 +273,14 @@ def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
             with ctx.assets.local_path(key) as path:
                 duration = probe(path).duration_s
             spoken.append(SpokenLine(n=n, scene_index=scene_index, text=text, duration_s=duration, major_statement=ms))
-            tracker.tick("voiceover", n / len(todo), f"line {n} of {len(todo)}")
+            tracker.tick("voiceover", n / len(todo), f"recording line {n} of {len(todo)}")
         placed = place_lines(script, spoken)
         with ExitStack() as stack:
             parts = [(stack.enter_context(ctx.assets.local_path(keys.voice_line(ln.n))), ln.start_s) for ln in placed]
             track = concat_voice(parts, tmp / "voiceover.wav", float(job.brief.duration_s))
             ctx.assets.put_file(keys.voiceover, track, "audio/wav")
     _put_json(ctx, keys.voice_lines, [ln.model_dump() for ln in placed])
-    tracker.done("voiceover", f"{len(placed)} lines", asset=keys.voiceover)
+    tracker.done("voiceover", f"voiceover ready: {len(placed)} lines", asset=keys.voiceover)
     return result
 
 
@@ -304,8 +303,13 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
         policy=load_policy(None),
         animatic=is_animatic(ctx.providers.video),
     )
-    ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
+    save_draft(ctx, keys, timeline)
     return timeline
+
+
+def save_draft(ctx: StepContext, keys: JobKeys, timeline: Timeline) -> None:
+    """The draft: the edit the next compose renders (each version keeps its own copy)."""
+    ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
 
 
 def compose(
@@ -338,6 +342,10 @@ def compose(
     tracker = Tracker(ctx.jobs, job_id)
     tracker.start("compose", f"composing version {n}")
     timeline = load_timeline(ctx, job)
+    voiced = revoice(ctx, job, timeline, tracker)
+    if voiced is not timeline:  # the draft names what its edited lines are now voiced with
+        save_draft(ctx, keys, voiced)
+        timeline = voiced
     script = _load_script(ctx, keys)
     policy = load_policy(None)
     report = check_timeline(timeline, script, job.brief, policy)
@@ -365,7 +373,7 @@ def compose(
             resolve,
             tmp,
             tmp / "output.mp4",
-            progress=lambda f: tracker.tick("compose", 0.9 * f, "rendering"),
+            progress=lambda f: tracker.tick("compose", 0.9 * f, f"rendering version {n}"),
             brand_name=job.brief.product.brand_name,
             qc_policy=qcp,
         )
@@ -397,6 +405,7 @@ def compose(
         ctx.assets.put_bytes(vk.qc_text, qc.to_text().encode(), "text/plain; charset=utf-8")
         ctx.assets.put_file(vk.poster, Path(res.poster), "image/jpeg")
         ctx.assets.put_bytes(vk.captions, res.captions.encode(), "text/vtt")
+        ctx.assets.put_bytes(vk.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
         ctx.assets.put_file(vk.output, Path(res.output), "video/mp4")  # last: its presence means the version is whole
         _put_json(ctx, keys.compliance, compliance)
         _put_json(ctx, keys.qc, qc.to_dict())
@@ -467,6 +476,18 @@ def compose_version(ctx: StepContext, job_id: str, version: int) -> dict[str, An
     try:
         return compose(ctx, job_id, version=version)
     except Exception as err:
+        _drop_unmade(ctx, job_id, version)
         error = error_of("compose", err)
         Tracker(ctx.jobs, job_id).failed("compose", error["message"])
         return {"error": error}
+
+
+def _drop_unmade(ctx: StepContext, job_id: str, version: int) -> None:
+    """A compose that failed part-way (a full disk, a lost store) may have written some of its
+    version's artefacts: remove them, so no report is left for a version that was not made."""
+    job = ctx.jobs.get(job_id)
+    if job is None or any(v.version == version for v in job.versions):
+        return
+    for key in _keys(job).version(version).all().values():
+        if ctx.assets.exists(key):
+            ctx.assets.delete(key)
