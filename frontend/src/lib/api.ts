@@ -4,6 +4,11 @@
 import { plainMessage } from "./plain";
 import type {
   AuditTrail,
+  Campaign,
+  DraftCheck,
+  DuplicateRequest,
+  JobChanges,
+  JobSummary,
   Comment,
   CommentRequest,
   Comments,
@@ -152,9 +157,10 @@ export class Api {
     return this.request("POST", "/estimate", brief);
   }
 
-  listJobs(cursor?: string | null, limit = 24): Promise<JobPage> {
+  listJobs(cursor?: string | null, limit = 24, campaign?: string | null): Promise<JobPage> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (cursor) q.set("cursor", cursor);
+    if (campaign) q.set("campaign", campaign);
     return this.request("GET", `/jobs?${q}`);
   }
 
@@ -185,6 +191,41 @@ export class Api {
   /** The latest QC check of the rendered file (the newest version's, or a refused compose's). */
   qc(id: string): Promise<QcReport> {
     return this.request("GET", `/jobs/${encodeURIComponent(id)}/qc`);
+  }
+
+  // --- the library and editing -------------------------------------------------------------
+
+  /** Rename the ad (`title`) or move it to a campaign (`campaign`; "" takes it out). */
+  changeJob(id: string, changes: JobChanges): Promise<JobSummary> {
+    return this.request("PATCH", `/jobs/${encodeURIComponent(id)}`, changes);
+  }
+
+  /** Delete the ad and every asset it has; it cannot be undone. */
+  deleteJob(id: string): Promise<void> {
+    return this.request("DELETE", `/jobs/${encodeURIComponent(id)}`);
+  }
+
+  /** A new ad from this one's brief with `changes` merged in, started at once. */
+  duplicate(id: string, body: DuplicateRequest): Promise<GenerateAccepted> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/duplicate`, body);
+  }
+
+  campaigns(): Promise<Campaign[]> {
+    return this.request("GET", "/campaigns");
+  }
+
+  /** The findings for a draft, without saving or rendering it. */
+  checkTimeline(id: string, timeline: Timeline): Promise<DraftCheck> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/timeline/check`, timeline);
+  }
+
+  versionTimeline(id: string, k: number): Promise<Timeline> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/versions/${k}/timeline`);
+  }
+
+  /** Version k's timeline becomes the draft. */
+  restoreVersion(id: string, k: number): Promise<Timeline> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/versions/${k}/restore`);
   }
 
   // --- versions, review and delivery ---------------------------------------------------------

@@ -87,6 +87,13 @@ export type RuleResult = RuleSheet["rules"][number];
 export type Evidence = RuleResult["evidence"][number];
 export type VersionView = Sent<Schemas["VersionView"]>;
 
+// --- editing and the library (omnigen/api/routes_editing.py, routes_library.py) -------------
+
+export type Campaign = Sent<Schemas["Campaign"]>;
+export type JobChanges = Schemas["JobChanges"];
+export type DuplicateRequest = Schemas["DuplicateRequest"];
+export type DraftCheck = Sent<Schemas["DraftCheck"]>;
+
 // --- not in the schema ----------------------------------------------------------------------
 
 export interface EstimateLine {
