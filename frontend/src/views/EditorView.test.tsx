@@ -274,4 +274,51 @@ describe("EditorView", () => {
     // the saved edit was not rendered: it can be tried again once fixed
     expect(screen.getByRole("button", { name: "Save and re-compose" })).toBeEnabled();
   });
+
+  it("checks the draft as it is edited, restores an earlier version, and compares two side by side", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    const v = (k: number) => ({ version: k, created_at: "", duration_s: 15, assets: {}, compliance: {}, qc: {}, urls: { output: `/api/v1/assets/users/local/jobs/job1/final/v${k}.mp4?exp=9999999999&sig=${k}` } });
+    const restored = makeTimeline();
+    restored.clips = [restored.clips[2], restored.clips[0], restored.clips[1]];
+    const extra = fakeFetch([
+      ["GET", /\/jobs\/job1\/versions$/, () => [v(1), v(2)]],
+      [
+        "POST",
+        /\/jobs\/job1\/timeline\/check$/,
+        (req) => {
+          const first = (req.body as Timeline).clips[0].scene_index;
+          return first === 3
+            ? { findings: [{ rule: "MS-DISTRACTION", severity: "error", scene: 3, start_s: 0, end_s: 6, message: "a cut during the major statement", source: "x" }], errors: 1, warnings: 0, passed: false, duration_s: 15, revoice_lines: [] }
+            : { findings: [], errors: 0, warnings: 0, passed: true, duration_s: 15, revoice_lines: [1] };
+        },
+      ],
+      ["POST", /\/jobs\/job1\/versions\/1\/restore$/, () => restored],
+    ]);
+    const both = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const r = await extra(input, init);
+      return r.status === 404 ? s.f(input, init) : r;
+    }) as typeof fetch;
+    renderWithServices(<EditorView id="job1" />, { fetch: both });
+    await screen.findByText(/Timeline 15 s/);
+    expect(await screen.findByTestId("draft-check", {}, { timeout: 3000 })).toHaveTextContent("no rule broken");
+    expect(screen.getByTestId("draft-check")).toHaveTextContent("Line 2 will be re-voiced");
+    // every version made, earlier sessions' too
+    await waitFor(() => expect(within(screen.getByRole("region", { name: "Versions" })).getAllByRole("listitem").map((li) => li.getAttribute("data-version"))).toEqual(["2", "1"]));
+    await user.click(screen.getByRole("button", { name: /Restore into the draft \(version 1\)/ }));
+    await waitFor(() => expect(order()).toEqual(["3", "1", "2"]));
+    expect(screen.getByTestId("editor-status")).toHaveTextContent("Version 1's edit is now the draft");
+    await waitFor(() => expect(screen.getByTestId("draft-check")).toHaveTextContent("breaks 1 rule; compose would refuse it"), { timeout: 3000 });
+    expect(within(screen.getByTestId("findings-lane")).getByRole("button", { name: /error MS-DISTRACTION, 0.0–6.0 s/ })).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /Compare with version 2 \(version 1\)/ }));
+    const cmp = screen.getByTestId("compare");
+    expect(within(cmp).getByTestId("compare-a")).toHaveAttribute("src", expect.stringContaining("v1.mp4"));
+    expect(within(cmp).getByTestId("compare-b")).toHaveAttribute("src", expect.stringContaining("v2.mp4"));
+    // the right player follows the left one's seek
+    const a = within(cmp).getByTestId("compare-a") as HTMLVideoElement;
+    const b = within(cmp).getByTestId("compare-b") as HTMLVideoElement;
+    a.currentTime = 7;
+    fireEvent.seeked(a);
+    expect(b.currentTime).toBe(7);
+  });
 });

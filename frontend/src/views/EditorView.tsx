@@ -13,6 +13,7 @@ import { useClipDrag } from "../components/editor/clipDrag";
 import { Inspector, type Selection } from "../components/editor/Inspector";
 import { MusicControls } from "../components/editor/MusicControls";
 import { TimelineLanes } from "../components/editor/TimelineLanes";
+import { VersionCompare } from "../components/editor/VersionCompare";
 import { VersionList, type Version } from "../components/editor/VersionList";
 import { Notice, StatusBadge, ViewHeading } from "../components/ui";
 import { ApiError } from "../lib/api";
@@ -25,7 +26,7 @@ import { plainProblem } from "../lib/plain";
 import { href, useLeaveGuard } from "../lib/router";
 import { useServices } from "../lib/services";
 import { clipStarts, moveClip, sameTimeline, timelineDuration, updateMusic } from "../lib/timeline";
-import type { Comment, ComplianceReport, Script, Timeline } from "../lib/types";
+import type { Comment, ComplianceReport, DraftCheck, Finding, Script, Timeline } from "../lib/types";
 
 interface Status {
   kind: "info" | "error" | "success";
@@ -57,6 +58,11 @@ export function EditorView({ id }: { id: string }) {
   /** Renders this session has seen replaced; the latest always comes fresh with the job. */
   const [earlier, setEarlier] = useState<Version[]>([]);
   const [playhead, setPlayhead] = useState(0);
+  /** Every rendered version from the server (null until read, or when it cannot say). */
+  const [made, setMade] = useState<Version[] | null>(null);
+  const [compare, setCompare] = useState<number | null>(null);
+  /** What the compliance engine says of the draft as it is now (POST …/timeline/check). */
+  const [check, setCheck] = useState<DraftCheck | null>(null);
   /** The newest version's open review comments, drawn on the timeline. */
   const [comments, setComments] = useState<{ version: number; items: Comment[] } | undefined>(undefined);
   const players = useRef(new Map<number, HTMLVideoElement>());
@@ -106,7 +112,21 @@ export function EditorView({ id }: { id: string }) {
 
 
   const latest: Version | null = job && job.renders >= 1 && job.urls.output ? { version: job.renders, url: job.urls.output, poster: job.urls.poster } : null;
-  const versions = latest ? [latest, ...earlier.filter((v) => v.version < latest.version)] : earlier;
+  const versions = made?.length ? made : latest ? [latest, ...earlier.filter((v) => v.version < latest.version)] : earlier;
+
+  // Every version the job has made (earlier sessions' too), newest first.
+  const renders = job?.renders ?? 0;
+  useEffect(() => {
+    if (!renders) return;
+    let live = true;
+    api.versions(id).then(
+      (vs) => live && setMade(vs.filter((v) => v.urls.output).map((v) => ({ version: v.version, url: v.urls.output, poster: v.urls.poster })).reverse()),
+      () => undefined, // an older server: the session's own list stands
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, id, renders]);
 
   // The newest version's own timeline, when the job keeps one, says what was rendered last.
   const renderedUrl = job ? job.urls[`timeline:v${job.renders}`] : undefined;
@@ -134,6 +154,24 @@ export function EditorView({ id }: { id: string }) {
       live = false;
     };
   }, [api, id, newest]);
+
+  // The draft is checked as it is edited (debounced): its findings are drawn on the timeline
+  // in place of the last render's, so what compose would refuse shows before any render.
+  const draftJson = draft ? JSON.stringify(draft) : "";
+  useEffect(() => {
+    if (!draftJson) return;
+    let live = true;
+    const t = setTimeout(() => {
+      api.checkTimeline(id, JSON.parse(draftJson) as Timeline).then(
+        (c) => live && setCheck(c),
+        () => live && setCheck(null), // no check route, or a draft it cannot read: the report stands
+      );
+    }, 500);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [api, id, draftJson]);
 
   const dirty = !!draft && !!saved && !sameTimeline(draft, saved);
   /** Something to render: an unsaved edit, or a saved one no version was made from. */
@@ -172,6 +210,20 @@ export function EditorView({ id }: { id: string }) {
     setAnnounce(`Scene ${scene} moved to position ${to + 1} of ${draft.clips.length}${carry ? ", with its voice and supers" : ""}.`);
   };
   const drag = useClipDrag(move);
+
+  const restore = async (k: number) => {
+    if (dirty && !window.confirm(`Restoring version ${k} replaces the unsaved edit. Go on?`)) return;
+    try {
+      const t = await api.restoreVersion(id, k);
+      if (!alive.current) return;
+      hist.set(t);
+      setSaved(t);
+      setStatus({ kind: "success", text: `Version ${k}'s edit is now the draft (saved; undo goes back). Save and re-compose renders it as a new version; version ${k} itself never changes.` });
+    } catch (e) {
+      const err = e instanceof ApiError ? e : new ApiError(0, "Error", String(e));
+      setStatus({ kind: "error", text: `Version ${k} could not be restored: ${plainProblem("", err.message)}` });
+    }
+  };
 
   const seek = (t: number) => {
     const preview = versions[0] && players.current.get(versions[0].version);
@@ -236,6 +288,11 @@ export function EditorView({ id }: { id: string }) {
   if (!job || !draft) return <p role="status">Loading the workspace…</p>;
 
   const briefLength = job.brief.duration_s;
+  /** The findings drawn on the timeline: the draft's own check when there is one. */
+  const shownReport: ComplianceReport | null = check
+    ? { findings: check.findings.map((f) => ({ ...f, severity: f.severity === "error" ? "error" : "warning", scene: f.scene ?? null, start_s: f.start_s ?? null, end_s: f.end_s ?? null }) as Finding), errors: check.errors, warnings: check.warnings }
+    : report;
+  const compared = compare !== null ? versions.find((v) => v.version === compare) : undefined;
   // While a re-compose renders, the status line shows its percent; how it ended is said once its
   // report has been read (saveAndCompose).
   const shown: Status | null = busy === "composing" && recompose.state.kind === "rendering" ? recomposeNotice(recompose.state) : status;
@@ -271,6 +328,8 @@ export function EditorView({ id }: { id: string }) {
           }}
           onTime={setPlayhead}
           onExpired={() => void reload()}
+          onRestore={(k) => void restore(k)}
+          onCompare={setCompare}
         />
         <Inspector
           selection={selection}
@@ -331,6 +390,14 @@ export function EditorView({ id }: { id: string }) {
             )}
           </div>
         )}
+        {check && (
+          <p className={`draft-check ${check.passed ? "ok" : "bad"}`} data-testid="draft-check" aria-live="polite">
+            {check.passed
+              ? `Draft check: no rule broken${check.warnings ? ` (${check.warnings} warning${check.warnings === 1 ? "" : "s"})` : ""}.`
+              : `Draft check: this edit breaks ${check.errors} rule${check.errors === 1 ? "" : "s"}; compose would refuse it. The findings are marked on the timeline.`}
+            {check.revoice_lines.length > 0 && ` Line${check.revoice_lines.length === 1 ? "" : "s"} ${check.revoice_lines.map((n) => n + 1).join(", ")} will be re-voiced at the next compose.`}
+          </p>
+        )}
         <p className="visually-hidden" aria-live="assertive">
           {announce}
         </p>
@@ -340,7 +407,7 @@ export function EditorView({ id }: { id: string }) {
           total={total}
           playhead={playhead}
           selection={selection}
-          report={report}
+          report={shownReport}
           comments={comments}
           drag={drag}
           thumb={thumb}
@@ -349,6 +416,10 @@ export function EditorView({ id }: { id: string }) {
           onMove={move}
         />
       </section>
+
+      {compared && versions[0] && compared.version !== versions[0].version && (
+        <VersionCompare a={compared} b={versions[0]} aspectRatio={job.brief.aspect_ratio} assetUrl={(u) => api.assetUrl(u)} onClose={() => setCompare(null)} />
+      )}
 
       <div className="editor-bottom">
         <ClipOrder draft={draft} drag={drag} thumb={thumb} purpose={purpose} onMove={move} onSelect={(index) => setSelection({ kind: "clip", index })} />
