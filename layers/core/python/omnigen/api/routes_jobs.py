@@ -193,7 +193,7 @@ def shared_jobs(svc: Services, reviewer: str) -> list[Job]:
     if svc.ctx.audit is None:
         return []
     ids = dict.fromkeys(str(e.detail["job_id"]) for e in svc.ctx.audit.entries(reviewer_stream(reviewer)))
-    jobs = [j for j in (svc.ctx.jobs.get(i) for i in ids) if j is not None]
+    jobs = [j for j in (svc.ctx.jobs.get(i) for i in ids) if j is not None and j.deleted_at is None]
     jobs = [j for j in jobs if reviewer in review_state(svc, j.job_id).reviewers]
     return sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)
 
