@@ -1,4 +1,4 @@
-import { act, screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { FakeTransport, event, fakeFetch, makeJob, renderWithServices, track } from "../test/helpers";
@@ -193,5 +193,26 @@ describe("ProgressView in a producer's words", () => {
     expect(alert.textContent!.indexOf("make it 30 s")).toBeLessThan(alert.textContent!.indexOf("Details"));
     for (const name of ["scene_1", "voiceover", "compose"]) expect(document.querySelector(`[data-track=${name}]`)).toHaveAttribute("data-state", "skipped");
     expect(document.querySelector("[data-track=music]")).toHaveAttribute("data-state", "stopped");
+  });
+
+  it("starts again with the change the error names, in one click", async () => {
+    const user = userEvent.setup({ delay: null });
+    const failed = makeJob({
+      status: "failed",
+      stage: "failed",
+      seq: 4,
+      error: { step: "write_script", message: "the major statement does not fit", detail: "", fix: "needs 29.6 s, has 8.8 s: make it 30 s", brief_changes: { duration_s: 30 } },
+      tracks: { script: track("failed") },
+    });
+    const f = fakeFetch([
+      ["GET", /\/jobs\/job1$/, () => failed],
+      ["POST", /\/jobs\/job1\/duplicate$/, () => new Response(JSON.stringify({ job_id: "job2", status: "queued" }), { status: 202, headers: { "content-type": "application/json" } })],
+    ]);
+    renderWithServices(<ProgressView id="job1" />, { fetch: f });
+    expect(await screen.findByTestId("job-fix")).toHaveTextContent("needs 29.6 s, has 8.8 s: make it 30 s");
+    expect(screen.getByText("(length 30 s)")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Start again with this change" }));
+    await waitFor(() => expect(location.hash).toBe("#/jobs/job2"));
+    expect(f.calls.find((c) => c.method === "POST")!.body).toEqual({ changes: { duration_s: 30 } });
   });
 });

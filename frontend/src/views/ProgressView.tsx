@@ -10,7 +10,7 @@ import { plainMessage } from "../lib/plain";
 import { plainStatus, plainTrackMessage, shownState, trackLabel } from "../lib/status";
 import { useJob } from "../lib/hooks";
 import { ProgressClient, type ConnectionState } from "../lib/progress";
-import { href } from "../lib/router";
+import { href, navigate } from "../lib/router";
 import { useServices } from "../lib/services";
 import { isTerminal, type Job, type ProgressEvent, type Scene, type Script, type TrackProgress } from "../lib/types";
 
@@ -99,6 +99,17 @@ function SceneBrief({ scene }: { scene: Scene | undefined }) {
   );
 }
 
+/** A brief change as words: {duration_s: 30} → "length 30 s". */
+export function describeChanges(changes: Record<string, unknown>, prefix = ""): string {
+  return Object.entries(changes)
+    .map(([k, v]) => {
+      if (v && typeof v === "object" && !Array.isArray(v)) return describeChanges(v as Record<string, unknown>, `${prefix}${k}.`);
+      const name = `${prefix}${k}` === "duration_s" ? "length" : `${prefix}${k}`.replace(/^product\./, "").replace(/_/g, " ");
+      return `${name} ${Array.isArray(v) ? v.join(", ") : String(v)}${`${prefix}${k}` === "duration_s" ? " s" : ""}`;
+    })
+    .join("; ");
+}
+
 /** The ad's length as made: the newest version's, else what the brief asked for. */
 export function adLength(job: Pick<Job, "versions" | "brief">): number {
   const latest = job.versions.reduce<Job["versions"][number] | null>((a, v) => (!a || v.version > a.version ? v : a), null);
@@ -140,6 +151,8 @@ export function ProgressView({ id }: { id: string }) {
   const [conn, setConn] = useState<ConnectionState | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
+  const [restarting, setRestarting] = useState(false);
+  const [restartError, setRestartError] = useState<string | null>(null);
   const client = useRef<ProgressClient | null>(null);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const jobRef = useRef<Job | null>(null);
@@ -214,6 +227,20 @@ export function ProgressView({ id }: { id: string }) {
       await reload();
     } catch (e) {
       setCancelError((e as Error).message);
+    }
+  };
+
+  /** A new ad from this brief with the change the error names, started at once. */
+  const startAgain = async (changes: Record<string, unknown>) => {
+    setRestarting(true);
+    setRestartError(null);
+    try {
+      const next = await api.duplicate(job.job_id, { changes });
+      navigate(href.progress(next.job_id));
+    } catch (e) {
+      setRestartError((e as Error).message);
+    } finally {
+      setRestarting(false);
     }
   };
 
@@ -324,7 +351,17 @@ export function ProgressView({ id }: { id: string }) {
       {job.status === "failed" && (
         <Notice kind="error">
           <h2 className="fix-first">What to do</h2>
-          <p data-testid="job-fix">{job.error ? plainMessage(job.error.message) : "The ad could not be made; start again from this brief."}</p>
+          <p data-testid="job-fix">{job.error ? plainMessage(job.error.fix || job.error.message) : "The ad could not be made; start again from this brief."}</p>
+          {job.error && Object.keys(job.error.brief_changes ?? {}).length > 0 && (
+            <p>
+              <button type="button" className="primary" disabled={restarting} onClick={() => void startAgain(job.error!.brief_changes)}>
+                Start again with this change
+              </button>{" "}
+              <span className="muted small">({describeChanges(job.error.brief_changes)})</span>
+            </p>
+          )}
+          {restartError && <p className="field-error">{restartError}</p>}
+          {job.error?.fix && job.error.message && <p className="muted small">{plainMessage(job.error.message)}</p>}
           <p className="muted small">
             It stopped at {job.error ? trackLabel(job.error.step === "write_script" ? "script" : job.error.step).toLowerCase() : "an unknown step"}; what was made so far is kept, and the steps that did not run are marked skipped below.
           </p>
