@@ -5,6 +5,11 @@ import { plainMessage } from "./plain";
 import type {
   AuditTrail,
   Campaign,
+  EditResult,
+  TakeAccepted,
+  TakeEstimate,
+  TakeRequest,
+  TakeView,
   DraftCheck,
   DuplicateRequest,
   JobChanges,
@@ -217,6 +222,28 @@ export class Api {
   /** The findings for a draft, without saving or rendering it. */
   checkTimeline(id: string, timeline: Timeline): Promise<DraftCheck> {
     return this.request("POST", `/jobs/${encodeURIComponent(id)}/timeline/check`, timeline);
+  }
+
+  private scene(id: string, n: number, tail: string): string {
+    return `/jobs/${encodeURIComponent(id)}/scenes/${n}${tail}`;
+  }
+
+  /** What regenerating scene n would cost and take, before it runs. */
+  estimateTake(id: string, n: number, req: TakeRequest): Promise<TakeEstimate> {
+    return this.request("POST", this.scene(id, n, "/regenerate/estimate"), req);
+  }
+
+  regenerate(id: string, n: number, req: TakeRequest): Promise<TakeAccepted> {
+    return this.request("POST", this.scene(id, n, "/regenerate"), req);
+  }
+
+  takes(id: string, n: number): Promise<TakeView[]> {
+    return this.request("GET", this.scene(id, n, "/takes"));
+  }
+
+  /** Use take `take` of scene n in the draft (saved). */
+  selectTake(id: string, n: number, take: number): Promise<EditResult> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/timeline/ops`, { ops: [{ op: "select_take", scene: n, take }] });
   }
 
   versionTimeline(id: string, k: number): Promise<Timeline> {

@@ -93,6 +93,11 @@ export type Campaign = Sent<Schemas["Campaign"]>;
 export type JobChanges = Schemas["JobChanges"];
 export type DuplicateRequest = Schemas["DuplicateRequest"];
 export type DraftCheck = Sent<Schemas["DraftCheck"]>;
+export type TakeRequest = Schemas["TakeRequest"];
+export type TakeEstimate = Sent<Schemas["TakeEstimate"]>;
+export type TakeAccepted = Sent<Schemas["TakeAccepted"]>;
+export type TakeView = Sent<Schemas["TakeView"]>;
+export type EditResult = Sent<Schemas["EditResult"]>;
 
 // --- not in the schema ----------------------------------------------------------------------
 

@@ -321,4 +321,19 @@ describe("EditorView", () => {
     fireEvent.seeked(a);
     expect(b.currentTime).toBe(7);
   });
+
+  it("re-voices a line: its words change in the draft and are saved", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f });
+    await screen.findByText(/Timeline 15 s/);
+    await user.click(within(screen.getByRole("list", { name: "Voice" })).getByRole("button", { name: /Voice line 1/ }));
+    const words = screen.getByLabelText("Words spoken");
+    await user.clear(words);
+    await user.type(words, "Back to her roses.");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(s.saved().voice[0].text).toBe("Back to her roses."));
+    expect(s.saved().voice[1].text).toBe("Serious infections can happen.");
+  });
 });
+

@@ -12,6 +12,7 @@ import { focusAfterMove, type MoveOrigin } from "../components/editor/moveFocus"
 import { useClipDrag } from "../components/editor/clipDrag";
 import { Inspector, type Selection } from "../components/editor/Inspector";
 import { MusicControls } from "../components/editor/MusicControls";
+import { ScenePanel } from "../components/editor/ScenePanel";
 import { TimelineLanes } from "../components/editor/TimelineLanes";
 import { VersionCompare } from "../components/editor/VersionCompare";
 import { VersionList, type Version } from "../components/editor/VersionList";
@@ -340,6 +341,22 @@ export function EditorView({ id }: { id: string }) {
           purpose={purpose}
           onChange={hist.set}
           onMove={move}
+          sceneTools={(scene) =>
+            job.status === "completed" ? (
+              <ScenePanel
+                key={scene}
+                job={job}
+                scene={scene}
+                script={script?.scenes.find((s) => s.index === scene)}
+                chainedNext={!!script?.scenes.find((s) => s.index === scene + 1)?.continues_previous}
+                reload={reload}
+                onDraft={(t) => {
+                  hist.set(t);
+                  setSaved(t);
+                }}
+              />
+            ) : null
+          }
         />
       </div>
 

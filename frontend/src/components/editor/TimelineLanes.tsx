@@ -53,7 +53,7 @@ export function TimelineLanes({ draft, starts, total, playhead, selection, repor
       <div className="tl" style={{ ["--tl-total" as string]: total }}>
         <Ruler total={total} playhead={playhead} onSeek={onSeek} />
         <VideoLane draft={draft} starts={starts} total={total} selection={selection} drag={drag} thumb={thumb} onSelect={onSelect} onMove={onMove} />
-        <VoiceLane draft={draft} total={total} />
+        <VoiceLane draft={draft} total={total} selection={selection} onSelect={onSelect} />
         <MusicLane draft={draft} />
         <TextLane draft={draft} total={total} selection={selection} onSelect={onSelect} />
         <FindingsLane report={report} timed={timed} total={total} selection={selection} onSelect={onSelect} onSeek={onSeek} />
@@ -188,7 +188,7 @@ function VideoLane({
   );
 }
 
-function VoiceLane({ draft, total }: Pick<Props, "draft" | "total">) {
+function VoiceLane({ draft, total, selection, onSelect }: Pick<Props, "draft" | "total" | "selection" | "onSelect">) {
   const rows = packRows(draft.voice.map((v) => ({ start: v.start_s, end: v.start_s + v.duration_s })));
   return (
     <Row id="lane-voice" label="Voice">
@@ -196,12 +196,14 @@ function VoiceLane({ draft, total }: Pick<Props, "draft" | "total">) {
         {draft.voice.map((v, i) => {
           const pos = placeRange(v.start_s, v.start_s + v.duration_s, total);
           return (
-            <li key={i} className={`tl-item tl-voice-line ${v.major_statement ? "major" : ""}`} style={{ left: `${pos.left}%`, width: `${pos.width}%`, ["--row" as string]: rows[i] }} title={v.text}>
-              <span className="visually-hidden">
-                {clock(v.start_s)} to {clock(v.start_s + v.duration_s)}
-                {v.major_statement ? ", major statement" : ""}:{" "}
-              </span>
-              {v.text}
+            <li key={i} className={`tl-item tl-voice-line ${v.major_statement ? "major" : ""} ${selection?.kind === "voice" && selection.index === i ? "selected" : ""}`} style={{ left: `${pos.left}%`, width: `${pos.width}%`, ["--row" as string]: rows[i] }} title={v.text}>
+              <button type="button" aria-pressed={selection?.kind === "voice" && selection.index === i} onClick={() => onSelect({ kind: "voice", index: i })}>
+                <span className="visually-hidden">
+                  Voice line {i + 1}, {clock(v.start_s)} to {clock(v.start_s + v.duration_s)}
+                  {v.major_statement ? ", major statement" : ""}:{" "}
+                </span>
+                {v.text}
+              </button>
             </li>
           );
         })}
