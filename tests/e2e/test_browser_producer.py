@@ -12,6 +12,7 @@ import zipfile
 
 import httpx
 import pytest
+from api_harness import small_brief
 from test_browser import JOB_TIMEOUT_MS, _fill_brief, _screenshot_on_failure, _shot, _wait_finished
 from test_browser import server as server
 
@@ -20,22 +21,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _brief(aspect: str) -> dict:
-    return {
-        "prompt": "A hopeful short spot: a gardener with psoriasis gets back to her roses",
-        "duration_s": 15,
-        "resolution": "360p",
-        "continuity": "parallel",
-        "aspect_ratio": aspect,
-        "product": {
-            "brand_name": "Veltrexa",
-            "generic_name": "veltrexamab",
-            "indication": "plaque psoriasis in adults",
-            "side_effects": ["serious infections"],
-            "phone": "1-800-555-0142",
-            "website": "veltrexa.example",
-            "print_ad": "See our ad in Health Today",
-        },
-    }
+    return small_brief(duration_s=15, aspect_ratio=aspect)
 
 
 @pytest.fixture(scope="module")

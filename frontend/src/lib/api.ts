@@ -1,7 +1,7 @@
 // The HTTP API client: JSON in and out, bearer token when there is one, and errors read from
 // `application/problem+json` into an ApiError whose `fields` map a form can show at its inputs.
 
-import { plainMessage } from "./plain";
+import { plainMessage, plainProblem } from "./plain";
 import type {
   AuditTrail,
   Campaign,
@@ -67,6 +67,13 @@ export class ApiError extends Error {
   get retryable(): boolean {
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
   }
+}
+
+/** Any failure as the sentences a view shows: each field's problem in plain words (lib/plain),
+ *  or the message itself. */
+export function problemText(e: unknown): string {
+  if (!(e instanceof ApiError)) return plainProblem("", e instanceof Error ? e.message : String(e));
+  return e.errors.length ? e.errors.map((x) => plainProblem(x.field, x.message)).join(" ") : plainProblem("", e.message);
 }
 
 /** A model-level validation error arrives without a field ("Value error, product.side_effects:

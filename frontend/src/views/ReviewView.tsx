@@ -10,19 +10,12 @@ import { DecisionPanel } from "../components/review/DecisionPanel";
 import { RuleSheetView } from "../components/review/RuleSheetView";
 import { SharePanel } from "../components/review/SharePanel";
 import { Notice, ViewHeading } from "../components/ui";
-import { ApiError } from "../lib/api";
+import { problemText } from "../lib/api";
 import { formatSeconds } from "../lib/format";
 import { useJob } from "../lib/hooks";
-import { plainProblem } from "../lib/plain";
 import { href, navigate } from "../lib/router";
 import { useServices } from "../lib/services";
 import type { AuditEntry, Comment, RuleSheet, ShareLink, VersionReview, VersionView } from "../lib/types";
-
-/** An API failure as the sentences the view shows. */
-export function problemText(e: unknown): string {
-  if (!(e instanceof ApiError)) return String(e);
-  return e.errors.length ? e.errors.map((x) => plainProblem(x.field, x.message)).join(" ") : plainProblem("", e.message);
-}
 
 export function ReviewView({ id, version }: { id: string; version?: number }) {
   const { api } = useServices();

@@ -6,11 +6,10 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { CommentScrubber } from "../components/review/CommentScrubber";
 import { CommentThreads } from "../components/review/CommentThreads";
 import { Notice, ViewHeading } from "../components/ui";
-import { ApiError } from "../lib/api";
+import { ApiError, problemText } from "../lib/api";
 import { formatDate } from "../lib/format";
 import { useServices } from "../lib/services";
 import type { SharedVersion } from "../lib/types";
-import { problemText } from "./ReviewView";
 
 export function SharedView({ token }: { token: string }) {
   const { api } = useServices();

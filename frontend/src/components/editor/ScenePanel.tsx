@@ -4,9 +4,8 @@
 // and can be chosen for the draft.
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError } from "../../lib/api";
+import { problemText as say } from "../../lib/api";
 import { formatSeconds, formatUsd } from "../../lib/format";
-import { plainProblem } from "../../lib/plain";
 import { ProgressClient } from "../../lib/progress";
 import { composeFinished } from "../../lib/recompose";
 import { useServices } from "../../lib/services";
@@ -23,8 +22,6 @@ interface Props {
   /** A take was chosen: the saved draft now uses it. */
   onDraft(t: Timeline): void;
 }
-
-const say = (e: unknown) => (e instanceof ApiError ? (e.errors.length ? e.errors.map((x) => plainProblem(x.field, x.message)).join(" ") : plainProblem("", e.message)) : String(e));
 
 export function ScenePanel({ job, scene, script, chainedNext, reload, onDraft }: Props) {
   const { api, transport } = useServices();

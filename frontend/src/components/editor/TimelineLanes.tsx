@@ -6,6 +6,7 @@ import type { KeyboardEvent, ReactNode } from "react";
 import { clock, formatSeconds, humanize } from "../../lib/format";
 import { packRows, placeRange } from "../../lib/timeline";
 import type { Comment, ComplianceReport, Finding, Timeline } from "../../lib/types";
+import { seekHandlers } from "../seek";
 import type { ClipDrag } from "./clipDrag";
 import { focusId, type MoveOrigin } from "./moveFocus";
 import type { Selection } from "./Inspector";
@@ -109,18 +110,7 @@ function Ruler({ total, playhead, onSeek }: { total: number; playhead: number; o
         aria-valuemax={Math.round(total * 10) / 10}
         aria-valuenow={Math.round(playhead * 10) / 10}
         aria-valuetext={clock(playhead)}
-        onClick={(e) => {
-          const r = e.currentTarget.getBoundingClientRect();
-          if (r.width > 0) onSeek(((e.clientX - r.left) / r.width) * total);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === "ArrowLeft") onSeek(Math.max(0, playhead - 1));
-          else if (e.key === "ArrowRight") onSeek(Math.min(total, playhead + 1));
-          else if (e.key === "Home") onSeek(0);
-          else if (e.key === "End") onSeek(total);
-          else return;
-          e.preventDefault();
-        }}
+        {...seekHandlers(total, playhead, onSeek)}
       >
         {Array.from({ length: Math.floor(total / tick) + 1 }, (_, k) => k * tick).map((t) => (
           <span key={t} className="tl-tick" style={{ left: `${(t / total) * 100}%` }} aria-hidden="true">

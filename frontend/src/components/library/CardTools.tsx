@@ -3,8 +3,7 @@
 // read again after it.
 
 import { useState, type FormEvent } from "react";
-import { ApiError } from "../../lib/api";
-import { plainProblem } from "../../lib/plain";
+import { problemText as say } from "../../lib/api";
 import { useServices } from "../../lib/services";
 import type { JobSummary } from "../../lib/types";
 
@@ -14,8 +13,6 @@ interface Props {
   onChanged(): void;
   onDeleted(id: string): void;
 }
-
-const say = (e: unknown) => (e instanceof ApiError ? (e.errors.length ? e.errors.map((x) => plainProblem(x.field, x.message)).join(" ") : plainProblem("", e.message)) : String(e));
 
 export function CardTools({ job, campaigns, onChanged, onDeleted }: Props) {
   const { api } = useServices();

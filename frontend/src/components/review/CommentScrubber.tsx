@@ -4,6 +4,7 @@
 import { clock } from "../../lib/format";
 import { placeRange } from "../../lib/timeline";
 import type { Comment } from "../../lib/types";
+import { seekHandlers } from "../seek";
 
 interface Props {
   comments: Comment[];
@@ -24,16 +25,7 @@ export function CommentScrubber({ comments, duration, playhead, onSeek }: Props)
         aria-valuemax={Math.round(duration * 10) / 10}
         aria-valuenow={Math.round(playhead * 10) / 10}
         aria-valuetext={clock(playhead)}
-        onClick={(e) => {
-          const r = e.currentTarget.getBoundingClientRect();
-          if (r.width > 0) onSeek(((e.clientX - r.left) / r.width) * duration);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === "ArrowLeft") onSeek(Math.max(0, playhead - 1));
-          else if (e.key === "ArrowRight") onSeek(Math.min(duration, playhead + 1));
-          else return;
-          e.preventDefault();
-        }}
+        {...seekHandlers(duration, playhead, onSeek)}
       >
         <span className="scrubber-head" aria-hidden="true" style={{ left: `${duration ? Math.min(100, (playhead / duration) * 100) : 0}%` }} />
       </div>
