@@ -354,6 +354,7 @@ export function EditorView({ id }: { id: string }) {
                   hist.set(t);
                   setSaved(t);
                 }}
+                mayReplaceDraft={() => !dirty || window.confirm("Using this take saves the draft with it, and the unsaved changes are dropped. Go on?")}
               />
             ) : null
           }

@@ -36,7 +36,7 @@ describe("ScenePanel", () => {
     expect(await screen.findByTestId("take-estimate")).toHaveTextContent("$0.70 · about 1 min 30 s · scenes 2, 3");
     await user.click(screen.getByRole("button", { name: "Regenerate for $0.70" }));
     const sent = f.calls.find((c) => c.path.endsWith("/regenerate"))!.body;
-    expect(sent).toEqual({ shot: "Close-up of roses at dusk", camera: null, mood: null, reseed_following: true });
+    expect(sent).toEqual({ shot: "Close-up of roses at dusk", camera: null, mood: null, reseed_following: true, select: false });
     const conn = await transport.opened();
     act(() => conn.h.onEvent(event(31, { status: "completed", tracks: { scene_2: track("running", 40, { started_at: "2026-01-02T10:10:00Z" }) } })));
     expect(screen.getByTestId("take-status")).toHaveTextContent("Rendering take 2 of scene 2… 40%");

@@ -21,9 +21,11 @@ interface Props {
   reload(): Promise<Job | null>;
   /** A take was chosen: the saved draft now uses it. */
   onDraft(t: Timeline): void;
+  /** Whether the saved draft may be replaced now (asks when there are unsaved edits). */
+  mayReplaceDraft?(): boolean;
 }
 
-export function ScenePanel({ job, scene, script, chainedNext, reload, onDraft }: Props) {
+export function ScenePanel({ job, scene, script, chainedNext, reload, onDraft, mayReplaceDraft }: Props) {
   const { api, transport } = useServices();
   const [shot, setShot] = useState(script?.shot ?? "");
   const [camera, setCamera] = useState(script?.camera ?? "");
@@ -45,6 +47,8 @@ export function ScenePanel({ job, scene, script, chainedNext, reload, onDraft }:
     camera: camera.trim() && camera !== script?.camera ? camera.trim() : null,
     mood: mood.trim() && mood !== script?.mood ? mood.trim() : null,
     reseed_following: reseed,
+    // The person chooses the take (below): the server never swaps it into a draft being edited.
+    select: false,
   });
   // Any change to what would be rendered makes the price shown stale.
   useEffect(() => setEstimate(null), [shot, camera, mood, reseed]);
@@ -91,6 +95,7 @@ export function ScenePanel({ job, scene, script, chainedNext, reload, onDraft }:
   };
 
   const choose = async (take: number) => {
+    if (mayReplaceDraft && !mayReplaceDraft()) return;
     try {
       const r = await api.selectTake(job.job_id, scene, take);
       onDraft(r.timeline);
