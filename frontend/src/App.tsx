@@ -7,6 +7,8 @@ import { CreateView } from "./views/CreateView";
 import { EditorView } from "./views/EditorView";
 import { LibraryView } from "./views/LibraryView";
 import { ProgressView } from "./views/ProgressView";
+import { ReviewView } from "./views/ReviewView";
+import { SharedView } from "./views/SharedView";
 
 function View({ route }: { route: Route }) {
   switch (route.name) {
@@ -20,6 +22,10 @@ function View({ route }: { route: Route }) {
       return <EditorView key={route.id} id={route.id} />;
     case "compliance":
       return <ComplianceView key={route.id} id={route.id} />;
+    case "review":
+      return <ReviewView key={`${route.id}-${route.version ?? "latest"}`} id={route.id} version={route.version} />;
+    case "shared":
+      return <SharedView key={route.token} token={route.token} />;
     default:
       return (
         <div>
@@ -38,6 +44,8 @@ const TITLES: Record<Route["name"], string> = {
   progress: "Progress",
   editor: "Workspace",
   compliance: "Compliance",
+  review: "Review",
+  shared: "Shared for review",
   notfound: "Not found",
 };
 

@@ -25,13 +25,14 @@ from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
+from api_harness import small_brief
 from aws_fixtures import serialize_moto_transactions
 from conftest import SHARED_BRIEFS
 from lambda_world import REGION, LambdaWorld, sample_event
 from moto import mock_aws
 from store_contract import BRIEF
 
-from omnigen.brief import Brief, load_brief
+from omnigen.brief import Brief, load_brief, parse_brief
 from omnigen.config import Settings
 from omnigen.job import JobStatus
 from omnigen.media.ffmpeg import probe
@@ -424,6 +425,31 @@ def test_a_real_ad_is_made_through_the_state_machine_on_s3_and_dynamodb(aws):
         info = probe(mp4, decode=True)
     assert abs(info.duration_s - 30) <= 0.1 and info.video is not None and info.audio is not None
     assert job.compliance["errors"] == 0
+    aws.assert_audited("Api", "Steps", "Media")
+
+
+@pytest.mark.parametrize("aws", ["real"], indirect=True)
+def test_a_scene_is_regenerated_by_the_media_function_from_the_api(aws):
+    """The API function routes a regenerate (its estimate first) to one asynchronous invocation
+    of the media function, whose handler renders the take with omnigen's own step on S3 and
+    DynamoDB and puts it in the draft; a regenerate of a scene the ad does not have is a 404."""
+    brief = parse_brief(small_brief(duration_s=20))  # its contact card keeps the referral QC requires
+    job_id, execution = aws.run(timeout_s=300, brief=brief)
+    assert execution["status"] == "SUCCEEDED"
+    status, cost = aws.api("POST", f"/api/v1/jobs/{job_id}/scenes/2/regenerate/estimate", {"mood": "bright"})
+    assert status == 200 and cost["scenes"] == [2], cost
+    assert aws.api("POST", f"/api/v1/jobs/{job_id}/scenes/9/regenerate", {})[0] == 404
+    status, accepted = aws.api("POST", f"/api/v1/jobs/{job_id}/scenes/2/regenerate", {"mood": "bright"})
+    assert status == 202 and accepted["take"] == 2, accepted
+    aws.finish_handlers(120)
+    sent = [e for e in aws.invocations if e.get("step") == "regenerate_scene"]
+    assert sent == [{"step": "regenerate_scene", "job_id": job_id, "scene": 2, "take": 2}]
+    job = aws.ctx.jobs.get(job_id)
+    take = job.take(2, 2)
+    assert take is not None and take.state == "done" and take.mood == "bright", take
+    assert aws.ctx.assets.exists(take.clip) and aws.ctx.assets.exists(take.last_frame)
+    status, draft = aws.api("GET", f"/api/v1/jobs/{job_id}/timeline")
+    assert status == 200 and [c["asset"] for c in draft["clips"] if c["scene_index"] == 2] == [take.clip]
     aws.assert_audited("Api", "Steps", "Media")
 
 

@@ -36,7 +36,8 @@ export interface paths {
         /**
          * List Jobs
          * @description The caller's jobs, newest first; pass `next_cursor` back as `cursor` for the next page.
-         *     A reviewer (or `shared=true`) gets the jobs shared with them instead.
+         *     Deleted ads are not listed; `campaign` lists one campaign's. A reviewer (or `shared=true`)
+         *     gets the jobs shared with them instead.
          */
         get: operations["list_jobs_api_v1_jobs_get"];
         put?: never;
@@ -58,10 +59,18 @@ export interface paths {
         get: operations["get_job_api_v1_jobs__job_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Job
+         * @description Delete the ad and every asset it has (clips, audio, every version); it cannot be undone.
+         */
+        delete: operations["delete_job_api_v1_jobs__job_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change Job
+         * @description Rename the ad (`title`) or move it to a campaign (`campaign`; "" takes it out).
+         */
+        patch: operations["change_job_api_v1_jobs__job_id__patch"];
         trace?: never;
     };
     "/api/v1/jobs/{job_id}/cancel": {
@@ -92,7 +101,9 @@ export interface paths {
         get: operations["get_timeline_api_v1_jobs__job_id__timeline_get"];
         /**
          * Put Timeline
-         * @description Save an edit. Every asset it names must be one of this job's, and exist.
+         * @description Save the draft. Every asset it names must be one of this job's, and exist; no clip may
+         *     play past the end of what was rendered. Compliance findings do not stop a save (a draft may
+         *     be work in progress): `POST …/timeline/check` lists them, and compose refuses what breaks a rule.
          */
         put: operations["put_timeline_api_v1_jobs__job_id__timeline_put"];
         post?: never;
@@ -566,6 +577,198 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/timeline/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Timeline
+         * @description The findings the compliance engine (with the text-layout and reading-time rules) has for a
+         *     draft, without rendering or saving it: what compose would refuse, and why.
+         */
+        post: operations["check_timeline_api_v1_jobs__job_id__timeline_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/timeline/ops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Edit Timeline
+         * @description Edit the draft by operations, in order, and save it: change a line's text (re-voiced at
+         *     the next compose, alone), add or delete a text, delete or duplicate a clip, change a scene's
+         *     length (what follows moves with it), choose a take. The draft's findings come back with it.
+         */
+        post: operations["edit_timeline_api_v1_jobs__job_id__timeline_ops_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Version Timeline
+         * @description The edit version k was rendered from.
+         */
+        get: operations["version_timeline_api_v1_jobs__job_id__versions__k__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore Version
+         * @description Version k's timeline becomes the draft (the versions themselves never change).
+         */
+        post: operations["restore_version_api_v1_jobs__job_id__versions__k__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/scenes/{n}/takes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Takes
+         * @description Every take of scene n, the original first; `in_draft` marks the one the draft uses
+         *     (choose another with the `select_take` operation or by PUTting the timeline). Where scene n
+         *     is cut from a clip of several shots, these are the takes of that clip (`scene_index` is its
+         *     first scene).
+         */
+        get: operations["list_takes_api_v1_jobs__job_id__scenes__n__takes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/scenes/{n}/regenerate/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate Take
+         * @description What the regenerate would cost and take, before it runs (the scenes it re-seeds included).
+         */
+        post: operations["estimate_take_api_v1_jobs__job_id__scenes__n__regenerate_estimate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/scenes/{n}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regenerate
+         * @description A new take of scene n (a new shot, camera or mood, or just another take): 202 with its
+         *     cost. Where scene n is cut from a clip of several shots, that clip is rendered again (`scene`
+         *     in the reply is its first scene, which names the take); progress is on that scene's track of
+         *     the job's stream. A take chained after it is re-seeded from the new last frame when
+         *     `reseed_following` says so (null: as the script chains them). Refused (409) while the ad is
+         *     being composed or the scene is being regenerated.
+         */
+        post: operations["regenerate_api_v1_jobs__job_id__scenes__n__regenerate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Duplicate
+         * @description A new ad from this one's brief with `changes` merged in, started at once: "duplicate" in
+         *     the library, and "start again with this change" for a failed job (its `error.brief_changes`).
+         */
+        post: operations["duplicate_api_v1_jobs__job_id__duplicate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaigns
+         * @description The caller's campaigns, by name, with how many ads each holds.
+         */
+        get: operations["campaigns_api_v1_campaigns_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}/progress": {
         parameters: {
             query?: never;
@@ -668,7 +871,9 @@ export interface paths {
         put?: never;
         /**
          * Estimate
-         * @description Cost (USD) and expected time for a brief with the configured providers.
+         * @description Cost (USD) and expected time for a brief with the configured providers; `fit` says whether
+         *     its risks fit its length and, when not, the shortest length that fits (`fit.shortest_s`), and
+         *     `warnings` says so in words ("... make it 45 s.").
          */
         post: operations["estimate_api_v1_estimate_post"];
         delete?: never;
@@ -722,6 +927,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AddText */
+        AddText: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "add_text";
+            item: components["schemas"]["TextItem"];
+        };
         /** AuditEntry */
         AuditEntry: {
             /** Stream */
@@ -821,6 +1035,13 @@ export interface components {
             product: components["schemas"]["Product"];
             /** Music Mood */
             music_mood?: string | null;
+        };
+        /** Campaign */
+        Campaign: {
+            /** Name */
+            name: string;
+            /** Jobs */
+            jobs: number;
         };
         /** CancelResult */
         CancelResult: {
@@ -947,6 +1168,117 @@ export interface components {
              */
             override?: string | null;
         };
+        /**
+         * DeleteClip
+         * @description Remove a clip; what comes after it moves up, and its scene's lines and texts go with it
+         *     (unless another clip of the scene stays).
+         */
+        DeleteClip: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "delete_clip";
+            /**
+             * Index
+             * @description the clip's place in the timeline's `clips` list
+             */
+            index: number;
+        };
+        /** DeleteText */
+        DeleteText: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "delete_text";
+            /**
+             * Index
+             * @description the item's place in the timeline's `texts` list
+             */
+            index: number;
+        };
+        /**
+         * DraftCheck
+         * @description What the compliance engine says of a draft, before anything is rendered.
+         */
+        DraftCheck: {
+            /** Findings */
+            findings: components["schemas"]["DraftFinding"][];
+            /** Errors */
+            errors: number;
+            /** Warnings */
+            warnings: number;
+            /** Passed */
+            passed: boolean;
+            /** Duration S */
+            duration_s: number;
+            /** Revoice Lines */
+            revoice_lines?: number[];
+        };
+        /** DraftFinding */
+        DraftFinding: {
+            /** Rule */
+            rule: string;
+            /** Severity */
+            severity: string;
+            /** Scene */
+            scene?: number | null;
+            /** Start S */
+            start_s?: number | null;
+            /** End S */
+            end_s?: number | null;
+            /** Message */
+            message: string;
+            /** Source */
+            source: string;
+            /**
+             * Fix
+             * @default
+             */
+            fix?: string;
+        };
+        /**
+         * DuplicateClip
+         * @description Play a clip twice: the copy follows it (a cut) and what came after moves later.
+         */
+        DuplicateClip: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "duplicate_clip";
+            /** Index */
+            index: number;
+        };
+        /**
+         * DuplicateRequest
+         * @description Start a new ad from this one's brief, with `changes` merged in (a failed job's
+         *     `error.brief_changes` is exactly such a change).
+         */
+        DuplicateRequest: {
+            /**
+             * Changes
+             * @description brief fields to change (nested objects merge)
+             */
+            changes?: {
+                [key: string]: unknown;
+            };
+            /** Title */
+            title?: string | null;
+            /** Campaign */
+            campaign?: string | null;
+        };
+        /** EditRequest */
+        EditRequest: {
+            /** Ops */
+            ops: (components["schemas"]["SetLineText"] | components["schemas"]["AddText"] | components["schemas"]["DeleteText"] | components["schemas"]["DeleteClip"] | components["schemas"]["DuplicateClip"] | components["schemas"]["SetSceneLength"] | components["schemas"]["SelectTake"])[];
+        };
+        /** EditResult */
+        EditResult: {
+            timeline: components["schemas"]["Timeline"];
+            check: components["schemas"]["DraftCheck"];
+        };
         /** Evidence */
         Evidence: {
             /**
@@ -985,6 +1317,16 @@ export interface components {
             /** Providers */
             providers: string;
         };
+        /**
+         * JobChanges
+         * @description Rename an ad or move it to a campaign (an empty string clears it).
+         */
+        JobChanges: {
+            /** Title */
+            title?: string | null;
+            /** Campaign */
+            campaign?: string | null;
+        };
         /** JobError */
         JobError: {
             /** Step */
@@ -996,6 +1338,15 @@ export interface components {
              * @default
              */
             detail?: string;
+            /**
+             * Fix
+             * @default
+             */
+            fix?: string;
+            /** Brief Changes */
+            brief_changes?: {
+                [key: string]: unknown;
+            };
         };
         /** JobPage */
         JobPage: {
@@ -1016,6 +1367,26 @@ export interface components {
             status: components["schemas"]["JobStatus"];
             /** Percent */
             percent: number;
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
+            /**
+             * Campaign
+             * @default
+             */
+            campaign?: string;
+            /**
+             * Versions
+             * @default 0
+             */
+            versions?: number;
+            /**
+             * Message
+             * @default
+             */
+            message?: string;
             /** Brand Name */
             brand_name: string;
             /** Prompt */
@@ -1111,6 +1482,22 @@ export interface components {
              * @default 0
              */
             renders?: number;
+            /** Takes */
+            takes?: components["schemas"]["TakeRecord"][];
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
+            /**
+             * Campaign
+             * @default
+             */
+            campaign?: string;
+            /** Source Job */
+            source_job?: string | null;
+            /** Deleted At */
+            deleted_at?: string | null;
             /**
              * Seq
              * @default 0
@@ -1331,6 +1718,55 @@ export interface components {
             /** Rules */
             rules: components["schemas"]["RuleResult"][];
         };
+        /**
+         * SelectTake
+         * @description Use another take of a scene (`GET /jobs/{id}/scenes/{n}/takes`); take 1 is the original.
+         */
+        SelectTake: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "select_take";
+            /** Scene */
+            scene: number;
+            /** Take */
+            take: number;
+        };
+        /**
+         * SetLineText
+         * @description Change what a voiceover line says; it is re-voiced at the next compose (and only it). A
+         *     text shown word for word while the line is spoken changes with it.
+         */
+        SetLineText: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "set_line_text";
+            /**
+             * Line
+             * @description the line's place in the timeline's `voice` list
+             */
+            line: number;
+            /** Text */
+            text: string;
+        };
+        /**
+         * SetSceneLength
+         * @description Give a scene's clip a new length from its in point; what follows moves with its end.
+         */
+        SetSceneLength: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "set_scene_length";
+            /** Scene */
+            scene: number;
+            /** Duration S */
+            duration_s: number;
+        };
         /** ShareLink */
         ShareLink: {
             /** Link Id */
@@ -1400,6 +1836,182 @@ export interface components {
             };
             /** Comments */
             comments: components["schemas"]["Comment"][];
+        };
+        /** TakeAccepted */
+        TakeAccepted: {
+            /** Job Id */
+            job_id: string;
+            /** Scene */
+            scene: number;
+            /** Take */
+            take: number;
+            /** Reseeds */
+            reseeds: number[];
+            estimate: components["schemas"]["TakeEstimate"];
+        };
+        /** TakeEstimate */
+        TakeEstimate: {
+            /** Scenes */
+            scenes: number[];
+            /** Provider */
+            provider: string;
+            /** Model */
+            model: string;
+            /** Billed Seconds */
+            billed_seconds: number;
+            /** Usd */
+            usd: number;
+            /** Expected Seconds */
+            expected_seconds: number;
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * TakeRecord
+         * @description One regenerated take of a scene (take 1 is the pipeline's own clip and is not recorded
+         *     here). Every take is kept; the timeline names the one the edit uses.
+         */
+        TakeRecord: {
+            /** Scene Index */
+            scene_index: number;
+            /** Take */
+            take: number;
+            /**
+             * State
+             * @default rendering
+             * @enum {string}
+             */
+            state?: "rendering" | "done" | "failed";
+            /** Shot */
+            shot: string;
+            /** Camera */
+            camera: string;
+            /** Mood */
+            mood: string;
+            /** Seed */
+            seed: number;
+            /** Start Image */
+            start_image?: string | null;
+            /**
+             * Reseed Following
+             * @default false
+             */
+            reseed_following?: boolean;
+            /**
+             * Select
+             * @default true
+             */
+            select?: boolean;
+            /** Clip */
+            clip: string;
+            /** Last Frame */
+            last_frame: string;
+            /** Clip S */
+            clip_s?: number | null;
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd?: number;
+            /**
+             * Error
+             * @default
+             */
+            error?: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at?: string;
+            /** Finished At */
+            finished_at?: string | null;
+        };
+        /**
+         * TakeRequest
+         * @description What to change for the new take; nothing at all asks for another take of the same shot.
+         */
+        TakeRequest: {
+            /** Shot */
+            shot?: string | null;
+            /** Camera */
+            camera?: string | null;
+            /** Mood */
+            mood?: string | null;
+            /**
+             * Reseed Following
+             * @description regenerate the scenes chained after this one from its new last frame; null follows the script's continuity (true when the next scene continues this one)
+             */
+            reseed_following?: boolean | null;
+            /**
+             * Select
+             * @description use the new take(s) in the draft timeline once rendered
+             * @default true
+             */
+            select?: boolean;
+        };
+        /**
+         * TakeView
+         * @description One take of a scene; take 1 is the pipeline's own clip.
+         */
+        TakeView: {
+            /** Scene Index */
+            scene_index: number;
+            /** Take */
+            take: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "rendering" | "done" | "failed";
+            /** Shot */
+            shot: string;
+            /** Camera */
+            camera: string;
+            /** Mood */
+            mood: string;
+            /** Clip */
+            clip: string;
+            /** Last Frame */
+            last_frame: string;
+            /** Clip S */
+            clip_s?: number | null;
+            /** Seed */
+            seed?: number | null;
+            /** Start Image */
+            start_image?: string | null;
+            /**
+             * Reseed Following
+             * @default false
+             */
+            reseed_following?: boolean;
+            /**
+             * Select
+             * @default false
+             */
+            select?: boolean;
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd?: number;
+            /**
+             * Error
+             * @default
+             */
+            error?: string;
+            /** Created At */
+            created_at?: string | null;
+            /** Finished At */
+            finished_at?: string | null;
+            /**
+             * In Draft
+             * @default false
+             */
+            in_draft?: boolean;
+            /** Urls */
+            urls?: {
+                [key: string]: string;
+            };
         };
         /**
          * TextItem
@@ -1853,6 +2465,8 @@ export interface operations {
                 cursor?: string | null;
                 /** @description jobs shared with me (a reviewer's default) */
                 shared?: boolean | null;
+                /** @description only this campaign's ads */
+                campaign?: string | null;
             };
             header?: {
                 authorization?: string | null;
@@ -1942,6 +2556,173 @@ export interface operations {
             };
             /** @description no such job, version or asset for this caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_job_api_v1_jobs__job_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job, a compose or a take is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_job_api_v1_jobs__job_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobChanges"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobSummary"];
+                };
+            };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4232,6 +5013,788 @@ export interface operations {
             };
             /** @description the request body is larger than its limit */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_timeline_api_v1_jobs__job_id__timeline_check_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Timeline"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftCheck"];
+                };
+            };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job has no timeline yet, or a compose or another take is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    edit_timeline_api_v1_jobs__job_id__timeline_ops_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EditResult"];
+                };
+            };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job has no timeline yet, or a compose or another take is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an operation that cannot apply; nothing is saved */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    version_timeline_api_v1_jobs__job_id__versions__k__timeline_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timeline"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restore_version_api_v1_jobs__job_id__versions__k__restore_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timeline"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_takes_api_v1_jobs__job_id__scenes__n__takes_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                /** @description the scene's number in the script, from 1 */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeView"][];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job has no timeline yet, or a compose or another take is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    estimate_take_api_v1_jobs__job_id__scenes__n__regenerate_estimate_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                /** @description the scene's number in the script, from 1 */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TakeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeEstimate"];
+                };
+            };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job has no timeline yet, or a compose or another take is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regenerate_api_v1_jobs__job_id__scenes__n__regenerate_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                /** @description the scene's number in the script, from 1 */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TakeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeAccepted"];
+                };
+            };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job has no timeline yet, or a compose or another take is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duplicate_api_v1_jobs__job_id__duplicate_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DuplicateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerateAccepted"];
+                };
+            };
+            /** @description the body cannot be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request body is larger than its limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the changed brief is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description monthly quota used up */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaigns_api_v1_campaigns_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"][];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,7 +17,7 @@ describe("Api", () => {
     expect(e.status).toBe(422);
     expect(e.retryable).toBe(false);
     expect(e.fields).toEqual({
-      prompt: "String should have at least 10 characters",
+      prompt: "needs at least 10 characters",
       "product.side_effects": "a product_claim ad must list at least one major risk",
     });
     expect(f.calls[0].headers).toMatchObject({ Authorization: "Bearer tok", "Idempotency-Key": "key-1", "Content-Type": "application/json" });

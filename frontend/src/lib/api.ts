@@ -1,7 +1,30 @@
 // The HTTP API client: JSON in and out, bearer token when there is one, and errors read from
 // `application/problem+json` into an ApiError whose `fields` map a form can show at its inputs.
 
+import { plainMessage, plainProblem } from "./plain";
 import type {
+  AuditTrail,
+  Campaign,
+  EditResult,
+  TakeAccepted,
+  TakeEstimate,
+  TakeRequest,
+  TakeView,
+  DraftCheck,
+  DuplicateRequest,
+  JobChanges,
+  JobSummary,
+  Comment,
+  CommentRequest,
+  Comments,
+  DecisionRecord,
+  DecisionRequest,
+  Me,
+  RuleSheet,
+  ShareLink,
+  SharedVersion,
+  VersionReview,
+  VersionView,
   Brief,
   ComplianceReport,
   QcReport,
@@ -26,7 +49,7 @@ export class ApiError extends Error {
   readonly errors: FieldProblem[];
 
   constructor(status: number, title: string, detail: string, errors: FieldProblem[] = []) {
-    super(detail || title || `request failed (${status})`);
+    super(plainMessage(detail || title || `request failed (${status})`));
     this.name = "ApiError";
     this.status = status;
     this.title = title;
@@ -46,8 +69,16 @@ export class ApiError extends Error {
   }
 }
 
+/** Any failure as the sentences a view shows: each field's problem in plain words (lib/plain),
+ *  or the message itself. */
+export function problemText(e: unknown): string {
+  if (!(e instanceof ApiError)) return plainProblem("", e instanceof Error ? e.message : String(e));
+  return e.errors.length ? e.errors.map((x) => plainProblem(x.field, x.message)).join(" ") : plainProblem("", e.message);
+}
+
 /** A model-level validation error arrives without a field ("Value error, product.side_effects:
- *  ..."): take the field from the message so the form can still show it in the right place. */
+ *  ..."): take the field from the message so the form can still show it in the right place.
+ *  The message is put in plain words (lib/plain): never the model's own wording. */
 export function normalizeProblem(p: FieldProblem): FieldProblem {
   let message = (p.message ?? "").replace(/^Value error, /, "");
   let field = p.field ?? "";
@@ -58,7 +89,7 @@ export function normalizeProblem(p: FieldProblem): FieldProblem {
       message = m[2];
     }
   }
-  return { field, message };
+  return { field, message: plainMessage(message) };
 }
 
 async function errorFrom(res: Response): Promise<ApiError> {
@@ -138,9 +169,10 @@ export class Api {
     return this.request("POST", "/estimate", brief);
   }
 
-  listJobs(cursor?: string | null, limit = 24): Promise<JobPage> {
+  listJobs(cursor?: string | null, limit = 24, campaign?: string | null): Promise<JobPage> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (cursor) q.set("cursor", cursor);
+    if (campaign) q.set("campaign", campaign);
     return this.request("GET", `/jobs?${q}`);
   }
 
@@ -171,6 +203,150 @@ export class Api {
   /** The latest QC check of the rendered file (the newest version's, or a refused compose's). */
   qc(id: string): Promise<QcReport> {
     return this.request("GET", `/jobs/${encodeURIComponent(id)}/qc`);
+  }
+
+  // --- the library and editing -------------------------------------------------------------
+
+  /** Rename the ad (`title`) or move it to a campaign (`campaign`; "" takes it out). */
+  changeJob(id: string, changes: JobChanges): Promise<JobSummary> {
+    return this.request("PATCH", `/jobs/${encodeURIComponent(id)}`, changes);
+  }
+
+  /** Delete the ad and every asset it has; it cannot be undone. */
+  deleteJob(id: string): Promise<void> {
+    return this.request("DELETE", `/jobs/${encodeURIComponent(id)}`);
+  }
+
+  /** A new ad from this one's brief with `changes` merged in, started at once. */
+  duplicate(id: string, body: DuplicateRequest): Promise<GenerateAccepted> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/duplicate`, body);
+  }
+
+  campaigns(): Promise<Campaign[]> {
+    return this.request("GET", "/campaigns");
+  }
+
+  /** The findings for a draft, without saving or rendering it. */
+  checkTimeline(id: string, timeline: Timeline): Promise<DraftCheck> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/timeline/check`, timeline);
+  }
+
+  private scene(id: string, n: number, tail: string): string {
+    return `/jobs/${encodeURIComponent(id)}/scenes/${n}${tail}`;
+  }
+
+  /** What regenerating scene n would cost and take, before it runs. */
+  estimateTake(id: string, n: number, req: TakeRequest): Promise<TakeEstimate> {
+    return this.request("POST", this.scene(id, n, "/regenerate/estimate"), req);
+  }
+
+  regenerate(id: string, n: number, req: TakeRequest): Promise<TakeAccepted> {
+    return this.request("POST", this.scene(id, n, "/regenerate"), req);
+  }
+
+  takes(id: string, n: number): Promise<TakeView[]> {
+    return this.request("GET", this.scene(id, n, "/takes"));
+  }
+
+  /** Use take `take` of scene n in the draft (saved). */
+  selectTake(id: string, n: number, take: number): Promise<EditResult> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/timeline/ops`, { ops: [{ op: "select_take", scene: n, take }] });
+  }
+
+  versionTimeline(id: string, k: number): Promise<Timeline> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/versions/${k}/timeline`);
+  }
+
+  /** Version k's timeline becomes the draft. */
+  restoreVersion(id: string, k: number): Promise<Timeline> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/versions/${k}/restore`);
+  }
+
+  // --- versions, review and delivery ---------------------------------------------------------
+
+  private v(id: string, k: number, tail = ""): string {
+    return `/jobs/${encodeURIComponent(id)}/versions/${k}${tail}`;
+  }
+
+  versions(id: string): Promise<VersionView[]> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/versions`);
+  }
+
+  me(): Promise<Me> {
+    return this.request("GET", "/me");
+  }
+
+  comments(id: string, k: number): Promise<Comments> {
+    return this.request("GET", this.v(id, k, "/comments"));
+  }
+
+  addComment(id: string, k: number, c: CommentRequest): Promise<Comment> {
+    return this.request("POST", this.v(id, k, "/comments"), c);
+  }
+
+  resolveComment(id: string, k: number, commentId: string, resolved = true): Promise<Comment> {
+    return this.request("POST", this.v(id, k, `/comments/${encodeURIComponent(commentId)}/resolve`), { resolved });
+  }
+
+  review(id: string, k: number): Promise<VersionReview> {
+    return this.request("GET", this.v(id, k, "/review"));
+  }
+
+  decide(id: string, k: number, d: DecisionRequest): Promise<DecisionRecord> {
+    return this.request("POST", this.v(id, k, "/decision"), d);
+  }
+
+  audit(id: string): Promise<AuditTrail> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/audit`);
+  }
+
+  rules(id: string, k: number): Promise<RuleSheet> {
+    return this.request("GET", this.v(id, k, "/rules"));
+  }
+
+  shareLinks(id: string, k: number): Promise<ShareLink[]> {
+    return this.request("GET", this.v(id, k, "/share"));
+  }
+
+  share(id: string, k: number, expiresInS: number): Promise<ShareLink> {
+    return this.request("POST", this.v(id, k, "/share"), { expires_in_s: expiresInS });
+  }
+
+  revokeShare(id: string, k: number, linkId: string): Promise<ShareLink[]> {
+    return this.request("DELETE", this.v(id, k, `/share/${encodeURIComponent(linkId)}`));
+  }
+
+  shared(token: string): Promise<SharedVersion> {
+    return this.request("GET", `/shared/${encodeURIComponent(token)}`);
+  }
+
+  sharedComment(token: string, c: CommentRequest & { name: string }): Promise<Comment> {
+    return this.request("POST", `/shared/${encodeURIComponent(token)}/comments`, c);
+  }
+
+  /** A file the API answers with a redirect to a signed link (the package zip, the audit export):
+   *  fetched with the caller's sign-in, handed to the browser as a download. */
+  async download(path: string, filename: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.url(path), { headers: await this.authHeaders() });
+    } catch (err) {
+      throw new ApiError(0, "Network error", `the download failed (${(err as Error).message})`);
+    }
+    if (!res.ok) throw await errorFrom(res);
+    const blob = await res.blob();
+    const href = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = href;
+    a.download = filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 60_000);
+  }
+
+  packagePath(id: string, k: number): string {
+    return this.v(id, k, "/package");
   }
 
   /** Any signed asset (the script, a report) read as JSON. */

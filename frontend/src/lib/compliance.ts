@@ -1,5 +1,9 @@
 // The compliance rules as people read them.
 
+import { clock } from "./format";
+import { plainMessage } from "./plain";
+import type { Finding } from "./types";
+
 /** Each rule's title (omnigen/compliance/rules.py); an id this app does not know yet is named
  *  by its family (MS-, AP-, …) or shown as it is. */
 export const RULES: Record<string, string> = {
@@ -44,4 +48,10 @@ const FAMILIES: Record<string, string> = {
 export function ruleName(rule: string): string {
   const id = rule.toUpperCase();
   return RULES[id] ?? FAMILIES[id.split("-")[0]] ?? rule.replace(/[_-]/g, " ");
+}
+
+/** One finding as a line a producer acts on: the rule by name (and id), where, and what is wrong. */
+export function findingLine(f: Finding): string {
+  const where = f.start_s !== null && f.end_s !== null ? ` at ${clock(f.start_s)}–${clock(f.end_s)}` : f.scene ? ` in scene ${f.scene}` : "";
+  return `${ruleName(f.rule)} (${f.rule})${where}: ${plainMessage(f.message)}`;
 }

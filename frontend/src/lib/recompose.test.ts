@@ -94,8 +94,8 @@ describe("useRecompose", () => {
       conn.h.onEvent(composeEvent(31, track("running", 0, SECOND)));
       conn.h.onEvent(composeEvent(32, track("failed", 0, { ...SECOND, finished_at: "2026-01-02T10:09:05Z", message: "ffmpeg exited with status 1" })));
     });
-    expect(await act(() => outcome)).toEqual({ kind: "failed", version: 2, message: "Version 2 could not be rendered: ffmpeg exited with status 1" });
-    expect(recomposeNotice(hook.result.current.state)).toEqual({ kind: "error", text: "Version 2 could not be rendered: ffmpeg exited with status 1" });
+    expect(await act(() => outcome)).toEqual({ kind: "failed", version: 2, message: "Version 2 was not made: ffmpeg exited with status 1." });
+    expect(recomposeNotice(hook.result.current.state)).toEqual({ kind: "error", text: "Version 2 was not made: ffmpeg exited with status 1." });
     expect(conn.closed).toBe(true);
   });
 
@@ -104,7 +104,7 @@ describe("useRecompose", () => {
     const outcome = start(hook);
     const conn = await transport.opened();
     act(() => conn.h.onEvent(composeEvent(31, track("failed", 100, { ...FIRST, finished_at: "2026-01-02T10:09:01Z", message: "the job was cancelled" }))));
-    expect(await act(() => outcome)).toMatchObject({ kind: "failed", version: 2, message: "Version 2 could not be rendered: the job was cancelled" });
+    expect(await act(() => outcome)).toMatchObject({ kind: "failed", version: 2, message: "Version 2 was not made: the job was cancelled." });
   });
 
   it("says why the API refused to start a render, and follows nothing", async () => {

@@ -7,6 +7,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError } from "./api";
+import { plainMessage } from "./plain";
 import { ProgressClient } from "./progress";
 import { useServices } from "./services";
 import type { Job, ProgressEvent, TrackProgress } from "./types";
@@ -112,7 +113,7 @@ export function useRecompose(jobId: string, reload: () => Promise<Job | null>): 
       for (;;) {
         const e = await follow(after, before, version);
         const track = e.tracks.compose!;
-        if (track.state === "failed") return end({ kind: "failed", version, message: `Version ${version} could not be rendered: ${track.message}` });
+        if (track.state === "failed") return end({ kind: "failed", version, message: `Version ${version} was not made: ${plainMessage(track.message)}.`.replace(/\.\.$/, ".") });
         const job = await reload();
         if (!alive.current) return null;
         if (!job) return end({ kind: "failed", version, message: `Version ${version} was rendered, but the job cannot be read again; reload the page to see it.` });

@@ -68,6 +68,37 @@ export type Transition = VideoClip["transition"];
 export type TextKind = TextItem["kind"];
 export type TextPosition = TextItem["position"];
 
+// --- review and delivery (omnigen/api/schemas_review.py, routes_delivery.py) -----------------
+
+export type Me = Sent<Schemas["Me"]>;
+export type Comment = Sent<Schemas["Comment"]>;
+export type CommentRequest = Schemas["CommentRequest"];
+export type Comments = Sent<Schemas["Comments"]>;
+export type Decision = Schemas["DecisionRequest"]["decision"];
+export type DecisionRequest = Schemas["DecisionRequest"];
+export type DecisionRecord = Sent<Schemas["DecisionRecord"]>;
+export type VersionReview = Sent<Schemas["VersionReview"]>;
+export type AuditEntry = Sent<Schemas["AuditEntry"]>;
+export type AuditTrail = Sent<Schemas["AuditTrail"]>;
+export type ShareLink = Sent<Schemas["ShareLink"]>;
+export type SharedVersion = Sent<Schemas["SharedVersion"]>;
+export type RuleSheet = Sent<Schemas["RuleSheet"]>;
+export type RuleResult = RuleSheet["rules"][number];
+export type Evidence = RuleResult["evidence"][number];
+export type VersionView = Sent<Schemas["VersionView"]>;
+
+// --- editing and the library (omnigen/api/routes_editing.py, routes_library.py) -------------
+
+export type Campaign = Sent<Schemas["Campaign"]>;
+export type JobChanges = Schemas["JobChanges"];
+export type DuplicateRequest = Schemas["DuplicateRequest"];
+export type DraftCheck = Sent<Schemas["DraftCheck"]>;
+export type TakeRequest = Schemas["TakeRequest"];
+export type TakeEstimate = Sent<Schemas["TakeEstimate"]>;
+export type TakeAccepted = Sent<Schemas["TakeAccepted"]>;
+export type TakeView = Sent<Schemas["TakeView"]>;
+export type EditResult = Sent<Schemas["EditResult"]>;
+
 // --- not in the schema ----------------------------------------------------------------------
 
 export interface EstimateLine {
@@ -138,7 +169,11 @@ export interface Scene {
   duration_s: number;
   purpose: string;
   shot?: string;
+  camera?: string;
+  mood?: string;
   voiceover?: string;
+  supers?: string[];
+  continues_previous?: boolean;
 }
 
 export interface Script {

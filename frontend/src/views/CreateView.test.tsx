@@ -98,7 +98,7 @@ describe("CreateView", () => {
     const prompt = await screen.findByLabelText("Prompt");
     await waitFor(() => expect(prompt).toHaveAttribute("aria-invalid", "true"));
     expect(prompt).toHaveAccessibleDescription(expect.stringContaining("at least 10 characters"));
-    expect(screen.getByLabelText("Side effect 1")).toHaveAccessibleDescription("String should have at most 300 characters");
+    expect(screen.getByLabelText("Side effect 1")).toHaveAccessibleDescription("is too long: keep it to 300 characters");
     expect(screen.getByRole("group", { name: /Contraindications/ })).toHaveTextContent("must not repeat a side effect");
 
     const summary = screen.getByRole("alert");

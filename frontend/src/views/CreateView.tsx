@@ -485,7 +485,7 @@ export function CreateView({ from }: { from?: string }) {
               )}
               {estimate.kind === "error" && <p className="muted">{estimate.text}</p>}
             </div>
-            <p className="muted small">
+            <p className="muted small form-side-summary">
               {form.duration_s} s · {form.aspect_ratio} · {form.resolution}
             </p>
             <button type="submit" className="primary wide" disabled={submitting}>

@@ -2,11 +2,12 @@ import { act, fireEvent, screen, waitFor, within } from "@testing-library/react"
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { FakeTransport, REPORT, event, fakeFetch, makeJob, makeTimeline, problem, renderWithServices, track } from "../test/helpers";
-import type { Job, Timeline } from "../lib/types";
+import type { ComplianceReport, Job, Timeline } from "../lib/types";
 import { EditorView } from "./EditorView";
 
 const exp = () => Math.floor(Date.now() / 1000) + 3600;
 const RECOMPOSE_START = "2026-01-02T10:09:00Z";
+const REFUSED = "the timeline breaks 1 compliance rule(s); fix it or re-compose with --allow-noncompliant (recorded in the report)";
 
 function completed(renders: number, extra: Partial<Job> = {}): Job {
   return makeJob({
@@ -30,6 +31,7 @@ function completed(renders: number, extra: Partial<Job> = {}): Job {
 function server(opts: { putStatus?: number } = {}) {
   let saved: Timeline = makeTimeline();
   let job = completed(1);
+  let report: ComplianceReport = REPORT;
   const f = fakeFetch([
     ["GET", /\/jobs\/job1$/, () => job],
     ["GET", /\/jobs\/job1\/timeline$/, () => saved],
@@ -50,14 +52,21 @@ function server(opts: { putStatus?: number } = {}) {
         return new Response(JSON.stringify({ job_id: "job1", version: 2, output_key: "users/local/jobs/job1/final/v2.mp4" }), { status: 202, headers: { "content-type": "application/json" } });
       },
     ],
-    ["GET", /\/jobs\/job1\/compliance$/, () => REPORT],
+    ["GET", /\/jobs\/job1\/compliance$/, () => report],
   ]);
   /** The render is done: the job has version 2; returns the event that says so. */
   const finish = () => {
     job = completed(2, { seq: job.seq + 2 });
     return event(job.seq, { status: "completed", stage: "completed", percent: 100, tracks: job.tracks });
   };
-  return { f, saved: () => saved, finish };
+  /** The render was refused (the edit breaks a rule): no version 2, and its report says so. */
+  const refuse = () => {
+    report = { ...REPORT, version: 2, made: false };
+    const compose = track("failed", 0, { started_at: RECOMPOSE_START, finished_at: "2026-01-02T10:09:05Z", message: REFUSED });
+    job = { ...job, seq: job.seq + 2, tracks: { ...job.tracks, compose } };
+    return event(job.seq, { status: "completed", stage: "completed", percent: 100, tracks: job.tracks });
+  };
+  return { f, saved: () => saved, finish, refuse };
 }
 
 const order = () =>
@@ -91,7 +100,7 @@ describe("EditorView", () => {
     await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
     expect(order()).toEqual(["2", "1", "3"]);
     expect(screen.getByText(/unsaved changes/)).toBeInTheDocument();
-    expect(screen.getByText("Scene 1 moved to position 2 of 3.")).toBeInTheDocument();
+    expect(screen.getByText("Scene 1 moved to position 2 of 3, with its voice and supers.")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Undo" }));
     expect(order()).toEqual(["1", "2", "3"]);
     await user.click(screen.getByRole("button", { name: "Redo" }));
@@ -156,7 +165,9 @@ describe("EditorView", () => {
     await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
     await user.click(screen.getByRole("button", { name: "Save" }));
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("clips.0.asset: not an asset of job job1");
+    expect(alert).toHaveTextContent("Clip 1's media file: not an asset of job job1.");
+    expect(alert).toHaveTextContent("Nothing was lost");
+    expect(alert).not.toHaveTextContent("clips.0");
     expect(screen.getByText(/unsaved changes/)).toBeInTheDocument();
   });
 
@@ -178,4 +189,151 @@ describe("EditorView", () => {
     fireEvent.keyDown(slider, { key: "ArrowLeft" });
     expect(slider).toHaveAttribute("aria-valuetext", "0:14.0");
   });
+
+  it("keeps focus on a clip moved with the keyboard, and moves its voice and supers with it", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f });
+    await screen.findByText(/Timeline 15 s/);
+    expect(screen.getByRole("checkbox", { name: /voice and supers with its picture/ })).toBeChecked();
+    await user.click(screen.getByRole("button", { name: "Move scene 3 earlier" }));
+    expect(order()).toEqual(["1", "3", "2"]);
+    expect(document.activeElement).toHaveAccessibleName("Move scene 3 earlier");
+    await user.keyboard("{Enter}");
+    expect(order()).toEqual(["3", "1", "2"]);
+    // first now, its "earlier" is disabled: focus stays on the clip, on its "later"
+    expect(document.activeElement).toHaveAccessibleName("Move scene 3 later");
+    // on the timeline, Alt+arrows: focus follows the clip to its new place
+    act(() => within(screen.getByTestId("clip-0")).getByRole("button").focus());
+    await user.keyboard("{Alt>}{ArrowRight}{/Alt}");
+    expect(order()).toEqual(["1", "3", "2"]);
+    expect(document.activeElement).toBe(within(screen.getByTestId("clip-1")).getByRole("button"));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(s.saved().clips.map((c) => c.scene_index)).toEqual([1, 3, 2]));
+    // scene 3 now starts at 4 s instead of 9 s: its line and its major-statement text moved by -5 s
+    expect(s.saved().voice.map((v) => v.start_s)).toEqual([0.5, 4.5]);
+    expect(s.saved().texts.map((t) => [t.start_s, t.end_s])).toEqual([
+      [0.5, 3.5],
+      [4.5, 8.5],
+    ]);
+  });
+
+  it("offers Save and re-compose only when there is something to render", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f });
+    await screen.findByText(/Timeline 15 s/);
+    const compose = screen.getByRole("button", { name: "Save and re-compose" });
+    expect(compose).toBeDisabled();
+    expect(compose).toHaveAccessibleDescription("No changes to render since version 1: edit the timeline first.");
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    expect(compose).toBeEnabled();
+    await user.click(screen.getByRole("button", { name: "Undo" }));
+    expect(compose).toBeDisabled();
+    // saved but not rendered yet: still something to render
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved.");
+    expect(compose).toBeEnabled();
+  });
+
+  it("asks before the page is left with unsaved edits, and not without", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f });
+    await screen.findByText(/Timeline 15 s/);
+    const unload = () => {
+      const e = new Event("beforeunload", { cancelable: true });
+      window.dispatchEvent(e);
+      return e.defaultPrevented;
+    };
+    expect(unload()).toBe(false);
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    expect(unload()).toBe(true);
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved.");
+    expect(unload()).toBe(false);
+  });
+
+  it("says in plain words why a re-compose was refused, naming each rule, and keeps version 1", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    const transport = new FakeTransport();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f, transport });
+    await screen.findByText(/Timeline 15 s/);
+    await user.click(screen.getByRole("button", { name: "Move scene 3 earlier" }));
+    await user.click(screen.getByRole("button", { name: "Save and re-compose" }));
+    const conn = await transport.opened();
+    act(() => conn.h.onEvent(s.refuse()));
+    const status = screen.getByTestId("editor-status");
+    await waitFor(() => expect(status).toHaveTextContent("Version 2 was not made"), { timeout: 8000 });
+    await waitFor(() => expect(status).toHaveTextContent("Nothing competes with the major statement (MS-DISTRACTION) at 0:09.0–0:12.0: a cut shorter than 3 s"));
+    expect(status).toHaveTextContent("fix the findings marked on the timeline, then save and re-compose");
+    expect(status).toHaveTextContent("Version 1 is unchanged.");
+    expect(status).not.toHaveTextContent("--");
+    const versions = within(screen.getByRole("region", { name: "Versions" })).getAllByRole("listitem");
+    expect(versions.map((v) => v.getAttribute("data-version"))).toEqual(["1"]);
+    // the saved edit was not rendered: it can be tried again once fixed
+    expect(screen.getByRole("button", { name: "Save and re-compose" })).toBeEnabled();
+  });
+
+  it("checks the draft as it is edited, restores an earlier version, and compares two side by side", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    const v = (k: number) => ({ version: k, created_at: "", duration_s: 15, assets: {}, compliance: {}, qc: {}, urls: { output: `/api/v1/assets/users/local/jobs/job1/final/v${k}.mp4?exp=9999999999&sig=${k}` } });
+    const restored = makeTimeline();
+    restored.clips = [restored.clips[2], restored.clips[0], restored.clips[1]];
+    const extra = fakeFetch([
+      ["GET", /\/jobs\/job1\/versions$/, () => [v(1), v(2)]],
+      [
+        "POST",
+        /\/jobs\/job1\/timeline\/check$/,
+        (req) => {
+          const first = (req.body as Timeline).clips[0].scene_index;
+          return first === 3
+            ? { findings: [{ rule: "MS-DISTRACTION", severity: "error", scene: 3, start_s: 0, end_s: 6, message: "a cut during the major statement", source: "x" }], errors: 1, warnings: 0, passed: false, duration_s: 15, revoice_lines: [] }
+            : { findings: [], errors: 0, warnings: 0, passed: true, duration_s: 15, revoice_lines: [1] };
+        },
+      ],
+      ["POST", /\/jobs\/job1\/versions\/1\/restore$/, () => restored],
+    ]);
+    const both = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const r = await extra(input, init);
+      return r.status === 404 ? s.f(input, init) : r;
+    }) as typeof fetch;
+    renderWithServices(<EditorView id="job1" />, { fetch: both });
+    await screen.findByText(/Timeline 15 s/);
+    expect(await screen.findByTestId("draft-check", {}, { timeout: 3000 })).toHaveTextContent("no rule broken");
+    expect(screen.getByTestId("draft-check")).toHaveTextContent("Line 2 will be re-voiced");
+    // every version made, earlier sessions' too
+    await waitFor(() => expect(within(screen.getByRole("region", { name: "Versions" })).getAllByRole("listitem").map((li) => li.getAttribute("data-version"))).toEqual(["2", "1"]));
+    await user.click(screen.getByRole("button", { name: /Restore into the draft \(version 1\)/ }));
+    await waitFor(() => expect(order()).toEqual(["3", "1", "2"]));
+    expect(screen.getByTestId("editor-status")).toHaveTextContent("Version 1's edit is now the draft");
+    await waitFor(() => expect(screen.getByTestId("draft-check")).toHaveTextContent("breaks 1 rule; compose would refuse it"), { timeout: 3000 });
+    expect(within(screen.getByTestId("findings-lane")).getByRole("button", { name: /error MS-DISTRACTION, 0.0–6.0 s/ })).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /Compare with version 2 \(version 1\)/ }));
+    const cmp = screen.getByTestId("compare");
+    expect(within(cmp).getByTestId("compare-a")).toHaveAttribute("src", expect.stringContaining("v1.mp4"));
+    expect(within(cmp).getByTestId("compare-b")).toHaveAttribute("src", expect.stringContaining("v2.mp4"));
+    // the right player follows the left one's seek
+    const a = within(cmp).getByTestId("compare-a") as HTMLVideoElement;
+    const b = within(cmp).getByTestId("compare-b") as HTMLVideoElement;
+    a.currentTime = 7;
+    fireEvent.seeked(a);
+    expect(b.currentTime).toBe(7);
+  });
+
+  it("re-voices a line: its words change in the draft and are saved", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f });
+    await screen.findByText(/Timeline 15 s/);
+    await user.click(within(screen.getByRole("list", { name: "Voice" })).getByRole("button", { name: /Voice line 1/ }));
+    const words = screen.getByLabelText("Words spoken");
+    await user.clear(words);
+    await user.type(words, "Back to her roses.");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(s.saved().voice[0].text).toBe("Back to her roses."));
+    expect(s.saved().voice[1].text).toBe("Serious infections can happen.");
+  });
 });
+

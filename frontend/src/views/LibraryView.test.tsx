@@ -9,6 +9,10 @@ const summary = (id: string, over: Partial<JobSummary> = {}): JobSummary => ({
   job_id: id,
   status: "completed",
   percent: 100,
+  title: "",
+  campaign: "",
+  versions: 1,
+  message: "",
   brand_name: "Veltrexa",
   prompt: "A gardener with psoriasis",
   duration_s: 30,
@@ -85,5 +89,59 @@ describe("LibraryView", () => {
     expect(f.calls.length).toBe(before);
     await act(() => vi.advanceTimersByTimeAsync(2 * 60_000));
     await waitFor(() => expect(f.calls.length).toBeGreaterThan(before));
+  });
+});
+
+describe("LibraryView tools", () => {
+  function lib() {
+    let items = [summary("a1", { versions: 3, campaign: "Spring" }), summary("b2", { brand_name: "Corvanta", title: "Bike rides", versions: 1 })];
+    const f = fakeFetch([
+      ["GET", /\/jobs$/, (req) => ({ items: req.url.includes("campaign=Spring") ? items.filter((j) => j.campaign === "Spring") : items, next_cursor: null })],
+      ["GET", /\/campaigns$/, () => [{ name: "Spring", jobs: 1 }]],
+      ["PATCH", /\/jobs\/(\w+)$/, (req, m) => {
+        items = items.map((j) => (j.job_id === m[1] ? { ...j, ...(req.body as object) } : j));
+        return items.find((j) => j.job_id === m[1]);
+      }],
+      ["DELETE", /\/jobs\/(\w+)$/, (_req, m) => {
+        items = items.filter((j) => j.job_id !== m[1]);
+        return new Response(null, { status: 204 });
+      }],
+    ]);
+    return f;
+  }
+
+  it("shows names, campaigns and version counts; renames; filters by campaign", async () => {
+    const user = userEvent.setup({ delay: null });
+    const f = lib();
+    renderWithServices(<LibraryView />, { fetch: f });
+    await screen.findByRole("link", { name: "Bike rides" });
+    const first = screen.getByRole("link", { name: "Veltrexa" }).closest("li")!;
+    expect(within(first).getByTestId("version-count")).toHaveTextContent("3");
+    expect(first).toHaveTextContent("Campaign: Spring");
+    await user.click(within(first).getByRole("button", { name: "Rename the ad Veltrexa" }));
+    const input = within(first).getByLabelText("New name");
+    await user.clear(input);
+    await user.type(input, "Roses, 30 s cut");
+    await user.click(within(first).getByRole("button", { name: "Save" }));
+    await screen.findByRole("link", { name: "Roses, 30 s cut" });
+    expect(f.calls.find((c) => c.method === "PATCH")!.body).toEqual({ title: "Roses, 30 s cut" });
+    await user.selectOptions(await screen.findByLabelText("Campaign"), "Spring");
+    await waitFor(() => expect(screen.queryByRole("link", { name: "Bike rides" })).toBeNull());
+  });
+
+  it("deletes only after a confirmation that says what goes", async () => {
+    const user = userEvent.setup({ delay: null });
+    const f = lib();
+    renderWithServices(<LibraryView />, { fetch: f });
+    const card = (await screen.findByRole("link", { name: "Bike rides" })).closest("li")!;
+    await user.click(within(card).getByRole("button", { name: "Delete the ad Bike rides" }));
+    const ask = within(card).getByRole("alertdialog", { name: "Delete Bike rides?" });
+    expect(ask).toHaveTextContent("every version");
+    await user.click(within(ask).getByRole("button", { name: "Keep it" }));
+    expect(f.calls.some((c) => c.method === "DELETE")).toBe(false);
+    await user.click(within(card).getByRole("button", { name: "Delete the ad Bike rides" }));
+    await user.click(within(card).getByRole("button", { name: "Yes, delete it" }));
+    await waitFor(() => expect(screen.queryByRole("link", { name: "Bike rides" })).toBeNull());
+    expect(f.calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/api/v1/jobs/b2"]);
   });
 });

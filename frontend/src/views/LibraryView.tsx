@@ -1,7 +1,9 @@
-// Library: the user's jobs (status, poster, duration, cost, date), filtered and searched, with
-// play and download; the list is fetched again before its signed URLs expire.
+// Library: the user's jobs (name, status, poster, duration, cost, date, versions, campaign),
+// filtered by status and campaign and searched, with play and download, rename, campaigns,
+// delete (confirmed) and duplicate; the list is fetched again before its signed URLs expire.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { CardTools } from "../components/library/CardTools";
 import { Notice, ProgressBar, StatusBadge, ViewHeading } from "../components/ui";
 import { expiredOrSoon } from "../lib/expiry";
 import { formatDate, formatUsd } from "../lib/format";
@@ -23,7 +25,7 @@ export function matches(job: JobSummary, filter: Filter, query: string): boolean
   if (filter === "running" ? isTerminal(job.status) : filter !== "all" && job.status !== filter) return false;
   const q = query.trim().toLowerCase();
   if (!q) return true;
-  return [job.brand_name, job.prompt, job.job_id].some((s) => s.toLowerCase().includes(q));
+  return [job.title ?? "", job.brand_name, job.prompt, job.job_id, job.campaign ?? ""].some((s) => s.toLowerCase().includes(q));
 }
 
 export function LibraryView() {
@@ -35,6 +37,8 @@ export function LibraryView() {
   const [filter, setFilter] = useState<Filter>("all");
   const [query, setQuery] = useState("");
   const [playing, setPlaying] = useState<string | null>(null);
+  const [campaign, setCampaign] = useState("");
+  const [campaigns, setCampaigns] = useState<string[]>([]);
   const shownCount = useRef(0);
   shownCount.current = items.length;
 
@@ -42,10 +46,10 @@ export function LibraryView() {
   const refresh = useCallback(async () => {
     setLoading(true);
     try {
-      let page = await api.listJobs(null);
+      let page = await api.listJobs(null, undefined, campaign || null);
       const all = [...page.items];
       while (page.next_cursor && all.length < shownCount.current) {
-        page = await api.listJobs(page.next_cursor);
+        page = await api.listJobs(page.next_cursor, undefined, campaign || null);
         all.push(...page.items);
       }
       setItems(all);
@@ -56,7 +60,11 @@ export function LibraryView() {
     } finally {
       setLoading(false);
     }
-  }, [api]);
+    api.campaigns().then(
+      (cs) => setCampaigns(cs.map((c) => c.name)),
+      () => undefined, // a server without campaigns: no campaign filter
+    );
+  }, [api, campaign]);
 
   useEffect(() => {
     void refresh();
@@ -79,7 +87,7 @@ export function LibraryView() {
     if (!cursor) return;
     setLoading(true);
     try {
-      const page = await api.listJobs(cursor);
+      const page = await api.listJobs(cursor, undefined, campaign || null);
       setItems((xs) => [...xs, ...page.items.filter((j) => !xs.some((x) => x.job_id === j.job_id))]);
       setCursor(page.next_cursor);
     } catch (e) {
@@ -114,6 +122,19 @@ export function LibraryView() {
             ))}
           </select>
         </div>
+        {campaigns.length > 0 && (
+          <div className="field">
+            <label htmlFor="lib-campaign">Campaign</label>
+            <select id="lib-campaign" value={campaign} onChange={(e) => setCampaign(e.target.value)}>
+              <option value="">All campaigns</option>
+              {campaigns.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <button type="button" className="secondary" onClick={() => void refresh()} disabled={loading}>
           Refresh
         </button>
@@ -144,8 +165,9 @@ export function LibraryView() {
               </div>
               <div className="job-card-body">
                 <h2 className="job-title">
-                  <a href={j.status === "completed" ? href.editor(j.job_id) : href.progress(j.job_id)}>{j.brand_name}</a>
+                  <a href={j.status === "completed" ? href.editor(j.job_id) : href.progress(j.job_id)}>{j.title || j.brand_name}</a>
                 </h2>
+                {j.campaign && <p className="muted small campaign">Campaign: {j.campaign}</p>}
                 <p className="muted clamp">{j.prompt}</p>
                 <dl className="facts">
                   <div>
@@ -163,6 +185,10 @@ export function LibraryView() {
                   <div>
                     <dt>Cost</dt>
                     <dd>{formatUsd(j.cost_usd)}</dd>
+                  </div>
+                  <div>
+                    <dt>Versions</dt>
+                    <dd data-testid="version-count">{j.versions ?? 0}</dd>
                   </div>
                   <div>
                     <dt>Created</dt>
@@ -186,12 +212,21 @@ export function LibraryView() {
                   <a className="button secondary" href={href.progress(j.job_id)}>
                     Details<span className="visually-hidden"> of {j.brand_name}</span>
                   </a>
+                  <a className="button secondary" href={href.create(j.job_id)}>
+                    Duplicate brief<span className="visually-hidden"> of {j.brand_name}</span>
+                  </a>
+                  {j.status === "completed" && (
+                    <a className="button secondary" href={href.review(j.job_id)}>
+                      Review<span className="visually-hidden"> the {j.brand_name} ad</span>
+                    </a>
+                  )}
                   {j.status === "completed" && (
                     <a className="button secondary" href={href.compliance(j.job_id)}>
                       Compliance<span className="visually-hidden"> of {j.brand_name}</span>
                     </a>
                   )}
                 </div>
+                <CardTools job={j} campaigns={campaigns} onChanged={() => void refresh()} onDeleted={(gone) => setItems((xs) => xs.filter((x) => x.job_id !== gone))} />
               </div>
             </li>
           );

@@ -1,4 +1,4 @@
-import { act, screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { FakeTransport, event, fakeFetch, makeJob, renderWithServices, track } from "../test/helpers";
@@ -110,7 +110,7 @@ describe("ProgressView", () => {
 
   it("does not open a stream for a job that has already finished, and says why a job failed", async () => {
     const transport = new FakeTransport();
-    const failed = makeJob({ status: "failed", stage: "failed", seq: 4, error: { step: "write_script", message: "the script still breaks 2 compliance rule(s)", detail: "rule C" }, assets: { compliance: "k" }, tracks: { script: track("failed") } });
+    const failed = makeJob({ status: "failed", stage: "failed", seq: 4, error: { step: "write_script", message: "the script still breaks 2 compliance rule(s)", detail: "rule C", fix: "", brief_changes: {} }, assets: { compliance: "k" }, tracks: { script: track("failed") } });
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([failed]), transport });
     expect(await screen.findByText(/the script still breaks 2 compliance rule/)).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Read the compliance report" })).toHaveAttribute("href", "#/jobs/job1/compliance");
@@ -128,5 +128,91 @@ describe("reachedStage", () => {
     expect(reachedStage({ status: "composing", tracks: {} })).toBe(4);
     expect(reachedStage({ status: "failed", tracks: { script: track("done"), scene_1: track("failed") } })).toBe(2);
     expect(reachedStage({ status: "failed", tracks: { script: track("failed") } })).toBe(1);
+  });
+});
+
+describe("ProgressView in a producer's words", () => {
+  const SCRIPT_URL = "/api/v1/assets/users/local/jobs/job1/script.json?exp=9999999999&sig=s";
+  const script = {
+    title: "Back to the roses",
+    scenes: [
+      { index: 1, duration_s: 5, purpose: "hook", shot: "A gardener kneels among roses at dawn", voiceover: "Back to the roses." },
+      { index: 2, duration_s: 10, purpose: "major_statement", shot: "She walks the garden path", voiceover: "Serious infections can happen." },
+    ],
+  };
+
+  it("shows each scene's shot and line, its frame once done, and a plain status line", async () => {
+    const transport = new FakeTransport();
+    const job = {
+      ...running(),
+      message: "scene_1: rendering hook",
+      urls: { script: SCRIPT_URL, "track:scene_2": "/api/v1/assets/users/local/jobs/job1/frames/scene_2_last.jpg?exp=9999999999&sig=f" },
+      tracks: { ...running().tracks, scene_2: track("done", 100, { message: "rendered", asset: "users/local/jobs/job1/frames/scene_2_last.jpg" }) },
+    };
+    const f = fakeFetch([
+      ["GET", /\/jobs\/job1$/, () => job],
+      ["GET", /\/assets\/users\/local\/jobs\/job1\/script\.json$/, () => script],
+    ]);
+    renderWithServices(<ProgressView id="job1" />, { fetch: f, transport });
+    const card1 = (await screen.findByRole("heading", { name: "Scene 1" })).closest("li")!;
+    await within(card1).findByText("A gardener kneels among roses at dawn");
+    expect(card1).toHaveTextContent("“Back to the roses.”");
+    expect(card1).toHaveTextContent("rendering…");
+    const card2 = screen.getByRole("heading", { name: "Scene 2" }).closest("li")!;
+    expect(card2).toHaveTextContent("She walks the garden path");
+    expect(within(card2).getByAltText("Last frame of scene 2")).toHaveAttribute("src", expect.stringContaining("scene_2_last.jpg"));
+    expect(screen.getByTestId("job-message")).toHaveTextContent("Scene 1: rendering hook.");
+    const conn = await transport.opened();
+    act(() => conn.h.onEvent(event(6, { message: "compose: version 2 rendered, QC passed", tracks: job.tracks })));
+    expect(screen.getByTestId("job-message")).toHaveTextContent(/^Version 2 rendered, QC passed\.$/);
+    expect(document.body.textContent).not.toMatch(/scene_\d/);
+  });
+
+  it("titles the ad by the length of its newest version, not the brief's", async () => {
+    const done = makeJob({ status: "completed", stage: "completed", renders: 2, versions: [
+      { version: 1, created_at: "2026-01-02T10:01:00Z", duration_s: 15, assets: {}, compliance: {}, qc: {} },
+      { version: 2, created_at: "2026-01-02T10:05:00Z", duration_s: 12.5, assets: {}, compliance: {}, qc: {} },
+    ] });
+    renderWithServices(<ProgressView id="job1" />, { fetch: serve([done]) });
+    expect(await screen.findByRole("heading", { name: "Veltrexa · 12.5 s ad" })).toBeInTheDocument();
+  });
+
+  it("puts what to do first when a job failed, and marks the tracks that did not run as skipped", async () => {
+    const failed = makeJob({
+      status: "failed",
+      stage: "failed",
+      seq: 4,
+      error: { step: "write_script", message: "the major statement needs 29.6 s, the ad has 8.8 s: make it 30 s", detail: "FIT-DURATION", fix: "", brief_changes: {} },
+      tracks: { script: track("failed"), scene_1: track("pending"), music: track("running", 30), voiceover: track("pending"), compose: track("pending") },
+    });
+    renderWithServices(<ProgressView id="job1" />, { fetch: serve([failed]) });
+    const fix = await screen.findByTestId("job-fix");
+    expect(fix).toHaveTextContent("make it 30 s");
+    // the fix comes before the details
+    const alert = fix.closest("[role=alert]")!;
+    expect(alert.textContent!.indexOf("make it 30 s")).toBeLessThan(alert.textContent!.indexOf("Details"));
+    for (const name of ["scene_1", "voiceover", "compose"]) expect(document.querySelector(`[data-track=${name}]`)).toHaveAttribute("data-state", "skipped");
+    expect(document.querySelector("[data-track=music]")).toHaveAttribute("data-state", "stopped");
+  });
+
+  it("starts again with the change the error names, in one click", async () => {
+    const user = userEvent.setup({ delay: null });
+    const failed = makeJob({
+      status: "failed",
+      stage: "failed",
+      seq: 4,
+      error: { step: "write_script", message: "the major statement does not fit", detail: "", fix: "needs 29.6 s, has 8.8 s: make it 30 s", brief_changes: { duration_s: 30 } },
+      tracks: { script: track("failed") },
+    });
+    const f = fakeFetch([
+      ["GET", /\/jobs\/job1$/, () => failed],
+      ["POST", /\/jobs\/job1\/duplicate$/, () => new Response(JSON.stringify({ job_id: "job2", status: "queued" }), { status: 202, headers: { "content-type": "application/json" } })],
+    ]);
+    renderWithServices(<ProgressView id="job1" />, { fetch: f });
+    expect(await screen.findByTestId("job-fix")).toHaveTextContent("needs 29.6 s, has 8.8 s: make it 30 s");
+    expect(screen.getByText("(length 30 s)")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Start again with this change" }));
+    await waitFor(() => expect(location.hash).toBe("#/jobs/job2"));
+    expect(f.calls.find((c) => c.method === "POST")!.body).toEqual({ changes: { duration_s: 30 } });
   });
 });

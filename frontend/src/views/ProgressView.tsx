@@ -1,15 +1,18 @@
-// Progress: the stage timeline and every track (script, each scene with its thumbnail as soon
-// as it exists, music, voiceover, compose), live over the progress client; cancel; the finished
-// ad with its player.
+// Progress: the stage timeline and every track (script, each scene with what it is rendering —
+// its shot and its line, from the script — and its last frame as soon as it exists, music,
+// voiceover, compose), live over the progress client, in a producer's words; cancel; what to do
+// when it failed; the finished ad with its player.
 
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { Notice, ProgressBar, StatusBadge, ViewHeading } from "../components/ui";
 import { formatSeconds, formatUsd, humanize } from "../lib/format";
+import { plainMessage } from "../lib/plain";
+import { plainStatus, plainTrackMessage, shownState, trackLabel } from "../lib/status";
 import { useJob } from "../lib/hooks";
 import { ProgressClient, type ConnectionState } from "../lib/progress";
-import { href } from "../lib/router";
+import { href, navigate } from "../lib/router";
 import { useServices } from "../lib/services";
-import { isTerminal, type Job, type ProgressEvent, type TrackProgress } from "../lib/types";
+import { isTerminal, type Job, type ProgressEvent, type Scene, type Script, type TrackProgress } from "../lib/types";
 
 export const STAGES = [
   { status: "queued", label: "Queued" },
@@ -54,9 +57,11 @@ function elapsed(t: TrackProgress): string | null {
   return Number.isFinite(s) && s >= 0 ? formatSeconds(s) : null;
 }
 
-function TrackRow({ name, label, track, children }: { name: string; label: string; track?: TrackProgress; children?: ReactNode }) {
-  const state = track?.state ?? "pending";
+function TrackRow({ name, job, track, children }: { name: string; job: Job; track?: TrackProgress; children?: ReactNode }) {
+  const state = shownState(track, job.status);
+  const label = trackLabel(name);
   const time = track ? elapsed(track) : null;
+  const message = state === "skipped" ? "Not run: the job ended first" : plainTrackMessage(track?.message);
   return (
     <li className={`track track-${state}`} data-track={name} data-state={state}>
       <div className="track-head">
@@ -65,12 +70,50 @@ function TrackRow({ name, label, track, children }: { name: string; label: strin
       </div>
       <ProgressBar small value={done(track) ? 100 : (track?.percent ?? 0)} label={`${label} progress`} />
       <p className="track-msg">
-        {track?.message || "\u00a0"}
+        {message || "\u00a0"}
         {time && <span className="muted"> · {time}</span>}
       </p>
       {children}
     </li>
   );
+}
+
+/** What a scene shows and says (its shot and its line), from the script. */
+function SceneBrief({ scene }: { scene: Scene | undefined }) {
+  if (!scene) return null;
+  return (
+    <div className="scene-brief">
+      <p className="scene-purpose">{humanize(scene.purpose)}</p>
+      {scene.shot && (
+        <p className="scene-shot clamp" title={scene.shot}>
+          <span className="visually-hidden">Shot: </span>
+          {scene.shot}
+        </p>
+      )}
+      {scene.voiceover && (
+        <p className="scene-line clamp" title={scene.voiceover}>
+          <span className="visually-hidden">Line: </span>“{scene.voiceover}”
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A brief change as words: {duration_s: 30} → "length 30 s". */
+export function describeChanges(changes: Record<string, unknown>, prefix = ""): string {
+  return Object.entries(changes)
+    .map(([k, v]) => {
+      if (v && typeof v === "object" && !Array.isArray(v)) return describeChanges(v as Record<string, unknown>, `${prefix}${k}.`);
+      const name = `${prefix}${k}` === "duration_s" ? "length" : `${prefix}${k}`.replace(/^product\./, "").replace(/_/g, " ");
+      return `${name} ${Array.isArray(v) ? v.join(", ") : String(v)}${`${prefix}${k}` === "duration_s" ? " s" : ""}`;
+    })
+    .join("; ");
+}
+
+/** The ad's length as made: the newest version's, else what the brief asked for. */
+export function adLength(job: Pick<Job, "versions" | "brief">): number {
+  const latest = job.versions.reduce<Job["versions"][number] | null>((a, v) => (!a || v.version > a.version ? v : a), null);
+  return latest ? latest.duration_s : job.brief.duration_s;
 }
 
 function ConnectionLine({ state, onRetry }: { state: ConnectionState | null; onRetry(): void }) {
@@ -108,10 +151,27 @@ export function ProgressView({ id }: { id: string }) {
   const [conn, setConn] = useState<ConnectionState | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
+  const [restarting, setRestarting] = useState(false);
+  const [restartError, setRestartError] = useState<string | null>(null);
   const client = useRef<ProgressClient | null>(null);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const jobRef = useRef<Job | null>(null);
   jobRef.current = job;
+  const [script, setScript] = useState<Script | null>(null);
+
+  // The script says what each scene is rendering (its shot and line): read it once it exists.
+  const scriptUrl = job?.urls.script;
+  useEffect(() => {
+    if (!scriptUrl || script) return;
+    let live = true;
+    api.assetJson<Script>(scriptUrl).then(
+      (s) => live && setScript(s),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, scriptUrl, script]);
 
   const reloadSoon = useCallback(() => {
     clearTimeout(reloadTimer.current);
@@ -129,8 +189,10 @@ export function ProgressView({ id }: { id: string }) {
       onEvent: (e) => {
         const before = jobRef.current;
         setJob((j) => mergeEvent(j, e));
-        // Thumbnails and players need signed URLs, which only the job read gives.
-        const missing = Object.entries(e.tracks).some(([name, t]) => t.state === "done" && t.asset && !before?.urls[`track:${name}`]);
+        // Thumbnails, players and the script need signed URLs, which only the job read gives.
+        const missing =
+          Object.entries(e.tracks).some(([name, t]) => t.state === "done" && t.asset && !before?.urls[`track:${name}`]) ||
+          (e.tracks.script?.state === "done" && !before?.urls.script);
         if (missing || isTerminal(e.status)) reloadSoon();
       },
     }).start();
@@ -168,6 +230,20 @@ export function ProgressView({ id }: { id: string }) {
     }
   };
 
+  /** A new ad from this brief with the change the error names, started at once. */
+  const startAgain = async (changes: Record<string, unknown>) => {
+    setRestarting(true);
+    setRestartError(null);
+    try {
+      const next = await api.duplicate(job.job_id, { changes });
+      navigate(href.progress(next.job_id));
+    } catch (e) {
+      setRestartError((e as Error).message);
+    } finally {
+      setRestarting(false);
+    }
+  };
+
   const reached = reachedStage(job);
   const finished = isTerminal(job.status);
   const scenes = sceneKeys(job.tracks);
@@ -178,7 +254,7 @@ export function ProgressView({ id }: { id: string }) {
       <div className="view-top">
         <div>
           <ViewHeading>
-            {job.brief.product.brand_name} · {job.brief.duration_s} s ad
+            {job.brief.product.brand_name} · {formatSeconds(adLength(job), 1)} ad
           </ViewHeading>
           <p className="muted prompt-line">{job.brief.prompt}</p>
         </div>
@@ -196,7 +272,7 @@ export function ProgressView({ id }: { id: string }) {
           </span>
         </div>
         <p className="muted" aria-live="polite" data-testid="job-message">
-          {job.message}
+          {plainStatus(job.message)}
         </p>
         <ol className="stages" aria-label="Stages">
           {STAGES.map((s, i) => {
@@ -257,6 +333,9 @@ export function ProgressView({ id }: { id: string }) {
             <a className="button primary" href={href.editor(job.job_id)}>
               Edit in the workspace
             </a>
+            <a className="button secondary" href={href.review(job.job_id)}>
+              Review and share
+            </a>
             <a className="button secondary" href={href.compliance(job.job_id)}>
               Compliance report
               {job.compliance ? ` (${job.compliance.errors} errors, ${job.compliance.warnings} warnings)` : ""}
@@ -271,7 +350,21 @@ export function ProgressView({ id }: { id: string }) {
 
       {job.status === "failed" && (
         <Notice kind="error">
-          <strong>The ad could not be made{job.error ? ` at ${humanize(job.error.step)}` : ""}.</strong> {job.error?.message}
+          <h2 className="fix-first">What to do</h2>
+          <p data-testid="job-fix">{job.error ? plainMessage(job.error.fix || job.error.message) : "The ad could not be made; start again from this brief."}</p>
+          {job.error && Object.keys(job.error.brief_changes ?? {}).length > 0 && (
+            <p>
+              <button type="button" className="primary" disabled={restarting} onClick={() => void startAgain(job.error!.brief_changes)}>
+                Start again with this change
+              </button>{" "}
+              <span className="muted small">({describeChanges(job.error.brief_changes)})</span>
+            </p>
+          )}
+          {restartError && <p className="field-error">{restartError}</p>}
+          {job.error?.fix && job.error.message && <p className="muted small">{plainMessage(job.error.message)}</p>}
+          <p className="muted small">
+            It stopped at {job.error ? trackLabel(job.error.step === "write_script" ? "script" : job.error.step).toLowerCase() : "an unknown step"}; what was made so far is kept, and the steps that did not run are marked skipped below.
+          </p>
           {job.error?.detail && (
             <details>
               <summary>Details</summary>
@@ -293,7 +386,7 @@ export function ProgressView({ id }: { id: string }) {
       <section aria-labelledby="tracks-h">
         <h2 id="tracks-h">Tracks</h2>
         <ul className="tracks plain">
-          <TrackRow name="script" label="Script" track={job.tracks.script} />
+          <TrackRow name="script" job={job} track={job.tracks.script} />
         </ul>
         <h3 className="sub">Scenes</h3>
         {scenes.length === 0 ? (
@@ -301,26 +394,32 @@ export function ProgressView({ id }: { id: string }) {
         ) : (
           <ul className="scene-grid plain">
             {scenes.map((k) => {
-              const n = k.slice(6);
+              const n = Number(k.slice(6));
               const thumb = url(`track:${k}`);
+              const state = shownState(job.tracks[k], job.status);
               return (
-                <TrackRow key={k} name={k} label={`Scene ${n}`} track={job.tracks[k]}>
+                <TrackRow key={k} name={k} job={job} track={job.tracks[k]}>
                   <div className={`thumb ar-${job.brief.aspect_ratio.replace(":", "-")}`}>
-                    {thumb ? <img src={thumb} alt={`Last frame of scene ${n}`} loading="lazy" /> : <span className="muted">no frame yet</span>}
+                    {thumb ? (
+                      <img src={thumb} alt={`Last frame of scene ${n}`} loading="lazy" />
+                    ) : (
+                      <span className="muted">{state === "running" ? "rendering…" : state === "done" ? "frame loading…" : state === "pending" ? "waiting to start" : humanize(state)}</span>
+                    )}
                   </div>
+                  <SceneBrief scene={script?.scenes.find((s) => s.index === n)} />
                 </TrackRow>
               );
             })}
           </ul>
         )}
         <ul className="tracks plain">
-          <TrackRow name="music" label="Music" track={job.tracks.music}>
+          <TrackRow name="music" job={job} track={job.tracks.music}>
             {job.urls["track:music"] && <audio controls preload="none" src={url("track:music")} aria-label="Music bed" />}
           </TrackRow>
-          <TrackRow name="voiceover" label="Voiceover" track={job.tracks.voiceover}>
+          <TrackRow name="voiceover" job={job} track={job.tracks.voiceover}>
             {job.urls["track:voiceover"] && <audio controls preload="none" src={url("track:voiceover")} aria-label="Voiceover" />}
           </TrackRow>
-          <TrackRow name="compose" label="Compose" track={job.tracks.compose} />
+          <TrackRow name="compose" job={job} track={job.tracks.compose} />
         </ul>
       </section>
     </div>

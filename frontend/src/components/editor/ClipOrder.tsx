@@ -4,13 +4,14 @@
 import { formatSeconds, humanize } from "../../lib/format";
 import type { Timeline } from "../../lib/types";
 import type { ClipDrag } from "./clipDrag";
+import { focusId, type MoveOrigin } from "./moveFocus";
 
 interface Props {
   draft: Timeline;
   drag: ClipDrag;
   thumb(scene: number): string | undefined;
   purpose(scene: number): string | undefined;
-  onMove(from: number, to: number): void;
+  onMove(from: number, to: number, origin?: MoveOrigin): void;
   onSelect(index: number): void;
 }
 
@@ -39,10 +40,10 @@ export function ClipOrder({ draft, drag, thumb, purpose, onMove, onSelect }: Pro
                 </span>
               </span>
               <span className="clip-buttons">
-                <button type="button" className="icon" aria-label={`Move scene ${c.scene_index} earlier`} disabled={i === 0} onClick={() => onMove(i, i - 1)}>
+                <button type="button" className="icon" aria-label={`Move scene ${c.scene_index} earlier`} data-focus-id={focusId.order("earlier", i)} disabled={i === 0} onClick={() => onMove(i, i - 1, "order")}>
                   ↑
                 </button>
-                <button type="button" className="icon" aria-label={`Move scene ${c.scene_index} later`} disabled={i === draft.clips.length - 1} onClick={() => onMove(i, i + 1)}>
+                <button type="button" className="icon" aria-label={`Move scene ${c.scene_index} later`} data-focus-id={focusId.order("later", i)} disabled={i === draft.clips.length - 1} onClick={() => onMove(i, i + 1, "order")}>
                   ↓
                 </button>
                 <button type="button" className="secondary small" onClick={() => onSelect(i)}>

@@ -5,9 +5,11 @@ import { TextField } from "../ui";
 import { ruleName } from "../../lib/compliance";
 import { clock, formatSeconds, humanize } from "../../lib/format";
 import { setTransition, trimClip, updateText } from "../../lib/timeline";
-import type { Finding, TextItem, Timeline } from "../../lib/types";
+import type { ReactNode } from "react";
+import type { Finding, TextItem, Timeline, VoiceLine } from "../../lib/types";
+import { focusId, type MoveOrigin } from "./moveFocus";
 
-export type Selection = { kind: "clip"; index: number } | { kind: "text"; index: number } | { kind: "finding"; index: number } | null;
+export type Selection = { kind: "clip"; index: number } | { kind: "text"; index: number } | { kind: "voice"; index: number } | { kind: "finding"; index: number } | null;
 
 /** An input's number, NaN for an empty field (so a half-typed value changes nothing). */
 const num = (v: string) => (v.trim() === "" ? NaN : Number(v));
@@ -27,12 +29,15 @@ interface Props {
   sceneLength(scene: number, loadedOut: number): number;
   purpose(scene: number): string | undefined;
   onChange(next: Timeline): void;
-  onMove(from: number, to: number): void;
+  onMove(from: number, to: number, origin?: MoveOrigin): void;
+  /** What the selected clip's scene can do beyond the draft (regenerate it, choose a take). */
+  sceneTools?(scene: number): ReactNode;
 }
 
-export function Inspector({ selection, draft, findings, starts, sceneLength, purpose, onChange, onMove }: Props) {
+export function Inspector({ selection, draft, findings, starts, sceneLength, purpose, onChange, onMove, sceneTools }: Props) {
   const clip = selection?.kind === "clip" ? draft.clips[selection.index] : undefined;
   const text = selection?.kind === "text" ? draft.texts[selection.index] : undefined;
+  const voice = selection?.kind === "voice" ? draft.voice[selection.index] : undefined;
   const finding = selection?.kind === "finding" ? findings[selection.index] : undefined;
   return (
     <section aria-labelledby="inspector-h" className="card inspector">
@@ -49,7 +54,9 @@ export function Inspector({ selection, draft, findings, starts, sceneLength, pur
           onMove={onMove}
         />
       )}
+      {clip && sceneTools?.(clip.scene_index)}
       {text && selection && <TextInspector index={selection.index} item={text} draft={draft} onChange={onChange} />}
+      {voice && selection && <VoiceInspector index={selection.index} line={voice} draft={draft} onChange={onChange} />}
       {finding && <FindingDetail finding={finding} />}
     </section>
   );
@@ -70,7 +77,7 @@ function ClipInspector({
   length: number;
   purpose: string | undefined;
   onChange(next: Timeline): void;
-  onMove(from: number, to: number): void;
+  onMove(from: number, to: number, origin?: MoveOrigin): void;
 }) {
   const clip = draft.clips[index];
   return (
@@ -110,10 +117,10 @@ function ClipInspector({
         )}
       </div>
       <div className="actions">
-        <button type="button" className="secondary" disabled={index === 0} onClick={() => onMove(index, index - 1)}>
+        <button type="button" className="secondary" data-focus-id={focusId.inspector("earlier")} disabled={index === 0} onClick={() => onMove(index, index - 1, "inspector")}>
           Move earlier
         </button>
-        <button type="button" className="secondary" disabled={index === draft.clips.length - 1} onClick={() => onMove(index, index + 1)}>
+        <button type="button" className="secondary" data-focus-id={focusId.inspector("later")} disabled={index === draft.clips.length - 1} onClick={() => onMove(index, index + 1, "inspector")}>
           Move later
         </button>
       </div>
@@ -144,6 +151,26 @@ function TextInspector({ index, item, draft, onChange }: { index: number; item: 
             <option value="top">Top</option>
           </select>
         </div>
+      </div>
+    </div>
+  );
+}
+
+/** A voiceover line's words: changed here, only this line is re-voiced at the next compose. */
+function VoiceInspector({ index, line, draft, onChange }: { index: number; line: VoiceLine; draft: Timeline; onChange(next: Timeline): void }) {
+  return (
+    <div className="voice-inspector">
+      <h3>
+        Voice line {index + 1}
+        {line.major_statement && <span className="muted"> · major statement</span>}
+      </h3>
+      <p className="muted small">
+        {clock(line.start_s)}–{clock(line.start_s + line.duration_s)}. Change the words and only this line is spoken again at the next compose.
+        {line.major_statement && " The major statement's text on screen must still match it."}
+      </p>
+      <div className="field">
+        <label htmlFor="voice-text">Words spoken</label>
+        <textarea id="voice-text" rows={3} maxLength={600} value={line.text} onChange={(e) => onChange({ ...draft, voice: draft.voice.map((v, i) => (i === index ? { ...v, text: e.target.value } : v)) })} />
       </div>
     </div>
   );

@@ -5,8 +5,10 @@
 import type { KeyboardEvent, ReactNode } from "react";
 import { clock, formatSeconds, humanize } from "../../lib/format";
 import { packRows, placeRange } from "../../lib/timeline";
-import type { ComplianceReport, Finding, Timeline } from "../../lib/types";
+import type { Comment, ComplianceReport, Finding, Timeline } from "../../lib/types";
+import { seekHandlers } from "../seek";
 import type { ClipDrag } from "./clipDrag";
+import { focusId, type MoveOrigin } from "./moveFocus";
 import type { Selection } from "./Inspector";
 
 interface Props {
@@ -17,11 +19,13 @@ interface Props {
   playhead: number;
   selection: Selection;
   report: ComplianceReport | null;
+  /** The open review comments of the newest version (pinned to its clock), and its number. */
+  comments?: { version: number; items: Comment[] };
   drag: ClipDrag;
   thumb(scene: number): string | undefined;
   onSelect(selection: Selection): void;
   onSeek(seconds: number): void;
-  onMove(from: number, to: number): void;
+  onMove(from: number, to: number, origin?: MoveOrigin): void;
 }
 
 /** A finding with its index in the report (the selection refers to that). */
@@ -41,7 +45,7 @@ function findingLabel(f: Finding): string {
   return `${f.severity} ${f.rule}${range}: ${f.message}`;
 }
 
-export function TimelineLanes({ draft, starts, total, playhead, selection, report, drag, thumb, onSelect, onSeek, onMove }: Props) {
+export function TimelineLanes({ draft, starts, total, playhead, selection, report, comments, drag, thumb, onSelect, onSeek, onMove }: Props) {
   const findings = report?.findings ?? [];
   const timed = timedOf(findings);
   const untimed = findings.filter((f) => f.start_s === null || f.end_s === null);
@@ -50,10 +54,11 @@ export function TimelineLanes({ draft, starts, total, playhead, selection, repor
       <div className="tl" style={{ ["--tl-total" as string]: total }}>
         <Ruler total={total} playhead={playhead} onSeek={onSeek} />
         <VideoLane draft={draft} starts={starts} total={total} selection={selection} drag={drag} thumb={thumb} onSelect={onSelect} onMove={onMove} />
-        <VoiceLane draft={draft} total={total} />
+        <VoiceLane draft={draft} total={total} selection={selection} onSelect={onSelect} />
         <MusicLane draft={draft} />
         <TextLane draft={draft} total={total} selection={selection} onSelect={onSelect} />
         <FindingsLane report={report} timed={timed} total={total} selection={selection} onSelect={onSelect} onSeek={onSeek} />
+        {comments && comments.items.length > 0 && <CommentsLane comments={comments} total={total} onSeek={onSeek} />}
         <div className="tl-playhead" aria-hidden="true" style={{ left: `calc(var(--tl-label) + (100% - var(--tl-label)) * ${total ? Math.min(1, playhead / total) : 0})` }} />
       </div>
       {untimed.length > 0 && (
@@ -105,18 +110,7 @@ function Ruler({ total, playhead, onSeek }: { total: number; playhead: number; o
         aria-valuemax={Math.round(total * 10) / 10}
         aria-valuenow={Math.round(playhead * 10) / 10}
         aria-valuetext={clock(playhead)}
-        onClick={(e) => {
-          const r = e.currentTarget.getBoundingClientRect();
-          if (r.width > 0) onSeek(((e.clientX - r.left) / r.width) * total);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === "ArrowLeft") onSeek(Math.max(0, playhead - 1));
-          else if (e.key === "ArrowRight") onSeek(Math.min(total, playhead + 1));
-          else if (e.key === "Home") onSeek(0);
-          else if (e.key === "End") onSeek(total);
-          else return;
-          e.preventDefault();
-        }}
+        {...seekHandlers(total, playhead, onSeek)}
       >
         {Array.from({ length: Math.floor(total / tick) + 1 }, (_, k) => k * tick).map((t) => (
           <span key={t} className="tl-tick" style={{ left: `${(t / total) * 100}%` }} aria-hidden="true">
@@ -141,10 +135,10 @@ function VideoLane({
   const onClipKey = (e: KeyboardEvent, i: number) => {
     if (e.altKey && (e.key === "ArrowLeft" || e.key === "ArrowUp")) {
       e.preventDefault();
-      onMove(i, i - 1);
+      onMove(i, i - 1, "lane");
     } else if (e.altKey && (e.key === "ArrowRight" || e.key === "ArrowDown")) {
       e.preventDefault();
-      onMove(i, i + 1);
+      onMove(i, i + 1, "lane");
     }
   };
   return (
@@ -166,6 +160,7 @@ function VideoLane({
               <button
                 type="button"
                 className="tl-clip-btn"
+                data-focus-id={focusId.lane(i)}
                 aria-pressed={selected}
                 aria-label={`Scene ${c.scene_index}, position ${i + 1}, ${formatSeconds(c.out_s - c.in_s, 2)}. Alt+arrow keys move it.`}
                 onClick={() => onSelect({ kind: "clip", index: i })}
@@ -183,7 +178,7 @@ function VideoLane({
   );
 }
 
-function VoiceLane({ draft, total }: Pick<Props, "draft" | "total">) {
+function VoiceLane({ draft, total, selection, onSelect }: Pick<Props, "draft" | "total" | "selection" | "onSelect">) {
   const rows = packRows(draft.voice.map((v) => ({ start: v.start_s, end: v.start_s + v.duration_s })));
   return (
     <Row id="lane-voice" label="Voice">
@@ -191,12 +186,14 @@ function VoiceLane({ draft, total }: Pick<Props, "draft" | "total">) {
         {draft.voice.map((v, i) => {
           const pos = placeRange(v.start_s, v.start_s + v.duration_s, total);
           return (
-            <li key={i} className={`tl-item tl-voice-line ${v.major_statement ? "major" : ""}`} style={{ left: `${pos.left}%`, width: `${pos.width}%`, ["--row" as string]: rows[i] }} title={v.text}>
-              <span className="visually-hidden">
-                {clock(v.start_s)} to {clock(v.start_s + v.duration_s)}
-                {v.major_statement ? ", major statement" : ""}:{" "}
-              </span>
-              {v.text}
+            <li key={i} className={`tl-item tl-voice-line ${v.major_statement ? "major" : ""} ${selection?.kind === "voice" && selection.index === i ? "selected" : ""}`} style={{ left: `${pos.left}%`, width: `${pos.width}%`, ["--row" as string]: rows[i] }} title={v.text}>
+              <button type="button" aria-pressed={selection?.kind === "voice" && selection.index === i} onClick={() => onSelect({ kind: "voice", index: i })}>
+                <span className="visually-hidden">
+                  Voice line {i + 1}, {clock(v.start_s)} to {clock(v.start_s + v.duration_s)}
+                  {v.major_statement ? ", major statement" : ""}:{" "}
+                </span>
+                {v.text}
+              </button>
             </li>
           );
         })}
@@ -236,6 +233,27 @@ function TextLane({ draft, total, selection, onSelect }: Pick<Props, "draft" | "
                   {humanize(t.kind)}, {clock(t.start_s)} to {clock(t.end_s)}:{" "}
                 </span>
                 {t.text}
+              </button>
+            </li>
+          );
+        })}
+      </ol>
+    </Row>
+  );
+}
+
+function CommentsLane({ comments, total, onSeek }: { comments: NonNullable<Props["comments"]>; total: number; onSeek(s: number): void }) {
+  const spans = comments.items.map((c) => ({ start: c.at_s, end: Math.max(c.end_s ?? c.at_s, c.at_s + 0.3) }));
+  const rows = packRows(spans);
+  return (
+    <Row id="lane-comments" label={`Comments (v${comments.version})`}>
+      <ol className="tl-lane tl-findings" aria-labelledby="lane-comments" style={{ ["--rows" as string]: lanes(rows) }} data-testid="comments-lane">
+        {comments.items.map((c, k) => {
+          const pos = placeRange(spans[k].start, spans[k].end, total);
+          return (
+            <li key={c.comment_id} className="tl-item tl-finding tl-comment" style={{ left: `${pos.left}%`, width: `${pos.width}%`, ["--row" as string]: rows[k] }}>
+              <button type="button" title={c.text} aria-label={`Comment by ${c.author_name} at ${clock(c.at_s)}: ${c.text}`} onClick={() => onSeek(c.at_s)}>
+                {c.author_name}
               </button>
             </li>
           );

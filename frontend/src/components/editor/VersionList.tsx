@@ -1,5 +1,5 @@
-// The renders of this edit, newest first: the latest is the preview the playhead drives, the
-// ones this session replaced stay beside it to compare.
+// The renders of this edit, newest first: the latest is the preview the playhead drives; any
+// earlier one can be restored into the draft, and any two compared side by side.
 
 import { expiredOrSoon } from "../../lib/expiry";
 
@@ -21,9 +21,13 @@ interface Props {
   onTime(seconds: number): void;
   /** The preview failed on a signed URL that has (nearly) expired. */
   onExpired(): void;
+  /** Put version k's timeline into the draft (absent: the server cannot). */
+  onRestore?(version: number): void;
+  /** Compare version k with the latest (absent: nothing to compare). */
+  onCompare?(version: number): void;
 }
 
-export function VersionList({ versions, renders, aspectRatio, brandName, assetUrl, player, onTime, onExpired }: Props) {
+export function VersionList({ versions, renders, aspectRatio, brandName, assetUrl, player, onTime, onExpired, onRestore, onCompare }: Props) {
   return (
     <section aria-labelledby="versions-h" className="card versions">
       <h2 id="versions-h">Versions</h2>
@@ -52,6 +56,23 @@ export function VersionList({ versions, renders, aspectRatio, brandName, assetUr
                   <a href={assetUrl(v.url)} download={`${brandName}-v${v.version}.mp4`}>
                     Download<span className="visually-hidden"> version {v.version}</span>
                   </a>
+                  {i > 0 && onRestore && (
+                    <>
+                      {" "}
+                      <button type="button" className="link" onClick={() => onRestore(v.version)}>
+                        Restore into the draft<span className="visually-hidden"> (version {v.version})</span>
+                      </button>
+                    </>
+                  )}
+                  {i > 0 && onCompare && (
+                    <>
+                      {" "}
+                      <button type="button" className="link" onClick={() => onCompare(v.version)}>
+                        Compare with version {versions[0].version}
+                        <span className="visually-hidden"> (version {v.version})</span>
+                      </button>
+                    </>
+                  )}
                 </figcaption>
               </figure>
             </li>

@@ -239,7 +239,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 def cmd_script(args: argparse.Namespace) -> int:
     from omnigen.compliance import load_policy
-    from omnigen.pipeline.steps import draft_script
+    from omnigen.pipeline.script_draft import draft_script
     from omnigen.providers.factory import build_providers
     from omnigen.providers.ports import CallContext
 

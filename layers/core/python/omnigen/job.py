@@ -85,7 +85,45 @@ class PredictionRef(BaseModel):
 class JobError(BaseModel):
     step: str
     message: str
+    """What went wrong, the actionable fix first when there is one."""
     detail: str = ""
+    fix: str = ""
+    """What to do about it, in plain words ("make it 30 s"), or empty when nothing in the brief
+    would help (a provider outage: retry)."""
+    brief_changes: dict[str, Any] = Field(default_factory=dict)
+    """The change to the brief that `fix` names (`{"duration_s": 30}`), for "start again with this
+    change" (`POST /jobs/{id}/duplicate` with these as its `changes`)."""
+
+
+TakeState = Literal["rendering", "done", "failed"]
+
+
+class TakeRecord(BaseModel):
+    """One regenerated take of a scene (take 1 is the pipeline's own clip and is not recorded
+    here). Every take is kept; the timeline names the one the edit uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scene_index: int = Field(ge=1)
+    take: int = Field(ge=2)
+    state: TakeState = "rendering"
+    shot: str
+    camera: str
+    mood: str
+    seed: int
+    start_image: str | None = None
+    """Key of the frame it starts on (the previous scene's or take's last frame), if any."""
+    reseed_following: bool = False
+    """When done, the scene chained to this one is regenerated from this take's last frame."""
+    select: bool = True
+    """When done, the draft timeline uses this take for the scene."""
+    clip: str
+    last_frame: str
+    clip_s: float | None = None
+    cost_usd: float = 0.0
+    error: str = ""
+    created_at: datetime = Field(default_factory=lambda: now())
+    finished_at: datetime | None = None
 
 
 class VersionRecord(BaseModel):
@@ -98,7 +136,8 @@ class VersionRecord(BaseModel):
     created_at: datetime
     duration_s: float
     assets: dict[str, str]
-    """Artefact name (output, poster, captions, compliance, compliance_html, qc, qc_text) → key."""
+    """Artefact name (output, poster, captions, compliance, compliance_html, qc, qc_text,
+    timeline) → key."""
     compliance: dict[str, Any]
     qc: dict[str, Any]
 
@@ -158,8 +197,21 @@ class Job(WithStatus):
     versions: list[VersionRecord] = Field(default_factory=list)
     step_seconds: dict[str, float] = Field(default_factory=dict)
     renders: int = 0
+    takes: list[TakeRecord] = Field(default_factory=list)
+    """Regenerated takes of scenes, in the order they were asked for."""
+    title: str = ""
+    """The name the user gave the ad in the library (empty: the brand and prompt stand in)."""
+    campaign: str = ""
+    """The campaign the ad is grouped under in the library (empty: none)."""
+    source_job: str | None = None
+    """The job this one was duplicated or started again from."""
+    deleted_at: datetime | None = None
+    """Set when the user deleted the ad: its assets are gone and every route answers 404."""
     seq: int = 0
     """Bumped on every saved change; progress events and optimistic writes key on it."""
+
+    def take(self, scene_index: int, take: int) -> TakeRecord | None:
+        return next((t for t in self.takes if t.scene_index == scene_index and t.take == take), None)
 
     def record_version(self, record: VersionRecord) -> None:
         """Keep `record` (a resumed compose that made the same version again replaces it)."""

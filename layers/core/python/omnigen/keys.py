@@ -70,11 +70,18 @@ class JobKeys:
     def voice_line(self, n: int) -> str:
         return self._k(f"audio/voice/line_{n}.wav")
 
-    def clip(self, scene: int) -> str:
-        return self._k(f"clips/scene_{scene}.mp4")
+    def voice_said(self, digest: str) -> str:
+        """A line re-voiced after an edit, named by what was said and how (`lines.voice_digest`):
+        the same text is never spoken twice, and a changed line never overwrites another's."""
+        return self._k(f"audio/voice/said_{digest}.wav")
 
-    def last_frame(self, scene: int) -> str:
-        return self._k(f"frames/scene_{scene}_last.jpg")
+    def clip(self, scene: int, take: int = 1) -> str:
+        """Scene `scene`'s clip; take 1 is the pipeline's, later takes are regenerations."""
+        return self._k(f"clips/scene_{scene}.mp4" if take == 1 else f"clips/scene_{scene}.take{take}.mp4")
+
+    def last_frame(self, scene: int, take: int = 1) -> str:
+        name = f"frames/scene_{scene}_last.jpg" if take == 1 else f"frames/scene_{scene}.take{take}_last.jpg"
+        return self._k(name)
 
     def keyframe(self, scene: int) -> str:
         """The still scene `scene` starts on (continuity `keyframes`), and its previous scene ends on."""
@@ -159,7 +166,8 @@ class VersionKeys:
 
     @property
     def timeline(self) -> str:
-        """The timeline this version was rendered from (its approval covers it)."""
+        """The timeline this version was rendered from: what restoring it puts back in the draft,
+        and what its approval covers."""
         return self._k("timeline.json")
 
     @property

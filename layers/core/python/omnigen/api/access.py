@@ -31,7 +31,7 @@ def review_state(svc: Services, job_id: str) -> ReviewState:
 
 def readable_job(svc: Services, caller: Caller, job_id: str) -> Job:
     job = svc.ctx.jobs.get(job_id) if len(job_id) <= 64 else None
-    if job is None:
+    if job is None or job.deleted_at is not None:  # a deleted ad is gone for its reviewers too
         raise ApiError(404, f"no job {job_id}")
     if job.user_id == caller.user_id:
         return job

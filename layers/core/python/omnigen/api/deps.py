@@ -10,7 +10,8 @@ from fastapi import Depends, Header, Request
 from omnigen.api.auth import Authenticator
 from omnigen.api.feed import ChangeFeed
 from omnigen.api.problems import ApiError
-from omnigen.job import Job
+from omnigen.job import Job, JobStatus
+from omnigen.keys import JobKeys
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.launchers import Launcher
 from omnigen.review.people import Caller
@@ -77,10 +78,18 @@ UserDep = Annotated[str, Depends(current_user)]
 
 
 def own_job(svc: Services, user: str, job_id: str) -> Job:
-    """The caller's job; another user's job answers 404 exactly like a missing one."""
+    """The caller's job; another user's job, or a deleted one, answers 404 like a missing one."""
     job = svc.ctx.jobs.get(job_id) if len(job_id) <= 64 else None
-    if job is None or job.user_id != user:
+    if job is None or job.user_id != user or job.deleted_at is not None:
         raise ApiError(404, f"no job {job_id}")
+    return job
+
+
+def editable(svc: Services, user: str, job_id: str) -> Job:
+    """The caller's job once it has a draft to edit (a finished ad)."""
+    job = own_job(svc, user, job_id)
+    if not svc.ctx.assets.exists(JobKeys(user, job_id).timeline) and job.status != JobStatus.COMPLETED:
+        raise ApiError(409, f"job {job_id} is still {job.status.value}; edit it once it has a timeline")
     return job
 
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from omnigen.api.access import readable_job, record_action, review_state
-from omnigen.api.deps import CallerDep, Services, ServicesDep, UserDep, own_job, usage_store
+from omnigen.api.deps import CallerDep, Services, ServicesDep, UserDep, editable, own_job, usage_store
 from omnigen.api.problems import ApiError
 from omnigen.api.routes_versions import stored_report, version_urls
 from omnigen.api.schemas import (
@@ -28,7 +28,7 @@ from omnigen.api.schemas import (
 from omnigen.brief import Brief
 from omnigen.job import Job, JobStatus, new_job_id
 from omnigen.keys import JobKeys, is_upload_key
-from omnigen.pipeline import lifecycle
+from omnigen.pipeline import editing, lifecycle
 from omnigen.review.trail import reviewer_stream
 from omnigen.safe_text import STORED
 from omnigen.timeline import Timeline
@@ -65,6 +65,10 @@ def summary(svc: Services, job: Job) -> JobSummary:
         job_id=job.job_id,
         status=job.status,
         percent=job.percent,
+        title=job.title,
+        campaign=job.campaign,
+        versions=len(job.versions),
+        message=job.message,
         brand_name=job.brief.product.brand_name,
         prompt=job.brief.prompt[:200],
         duration_s=job.brief.duration_s,
@@ -176,15 +180,25 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     shared: Annotated[bool | None, Query(description="jobs shared with me (a reviewer's default)")] = None,
+    campaign: Annotated[str | None, Query(max_length=80, description="only this campaign's ads")] = None,
 ) -> JobPage:
     """The caller's jobs, newest first; pass `next_cursor` back as `cursor` for the next page.
-    A reviewer (or `shared=true`) gets the jobs shared with them instead."""
+    Deleted ads are not listed; `campaign` lists one campaign's. A reviewer (or `shared=true`)
+    gets the jobs shared with them instead."""
     if shared or (shared is None and not caller.creator):
         return JobPage(items=[summary(svc, j) for j in shared_jobs(svc, caller.user_id)])
-    jobs = svc.ctx.jobs.list_for_user(caller.user_id, limit=limit + 1, before=cursor)
-    more = len(jobs) > limit
+    jobs: list[Job] = []
+    before, more = cursor, True
+    while more and len(jobs) <= limit:  # deleted or other campaigns' jobs leave a page short: read on
+        page = svc.ctx.jobs.list_for_user(caller.user_id, limit=limit + 1, before=before)
+        more = len(page) > limit
+        before = page[-1].job_id if page else None
+        jobs += [j for j in page if j.deleted_at is None and (campaign is None or j.campaign == campaign)]
+        if not page:
+            break
+    more = len(jobs) > limit or (more and bool(jobs))
     jobs = jobs[:limit]
-    return JobPage(items=[summary(svc, j) for j in jobs], next_cursor=jobs[-1].job_id if more else None)
+    return JobPage(items=[summary(svc, j) for j in jobs], next_cursor=jobs[-1].job_id if more and jobs else None)
 
 
 def shared_jobs(svc: Services, reviewer: str) -> list[Job]:
@@ -192,7 +206,7 @@ def shared_jobs(svc: Services, reviewer: str) -> list[Job]:
     if svc.ctx.audit is None:
         return []
     ids = dict.fromkeys(str(e.detail["job_id"]) for e in svc.ctx.audit.entries(reviewer_stream(reviewer)))
-    jobs = [j for j in (svc.ctx.jobs.get(i) for i in ids) if j is not None]
+    jobs = [j for j in (svc.ctx.jobs.get(i) for i in ids) if j is not None and j.deleted_at is None]
     jobs = [j for j in jobs if reviewer in review_state(svc, j.job_id).reviewers]
     return sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)
 
@@ -242,29 +256,17 @@ def get_timeline(svc: ServicesDep, caller: CallerDep, job_id: str) -> Timeline:
     responses={409: {"description": "the job has no timeline yet (it is still being made)"}},
 )
 def put_timeline(svc: ServicesDep, user: UserDep, job_id: str, timeline: Timeline) -> Timeline:
-    """Save an edit. Every asset it names must be one of this job's, and exist."""
-    job = own_job(svc, user, job_id)
-    keys = JobKeys(user, job_id)
-    if job.status not in (JobStatus.COMPLETED,) and not svc.ctx.assets.exists(keys.timeline):
-        raise ApiError(409, f"job {job_id} is still {job.status.value}; edit it once it has a timeline")
-    named = [("clips", i, c.asset) for i, c in enumerate(timeline.clips)]
-    named += [("voice", i, v.asset) for i, v in enumerate(timeline.voice)]
-    if timeline.music:
-        named.append(("music", 0, timeline.music.asset))
-    errors = [
-        {
-            "field": f"{part}.{i}.asset" if part != "music" else "music.asset",
-            "message": f"{key} is not an asset of job {job_id}",
-        }
-        for part, i, key in named
-        if not key.startswith(keys.prefix) or not svc.ctx.assets.exists(key)
-    ]
-    if errors:
-        raise ApiError(422, "the timeline names assets this job does not have", errors)
-    data = timeline.model_dump_json(indent=2).encode()
-    svc.ctx.assets.put_bytes(keys.timeline, data, "application/json")
+    """Save the draft. Every asset it names must be one of this job's, and exist; no clip may
+    play past the end of what was rendered. Compliance findings do not stop a save (a draft may
+    be work in progress): `POST …/timeline/check` lists them, and compose refuses what breaks a rule."""
+    job = editable(svc, user, job_id)
+    try:
+        saved = editing.save(svc.ctx, job, timeline)
+    except editing.DraftRefused as err:
+        raise ApiError(422, err.message, err.errors) from None
+    data = saved.model_dump_json(indent=2).encode()
     record_action(svc, user, "timeline.edited", job_id, timeline_sha256=hashlib.sha256(data).hexdigest())
-    return timeline
+    return saved
 
 
 @router.post(
@@ -280,6 +282,9 @@ def recompose(svc: ServicesDep, user: UserDep, job_id: str) -> ComposeAccepted:
         raise ApiError(409, f"job {job_id} is {job.status.value}; re-compose a completed job")
     if job.tracks.get("compose") and job.tracks["compose"].state == "running":
         raise ApiError(409, f"job {job_id} is already composing")
+    rendering = sorted({t.scene_index for t in job.takes if t.state == "rendering"})
+    if rendering:
+        raise ApiError(409, f"scene {rendering[0]} is being regenerated; compose once its take is rendered")
     version = job.renders + 1
     record_action(svc, user, "render.requested", job_id, version=version)
     svc.launcher.compose(job_id, version)

@@ -24,11 +24,16 @@ def health(svc: ServicesDep) -> Health:
 
 @router.post("/estimate", response_model=dict[str, Any])
 def estimate(svc: ServicesDep, user: UserDep, brief: Brief) -> dict[str, Any]:
-    """Cost (USD) and expected time for a brief with the configured providers."""
+    """Cost (USD) and expected time for a brief with the configured providers; `fit` says whether
+    its risks fit its length and, when not, the shortest length that fits (`fit.shortest_s`), and
+    `warnings` says so in words ("... make it 45 s.")."""
+    from omnigen.pipeline.fit import fit
     from omnigen.pricing import estimate as price
 
     settings = svc.ctx.settings
-    return price(brief, settings.providers, settings.max_concurrent_scenes).model_dump(mode="json")
+    found = fit(brief)
+    out = price(brief, settings.providers, settings.max_concurrent_scenes).model_dump(mode="json")
+    return out | {"fit": found.model_dump(mode="json"), "warnings": [found.message] if found.message else []}
 
 
 @router.get("/usage", response_model=Usage)

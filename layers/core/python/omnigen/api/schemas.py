@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from omnigen.job import Job, JobStatus, VersionRecord
+from omnigen.job import Job, JobStatus, TakeState, VersionRecord
+from omnigen.pipeline.editing import DraftCheck
+from omnigen.pricing.takes import TakeEstimate
+from omnigen.safe_text import text_field
+from omnigen.timeline import Timeline
+from omnigen.timeline_edit import EditOp
 from omnigen.usage import Usage
 from omnigen.validation import INPUT_MODEL
 
@@ -50,6 +55,13 @@ class JobSummary(BaseModel):
     job_id: str
     status: JobStatus
     percent: float
+    title: str = ""
+    """The name the user gave the ad (empty: show the brand and prompt)."""
+    campaign: str = ""
+    versions: int = 0
+    """How many versions have been rendered."""
+    message: str = ""
+    """The job's status line; for a failed job, what to do first."""
     brand_name: str
     prompt: str
     duration_s: int
@@ -104,3 +116,78 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str
     providers: str
+
+
+class EditRequest(BaseModel):
+    model_config = INPUT_MODEL
+
+    ops: list[EditOp] = Field(min_length=1, max_length=100)
+
+
+class EditResult(BaseModel):
+    timeline: Timeline
+    """The saved draft."""
+    check: DraftCheck
+    """Its findings: what compose would refuse, and why."""
+
+
+class TakeView(BaseModel):
+    """One take of a scene; take 1 is the pipeline's own clip."""
+
+    scene_index: int
+    take: int
+    state: TakeState
+    shot: str
+    camera: str
+    mood: str
+    clip: str
+    """Asset key: put it in a timeline clip's `asset` (or use `select_take`) to use this take."""
+    last_frame: str
+    clip_s: float | None = None
+    seed: int | None = None
+    start_image: str | None = None
+    reseed_following: bool = False
+    select: bool = False
+    cost_usd: float = 0.0
+    error: str = ""
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    in_draft: bool = False
+    """The draft timeline uses this take."""
+    urls: dict[str, str] = Field(default_factory=dict)
+
+
+class TakeAccepted(BaseModel):
+    job_id: str
+    scene: int
+    """The take's first scene: the scene asked for, or the first of the shots cut from its clip."""
+    take: int
+    reseeds: list[int]
+    """Scenes that will be regenerated after it, from its new last frame."""
+    estimate: TakeEstimate
+
+
+class JobChanges(BaseModel):
+    """Rename an ad or move it to a campaign (an empty string clears it)."""
+
+    model_config = INPUT_MODEL
+
+    title: text_field(120) | None = None
+    campaign: text_field(80) | None = None
+
+
+class DuplicateRequest(BaseModel):
+    """Start a new ad from this one's brief, with `changes` merged in (a failed job's
+    `error.brief_changes` is exactly such a change)."""
+
+    model_config = INPUT_MODEL
+
+    changes: dict[str, Any] = Field(default_factory=dict, description="brief fields to change (nested objects merge)")
+    title: text_field(120) | None = None
+    campaign: text_field(80) | None = None
+
+
+class Campaign(BaseModel):
+    name: str
+    jobs: int
+

@@ -18,12 +18,12 @@ from typing import Any
 
 from omnigen.brief import Brief, BriefError
 from omnigen.images import MAX_BYTES, ImageRejected, check_image
-from omnigen.job import Job, JobError, JobStatus
+from omnigen.job import Job, JobError, JobStatus, now
 from omnigen.keys import JobKeys
 from omnigen.media.ffmpeg import MediaError
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.error_names import CANCELLED, FAILED, RETRYABLE
-from omnigen.pipeline.progress import STAGE_NAMES
+from omnigen.pipeline.progress import STAGE_NAMES, step_phrase
 from omnigen.providers.ports import Cancelled, ProviderError
 from omnigen.store.ports import StoreError
 from omnigen.usage import Usage, month_of
@@ -37,11 +37,17 @@ report, which are made again from the reused parts."""
 class StepFailed(RuntimeError):
     """A step could not finish; `message` is for the user, `detail` for whoever debugs it."""
 
-    def __init__(self, step: str, message: str, detail: str = ""):
+    def __init__(
+        self, step: str, message: str, detail: str = "", fix: str = "", brief_changes: dict[str, Any] | None = None
+    ):
         super().__init__(f"{step}: {message}")
         self.step = step
         self.message = message
         self.detail = detail
+        self.fix = fix
+        """What to do about it, in plain words; the message leads with it."""
+        self.brief_changes = brief_changes or {}
+        """The change to the brief `fix` names, for "start again with this change"."""
 
 
 class ComplianceFailed(StepFailed):
@@ -114,12 +120,21 @@ def _record(ctx: StepContext, job: Job) -> Job:
 
 
 def create_job(
-    ctx: StepContext, user_id: str, brief: Brief, *, local_files: bool = False, job_id: str | None = None
+    ctx: StepContext,
+    user_id: str,
+    brief: Brief,
+    *,
+    local_files: bool = False,
+    job_id: str | None = None,
+    **library: Any,
 ) -> Job:
     """Record a queued job and store its inputs: the brief and, if given, the product image
     (an upload key already in the asset store, or — for the CLI, `local_files` — a file path).
-    `job_id` is the id to create it under when the caller has reserved one (idempotency)."""
-    job = Job(user_id=user_id, brief=brief) if job_id is None else Job(user_id=user_id, brief=brief, job_id=job_id)
+    `job_id` is the id to create it under when the caller has reserved one (idempotency);
+    `library` sets the job's title, campaign and source_job (a duplicate of another ad)."""
+    if job_id is not None:
+        library["job_id"] = job_id
+    job = Job(user_id=user_id, brief=brief, **library)
     if brief.product.image:
         keys = JobKeys(user_id, job.job_id)
         job.brief = _with_image(brief, _store_image(ctx, keys, brief.product.image, local_files))
@@ -140,6 +155,20 @@ def retry_job(ctx: StepContext, old: Job) -> Job:
     if image:  # the old job's copy of the image, now under the new job
         job.brief = _with_image(old.brief, dst + image[len(src) :] if image.startswith(src) else image)
     return _record(ctx, job)
+
+
+def delete_job(ctx: StepContext, job_id: str) -> Job:
+    """The user deleted the ad: every asset of it is removed and the record is kept as a
+    tombstone (`deleted_at`), which every route answers 404 for and no listing shows."""
+
+    def change(j: Job) -> None:
+        j.deleted_at = j.deleted_at or now()
+
+    job = ctx.jobs.update(job_id, change)
+    _cancel_open_predictions(ctx, job)
+    for key in ctx.assets.list(JobKeys(job.user_id, job.job_id).prefix):
+        ctx.assets.delete(key)
+    return job
 
 
 # --- endings -------------------------------------------------------------------------------------
@@ -190,19 +219,26 @@ def finalize(ctx: StepContext, job_id: str) -> dict[str, Any]:
 
 
 def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, Any]:
-    """End the job `failed`, keep the error and every asset made so far; stop its open model calls."""
+    """End the job `failed`, keep the error (its fix first) and every asset made so far; the
+    tracks that will not run now are marked skipped; stop its open model calls."""
+    changes = error.get("brief_changes")
     err = JobError(
         step=str(error.get("step", "pipeline")),
         message=str(error.get("message", "unknown error"))[:2000],
         detail=str(error.get("detail", ""))[-8000:],
+        fix=str(error.get("fix", ""))[:500],
+        brief_changes=changes if isinstance(changes, dict) else {},
     )
 
     def change(j: Job) -> None:
         j.error = err
-        j.message = f"Failed at {err.step}: {err.message}"
+        j.message = " ".join(w for w in ("Failed", step_phrase(err.step)) if w) + f": {err.message}"
         for t in j.tracks.values():
             if t.state == "running":
                 t.state = "failed"
+            elif t.state == "pending":
+                t.state = "skipped"
+                t.message = "not run: the job failed before it"
 
     job = _end(ctx, job_id, JobStatus.FAILED, change)
     _cancel_open_predictions(ctx, job)
@@ -228,10 +264,13 @@ def cancel_job(ctx: StepContext, job_id: str) -> dict[str, Any]:
 # --- describing failures -------------------------------------------------------------------------
 
 
-def error_of(step: str, err: BaseException) -> dict[str, str]:
+def error_of(step: str, err: BaseException) -> dict[str, Any]:
     """The error record of a failed step: a user-facing message and the technical detail."""
     if isinstance(err, StepFailed):
-        return {"step": err.step, "message": err.message, "detail": err.detail}
+        out: dict[str, Any] = {"step": err.step, "message": err.message, "detail": err.detail}
+        if err.fix:
+            out |= {"fix": err.fix, "brief_changes": err.brief_changes}
+        return out
     if isinstance(err, MediaError):
         return {"step": step, "message": str(err).split("\n")[0], "detail": err.stderr_tail}
     if isinstance(err, StoreError):

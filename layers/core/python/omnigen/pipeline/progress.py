@@ -28,6 +28,42 @@ STAGE_NAMES = {
 }
 
 
+TRACK_NAMES = {"script": "Script", "music": "Music", "voiceover": "Voiceover", "compose": "Compose"}
+STEP_PHRASES = {
+    "write_script": "writing the script",
+    "make_music": "making the music",
+    "make_voiceover": "recording the voiceover",
+    "compose": "composing",
+    "finalize": "finishing",
+    "worker": "rendering",
+    "pipeline": "",
+}
+
+
+def track_name(track: str) -> str:
+    """What a person calls a track: "Scene 3" for `scene_3`, "Music" for `music`."""
+    if track.startswith("scene_") and track[6:].isdigit():
+        return f"Scene {track[6:]}"
+    return TRACK_NAMES.get(track, track.replace("_", " ").capitalize())
+
+
+def status_line(track: str, message: str) -> str:
+    """The job's status line for a track's news, without internal names: a scene's message
+    follows its name ("Scene 3 rendered"); another track's message says what it is about
+    already ("Version 2 rendered, QC passed") and reads as a sentence."""
+    if track.startswith("scene_"):
+        return f"{track_name(track)} {message}".strip()
+    return message[:1].upper() + message[1:] if message else track_name(track)
+
+
+def step_phrase(step: str) -> str:
+    """ "while writing the script", "at scene 3": where a failed job stopped, in words."""
+    if step in STEP_PHRASES:
+        phrase = STEP_PHRASES[step]
+        return f"while {phrase}" if phrase else ""
+    return f"at {track_name(step).lower()}" if step.startswith("scene_") else f"at {step.replace('_', ' ')}"
+
+
 def _refresh(job: Job, message: str | None = None) -> None:
     job.set_status(derived_status(job))
     job.percent = max(job.percent, overall_percent(job)) if not job.status.terminal else job.percent
@@ -52,7 +88,7 @@ class Tracker:
             t.message = message
             if t.started_at and t.finished_at and t.state == "done":
                 job.step_seconds[track] = round((t.finished_at - t.started_at).total_seconds(), 2)
-            _refresh(job, f"{track}: {message}" if message else None)
+            _refresh(job, status_line(track, message) if message else None)
 
         return self.jobs.update(self.job_id, change)
 

@@ -16,17 +16,19 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from omnigen.brief import Brief
 from omnigen.clip_plan import Takes
-from omnigen.compliance import Policy, Report, check_script, check_timeline, feedback_for_writer, load_policy
+from omnigen.compliance import check_timeline, load_policy
 from omnigen.job import Job, JobStatus, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.media.ffmpeg import probe, stop_when
 from omnigen.pipeline.audit import approved, record_render
 from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.fit import advice
 from omnigen.pipeline.lifecycle import ComplianceFailed, QcFailed, StepFailed, error_of
 from omnigen.pipeline.progress import Tracker
+from omnigen.pipeline.revoice import revoice
+from omnigen.pipeline.script_draft import draft_script
 from omnigen.pipeline.start_images import shows_product
 from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
 from omnigen.providers.ports import (
@@ -35,14 +37,13 @@ from omnigen.providers.ports import (
     KeyframeRequest,
     MusicRequest,
     SceneRequest,
-    ScriptWriter,
     VoiceRequest,
     clip_grid,
     is_animatic,
     takes_end_frame,
 )
 from omnigen.safe_text import STORED
-from omnigen.script import Script
+from omnigen.script import Scene, Script
 from omnigen.store.ports import NotFound
 from omnigen.timeline import Timeline
 
@@ -86,31 +87,6 @@ def _put_json(ctx: StepContext, key: str, data: Any) -> None:
 # --- write_script ----------------------------------------------------------------------------
 
 
-def draft_script(
-    writer: ScriptWriter,
-    brief: Brief,
-    policy: Policy,
-    call: CallContext,
-    on_revision: Callable[[int, int], None] | None = None,
-) -> tuple[Script, Report, int]:
-    """Write → check → feedback: the writer's script, checked by the compliance engine; while it
-    breaks a rule, the findings go back to the writer, at most `policy.max_writer_retries` times.
-    Returns the last script, its report (no errors when one passed) and the tries allowed.
-    `on_revision(attempt, attempts)` is told before each revision (the step shows it as progress).
-    The pipeline's write_script and `omnigen script` both write through this."""
-    feedback: list[str] | None = None
-    attempts = policy.max_writer_retries + 1
-    for attempt in range(1, attempts + 1):
-        script = writer.write(brief, call, feedback)
-        report = check_script(script, brief, policy)
-        if report.errors == 0 or attempt == attempts:
-            break
-        feedback = feedback_for_writer(report)
-        if on_revision is not None:
-            on_revision(attempt, attempts)
-    return script, report, attempts
-
-
 def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
     """Brief → script, checked by the compliance engine; findings go back to the writer a
     bounded number of times before the job fails with the report."""
@@ -131,16 +107,20 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
                 job.brief,
                 load_policy(None),
                 call,
-                lambda n, of: tracker.tick("script", n / of, f"revising for compliance (try {n + 1})"),
+                lambda n, of: tracker.tick("script", n / of, f"revising the script for compliance (try {n + 1})"),
             )
         if report.errors:
             _put_json(ctx, keys.compliance, json.loads(report.to_json()))
             ctx.assets.put_bytes(keys.compliance_html, report.to_html().encode(), "text/html")
             ctx.jobs.update(job_id, lambda j: j.assets.update(compliance=keys.compliance))
+            fix, changes = advice(report, job.brief)
+            broke = f"the script still breaks {report.errors} compliance rule(s) after {attempts} tries"
             raise ComplianceFailed(
                 "write_script",
-                f"the script still breaks {report.errors} compliance rule(s) after {attempts} tries",
+                f"{fix} ({broke})" if fix else broke,
                 report.to_text(),
+                fix=fix,
+                brief_changes=changes,
             )
         ctx.assets.put_bytes(keys.script, script.model_dump_json(indent=2).encode(), "application/json")
     # Longest chain first: whoever runs the chains under a concurrency limit (the local runner,
@@ -153,7 +133,7 @@ def write_script(ctx: StepContext, job_id: str) -> dict[str, Any]:
         j.assets["script"] = keys.script
 
     ctx.jobs.update(job_id, record)
-    tracker.done("script", f"{len(script.scenes)} scenes, {script.duration_s:.0f} s")
+    tracker.done("script", f"script written: {len(script.scenes)} scenes, {script.duration_s:.0f} s")
     tracker.declare(
         (["keyframes"] if stills else [])
         + [f"scene_{s.index}" for s in script.scenes]
@@ -218,7 +198,7 @@ def make_keyframes(ctx: StepContext, job_id: str) -> dict[str, Any]:
         with ThreadPoolExecutor(max_workers=max(1, min(len(todo), ctx.settings.max_concurrent_scenes))) as pool:
             for future in [pool.submit(draw, i) for i in todo]:
                 future.result()
-    tracker.done("keyframes", f"{len(wanted)} keyframe(s)", asset=keys.keyframe(wanted[0]))
+    tracker.done("keyframes", f"{len(wanted)} keyframe(s) drawn", asset=keys.keyframe(wanted[0]))
     return result
 
 
@@ -231,8 +211,6 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
     take starts on the previous take's last frame; a keyframed one on its keyframe (and ends on
     the next take's where the model takes an end frame); any other on the product image where its
     shot shows the product, else from its text."""
-    from omnigen.media.frames import extract_last_frame
-
     job = _job(ctx, job_id)
     keys = _keys(job)
     track = f"scene_{scene_index}"
@@ -243,45 +221,90 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
         for n in members:
             t = f"scene_{n}"
             if job.tracks.get(t) is None or job.tracks[t].state != "done":
-                Tracker(ctx.jobs, job_id).done(t, "reused", asset=frame)
+                Tracker(ctx.jobs, job_id).done(t, "ready", asset=frame)
         prepare_ahead(ctx, job_id, scene_index, audio=False)
         return result
     _check_cancel(ctx, job_id)
     script = _load_script(ctx, keys)
     plan = takes(ctx, job, script)
-    scene = plan.unit(scene_index)
     members = plan.members(scene_index)
+    tracker = Tracker(ctx.jobs, job_id)
+    what = f"rendering: {script.scene(scene_index).shot[:80]}"
+    for n in members:
+        tracker.start(f"scene_{n}", what if n == scene_index else f"cut from scene {scene_index}'s shot")
+    start, end = take_frames(keys, plan, scene_index, lambda prev: keys.last_frame(prev))
+    call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
+    render_clip(ctx, job, script, plan.unit(scene_index), (clip, frame), call, start=start, end=end)
+    for n in members:
+        done = "rendered" if n == scene_index else f"cut from scene {scene_index}'s shot"
+        tracker.done(f"scene_{n}", done, asset=frame)
+    # The take's picture segment(s), encoded now so compose only has to join them.
+    prepare_ahead(ctx, job_id, scene_index, audio=False)
+    return result
+
+
+def take_frames(
+    keys: JobKeys, plan: Takes, head: int, last_frame_of: Callable[[int], str]
+) -> tuple[str | None, str | None]:
+    """The stored frames take `head` starts and ends on: the previous take's last frame when it
+    is chained (`last_frame_of(previous head)`: the pipeline's own, or the take the draft uses),
+    else its keyframe when it has one; and the next take's keyframe where the model takes an end
+    frame. The pipeline's takes and every regenerated one are framed here."""
+    prev, nxt = plan.previous(head), plan.end(head)
+    if prev is not None:
+        start: str | None = last_frame_of(prev)
+    else:
+        start = keys.keyframe(head) if head in plan.keyframes() else None
+    return start, keys.keyframe(nxt) if nxt is not None else None
+
+
+def render_clip(
+    ctx: StepContext,
+    job: Job,
+    script: Script,
+    unit: Scene,
+    out: tuple[str, str],
+    call: CallContext,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    seed: int | None = None,
+) -> float:
+    """Render a take (`unit`: the take as one scene, numbered as its head, `Takes.unit`) into the store as (clip
+    key, last-frame key): starting on the frame stored at `start`, else on the product image
+    where the shot shows it; ending on the frame at `end` when given. Returns the clip's length.
+    The pipeline's takes (`render_scene`) and every regenerated take render here."""
+    from omnigen.media.frames import extract_last_frame
+
     brief = job.brief
     width, height = brief.output_size()
-    tracker = Tracker(ctx.jobs, job_id)
-    what = f"rendering {script.scene(scene_index).purpose.replace('_', ' ')}"
-    for n in members:
-        tracker.start(f"scene_{n}", what if n == scene_index else f"cut from scene {scene_index}'s take")
-    prev, nxt = plan.previous(scene_index), plan.end(scene_index)
+    clip, frame = out
+    head = unit.index
 
-    def stored(key: str, why: str) -> Path:
-        try:
-            return stack.enter_context(ctx.assets.local_path(key))
-        except NotFound:
-            raise StepFailed(track, f"{why} is missing; scene {scene_index} needs it") from None
+    with ExitStack() as stack, ctx.scratch(job.job_id) as tmp:
 
-    with ExitStack() as stack, ctx.scratch(job_id) as tmp:
+        def stored(key: str, what: str) -> Path:
+            try:
+                return stack.enter_context(ctx.assets.local_path(key))
+            except NotFound:
+                raise StepFailed(
+                    f"scene_{head}", f"{what} ({key.rsplit('/', 1)[-1]}) is missing; scene {head} needs it"
+                ) from None
+
         product = None
         if brief.product.image:
             product = stack.enter_context(ctx.assets.local_path(brief.product.image))
-        start_image = product if product is not None and shows_product(scene, brief) else None
-        if scene_index in plan.keyframes():
-            start_image = stored(keys.keyframe(scene_index), f"scene {scene_index}'s keyframe")
-        if prev is not None:
-            start_image = stored(keys.last_frame(prev), f"scene {prev}'s last frame")
-        end_image = stored(keys.keyframe(nxt), f"scene {nxt}'s keyframe") if nxt is not None else None
+        start_image = product if product is not None and shows_product(unit, brief) else None
+        if start is not None:
+            start_image = stored(start, f"the frame scene {head} starts on")
+        end_image = stored(end, f"the frame scene {head} ends on") if end is not None else None
         req = SceneRequest(
-            scene=scene,
+            scene=unit,
             style=brief.style,
             width=width,
             height=height,
             fps=24,
-            seed=brief.seed,
+            seed=brief.seed if seed is None else seed,
             scene_count=len(script.scenes),
             aspect_ratio=brief.aspect_ratio,
             start_image=start_image,
@@ -289,18 +312,12 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             brand_name=brief.product.brand_name,
             end_image=end_image,
         )
-        call = tracker.call_context(track, lambda: ctx.is_cancelled(job_id), ctx.deadline)
-        out = ctx.providers.video.render(req, tmp / f"scene_{scene_index}.mp4", call)
-        last = extract_last_frame(out, tmp / f"scene_{scene_index}_last.jpg")
+        rendered = ctx.providers.video.render(req, tmp / f"scene_{head}.mp4", call)
+        last = extract_last_frame(rendered, tmp / f"scene_{head}_last.jpg")
+        seconds = probe(rendered).duration_s
         ctx.assets.put_file(frame, last, "image/jpeg")
-        ctx.assets.put_file(clip, out, "video/mp4")
-    for n in members:
-        tracker.done(
-            f"scene_{n}", "rendered" if n == scene_index else f"cut from scene {scene_index}'s take", asset=frame
-        )
-    # The take's picture segment(s), encoded now so compose only has to join them.
-    prepare_ahead(ctx, job_id, scene_index, audio=False)
-    return result
+        ctx.assets.put_file(clip, rendered, "video/mp4")
+    return seconds
 
 
 # --- music -----------------------------------------------------------------------------------
@@ -377,14 +394,14 @@ def make_voiceover(ctx: StepContext, job_id: str) -> dict[str, Any]:
             with ctx.assets.local_path(key) as path:
                 duration = probe(path).duration_s
             spoken.append(SpokenLine(n=n, scene_index=scene_index, text=text, duration_s=duration, major_statement=ms))
-            tracker.tick("voiceover", n / len(todo), f"line {n} of {len(todo)}")
+            tracker.tick("voiceover", n / len(todo), f"recording line {n} of {len(todo)}")
         placed = place_lines(script, spoken)
         with ExitStack() as stack:
             parts = [(stack.enter_context(ctx.assets.local_path(keys.voice_line(ln.n))), ln.start_s) for ln in placed]
             track = concat_voice(parts, tmp / "voiceover.wav", float(job.brief.duration_s))
             ctx.assets.put_file(keys.voiceover, track, "audio/wav")
     _put_json(ctx, keys.voice_lines, [ln.model_dump() for ln in placed])
-    tracker.done("voiceover", f"{len(placed)} lines", asset=keys.voiceover)
+    tracker.done("voiceover", f"voiceover ready: {len(placed)} lines", asset=keys.voiceover)
     # The texts are placed now: the segments of the clips already here, and the mastered mix.
     prepare_ahead(ctx, job_id)
     return result
@@ -415,8 +432,13 @@ def load_timeline(ctx: StepContext, job: Job) -> Timeline:
     if ctx.assets.exists(keys.timeline):
         return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline), context=STORED)
     timeline = _built_timeline(ctx, job, music=ctx.assets.exists(keys.music))
-    ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
+    save_draft(ctx, keys, timeline)
     return timeline
+
+
+def save_draft(ctx: StepContext, keys: JobKeys, timeline: Timeline) -> None:
+    """The draft: the edit the next compose renders (each version keeps its own copy)."""
+    ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
 
 
 def draft_timeline(ctx: StepContext, job: Job) -> Timeline | None:
@@ -529,6 +551,10 @@ def compose(
     tracker = Tracker(ctx.jobs, job_id)
     tracker.start("compose", f"composing version {n}")
     timeline = load_timeline(ctx, job)
+    voiced = revoice(ctx, job, timeline, tracker)
+    if voiced is not timeline:  # the draft names what its edited lines are now voiced with
+        save_draft(ctx, keys, voiced)
+        timeline = voiced
     script = _load_script(ctx, keys)
     policy = load_policy(None)
     report = check_timeline(timeline, script, job.brief, policy)
@@ -551,7 +577,7 @@ def compose(
             resolve,
             tmp,
             tmp / "output.mp4",
-            progress=lambda f: tracker.tick("compose", 0.9 * f, "rendering"),
+            progress=lambda f: tracker.tick("compose", 0.9 * f, f"rendering version {n}"),
             brand_name=job.brief.product.brand_name,
             qc_policy=qcp,
             store=AssetSegments(ctx, keys),
@@ -658,6 +684,18 @@ def compose_version(ctx: StepContext, job_id: str, version: int) -> dict[str, An
     try:
         return compose(ctx, job_id, version=version)
     except Exception as err:
+        _drop_unmade(ctx, job_id, version)
         error = error_of("compose", err)
         Tracker(ctx.jobs, job_id).failed("compose", error["message"])
         return {"error": error}
+
+
+def _drop_unmade(ctx: StepContext, job_id: str, version: int) -> None:
+    """A compose that failed part-way (a full disk, a lost store) may have written some of its
+    version's artefacts: remove them, so no report is left for a version that was not made."""
+    job = ctx.jobs.get(job_id)
+    if job is None or any(v.version == version for v in job.versions):
+        return
+    for key in _keys(job).version(version).all().values():
+        if ctx.assets.exists(key):
+            ctx.assets.delete(key)

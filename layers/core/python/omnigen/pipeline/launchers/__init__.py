@@ -1,4 +1,4 @@
-"""How jobs are started, cancelled and re-composed: one port, three backings.
+"""How jobs are started, cancelled, re-composed and have scenes regenerated: one port, three backings.
 
 - `threads.LocalRunner`: the pipeline on this process's threads (the CLI; the local server when
   it receives Replicate's webhooks, which wake predictions waiting in the receiving process).
@@ -28,6 +28,10 @@ class Launcher(Protocol):
 
     def compose(self, job_id: str, version: int) -> object:
         """Render version `version` of a finished job's saved timeline in the background."""
+        ...
+
+    def regenerate(self, job_id: str, scene: int, take: int) -> object:
+        """Render take `take` of scene `scene` (recorded by `takes.start_take`) in the background."""
         ...
 
     def running(self) -> list[str]:

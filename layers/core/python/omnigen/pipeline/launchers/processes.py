@@ -32,12 +32,13 @@ from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.launchers.threads import JobHandle, LocalRunner
 from omnigen.pipeline.progress import Tracker
 from omnigen.pipeline.steps import compose_version
+from omnigen.pipeline.takes import fail_take, render_take
 from omnigen.priority import lower_this_thread
 from omnigen.store.reporting import ReportingJobStore
 
 log = logging.getLogger("omnigen.workers")
 
-Task = tuple[str, str, str, int]  # (key, kind: run | compose, job_id, version)
+Task = tuple[str, str, str, tuple[int, ...]]  # (key, kind: run | compose | take, job_id, numbers)
 
 
 def _exit_with_parent() -> None:
@@ -74,13 +75,15 @@ def _worker_main(settings: Settings, inbox: Connection, outbox: Connection) -> N
             return
         if task is None:
             return
-        key, kind, job_id, version = task
+        key, kind, job_id, numbers = task
         try:
             if kind == "run":
                 runner.run(job_id)
+            elif kind == "take":
+                render_take(ctx, job_id, *numbers)
             else:
-                compose_version(ctx, job_id, version)
-        except BaseException:  # run() and compose_version record failures on the job
+                compose_version(ctx, job_id, *numbers)
+        except BaseException:  # run(), compose_version and render_take record failures on the job
             log.exception("worker: %s of job %s ended with an error", kind, job_id)
         finally:
             send(("done", key))
@@ -124,6 +127,9 @@ class ProcessRunner:
     def compose(self, job_id: str, version: int) -> JobHandle:
         return self._submit("compose", job_id, version)
 
+    def regenerate(self, job_id: str, scene: int, take: int) -> JobHandle:
+        return self._submit("take", job_id, scene, take)
+
     def running(self) -> list[str]:
         """Jobs with a task running or waiting here."""
         with self._lock:
@@ -156,15 +162,15 @@ class ProcessRunner:
 
     # -- dispatch -----------------------------------------------------------------------------
 
-    def _submit(self, kind: str, job_id: str, version: int = 0) -> JobHandle:
-        key = f"{kind}:{job_id}:{version}"
+    def _submit(self, kind: str, job_id: str, *numbers: int) -> JobHandle:
+        key = ":".join([kind, job_id, *map(str, numbers)])
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job runner has been closed")
             if key in self._handles:  # already running or waiting
                 return self._handles[key]
             handle = self._handles[key] = JobHandle(job_id)
-            self._pending.append((key, kind, job_id, version))
+            self._pending.append((key, kind, job_id, numbers))
             self._dispatch()
         return handle
 
@@ -250,6 +256,8 @@ class ProcessRunner:
             )
             if kind == "run":
                 lifecycle.fail_job(self.ctx, job_id, {"step": "worker", "message": message})
+            elif kind == "take":
+                fail_take(self.ctx, job_id, *task[3], message)
             else:
                 Tracker(self.ctx.jobs, job_id).failed("compose", message)
         if handle is not None:

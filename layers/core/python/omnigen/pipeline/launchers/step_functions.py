@@ -30,6 +30,11 @@ class StepFunctionsLauncher:
         # not to fail the finished job.
         self.executions.invoke({"step": "compose", "job_id": job_id, "version": version, "source": "api"})
 
+    def regenerate(self, job_id: str, scene: int, take: int) -> None:
+        """One asynchronous invocation of the media function (it has ffmpeg for the last frame),
+        outside any execution, like a re-compose: it renders the take and any re-seeded chain."""
+        self.executions.invoke({"step": "regenerate_scene", "job_id": job_id, "scene": scene, "take": take})
+
     def running(self) -> list[str]:
         return []  # executions run in Step Functions, not in this process
 

@@ -129,6 +129,17 @@ class LocalRunner:
 
         threading.Thread(target=target, name=f"compose-{job_id}-v{version}", daemon=True).start()
 
+    def regenerate(self, job_id: str, scene: int, take: int) -> None:
+        """Render a take of one scene on a thread of its own, like a re-compose."""
+        from omnigen.pipeline.takes import render_take
+
+        def target() -> None:
+            if self.background:
+                lower_this_thread()
+            render_take(self.ctx, job_id, scene, take)
+
+        threading.Thread(target=target, name=f"take-{job_id}-s{scene}-t{take}", daemon=True).start()
+
     def running(self) -> list[str]:
         """Jobs started here that have not ended: running or waiting for a worker."""
         with self._lock:

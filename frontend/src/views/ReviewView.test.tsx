@@ -1,0 +1,113 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { fakeFetch, makeJob, problem, renderWithServices } from "../test/helpers";
+import type { Comment, CommentRequest, VersionReview } from "../lib/types";
+import { ReviewView } from "./ReviewView";
+import { SharedView } from "./SharedView";
+
+const V = (k: number) => ({
+  version: k,
+  created_at: "2026-01-02T10:05:00Z",
+  duration_s: 15,
+  assets: {},
+  compliance: { errors: 0, warnings: 0 },
+  qc: {},
+  urls: { output: `/api/v1/assets/users/local/jobs/job1/final/v${k}.mp4?exp=9999999999&sig=o`, poster: "/api/v1/assets/p.jpg?exp=9999999999&sig=p" },
+});
+
+const comment = (over: Partial<Comment>): Comment => ({
+  comment_id: "c00000000001",
+  version: 2,
+  author: "rita",
+  author_name: "Rita (MLR)",
+  at: "2026-01-02T10:06:00Z",
+  at_s: 12,
+  end_s: null,
+  item: null,
+  text: "The risk text is hard to read here",
+  parent_id: null,
+  resolved: false,
+  resolved_by: null,
+  via_share_link: false,
+  replies: [],
+  ...over,
+});
+
+function server() {
+  const comments: Comment[] = [comment({})];
+  const review: VersionReview = {
+    job_id: "job1", version: 2, status: "pending", content_hash: "abcdef0123456789", recorded_hash: "abcdef0123456789",
+    approval: null, decisions: [], compliance_errors: 0, qc_errors: 0, override_recorded: false, open_comments: 1,
+  };
+  const f = fakeFetch([
+    ["GET", /\/jobs\/job1$/, () => makeJob({ status: "completed", renders: 2 })],
+    ["GET", /\/jobs\/job1\/versions$/, () => [V(1), V(2)]],
+    ["GET", /\/versions\/2\/comments$/, () => ({ job_id: "job1", version: 2, open: 1, items: comments })],
+    ["POST", /\/versions\/2\/comments$/, (req) => {
+      const c = comment({ ...(req.body as CommentRequest), comment_id: "c00000000002", author_name: "Local user" });
+      comments.push(c);
+      return new Response(JSON.stringify(c), { status: 201, headers: { "content-type": "application/json" } });
+    }],
+    ["GET", /\/versions\/2\/review$/, () => review],
+    ["POST", /\/versions\/2\/decision$/, () => problem(403, "a creator cannot approve their own version")],
+    ["GET", /\/versions\/2\/rules$/, () => ({
+      version: 2, ad_type: "product_claim", errors: 0, warnings: 0, allow_noncompliant: false,
+      spoken_major_statement: [{ kind: "spoken", text: "Serious infections can happen.", start_s: 9.5, end_s: 13.5 }],
+      shown_major_statement: [{ kind: "shown", text: "Serious infections can happen.", start_s: 9.5, end_s: 13.5 }],
+      rules: [{ rule: "MS-DUAL-MODALITY", title: "Major statement shown while spoken", severity: "error", source: "21 CFR 202.1(e)(1)(ii)(C)", status: "pass", findings: [], evidence: [{ kind: "shown", text: "Serious infections can happen.", start_s: 9.5, end_s: 13.5 }] }],
+    })],
+    ["GET", /\/versions\/2\/share$/, () => []],
+    ["POST", /\/versions\/2\/share$/, () => new Response(JSON.stringify({ link_id: "l1l1l1l1", version: 2, url: "/api/v1/shared/tok123", token: "tok123", expires_at: "2099-01-01T00:00:00Z", revoked: false }), { status: 201, headers: { "content-type": "application/json" } })],
+    ["GET", /\/jobs\/job1\/audit$/, () => ({ job_id: "job1", items: [{ stream: "job:job1", actor: "local", actor_name: "Local user", action: "version.rendered", version: 2, content_hash: "abcdef0123456789", detail: {}, seq: 1, at: "2026-01-02T10:05:00Z" }] })],
+  ]);
+  return { f, comments };
+}
+
+describe("ReviewView", () => {
+  it("pins comments on the scrubber, adds one at the playhead, shows every rule with evidence and the audit", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<ReviewView id="job1" />, { fetch: s.f });
+    await screen.findByRole("heading", { name: /Review · Veltrexa · version 2/ });
+    const marks = await screen.findByRole("list", { name: "Comments on the scrubber" });
+    const mark = within(marks).getByRole("button", { name: /Comment at 0:12.0 by Rita \(MLR\)/ });
+    expect(mark.closest("li")).toHaveStyle({ left: "80%" });
+    await user.click(mark);
+    expect(screen.getByRole("slider", { name: "Position in the ad" })).toHaveAttribute("aria-valuenow", "12");
+    await user.type(screen.getByLabelText("Comment at 0:12.0"), "Hold the end card longer");
+    await user.click(screen.getByRole("button", { name: "Add comment" }));
+    await screen.findByText("Hold the end card longer");
+    const sent = s.f.calls.find((c) => c.method === "POST" && c.path.endsWith("/comments"))!.body;
+    expect(sent).toMatchObject({ at_s: 12, text: "Hold the end card longer", parent_id: null });
+    const rules = screen.getByTestId("rules-table");
+    expect(within(rules).getByText("Major statement shown while spoken").closest("tr")).toHaveTextContent(/Pass.*Shown 0:09.5–0:13.5 “Serious infections can happen.”/);
+    expect(screen.getByTestId("audit-table")).toHaveTextContent("rendered a version");
+  });
+
+  it("says in plain words why a decision was refused, and makes a share link to copy", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderWithServices(<ReviewView id="job1" />, { fetch: server().f });
+    await screen.findByTestId("review-status");
+    await user.click(screen.getByRole("radio", { name: "Approve" }));
+    await user.type(screen.getByLabelText("Reason"), "Ready to air");
+    await user.click(screen.getByRole("button", { name: "Record the decision" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("A creator cannot approve their own version.");
+    await user.click(screen.getByRole("button", { name: "Make a share link" }));
+    await waitFor(() => expect(screen.getByTestId("share-url")).toHaveValue(`${location.origin}${location.pathname}#/shared/tok123`));
+  });
+});
+
+describe("SharedView", () => {
+  it("answers an expired or revoked link plainly", async () => {
+    const f = fakeFetch([
+      ["GET", /\/shared\/old$/, () => problem(410, "this share link expired")],
+      ["GET", /\/shared\/gone$/, () => problem(404, "no such link")],
+    ]);
+    const a = renderWithServices(<SharedView token="old" />, { fetch: f });
+    expect(await screen.findByText(/This review link has expired/)).toBeInTheDocument();
+    a.unmount();
+    renderWithServices(<SharedView token="gone" />, { fetch: f });
+    expect(await screen.findByText(/does not exist or was revoked/)).toBeInTheDocument();
+  });
+});

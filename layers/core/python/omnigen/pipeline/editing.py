@@ -1,0 +1,131 @@
+"""The draft and its versions: what the editor saves, checks and restores.
+
+The draft (`timeline.json`) is the edit the next compose renders; each made version keeps the
+timeline it was rendered from (`final/…timeline.json`), so a failed or refused compose leaves
+every version as it was, and any version's edit can be put back into the draft. A draft is
+checked by the same compliance engine (and the text layout and reading-time rules) that gates
+compose, without rendering. The API routes and any other caller use these functions.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from omnigen.compliance import Report, check_timeline, load_policy
+from omnigen.compliance.findings import Finding
+from omnigen.job import Job
+from omnigen.keys import JobKeys
+from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.revoice import stale_lines
+from omnigen.pipeline.steps import load_timeline, save_draft
+from omnigen.pipeline.takes import take_clips
+from omnigen.script import Script
+from omnigen.timeline import Timeline
+from omnigen.timeline_edit import EditError, EditOp, apply
+
+
+class DraftFinding(BaseModel):
+    rule: str
+    severity: str
+    scene: int | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    message: str
+    source: str
+    fix: str = ""
+    """What to change, in plain words."""
+
+
+class DraftCheck(BaseModel):
+    """What the compliance engine says of a draft, before anything is rendered."""
+
+    findings: list[DraftFinding]
+    errors: int
+    warnings: int
+    passed: bool
+    """No errors: compose will render it."""
+    duration_s: float
+    """The edit's length on the output clock."""
+    revoice_lines: list[int] = Field(default_factory=list)
+    """Voice lines (their places in `voice`) whose text changed: the next compose re-voices
+    these, and only these."""
+
+
+class DraftRefused(ValueError):
+    """A draft that names something it may not: `errors` lists each field and what to do."""
+
+    def __init__(self, message: str, errors: list[dict[str, str]]):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+def _finding(f: Finding) -> DraftFinding:
+    return DraftFinding(**f.to_dict(), fix=f.fix)
+
+
+def check_draft(ctx: StepContext, job: Job, timeline: Timeline) -> DraftCheck:
+    keys = JobKeys(job.user_id, job.job_id)
+    script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+    report: Report = check_timeline(timeline, script, job.brief, load_policy(None))
+    return DraftCheck(
+        findings=[_finding(f) for f in report.findings],
+        errors=report.errors,
+        warnings=report.warnings,
+        passed=report.errors == 0,
+        duration_s=round(timeline.duration_s, 3),
+        revoice_lines=stale_lines(ctx, job, timeline),
+    )
+
+
+def draft_problems(ctx: StepContext, job: Job, timeline: Timeline) -> list[dict[str, str]]:
+    """Why the draft cannot be saved: an asset that is not this job's, or does not exist. (A clip
+    may play past its rendered end: compose holds its last frame.)"""
+    keys = JobKeys(job.user_id, job.job_id)
+    named = [(f"clips.{i}.asset", c.asset) for i, c in enumerate(timeline.clips)]
+    named += [(f"voice.{i}.asset", v.asset) for i, v in enumerate(timeline.voice)]
+    if timeline.music:
+        named.append(("music.asset", timeline.music.asset))
+    errors = [
+        {"field": field, "message": f"{key} is not an asset of job {job.job_id}"}
+        for field, key in named
+        if not key.startswith(keys.prefix) or not ctx.assets.exists(key)
+    ]
+    return errors
+
+
+def save(ctx: StepContext, job: Job, timeline: Timeline) -> Timeline:
+    """Save `timeline` as the draft once it names only this job's assets."""
+    errors = draft_problems(ctx, job, timeline)
+    if errors:
+        raise DraftRefused("the timeline names assets this job does not have", errors)
+    save_draft(ctx, JobKeys(job.user_id, job.job_id), timeline)
+    return timeline
+
+
+def edit(ctx: StepContext, job: Job, ops: list[EditOp]) -> Timeline:
+    """Apply edit operations to the draft and save it (nothing is saved when one cannot apply)."""
+    try:
+        edited = apply(load_timeline(ctx, job), ops, take_clips(ctx, job))
+    except EditError as err:
+        raise DraftRefused(err.message, [{"field": err.field, "message": err.message}]) from None
+    return save(ctx, job, edited)
+
+
+def version_timeline(ctx: StepContext, job: Job, k: int) -> Timeline | None:
+    """The timeline version `k` was rendered from (None: made before versions kept theirs)."""
+    record = next((v for v in job.versions if v.version == k), None)
+    if record is None:
+        return None
+    key = record.assets.get("timeline")
+    if key is None or not ctx.assets.exists(key):
+        return None
+    return Timeline.model_validate_json(ctx.assets.get_bytes(key))
+
+
+def restore(ctx: StepContext, job: Job, k: int) -> Timeline | None:
+    """Version `k`'s timeline becomes the draft (None when the version did not keep one)."""
+    timeline = version_timeline(ctx, job, k)
+    if timeline is not None:
+        save_draft(ctx, JobKeys(job.user_id, job.job_id), timeline)
+    return timeline

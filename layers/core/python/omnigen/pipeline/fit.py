@@ -1,0 +1,86 @@
+"""Whether a brief's risks fit its length, and the shortest length they fit in.
+
+A 15 s ad cannot say a boxed warning at a natural pace. The estimate warns before such a brief
+is generated, and a job that failed on it says the length to ask for instead ("needs 29.6 s, has
+8.8 s: make it 30 s"). Both plan the script with the offline writer (deterministic, no network,
+about a third of a second): its scene plan gives the major statement the time the real writers
+are asked to give it, and the compliance engine's fit, pace and reading-time rules judge it, as
+they judge every script.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from omnigen.brief import Brief
+from omnigen.compliance import Report, load_policy
+from omnigen.compliance.policy import Policy
+from omnigen.pipeline.script_draft import draft_script
+from omnigen.providers.local.script_writer import LocalScriptWriter
+from omnigen.providers.ports import CallContext
+from omnigen.script import Script, word_count
+
+FIT_RULES = frozenset({"FIT-DURATION", "MS-PACE", "TEXT-READING-TIME"})
+"""The rules a longer ad fixes."""
+LENGTHS = (15, 20, 30, 45, 60, 75, 90, 120)
+"""Lengths tried, shortest first: the broadcast lengths, with a few between."""
+
+
+class Fit(BaseModel):
+    fits: bool
+    duration_s: int
+    shortest_s: int | None = None
+    """The shortest length that fits (None: it fits, or nothing up to 120 s does)."""
+    need_s: float | None = None
+    """Seconds the major statement needs at a natural pace."""
+    have_s: float | None = None
+    """Seconds the plan for `duration_s` gives it."""
+    message: str = ""
+    """The warning with its fix first ("needs 29.6 s, has 8.8 s: make it 30 s"), or empty."""
+
+
+def _plan(brief: Brief, policy: Policy) -> tuple[Script, Report]:
+    """The script the offline writer ends with, revisions for compliance included."""
+    script, report, _ = draft_script(LocalScriptWriter(), brief, policy, CallContext())
+    return script, report
+
+
+def _breaks_fit(report: Report) -> bool:
+    return any(f.severity == "error" and f.rule in FIT_RULES for f in report.findings)
+
+
+def fit(brief: Brief, policy: Policy | None = None) -> Fit:
+    policy = policy or load_policy(None)
+    script, report = _plan(brief, policy)
+    if not _breaks_fit(report):
+        return Fit(fits=True, duration_s=brief.duration_s)
+    ms = [s for s in script.scenes if s.purpose == "major_statement"]
+    have = round(sum(s.duration_s for s in ms), 1)
+    need = round(sum(word_count(s.voiceover) for s in ms) * 60.0 / policy.natural_wpm, 1)
+    longer = (brief.model_copy(update={"duration_s": d}) for d in LENGTHS if d > brief.duration_s)
+    shortest = next((b.duration_s for b in longer if not _breaks_fit(_plan(b, policy)[1])), None)
+    if need > have:
+        what = f"The major statement needs {need:.1f} s, has {have:.1f} s"
+    else:  # it has the time at a natural pace, but its pace or a text's reading time does not fit
+        first = next(f for f in report.findings if f.severity == "error" and f.rule in FIT_RULES)
+        what = first.message.rstrip(".")
+    todo = f"make it {shortest} s" if shortest else "no length up to 120 s fits: shorten the risk information"
+    return Fit(
+        fits=False,
+        duration_s=brief.duration_s,
+        shortest_s=shortest,
+        need_s=need,
+        have_s=have,
+        message=f"{what} (a {brief.duration_s} s ad): {todo}.",
+    )
+
+
+def advice(report: Report, brief: Brief) -> tuple[str, dict[str, object]]:
+    """What to do about a script that still breaks rules: (the fix, the brief change it names)."""
+    if _breaks_fit(report):
+        found = fit(brief)
+        if not found.fits:
+            changes: dict[str, object] = {"duration_s": found.shortest_s} if found.shortest_s else {}
+            return found.message, changes
+    first = next((f for f in report.findings if f.severity == "error"), None)
+    return (first.fix or first.message, {}) if first else ("", {})

@@ -1,0 +1,269 @@
+"""A producer's journey through the web app in Debian's Chromium, at desktop and phone sizes,
+against a live `omnigen serve` (offline providers, 360p, 15 s): progress cards that say what each
+scene renders and show its frame, a workspace that loses nothing (leaving asks first, keyboard
+moves keep focus, nothing to render means no render button), a re-compose followed to version 2,
+then review: a comment pinned on the scrubber, a decision, a share link opened by an outsider,
+the delivery package downloaded; the library's grid with a 9:16 ad; Generate always on screen."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import httpx
+import pytest
+from api_harness import small_brief
+from test_browser import JOB_TIMEOUT_MS, _fill_brief, _screenshot_on_failure, _shot, _wait_finished
+from test_browser import server as server
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _brief(aspect: str) -> dict:
+    return small_brief(duration_s=15, aspect_ratio=aspect)
+
+
+@pytest.fixture(scope="module")
+def portrait_job(server):
+    """A 9:16 ad made through the API while the browser makes the 16:9 one (the library's grid)."""
+    r = httpx.post(f"{server}/api/v1/generate", json=_brief("9:16"), timeout=30)
+    assert r.status_code == 202, r.text
+    return r.json()["job_id"]
+
+
+def _focused(page) -> str | None:
+    return page.evaluate("() => document.activeElement && document.activeElement.dataset.focusId || null")
+
+
+def _order(page) -> list[str]:
+    return page.get_by_test_id("clip-order").locator("li").evaluate_all("els => els.map(e => e.dataset.scene)")
+
+
+@pytest.mark.timeout(1500)
+def test_producer_journey_desktop_then_phone(server, portrait_job, browser):
+    page = browser.new_page(viewport=DESKTOP, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(30_000)
+    with _screenshot_on_failure(page, "producer"):
+        # --- Create on a phone: the Generate button is on screen at the top of the form ----------
+        page.set_viewport_size(PHONE)
+        page.goto(f"{server}/#/create")
+        generate = page.get_by_role("button", name="Generate ad")
+        generate.wait_for()
+        box = generate.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
+        _fill_brief(page)
+        page.get_by_role("radio", name="15 s").check()
+        page.get_by_label("Website", exact=True).scroll_into_view_if_needed()
+        box = generate.bounding_box()  # still on screen half-way down the form
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
+        _shot(page, "producer-1-create-phone")
+        page.set_viewport_size(DESKTOP)
+        generate.click()
+
+        # --- Progress: each card says its shot and line; every done scene shows its frame --------
+        page.wait_for_url("**/#/jobs/*")
+        job_id = page.url.rsplit("/", 1)[-1]
+        page.locator(".scene-shot").first.wait_for(timeout=JOB_TIMEOUT_MS)
+        assert page.locator(".scene-line").count() >= 1
+        _wait_finished(page)
+        cards = page.locator(".scene-grid > li")
+        n = cards.count()
+        assert n >= 3
+        for i in range(n):
+            card = cards.nth(i)
+            assert card.get_attribute("data-state") == "done"
+            card.locator("img").wait_for()  # its frame, chained successor or not
+            assert card.locator(".scene-shot").inner_text().strip()
+        message = page.get_by_test_id("job-message").inner_text()
+        assert not re.search(r"\b[a-z]+_\d+\b|\bcompose:", page.locator("main").inner_text()), message
+        assert page.get_by_role("heading", name="Veltrexa · 15 s ad").count() == 1
+        _shot(page, "producer-2-progress")
+
+        # --- Workspace: nothing to render yet; a keyboard move keeps focus; leaving asks first ---
+        page.get_by_role("link", name="Edit in the workspace").click()
+        page.get_by_test_id("clip-order").locator("li").first.wait_for()
+        compose = page.get_by_role("button", name="Save and re-compose")
+        assert compose.is_disabled()
+        assert page.get_by_role("checkbox", name=re.compile("voice and supers")).is_checked()
+        before = _order(page)
+        rows = page.get_by_test_id("clip-order").locator("li")
+        rows.first.get_by_role("button", name=re.compile("later$")).focus()
+        page.keyboard.press("Enter")
+        assert _order(page) == [before[1], before[0], *before[2:]]
+        assert _focused(page) == "order-later-1"
+        page.keyboard.press("Enter")  # the same control, at the clip's new place: moves it on
+        assert _order(page) == [before[1], before[2], before[0], *before[3:]]
+        assert _focused(page) == "order-later-2"
+        assert compose.is_enabled()
+
+        asked: list[str] = []
+
+        def stay(dialog):
+            asked.append(dialog.message)
+            dialog.dismiss()
+
+        page.once("dialog", stay)
+        page.get_by_role("link", name="Library").click()
+        page.wait_for_timeout(300)
+        assert asked and "unsaved" in asked[0], asked
+        assert page.url.endswith(f"/jobs/{job_id}/edit"), page.url
+        assert page.get_by_text("unsaved changes").count() == 1
+        _shot(page, "producer-3-workspace")
+
+        compose.click()
+        page.get_by_test_id("editor-status").filter(has_text="Version 2 is ready.").wait_for(timeout=JOB_TIMEOUT_MS)
+        assert compose.is_disabled()  # rendered: nothing new to render
+        versions = page.locator(".version-list > li").evaluate_all("els => els.map(e => e.dataset.version)")
+        assert versions == ["2", "1"], versions
+
+        # --- Review: comment at the playhead, pinned on the scrubber; a decision; a share link ----
+        page.goto(f"{server}/#/jobs/{job_id}/review")
+        page.get_by_role("heading", name=re.compile("Review · Veltrexa · version 2")).wait_for()
+        page.get_by_test_id("review-video").evaluate("v => { v.currentTime = 12; }")
+        page.wait_for_function("() => document.querySelector('[data-testid=review-video]').currentTime >= 11.9")
+        page.get_by_role("textbox", name=re.compile(r"^Comment at 0:1[12]")).fill("Hold the risk text a beat longer")
+        page.get_by_role("button", name="Add comment").click()
+        page.get_by_test_id("comment-threads").get_by_text("Hold the risk text a beat longer").wait_for()
+        mark = page.get_by_role("list", name="Comments on the scrubber").get_by_role("button")
+        assert mark.count() == 1 and re.search(r"Comment at 0:1[12]", mark.get_attribute("aria-label"))
+        page.get_by_role("radio", name="Request changes").check()
+        page.get_by_label("Reason", exact=True).fill("The risk text needs longer on screen")
+        page.get_by_role("button", name="Record the decision").click()
+        page.get_by_test_id("review-status").filter(has_text="Changes requested").wait_for()
+        assert page.get_by_test_id("rules-table").locator("tbody tr").count() >= 5
+        page.get_by_role("button", name="Make a share link").click()
+        link = page.get_by_test_id("share-url").input_value()
+        assert "#/shared/" in link
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Download the package (zip)").click()
+        with zipfile.ZipFile(dl.value.path()) as z:
+            names = z.namelist()
+        assert any(x.endswith(".mp4") for x in names) and any(x.endswith(".pdf") for x in names), names
+        page.get_by_test_id("audit-table").filter(has_text="recorded a decision").wait_for()
+        _shot(page, "producer-4-review")
+
+        # --- The share link, opened by an outside reviewer on a phone: read-only, comments by name
+        outsider = browser.new_page(viewport=PHONE)
+        outsider.goto(link)
+        outsider.get_by_test_id("shared-video").wait_for()
+        outsider.get_by_text("Hold the risk text a beat longer").wait_for()
+        outsider.get_by_label("Your name").fill("Dr. Outside")
+        outsider.get_by_role("textbox", name=re.compile("^Comment at")).fill("Looks fine to me")
+        outsider.get_by_role("button", name="Add comment").click()
+        outsider.get_by_text("Looks fine to me").wait_for()
+        assert outsider.get_by_role("link", name="Library").count() in (0, 1)  # the app shell, no job data
+        _shot(outsider, "producer-5-shared-phone")
+        outsider.close()
+
+        # --- Phone: progress, workspace focus, review and the library with the 9:16 ad ------------
+        page.set_viewport_size(PHONE)
+        page.goto(f"{server}/#/jobs/{job_id}/edit")
+        page.get_by_test_id("clip-order").locator("li").first.wait_for()
+        row = page.get_by_test_id("clip-order").locator("li").nth(1)
+        row.get_by_role("button", name=re.compile("earlier$")).focus()
+        page.keyboard.press("Enter")
+        assert _focused(page) == "order-later-0"  # first now: its "earlier" is disabled
+        page.get_by_role("button", name="Undo").click()
+        _shot(page, "producer-6-workspace-phone")
+        page.goto(f"{server}/#/jobs/{portrait_job}")
+        _wait_finished(page)
+        page.goto(f"{server}/#/library")
+        card = page.locator(f"[data-job-id='{portrait_job}']")
+        card.locator("img").wait_for()
+        poster = card.locator(".poster").bounding_box()
+        width = card.bounding_box()["width"]
+        assert poster and poster["height"] <= width + 1, (poster, width)  # a square box, not a tower
+        duplicate = card.get_by_role("link", name=re.compile("Duplicate brief"))
+        assert duplicate.get_attribute("href") == f"#/create?from={portrait_job}"
+        _shot(page, "producer-7-library-phone")
+    assert not errors, errors
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def edit_job(server):
+    """A 16:9 ad made through the API for the editing journey (rendered while the first test runs)."""
+    r = httpx.post(f"{server}/api/v1/generate", json=_brief("16:9"), timeout=30)
+    assert r.status_code == 202, r.text
+    return r.json()["job_id"]
+
+
+def _versions(page) -> list[str]:
+    return page.locator(".version-list > li").evaluate_all("els => els.map(e => e.dataset.version)")
+
+
+@pytest.mark.timeout(1500)
+def test_editing_journey_regenerate_revoice_restore_compare_refuse(server, edit_job, browser):
+    """Issue 16's journey: regenerate scene 2 (cost first) → re-voice a line → re-compose →
+    restore v1 → compare v1 and v2 → an edit that breaks a rule is refused and v2 stays."""
+    page = browser.new_page(viewport=DESKTOP)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(30_000)
+    with _screenshot_on_failure(page, "editing"):
+        page.goto(f"{server}/#/jobs/{edit_job}")
+        _wait_finished(page)
+        page.goto(f"{server}/#/jobs/{edit_job}/edit")
+        page.get_by_test_id("draft-check").wait_for()
+
+        # --- regenerate scene 2: the price first, then the take on the stream, then use it ------
+        page.get_by_role("button", name="Trim scene 2").click()
+        panel = page.get_by_test_id("scene-panel")
+        panel.get_by_label("Mood").fill("golden hour, hopeful")
+        panel.get_by_role("button", name="What will it cost?").click()
+        panel.get_by_test_id("take-estimate").wait_for()
+        assert "$0.00" in panel.get_by_test_id("take-estimate").inner_text()  # offline providers
+        panel.get_by_role("button", name=re.compile(r"^Regenerate for \$")).click()
+        ready = panel.get_by_test_id("take-status").filter(has_text=re.compile("Take 2 is ready"))
+        ready.wait_for(timeout=JOB_TIMEOUT_MS)
+        panel.get_by_role("button", name="Use take 2").click()
+        panel.get_by_test_id("take-status").filter(has_text="now uses take 2").wait_for()
+
+        # --- re-voice line 1: only its words change; the draft check names it ----------------------
+        page.get_by_role("list", name="Voice").get_by_role("button").first.click()
+        words = page.get_by_label("Words spoken")
+        words.fill(words.input_value().rstrip(".") + ", again.")
+        page.get_by_test_id("draft-check").filter(has_text="Line 1 will be re-voiced").wait_for()
+        page.get_by_role("button", name="Save and re-compose").click()
+        page.get_by_test_id("editor-status").filter(has_text="Version 2 is ready.").wait_for(timeout=JOB_TIMEOUT_MS)
+        assert _versions(page) == ["2", "1"]
+        tl = httpx.get(f"{server}/api/v1/jobs/{edit_job}/timeline", timeout=10).json()
+        assert "takes/" in next(c["asset"] for c in tl["clips"] if c["scene_index"] == 2)
+        _shot(page, "editing-1-version-2")
+
+        # --- restore v1 into the draft, then compare v1 and v2 side by side -------------------------
+        page.get_by_role("button", name="Restore into the draft (version 1)").click()
+        page.get_by_test_id("editor-status").filter(has_text="Version 1's edit is now the draft").wait_for()
+        tl = httpx.get(f"{server}/api/v1/jobs/{edit_job}/timeline", timeout=10).json()
+        assert "takes/" not in next(c["asset"] for c in tl["clips"] if c["scene_index"] == 2)
+        page.get_by_role("button", name="Compare with version 2 (version 1)").click()
+        cmp = page.get_by_test_id("compare")
+        cmp.wait_for()
+        for sel in ("[data-testid=compare-a]", "[data-testid=compare-b]"):
+            page.wait_for_function("s => document.querySelector(s).readyState >= 1", arg=sel, timeout=60_000)
+        page.evaluate("() => { const a = document.querySelector('[data-testid=compare-a]'); a.currentTime = 6; }")
+        page.wait_for_function(
+            "() => Math.abs(document.querySelector('[data-testid=compare-b]').currentTime - 6) < 0.3", timeout=10_000
+        )
+        _shot(page, "editing-2-compare")
+
+        # --- an edit that breaks a rule: said while editing, refused at compose, v2 untouched -------
+        texts = page.get_by_role("list", name="Text")
+        texts.get_by_role("button", name=re.compile("^Major statement")).first.click()
+        page.locator("#text-body").fill("Feel better today.")
+        page.get_by_test_id("draft-check").filter(has_text="compose would refuse it").wait_for()
+        page.get_by_role("button", name="Save and re-compose").click()
+        status = page.get_by_test_id("editor-status").filter(has_text="Version 3 was not made")
+        status.wait_for(timeout=JOB_TIMEOUT_MS)
+        text = status.inner_text()
+        assert "Version 2 is unchanged." in text and "--" not in text, text
+        assert re.search(r"\(MS-[A-Z-]+\)", text), text  # names the rule it breaks
+        assert _versions(page) == ["2", "1"]
+        job = httpx.get(f"{server}/api/v1/jobs/{edit_job}", timeout=10).json()
+        assert job["renders"] == 2 and [v["version"] for v in job["versions"]] == [1, 2]
+        _shot(page, "editing-3-refused")
+    assert not errors, errors
+    page.close()

@@ -1,0 +1,63 @@
+"""Regenerating a scene with the video on Replicate (the fake of its HTTP API, Kling's published
+schema enforced): the take is one new Kling prediction, started on the previous scene's last
+frame when the script chains them, billed on the take and the job, and kept beside take 1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from api_harness import small_brief
+from fake_replicate import TOKEN, FakeReplicate
+
+from omnigen.brief import parse_brief
+from omnigen.config import load_settings
+from omnigen.job import JobStatus
+from omnigen.keys import JobKeys
+from omnigen.pipeline.context import local_context
+from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.pipeline.lifecycle import create_job
+from omnigen.pipeline.takes import TakeRequest, estimate, render_take, start_take
+
+KLING = "kwaivgi/kling-v2.5-turbo-pro"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeReplicate]:
+    with FakeReplicate(scale=0.2) as f:
+        yield f
+
+
+def test_a_take_on_replicate_is_one_kling_prediction_from_the_chained_frame(fake, tmp_path):
+    settings = load_settings(
+        {
+            "OMNIGEN_HOME": str(tmp_path),
+            "OMNIGEN_PROVIDERS": "script=local,video=replicate,music=local,voice=local",
+            "REPLICATE_API_TOKEN": TOKEN,
+            "REPLICATE_BASE_URL": fake.base_url,
+            "REPLICATE_POLL_INTERVAL": "0.05",
+        }
+    )
+    ctx = local_context(settings)
+    brief = parse_brief(small_brief(duration_s=20, continuity="chain"))
+    job = LocalRunner(ctx, background=False).run(create_job(ctx, "local", brief).job_id)
+    assert job.status == JobStatus.COMPLETED, job.error
+    before = len(fake.created(KLING))
+    req = TakeRequest(shot="the gardener laughs, roses in the foreground", reseed_following=False)
+    cost = estimate(ctx, job, 2, req)
+    assert cost.scenes == [2] and cost.model == KLING and cost.billed_seconds in (5.0, 10.0) and cost.usd > 0
+
+    take = start_take(ctx, job, 2, req)
+    result = render_take(ctx, job.job_id, 2, take.take)
+    assert "error" not in result, result
+    made = fake.created(KLING)[before:]
+    assert len(made) == 1 and made[0].input["prompt"].startswith("the gardener laughs"), made[0].input
+    assert made[0].input.get("start_image"), made[0].input  # chained: it starts on scene 1's last frame
+    after = ctx.jobs.get(job.job_id)
+    done = after.take(2, take.take)
+    keys = JobKeys(job.user_id, job.job_id)
+    assert done.state == "done" and done.start_image == keys.last_frame(1)
+    assert done.cost_usd > 0 and after.cost_usd == pytest.approx(job.cost_usd + done.cost_usd, abs=1e-4)
+    assert ctx.assets.exists(done.clip) and ctx.assets.exists(keys.clip(2))
+    assert render_take(ctx, job.job_id, 2, take.take)["clip"] == done.clip  # idempotent: no second prediction
+    assert len(fake.created(KLING)) == before + 1
