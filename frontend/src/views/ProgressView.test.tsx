@@ -110,7 +110,7 @@ describe("ProgressView", () => {
 
   it("does not open a stream for a job that has already finished, and says why a job failed", async () => {
     const transport = new FakeTransport();
-    const failed = makeJob({ status: "failed", stage: "failed", seq: 4, error: { step: "write_script", message: "the script still breaks 2 compliance rule(s)", detail: "rule C" }, assets: { compliance: "k" }, tracks: { script: track("failed") } });
+    const failed = makeJob({ status: "failed", stage: "failed", seq: 4, error: { step: "write_script", message: "the script still breaks 2 compliance rule(s)", detail: "rule C", fix: "", brief_changes: {} }, assets: { compliance: "k" }, tracks: { script: track("failed") } });
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([failed]), transport });
     expect(await screen.findByText(/the script still breaks 2 compliance rule/)).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Read the compliance report" })).toHaveAttribute("href", "#/jobs/job1/compliance");
