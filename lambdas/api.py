@@ -15,7 +15,7 @@ app = create_app(aws_services(step_context(), cognito_verifier()), web_dir=None)
 app.add_middleware(
     CORSMiddleware,
     allow_origins=[o for o in os.environ.get("OMNIGEN_CORS_ORIGINS", "").split(",") if o],
-    allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+    allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
     expose_headers=["Idempotent-Replayed"],
     max_age=3600,

@@ -4,10 +4,12 @@ authenticated by RS256 JWTs the test signs itself, so two users can be kept apar
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
@@ -80,3 +82,30 @@ def wait_done(client: TestClient, job_id: str, headers: dict[str, str] | None = 
             return job
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not finish")
+
+
+# Fixtures for API test modules: `from api_harness import alice, api, bob, keys` gives a module one
+# local API (its own home) with two users, alice and bob, kept apart.
+
+
+@pytest.fixture(scope="module")
+def keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Iterator[tuple[TestClient, Any]]:
+    client, services = make_client(tmp_path_factory.mktemp("api"), keys)
+    with client:
+        yield client, services
+    services.launcher.join(60)
+
+
+@pytest.fixture(scope="module")
+def alice(keys: Keys) -> dict[str, str]:
+    return {"Authorization": f"Bearer {keys.token('alice')}"}
+
+
+@pytest.fixture(scope="module")
+def bob(keys: Keys) -> dict[str, str]:
+    return {"Authorization": f"Bearer {keys.token('bob')}"}

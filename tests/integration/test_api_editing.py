@@ -4,41 +4,19 @@ only the changed line, regenerating a scene (cost first, takes kept and selectab
 chain), refusals (unknown scene, another user's job or take, a regenerate while composing, an
 edit that breaks a rule), and plain status lines."""
 
+# ruff: noqa: F811 (tests take the fixtures imported from api_harness by name)
 from __future__ import annotations
 
 import json
 import time
 
 import pytest
-from api_harness import Keys, make_client, small_brief, wait_done
+from api_harness import alice, api, bob, keys, small_brief, wait_done  # noqa: F401 (the fixtures)
 
 from omnigen.job import TrackProgress
 from omnigen.keys import JobKeys
 
 API = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def keys():
-    return Keys()
-
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory, keys):
-    client, services = make_client(tmp_path_factory.mktemp("editing"), keys)
-    with client:
-        yield client, services
-    services.launcher.join(60)
-
-
-@pytest.fixture(scope="module")
-def alice(keys):
-    return {"Authorization": f"Bearer {keys.token('alice')}"}
-
-
-@pytest.fixture(scope="module")
-def bob(keys):
-    return {"Authorization": f"Bearer {keys.token('bob')}"}
 
 
 def _made(client, headers, **brief):
@@ -215,8 +193,8 @@ def test_a_refused_compose_keeps_the_last_version_and_leaves_no_report_of_its_ow
     assert after["tracks"]["compose"]["state"] == "failed"
     assert after["renders"] == before["renders"] and after["assets"]["output"] == before["assets"]["output"]
     assert [v["version"] for v in after["versions"]] == [v["version"] for v in before["versions"]]
-    keys = JobKeys(job["user_id"], jid).version(accepted["version"])
-    assert not any(services.ctx.assets.exists(key) for key in keys.all().values())
+    made = JobKeys(job["user_id"], jid).version(accepted["version"])
+    assert not any(services.ctx.assets.exists(key) for key in made.all().values())
     assert client.get(f"{API}/jobs/{jid}/versions/{accepted['version']}", headers=alice).status_code == 404
     assert _timeline(client, jid, alice) == broken  # the draft is kept for fixing
     client.put(f"{API}/jobs/{jid}/timeline", json=good, headers=alice)

@@ -2,10 +2,11 @@
 duplicate a brief with changes; the estimate's fit warning; a failed job that says what to do
 first, marks the tracks it will not run as skipped, and starts again with the change it names."""
 
+# ruff: noqa: F811 (tests take the fixtures imported from api_harness by name)
 from __future__ import annotations
 
 import pytest
-from api_harness import Keys, make_client, small_brief, wait_done
+from api_harness import alice, api, bob, keys, small_brief, wait_done  # noqa: F401 (the fixtures)
 
 from omnigen.keys import JobKeys
 
@@ -14,29 +15,6 @@ BOXED = (
     "Serious infections that may lead to hospitalization or death, including tuberculosis, bacterial sepsis, "
     "invasive fungal infections and lymphoma, have occurred"
 )
-
-
-@pytest.fixture(scope="module")
-def keys():
-    return Keys()
-
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory, keys):
-    client, services = make_client(tmp_path_factory.mktemp("library"), keys)
-    with client:
-        yield client, services
-    services.launcher.join(60)
-
-
-@pytest.fixture(scope="module")
-def alice(keys):
-    return {"Authorization": f"Bearer {keys.token('alice')}"}
-
-
-@pytest.fixture(scope="module")
-def bob(keys):
-    return {"Authorization": f"Bearer {keys.token('bob')}"}
 
 
 def _boxed(duration_s: int) -> dict:
@@ -128,7 +106,12 @@ def test_a_failed_job_says_what_to_do_first_and_starts_again_with_it(api, alice)
     shortest = err["brief_changes"]["duration_s"]
     assert f"make it {shortest} s" in err["fix"] and shortest > 15
     assert "write_script" not in job["message"] and job["message"].startswith("Failed while writing the script")
-    assert all(t["state"] == "skipped" for name, t in job["tracks"].items() if name != "script"), job["tracks"]
+    assert job["tracks"]["script"]["state"] == "failed"
+    assert {name: t["state"] for name, t in job["tracks"].items() if name != "script"} == {
+        "music": "skipped",
+        "voiceover": "skipped",
+        "compose": "skipped",
+    }
     again = client.post(f"{API}/jobs/{job['job_id']}/duplicate", json={"changes": err["brief_changes"]}, headers=alice)
     assert again.status_code == 202, again.text
     fresh = client.get(f"{API}/jobs/{again.json()['job_id']}", headers=alice).json()

@@ -432,7 +432,8 @@ def test_a_real_ad_is_made_through_the_state_machine_on_s3_and_dynamodb(aws):
 def test_a_scene_is_regenerated_by_the_media_function_from_the_api(aws):
     """The API function routes a regenerate (its estimate first) to one asynchronous invocation
     of the media function, whose handler renders the take with omnigen's own step on S3 and
-    DynamoDB and puts it in the draft; a regenerate of a scene the ad does not have is a 404."""
+    DynamoDB and puts it in the draft; a regenerate of a scene the ad does not have is a 404. The
+    library's rename and delete (every object removed from S3) run within the API's role too."""
     brief = parse_brief(small_brief(duration_s=20))  # its contact card keeps the referral QC requires
     job_id, execution = aws.run(timeout_s=300, brief=brief)
     assert execution["status"] == "SUCCEEDED"
@@ -450,6 +451,11 @@ def test_a_scene_is_regenerated_by_the_media_function_from_the_api(aws):
     assert aws.ctx.assets.exists(take.clip) and aws.ctx.assets.exists(take.last_frame)
     status, draft = aws.api("GET", f"/api/v1/jobs/{job_id}/timeline")
     assert status == 200 and [c["asset"] for c in draft["clips"] if c["scene_index"] == 2] == [take.clip]
+    status, renamed = aws.api("PATCH", f"/api/v1/jobs/{job_id}", {"title": "Spring cut", "campaign": "Spring"})
+    assert status == 200 and renamed["title"] == "Spring cut" and renamed["versions"] == 1, renamed
+    assert aws.api("DELETE", f"/api/v1/jobs/{job_id}")[0] == 204
+    assert aws.ctx.assets.list(f"users/{aws.user}/jobs/{job_id}/") == []  # every object removed from S3
+    assert aws.api("GET", f"/api/v1/jobs/{job_id}")[0] == 404
     aws.assert_audited("Api", "Steps", "Media")
 
 

@@ -1,6 +1,7 @@
 """Regenerating a scene with the video on Replicate (the fake of its HTTP API, Kling's published
-schema enforced): the take is one new Kling prediction, started on the previous scene's last
-frame when the script chains them, billed on the take and the job, and kept beside take 1."""
+schema enforced): the take is one new Kling prediction of the clip-plan take the scene is cut
+from, started on the previous take's last frame when the script chains them, billed on the take
+and the job, kept beside take 1, and cut into every scene of the take in the draft."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from omnigen.keys import JobKeys
 from omnigen.pipeline.context import local_context
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.lifecycle import create_job
-from omnigen.pipeline.takes import TakeRequest, estimate, render_take, start_take
+from omnigen.pipeline.steps import load_timeline, takes
+from omnigen.pipeline.takes import TakeRequest, estimate, render_take, script_of, start_take
 
 KLING = "kwaivgi/kling-v2.5-turbo-pro"
 
@@ -43,21 +45,31 @@ def test_a_take_on_replicate_is_one_kling_prediction_from_the_chained_frame(fake
     job = LocalRunner(ctx, background=False).run(create_job(ctx, "local", brief).job_id)
     assert job.status == JobStatus.COMPLETED, job.error
     before = len(fake.created(KLING))
+    # Scenes on Kling's clip grid: a take may hold several shots. Regenerate the last shot of the
+    # first take that continues another one: the whole take it is cut from renders again.
+    keys = JobKeys(job.user_id, job.job_id)
+    plan = takes(ctx, job, script_of(ctx, job))
+    head = next(h for h in plan.plan.heads() if plan.previous(h) is not None)
+    asked = plan.members(head)[-1]
     req = TakeRequest(shot="the gardener laughs, roses in the foreground", reseed_following=False)
-    cost = estimate(ctx, job, 2, req)
-    assert cost.scenes == [2] and cost.model == KLING and cost.billed_seconds in (5.0, 10.0) and cost.usd > 0
+    cost = estimate(ctx, job, asked, req)
+    assert cost.scenes == [head] and cost.model == KLING and cost.billed_seconds in (5.0, 10.0) and cost.usd > 0
 
-    take = start_take(ctx, job, 2, req)
-    result = render_take(ctx, job.job_id, 2, take.take)
+    take = start_take(ctx, job, asked, req)
+    assert take.scene_index == head
+    result = render_take(ctx, job.job_id, head, take.take)
     assert "error" not in result, result
     made = fake.created(KLING)[before:]
-    assert len(made) == 1 and made[0].input["prompt"].startswith("the gardener laughs"), made[0].input
-    assert made[0].input.get("start_image"), made[0].input  # chained: it starts on scene 1's last frame
+    assert len(made) == 1 and "the gardener laughs" in made[0].input["prompt"], made[0].input
+    assert made[0].input.get("start_image"), made[0].input  # chained: it starts on the previous take's last frame
     after = ctx.jobs.get(job.job_id)
-    done = after.take(2, take.take)
-    keys = JobKeys(job.user_id, job.job_id)
-    assert done.state == "done" and done.start_image == keys.last_frame(1)
+    done = after.take(head, take.take)
+    assert done.state == "done" and done.start_image == keys.last_frame(plan.previous(head))
     assert done.cost_usd > 0 and after.cost_usd == pytest.approx(job.cost_usd + done.cost_usd, abs=1e-4)
-    assert ctx.assets.exists(done.clip) and ctx.assets.exists(keys.clip(2))
-    assert render_take(ctx, job.job_id, 2, take.take)["clip"] == done.clip  # idempotent: no second prediction
+    assert ctx.assets.exists(done.clip) and ctx.assets.exists(keys.clip(head))
+    # the draft cuts the new clip into every scene of the take, at the pipeline's in points
+    draft = load_timeline(ctx, after)
+    cut = [c for c in draft.clips if c.scene_index in plan.members(head)]
+    assert cut and all(c.asset == done.clip for c in cut)
+    assert render_take(ctx, job.job_id, head, take.take)["clip"] == done.clip  # idempotent: no second prediction
     assert len(fake.created(KLING)) == before + 1

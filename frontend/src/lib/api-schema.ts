@@ -1204,7 +1204,7 @@ export interface components {
          */
         DraftCheck: {
             /** Findings */
-            findings: components["schemas"]["DraftFinding"][];
+            findings: components["schemas"]["Finding"][];
             /** Errors */
             errors: number;
             /** Warnings */
@@ -1215,28 +1215,6 @@ export interface components {
             duration_s: number;
             /** Revoice Lines */
             revoice_lines?: number[];
-        };
-        /** DraftFinding */
-        DraftFinding: {
-            /** Rule */
-            rule: string;
-            /** Severity */
-            severity: string;
-            /** Scene */
-            scene?: number | null;
-            /** Start S */
-            start_s?: number | null;
-            /** End S */
-            end_s?: number | null;
-            /** Message */
-            message: string;
-            /** Source */
-            source: string;
-            /**
-             * Fix
-             * @default
-             */
-            fix?: string;
         };
         /**
          * DuplicateClip
@@ -1254,9 +1232,14 @@ export interface components {
         /**
          * DuplicateRequest
          * @description Start a new ad from this one's brief, with `changes` merged in (a failed job's
-         *     `error.brief_changes` is exactly such a change).
+         *     `error.brief_changes` is exactly such a change); `title` and `campaign` default to the
+         *     original's.
          */
         DuplicateRequest: {
+            /** Title */
+            title?: string | null;
+            /** Campaign */
+            campaign?: string | null;
             /**
              * Changes
              * @description brief fields to change (nested objects merge)
@@ -1264,10 +1247,6 @@ export interface components {
             changes?: {
                 [key: string]: unknown;
             };
-            /** Title */
-            title?: string | null;
-            /** Campaign */
-            campaign?: string | null;
         };
         /** EditRequest */
         EditRequest: {
@@ -1292,6 +1271,34 @@ export interface components {
             start_s: number;
             /** End S */
             end_s: number;
+        };
+        /**
+         * Finding
+         * @description One thing a rule found. `fix` is an instruction for whoever revises the script.
+         */
+        Finding: {
+            /** Rule */
+            rule: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "error" | "warning";
+            /** Scene */
+            scene?: number | null;
+            /** Start S */
+            start_s?: number | null;
+            /** End S */
+            end_s?: number | null;
+            /** Message */
+            message: string;
+            /** Source */
+            source: string;
+            /**
+             * Fix
+             * @default
+             */
+            fix?: string;
         };
         /** GenerateAccepted */
         GenerateAccepted: {
@@ -1951,7 +1958,8 @@ export interface components {
         };
         /**
          * TakeView
-         * @description One take of a scene; take 1 is the pipeline's own clip.
+         * @description One take of a scene; take 1 is the pipeline's own clip (`clip`: put it in a timeline
+         *     clip's `asset`, or use the `select_take` operation, to use this take).
          */
         TakeView: {
             /** Scene Index */
@@ -1960,21 +1968,16 @@ export interface components {
             take: number;
             /**
              * State
+             * @default rendering
              * @enum {string}
              */
-            state: "rendering" | "done" | "failed";
+            state?: "rendering" | "done" | "failed";
             /** Shot */
             shot: string;
             /** Camera */
             camera: string;
             /** Mood */
             mood: string;
-            /** Clip */
-            clip: string;
-            /** Last Frame */
-            last_frame: string;
-            /** Clip S */
-            clip_s?: number | null;
             /** Seed */
             seed?: number | null;
             /** Start Image */
@@ -1986,9 +1989,15 @@ export interface components {
             reseed_following?: boolean;
             /**
              * Select
-             * @default false
+             * @default true
              */
             select?: boolean;
+            /** Clip */
+            clip: string;
+            /** Last Frame */
+            last_frame: string;
+            /** Clip S */
+            clip_s?: number | null;
             /**
              * Cost Usd
              * @default 0
@@ -5351,7 +5360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description no such version */
+            /** @description no version k */
             404: {
                 headers: {
                     [name: string]: unknown;

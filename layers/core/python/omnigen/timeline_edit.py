@@ -123,9 +123,9 @@ def _shift(timeline: Timeline, at: float, delta: float) -> Timeline:
     return timeline.model_copy(update={"voice": voice, "texts": texts})
 
 
-def _index(what: str, index: int, size: int) -> None:
+def _index(field: str, what: str, index: int, size: int) -> None:
     if index >= size:
-        raise EditError(f"{what}", f"there is no {what} {index} (the timeline has {size}, counted from 0)")
+        raise EditError(field, f"there is no {what} {index} (the timeline has {size}, counted from 0)")
 
 
 def _scene_clip(timeline: Timeline, scene: int) -> int:
@@ -137,7 +137,7 @@ def _scene_clip(timeline: Timeline, scene: int) -> int:
 
 
 def set_line_text(timeline: Timeline, op: SetLineText) -> Timeline:
-    _index("line", op.line, len(timeline.voice))
+    _index("line", "voice line", op.line, len(timeline.voice))
     old = timeline.voice[op.line]
     voice = list(timeline.voice)
     voice[op.line] = old.model_copy(update={"text": op.text})
@@ -151,7 +151,7 @@ def set_line_text(timeline: Timeline, op: SetLineText) -> Timeline:
 
 
 def delete_clip(timeline: Timeline, op: DeleteClip) -> Timeline:
-    _index("clip", op.index, len(timeline.clips))
+    _index("index", "clip", op.index, len(timeline.clips))
     if len(timeline.clips) == 1:
         raise EditError("index", "an ad needs at least one clip: add or duplicate another before deleting this one")
     gone = timeline.clips[op.index]
@@ -171,7 +171,7 @@ def delete_clip(timeline: Timeline, op: DeleteClip) -> Timeline:
 
 
 def duplicate_clip(timeline: Timeline, op: DuplicateClip) -> Timeline:
-    _index("clip", op.index, len(timeline.clips))
+    _index("index", "clip", op.index, len(timeline.clips))
     src = timeline.clips[op.index]
     copy = src.model_copy(update={"transition": "cut", "transition_s": 0.0})
     clips = [*timeline.clips[: op.index + 1], copy, *timeline.clips[op.index + 1 :]]
@@ -228,7 +228,7 @@ def apply(
             elif isinstance(op, AddText):
                 out = out.model_copy(update={"texts": [*out.texts, op.item]})
             elif isinstance(op, DeleteText):
-                _index("index", op.index, len(out.texts))
+                _index("index", "text", op.index, len(out.texts))
                 out = out.model_copy(update={"texts": [t for i, t in enumerate(out.texts) if i != op.index]})
             elif isinstance(op, DeleteClip):
                 out = delete_clip(out, op)

@@ -54,33 +54,30 @@ def edit_timeline(svc: ServicesDep, user: UserDep, job_id: str, body: EditReques
     return EditResult(timeline=timeline, check=editing.check_draft(svc.ctx, job, timeline))
 
 
+def _kept(job: Job, k: int, timeline: Timeline | None) -> Timeline:
+    """Version k's timeline, or the 404 that says why there is none."""
+    if timeline is not None:
+        return timeline
+    if any(v.version == k for v in job.versions):
+        raise ApiError(404, f"version {k} was made before versions kept their timeline; it cannot be restored")
+    made = ", ".join(str(v.version) for v in job.versions) or "none yet"
+    raise ApiError(404, f"job {job.job_id} has no version {k} (versions made: {made})")
+
+
 @router.get("/jobs/{job_id}/versions/{k}/timeline", response_model=Timeline)
 def version_timeline(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> Timeline:
     """The edit version k was rendered from."""
     job = own_job(svc, user, job_id)
-    timeline = editing.version_timeline(svc.ctx, job, k)
-    if timeline is None:
-        raise ApiError(404, _no_timeline(job, k))
-    return timeline
-
-
-def _no_timeline(job: Job, k: int) -> str:
-    if any(v.version == k for v in job.versions):
-        return f"version {k} was made before versions kept their timeline; it cannot be restored"
-    made = ", ".join(str(v.version) for v in job.versions) or "none yet"
-    return f"job {job.job_id} has no version {k} (versions made: {made})"
+    return _kept(job, k, editing.version_timeline(svc.ctx, job, k))
 
 
 @router.post(
-    "/jobs/{job_id}/versions/{k}/restore", response_model=Timeline, responses={404: {"description": "no such version"}}
+    "/jobs/{job_id}/versions/{k}/restore", response_model=Timeline, responses={404: {"description": "no version k"}}
 )
 def restore_version(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> Timeline:
     """Version k's timeline becomes the draft (the versions themselves never change)."""
     job = own_job(svc, user, job_id)
-    timeline = editing.restore(svc.ctx, job, k)
-    if timeline is None:
-        raise ApiError(404, _no_timeline(job, k))
-    return timeline
+    return _kept(job, k, editing.restore(svc.ctx, job, k))
 
 
 def _take_view(svc: Services, job: Job, used: set[str], scene: int, take: int, **fields: object) -> TakeView:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from omnigen.job import Job, JobStatus, TakeState, VersionRecord
+from omnigen.job import Job, JobStatus, TakeRecord, VersionRecord
 from omnigen.pipeline.editing import DraftCheck
 from omnigen.pricing.takes import TakeEstimate
 from omnigen.safe_text import text_field
@@ -131,27 +131,13 @@ class EditResult(BaseModel):
     """Its findings: what compose would refuse, and why."""
 
 
-class TakeView(BaseModel):
-    """One take of a scene; take 1 is the pipeline's own clip."""
+class TakeView(TakeRecord):
+    """One take of a scene; take 1 is the pipeline's own clip (`clip`: put it in a timeline
+    clip's `asset`, or use the `select_take` operation, to use this take)."""
 
-    scene_index: int
-    take: int
-    state: TakeState
-    shot: str
-    camera: str
-    mood: str
-    clip: str
-    """Asset key: put it in a timeline clip's `asset` (or use `select_take`) to use this take."""
-    last_frame: str
-    clip_s: float | None = None
+    take: int = Field(ge=1)
     seed: int | None = None
-    start_image: str | None = None
-    reseed_following: bool = False
-    select: bool = False
-    cost_usd: float = 0.0
-    error: str = ""
     created_at: datetime | None = None
-    finished_at: datetime | None = None
     in_draft: bool = False
     """The draft timeline uses this take."""
     urls: dict[str, str] = Field(default_factory=dict)
@@ -167,24 +153,25 @@ class TakeAccepted(BaseModel):
     estimate: TakeEstimate
 
 
+Title = text_field(120)
+CampaignName = text_field(80)
+
+
 class JobChanges(BaseModel):
     """Rename an ad or move it to a campaign (an empty string clears it)."""
 
     model_config = INPUT_MODEL
 
-    title: text_field(120) | None = None
-    campaign: text_field(80) | None = None
+    title: Title | None = None
+    campaign: CampaignName | None = None
 
 
-class DuplicateRequest(BaseModel):
+class DuplicateRequest(JobChanges):
     """Start a new ad from this one's brief, with `changes` merged in (a failed job's
-    `error.brief_changes` is exactly such a change)."""
-
-    model_config = INPUT_MODEL
+    `error.brief_changes` is exactly such a change); `title` and `campaign` default to the
+    original's."""
 
     changes: dict[str, Any] = Field(default_factory=dict, description="brief fields to change (nested objects merge)")
-    title: text_field(120) | None = None
-    campaign: text_field(80) | None = None
 
 
 class Campaign(BaseModel):

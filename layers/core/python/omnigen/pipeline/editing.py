@@ -24,22 +24,11 @@ from omnigen.timeline import Timeline
 from omnigen.timeline_edit import EditError, EditOp, apply
 
 
-class DraftFinding(BaseModel):
-    rule: str
-    severity: str
-    scene: int | None = None
-    start_s: float | None = None
-    end_s: float | None = None
-    message: str
-    source: str
-    fix: str = ""
-    """What to change, in plain words."""
-
-
 class DraftCheck(BaseModel):
     """What the compliance engine says of a draft, before anything is rendered."""
 
-    findings: list[DraftFinding]
+    findings: list[Finding]
+    """Each with its rule, severity, where it is, a plain message and the `fix`."""
     errors: int
     warnings: int
     passed: bool
@@ -60,16 +49,12 @@ class DraftRefused(ValueError):
         self.errors = errors
 
 
-def _finding(f: Finding) -> DraftFinding:
-    return DraftFinding(**f.to_dict(), fix=f.fix)
-
-
 def check_draft(ctx: StepContext, job: Job, timeline: Timeline) -> DraftCheck:
     keys = JobKeys(job.user_id, job.job_id)
     script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
     report: Report = check_timeline(timeline, script, job.brief, load_policy(None))
     return DraftCheck(
-        findings=[_finding(f) for f in report.findings],
+        findings=list(report.findings),
         errors=report.errors,
         warnings=report.warnings,
         passed=report.errors == 0,

@@ -18,7 +18,7 @@ from typing import Any
 
 from omnigen.brief import Brief, BriefError
 from omnigen.images import MAX_BYTES, ImageRejected, check_image
-from omnigen.job import Job, JobError, JobStatus, now
+from omnigen.job import Job, JobError, JobStatus, TrackProgress, now
 from omnigen.keys import JobKeys
 from omnigen.media.ffmpeg import MediaError
 from omnigen.pipeline.context import StepContext
@@ -29,6 +29,8 @@ from omnigen.store.ports import StoreError
 from omnigen.usage import Usage, month_of
 
 IMAGE_TYPES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
+PIPELINE_TRACKS = ("script", "music", "voiceover", "compose")
+"""The tracks every job has (its scenes are known once the script is written)."""
 RETRY_SKIPS = ("brief.json", "timeline.json", "compliance.json", "qc.json")
 """What a retry does not copy (besides final/): the new job's own brief, and the edit and its
 report, which are made again from the reused parts."""
@@ -239,6 +241,9 @@ def fail_job(ctx: StepContext, job_id: str, error: dict[str, Any]) -> dict[str, 
             elif t.state == "pending":
                 t.state = "skipped"
                 t.message = "not run: the job failed before it"
+        for name in PIPELINE_TRACKS:  # a job that failed before it declared its tracks
+            if name not in j.tracks:
+                j.tracks[name] = TrackProgress(state="skipped", message="not run: the job failed before it")
 
     job = _end(ctx, job_id, JobStatus.FAILED, change)
     _cancel_open_predictions(ctx, job)
