@@ -19,6 +19,7 @@ from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.revoice import stale_lines
 from omnigen.pipeline.steps import load_timeline, save_draft
 from omnigen.pipeline.takes import take_clips
+from omnigen.safe_text import STORED
 from omnigen.script import Script
 from omnigen.timeline import Timeline
 from omnigen.timeline_edit import EditError, EditOp, apply
@@ -51,7 +52,7 @@ class DraftRefused(ValueError):
 
 def check_draft(ctx: StepContext, job: Job, timeline: Timeline) -> DraftCheck:
     keys = JobKeys(job.user_id, job.job_id)
-    script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+    script = Script.model_validate_json(ctx.assets.get_bytes(keys.script), context=STORED)
     report: Report = check_timeline(timeline, script, job.brief, load_policy(None))
     return DraftCheck(
         findings=list(report.findings),
@@ -105,7 +106,7 @@ def version_timeline(ctx: StepContext, job: Job, k: int) -> Timeline | None:
     key = record.assets.get("timeline")
     if key is None or not ctx.assets.exists(key):
         return None
-    return Timeline.model_validate_json(ctx.assets.get_bytes(key))
+    return Timeline.model_validate_json(ctx.assets.get_bytes(key), context=STORED)
 
 
 def restore(ctx: StepContext, job: Job, k: int) -> Timeline | None:
