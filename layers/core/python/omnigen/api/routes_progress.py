@@ -31,16 +31,21 @@ def sse_frame(event: ProgressEvent) -> str:
     return f"event: progress\nid: {event.seq}\ndata: {event.as_json()}\n\n"
 
 
-async def event_batches(svc: Services, job_id: str, after: int) -> AsyncIterator[list[ProgressEvent] | None]:
+async def event_batches(
+    svc: Services, job_id: str, after: int, past_terminal: bool = False
+) -> AsyncIterator[list[ProgressEvent] | None]:
     """Events after `after` in the batches they are found in (a client gets everything new in
-    one write); None when a heartbeat is due. Ends after the terminal event."""
+    one write); None when a heartbeat is due. Ends after the terminal event, unless
+    `past_terminal`: a finished job still changes when it is re-composed (every event of that
+    carries the terminal status), and a WebSocket subscription, like API Gateway's on AWS,
+    lasts until the client unsubscribes or goes."""
     last = after
     idle = 0.0
     with svc.feed.subscribe(job_id) as changed:
         while True:
             changed.clear()
             batch = svc.ctx.jobs.events(job_id, last)
-            ended = next((i for i, e in enumerate(batch) if e.status.terminal), None)
+            ended = None if past_terminal else next((i for i, e in enumerate(batch) if e.status.terminal), None)
             if ended is not None:
                 yield batch[: ended + 1]
                 return
@@ -62,9 +67,11 @@ async def event_batches(svc: Services, job_id: str, after: int) -> AsyncIterator
                     yield None
 
 
-async def job_events(svc: Services, job_id: str, after: int) -> AsyncIterator[ProgressEvent | None]:
+async def job_events(
+    svc: Services, job_id: str, after: int, past_terminal: bool = False
+) -> AsyncIterator[ProgressEvent | None]:
     """The same stream one event at a time (None: a heartbeat is due)."""
-    async for batch in event_batches(svc, job_id, after):
+    async for batch in event_batches(svc, job_id, after, past_terminal):
         if batch is None:
             yield None
             continue
@@ -109,7 +116,9 @@ def progress(
 
 @router.websocket("/ws")
 async def websocket(ws: WebSocket, token: str | None = None) -> None:
-    """Send `{"action": "subscribe", "job_id": ..., "last_seq": 0}`; receive progress JSON."""
+    """Send `{"action": "subscribe", "job_id": ..., "last_seq": 0}`; receive progress JSON, also
+    a finished job's re-compose, until `{"action": "unsubscribe", "job_id": ...}` or the socket
+    closes."""
     svc: Services = ws.app.state.services
     try:
         caller = svc.auth.caller(f"Bearer {token}" if token else ws.headers.get("authorization"))
@@ -120,7 +129,7 @@ async def websocket(ws: WebSocket, token: str | None = None) -> None:
     tasks: dict[str, asyncio.Task[None]] = {}
 
     async def pump(job_id: str, after: int) -> None:
-        async for event in job_events(svc, job_id, after):
+        async for event in job_events(svc, job_id, after, past_terminal=True):
             if event is not None:
                 await ws.send_text(event.as_json())
 
