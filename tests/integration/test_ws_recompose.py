@@ -7,7 +7,6 @@ subscription lasts until the client unsubscribes or leaves, as on API Gateway.""
 from __future__ import annotations
 
 import pytest
-# 15 s: the 12 s small brief fails the render QC on this base (its referral card, QC-TEXT-MISSING)
 from api_harness import Keys, make_client, small_brief, wait_done
 
 
@@ -17,6 +16,7 @@ def world(tmp_path_factory):
     client, services = make_client(tmp_path_factory.mktemp("ws"), keys)
     with client:
         alice = {"Authorization": f"Bearer {keys.token('alice')}"}
+        # 15 s: the 12 s small brief fails the render QC on this base (QC-TEXT-MISSING, its referral)
         r = client.post("/api/v1/generate", json=small_brief(duration_s=15), headers=alice)
         assert r.status_code == 202, r.text
         job = wait_done(client, r.json()["job_id"], alice)
@@ -51,8 +51,10 @@ def test_websocket_reports_a_recompose_of_a_finished_job(world):
         assert r.json()["version"] == 2
         events = _until(
             ws,
-            lambda m: m["tracks"]["compose"]["state"] in ("done", "failed")
-            and m["tracks"]["compose"]["finished_at"] != first_run,
+            lambda m: (
+                m["tracks"]["compose"]["state"] in ("done", "failed")
+                and m["tracks"]["compose"]["finished_at"] != first_run
+            ),
         )
     states = [e["tracks"]["compose"]["state"] for e in events]
     assert "running" in states, states
