@@ -145,15 +145,31 @@ def test_a_good_render_passes_qc_reading_every_item(media, good, size):
     assert report.cost.frames_from_keyframes == report.cost.frames_decoded > 0
 
 
-def test_text_run_off_the_frame_fails_naming_the_item(media):
+def test_text_run_off_the_frame_fails_naming_the_item(media, monkeypatch):
+    """The text layout cannot put a card off the frame any more, so the fault is injected where
+    compose draws: the card of the URL is placed a third of its width past the left edge (what a
+    layout bug would do). QC reads the rendered pixels and names it."""
+    import dataclasses
+
+    from omnigen.media import text_cards
+
     url = "www.veltrexa-full-prescribing-information.example"
+    real = text_cards.layout_item
+
+    def off_the_left(item, output):  # type: ignore[no-untyped-def]
+        laid = real(item, output)
+        if item.text != url:
+            return laid
+        plate = dataclasses.replace(laid.plate, x=-laid.plate.w // 3)
+        return dataclasses.replace(laid, plate=plate)
+
+    monkeypatch.setattr(text_cards, "layout_item", off_the_left)
     timeline = _timeline(media, (640, 360), names=TextItem(text=url, start_s=0.5, end_s=3.5, cap_height=0.07))
-    timeline = timeline.model_copy(update={"output": timeline.output.model_copy(update={"safe_margin": 0.0})})
     report, _ = _qc(media, timeline, "offframe")
     off = [f for f in report.findings if f.rule == "QC-OFF-SAFE"]
     assert off and off[0].start_s == 0.5 and "www.veltrexa" in off[0].message, report.to_text()
     missing = [f for f in report.findings if f.rule == "QC-TEXT-MISSING" and f.start_s == 0.5]
-    assert missing and "cut off" in missing[0].message
+    assert missing and "cut off" in missing[0].message, report.to_text()
     assert not [f for f in report.findings if f.start_s == 13.0], "the end card is fine"
 
 

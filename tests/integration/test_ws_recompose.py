@@ -7,7 +7,7 @@ subscription lasts until the client unsubscribes or leaves, as on API Gateway.""
 from __future__ import annotations
 
 import pytest
-from api_harness import Keys, make_client, small_brief, wait_done
+from api_harness import LOCAL_WS, Keys, make_client, small_brief, wait_done
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,6 @@ def world(tmp_path_factory):
     client, services = make_client(tmp_path_factory.mktemp("ws"), keys)
     with client:
         alice = {"Authorization": f"Bearer {keys.token('alice')}"}
-        # 15 s: the 12 s small brief fails the render QC on this base (QC-TEXT-MISSING, its referral)
         r = client.post("/api/v1/generate", json=small_brief(duration_s=15), headers=alice)
         assert r.status_code == 202, r.text
         job = wait_done(client, r.json()["job_id"], alice)
@@ -41,7 +40,7 @@ def test_websocket_reports_a_recompose_of_a_finished_job(world):
     client, keys, alice, job = world
     jid = job["job_id"]
     first_run = job["tracks"]["compose"]["finished_at"]
-    with client.websocket_connect(f"/api/v1/ws?token={keys.token('alice')}") as ws:
+    with client.websocket_connect(f"{LOCAL_WS}/api/v1/ws?token={keys.token('alice')}") as ws:
         ws.send_json({"action": "subscribe", "job_id": jid, "last_seq": 0})
         history = _until(ws, lambda m: m["seq"] == job["seq"])
         assert history[-1]["status"] == "completed"

@@ -41,7 +41,7 @@ from omnigen.media.frames import extract_frame
 from omnigen.media.loudness import Loudness, measure_loudness, parse_summary
 from omnigen.media.segment_plan import PlanError, Segment, plan_segments
 from omnigen.media.segments import Digests, SegmentStore, encode_segment, join_segments
-from omnigen.media.text_cards import Card, render_animatic_mark, render_card
+from omnigen.media.text_cards import Card, card_box, render_animatic_mark, render_card
 from omnigen.qc.plan import keyframe_times, plan_qc
 from omnigen.qc.policy import QcPolicy
 from omnigen.text_layout import Box, layout_item
@@ -311,12 +311,8 @@ def prepare_segments(
 
 
 def _cards(timeline: Timeline) -> dict[int, tuple[int, int, int, int]]:
-    boxes = {}
-    for k, item in enumerate(timeline.texts):
-        if item.start_s < timeline.duration_s:
-            p = layout_item(item, timeline.output).plate
-            boxes[k] = (p.x, p.y, p.w, p.h)
-    return boxes
+    o, end = timeline.output, timeline.duration_s
+    return {k: card_box(item, o) for k, item in enumerate(timeline.texts) if item.start_s < end}
 
 
 def compose(

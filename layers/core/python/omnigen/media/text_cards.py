@@ -46,6 +46,13 @@ def draw_layout(layout: TextLayout, color: str, plate_color: str, plate_opacity:
     return Image.alpha_composite(card, text)
 
 
+def card_box(item: TextItem, output: OutputSettings) -> tuple[int, int, int, int]:
+    """Where `render_card` puts `item`'s card on the frame (x, y, w, h), without drawing it: what
+    compose reports to QC when the cards were drawn ahead, in segments."""
+    p = layout_item(item, output).plate
+    return (p.x, p.y, p.w, p.h)
+
+
 def render_card(item: TextItem, output: OutputSettings, out: Path) -> Card:
     """Draw `item` on its plate and return where it goes on the frame."""
     layout = layout_item(item, output)
