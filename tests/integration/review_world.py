@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from api_harness import LOCAL_BASE
 from fastapi.testclient import TestClient
 
 from omnigen.api.app import create_app, local_services
@@ -48,4 +49,4 @@ def make_review_client(home: Path, **env: str) -> tuple[TestClient, Any]:
         }
     )
     services = local_services(settings)
-    return TestClient(create_app(services, web_dir=None)), services
+    return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services

@@ -55,9 +55,9 @@ def test_version_2_leaves_version_1_as_it_was(made):
     timeline = load_timeline(ctx, job)
     first = timeline.voice[0]
     voice = [first.model_copy(update={"text": first.text + " Ask about it."}), *timeline.voice[1:]]
-    texts = [t.model_copy(update={"text": "Veltrexa (veltrexamab-abcd) for adults"}) if i == 2 else t
+    names = next(i for i, t in enumerate(timeline.texts) if t.kind == "super" and "Veltrexa (" in t.text)
+    texts = [t.model_copy(update={"text": "Veltrexa (veltrexamab-abcd) for adults"}) if i == names else t
              for i, t in enumerate(timeline.texts)]  # fmt: skip
-    assert timeline.texts[2].kind == "super"
     _save(ctx, keys, timeline.model_copy(update={"voice": voice, "texts": texts}))
     compose(ctx, job.job_id, version=2)
     v2 = keys.version(2)
