@@ -28,7 +28,7 @@ import httpx
 
 BRIEF = {
     "prompt": "A calm, hopeful short spot: a gardener gets back to her roses",
-    "duration_s": 10,
+    "duration_s": 15,  # the shortest product claim whose risks and closing card have time to be read
     "resolution": "360p",
     "continuity": "parallel",
     "product": {

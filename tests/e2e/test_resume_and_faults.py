@@ -124,15 +124,22 @@ def _context(home: Path):
     return local_context(load_settings({"OMNIGEN_HOME": str(home), "OMNIGEN_PROVIDERS": "local"}))
 
 
-def test_unreadable_product_image_fails_the_job_with_an_actionable_message(tmp_path):
+def test_unreadable_product_image_is_refused_before_any_job_with_an_actionable_message(tmp_path):
+    """A file that is not a picture is refused when the job is created (the one image check the
+    API and the CLI share), not found out by a scene step minutes later; no job is recorded."""
+    import pytest
+
+    from omnigen.brief import BriefError
+
     image = tmp_path / "pack.png"
     image.write_bytes(b"this is not a png")
     ctx = _context(tmp_path / "home")
     brief = parse_brief(SHORT | {"product": SHORT["product"] | {"image": str(image)}})
-    job = LocalRunner(ctx).run(lifecycle.create_job(ctx, "local", brief).job_id)
-    assert job.status == JobStatus.FAILED
-    assert "PNG" in job.error.message and "JPEG" in job.error.message
-    assert job.error.step.startswith("scene_")
+    with pytest.raises(BriefError) as refused:
+        lifecycle.create_job(ctx, "local", brief, local_files=True)
+    message = str(refused.value)
+    assert "product.image" in message and "PNG" in message and "JPEG" in message, message
+    assert ctx.jobs.list_for_user("local") == []
 
 
 def test_failed_ffmpeg_run_keeps_its_stderr_tail(tmp_path):

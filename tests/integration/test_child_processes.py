@@ -68,7 +68,9 @@ def test_stop_when_kills_even_a_stalled_ffmpeg_within_a_poll(with_progress):
 def test_a_cancel_during_compose_stops_ffmpeg_and_publishes_nothing(tmp_path):
     env = {"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local", "OMNIGEN_MAX_CONCURRENT_SCENES": "2"}
     ctx = local_context(load_settings(env))
-    job = create_job(ctx, "local", parse_brief(small_brief(duration_s=10)))
+    # 15 s: a 10 s product claim can leave its closing card short of its reading time once the
+    # risks are voiced, and compose refuses it before any ffmpeg runs
+    job = create_job(ctx, "local", parse_brief(small_brief(duration_s=15)))
     runner = LocalRunner(ctx, max_jobs=1, background=False)
     handle = runner.start(job.job_id)
 

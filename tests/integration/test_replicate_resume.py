@@ -142,7 +142,7 @@ def job_with_script(ctx: StepContext, scenes: list[Scene], image: Path | None = 
     brief = load_brief(BRIEF)
     if image is not None:
         brief = brief.model_copy(update={"product": brief.product.model_copy(update={"image": str(image)})})
-    job = lifecycle.create_job(ctx, "local", brief)
+    job = lifecycle.create_job(ctx, "local", brief, local_files=True)  # a file path, as the CLI gives
     script = Script(title="t", scenes=scenes)
     ctx.assets.put_bytes(JobKeys(job.user_id, job.job_id).script, script.model_dump_json().encode())
     return job.job_id
