@@ -141,6 +141,8 @@ def test_create_watch_play_reorder_recompose(server, browser, tmp_path):
         _shot(page, "4-editor")
         page.get_by_role("button", name="Save and re-compose").click()
         page.get_by_test_id("editor-status").filter(has_text="Version 2 is ready.").wait_for(timeout=JOB_TIMEOUT_MS)
+        # the version list is refetched once the new version is recorded: wait for it to show
+        page.locator(".version-list > li[data-version='2']").wait_for(timeout=30_000)
         versions = page.locator(".version-list > li").evaluate_all("els => els.map(e => e.dataset.version)")
         assert versions == ["2", "1"], versions
         assert "/final/v2.mp4" in page.get_by_test_id("preview-video").get_attribute("src")

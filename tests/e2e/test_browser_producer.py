@@ -192,6 +192,8 @@ def edit_job(server):
 
 
 def _versions(page) -> list[str]:
+    """The listed versions, once the newest the page announced is among them (it is refetched)."""
+    page.locator(".version-list > li").first.wait_for(timeout=30_000)
     return page.locator(".version-list > li").evaluate_all("els => els.map(e => e.dataset.version)")
 
 
@@ -231,7 +233,8 @@ def test_editing_journey_regenerate_revoice_restore_compare_refuse(server, edit_
         page.get_by_test_id("editor-status").filter(has_text="Version 2 is ready.").wait_for(timeout=JOB_TIMEOUT_MS)
         assert _versions(page) == ["2", "1"]
         tl = httpx.get(f"{server}/api/v1/jobs/{edit_job}/timeline", timeout=10).json()
-        assert "takes/" in next(c["asset"] for c in tl["clips"] if c["scene_index"] == 2)
+        # the take chosen is the regenerated one (kept beside the first take under the take's scene)
+        assert ".take2." in next(c["asset"] for c in tl["clips"] if c["scene_index"] == 2)
         _shot(page, "editing-1-version-2")
 
         # --- restore v1 into the draft, then compare v1 and v2 side by side -------------------------
