@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from omnigen.store import tables
+from omnigen.video_models import UnknownVideoModel, video_model
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER_SOURCE = ROOT / "layers" / "core" / "python"
@@ -95,6 +96,14 @@ class Settings:
     layer_dependencies: bool = True
     """False builds the layer from omnigen's source alone (offline synth in tests)."""
     tables: TableNames = field(default_factory=TableNames)
+
+    def __post_init__(self) -> None:
+        """A video model the adapter has no description of is refused at synth, not at the first
+        scene (`omnigen.video_models`: its inputs would be guesses)."""
+        try:
+            video_model(self.video_model)
+        except UnknownVideoModel as err:
+            raise ValueError(f"cdk.json context videoModel: {err}") from None
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> Settings:

@@ -64,6 +64,7 @@ TOKEN = "r8_fake_token_for_tests"
 DEFAULT_LATENCY_S = {
     "openai/gpt-4o": 0.6,
     "kwaivgi/kling-v2.5-turbo-pro": 1.8,
+    "kwaivgi/kling-v2.1": 1.8,
     "minimax/music-2.6": 0.6,
     "minimax/music-1.5": 0.6,
     "minimax/speech-02-turbo": 0.3,
@@ -89,6 +90,15 @@ def cancel_after_s(header: str | None) -> float | None:
     for number, unit in _DURATION.findall(header.strip()):
         total += float(number) * {"h": 3600, "m": 60}.get(unit, 1)
     return max(5.0, total) if total else None
+
+
+class ModelError(Exception):
+    """What the model itself refuses once running (a rule its schema states only in prose):
+    the prediction fails with this message, as Replicate reports a model's error."""
+
+
+PRO_ONLY_END_IMAGE = "kwaivgi/kling-v2.1"
+"""Its published schema: end_image is the "Last frame of the video (pro mode only)"."""
 
 
 def _now_iso() -> str:
@@ -383,6 +393,8 @@ class FakeReplicate:
         if error is None:
             try:
                 output, extra = self._produce(pred)
+            except ModelError as err:
+                error = str(err)
             except Exception as err:  # a bug in the fake shows up as a failed prediction
                 error = f"fake could not produce output: {type(err).__name__}: {err}"
         finish_at = t0 + self.latency(pred.model)
@@ -434,7 +446,9 @@ class FakeReplicate:
             )
             chunks = [text[k : k + 40] for k in range(0, len(text), 40)]
             return chunks, {"input_token_count": tokens_in, "output_token_count": len(text) // 4}
-        if pred.model == "kwaivgi/kling-v2.5-turbo-pro":  # a file URI
+        if pred.model in ("kwaivgi/kling-v2.5-turbo-pro", PRO_ONLY_END_IMAGE):  # a file URI
+            if pred.model == PRO_ONLY_END_IMAGE and i.get("end_image") and i.get("mode", "standard") != "pro":
+                raise ModelError("end_image is only supported in pro mode")
             aspect = i.get("aspect_ratio", "16:9")
             start = i.get("start_image")
             if start:

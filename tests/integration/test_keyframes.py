@@ -24,8 +24,8 @@ from omnigen.pipeline import lifecycle
 from omnigen.pipeline.context import local_context
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.start_images import shows_product
-from omnigen.providers.replicate.video import KlingSceneRenderer
 from omnigen.script import Script
+from omnigen.video_models import KLING_V25_TURBO_PRO
 
 BRIEF = SHARED_BRIEFS / "psoriasis_30s.yaml"
 FLUX = "black-forest-labs/flux-schnell"
@@ -104,7 +104,7 @@ def test_replicate_keyframes_flux_stills_then_the_kling_hybrid(fake, tmp_path, m
 
     keys = JobKeys(job.user_id, job.job_id)
     script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
-    takes = Takes(script, KlingSceneRenderer.clip_seconds, "keyframes", end_frames=False)
+    takes = Takes(script, KLING_V25_TURBO_PRO.clip_seconds, "keyframes", end_frames=False)
     heads = takes.keyframes()  # the hybrid: each chain of takes starts on a keyframe
     assert sorted(heads) == sorted(c[0] for c in takes.chains())
     stills = fake.created(FLUX)

@@ -258,7 +258,7 @@ def test_a_download_that_is_not_a_video_is_a_clear_error(tmp_path):
     bogus = tmp_path / "out.mp4"
     bogus.write_text("<html>Access denied</html>")
     with pytest.raises(ProviderError, match=r"not a video for scene 4 \(prediction abc\)"):
-        video.KlingSceneRenderer._check_video(bogus, 4, "abc")
+        video.ReplicateSceneRenderer._check_video(bogus, 4, "abc")
 
 
 # --- music (MiniMax Music 2.6 instrumental; 1.5 selectable) ------------------------------------

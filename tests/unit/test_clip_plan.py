@@ -15,10 +15,10 @@ from omnigen.keys import JobKeys
 from omnigen.pipeline.timeline_builder import build_timeline
 from omnigen.providers.local.script_writer import LocalScriptWriter
 from omnigen.providers.ports import CallContext
-from omnigen.providers.replicate.video import KlingSceneRenderer
 from omnigen.script import Script
+from omnigen.video_models import KLING_V25_TURBO_PRO
 
-KLING = KlingSceneRenderer.clip_seconds
+KLING = KLING_V25_TURBO_PRO.clip_seconds
 BRIEFS = example_briefs()
 
 

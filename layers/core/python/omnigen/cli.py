@@ -352,7 +352,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from omnigen.pricing import estimate, format_estimate
 
     settings = _settings(args, need_credentials=False)
-    est = estimate(_brief(args), settings.providers, settings.max_concurrent_scenes)
+    est = estimate(_brief(args), settings.providers, settings.max_concurrent_scenes, models=settings.models)
     print(format_estimate(est))
     if args.json:
         print(est.model_dump_json())

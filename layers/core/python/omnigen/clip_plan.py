@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from omnigen.schedule import chains, end_keyframe, keyframe_scenes, previous_scene
 from omnigen.script import Scene, Script
+from omnigen.video_models import fit_clip
 
 BUDGET = 1.1
 MAX_GROUP = 4
@@ -75,13 +76,9 @@ def one_per_scene(script: Script, grid: tuple[int, ...] | None = None) -> ClipPl
     """Every scene its own clip: the shortest grid length that covers it (or its own length)."""
     groups = []
     for s in script.scenes:
-        secs = _fit(s.duration_s, grid) if grid else math.ceil(s.duration_s)
+        secs = fit_clip(grid, s.duration_s) if grid else math.ceil(s.duration_s)
         groups.append(ClipGroup(scenes=[s.index], seconds=secs, offsets={s.index: 0.0}, content_s=s.duration_s))
     return ClipPlan(groups=groups)
-
-
-def _fit(d: float, grid: tuple[int, ...]) -> int:
-    return next((g for g in sorted(grid) if g >= d - 1e-6), max(grid))
 
 
 def plan_clips(script: Script, grid: tuple[int, ...] | None) -> ClipPlan:
@@ -190,12 +187,22 @@ class Takes:
     """The schedule of the takes, in the script's own scene numbers: a take is named by its first
     scene (`JobKeys.clip(head)`, the `scene_<head>` track, `render_scene(head)`)."""
 
-    def __init__(self, script: Script, grid: tuple[int, ...] | None, continuity: str, end_frames: bool):
+    def __init__(
+        self,
+        script: Script,
+        grid: tuple[int, ...] | None,
+        continuity: str,
+        end_frames: bool,
+        start_frames: bool = False,
+    ):
+        """`end_frames`: the video model takes an end frame; `start_frames`: it requires a start
+        frame (`omnigen.video_models.VideoModel`), so every fresh take gets a keyframe."""
         self.script = script
         self.plan = plan_clips(script, grid)
         self.units = unit_script(script, self.plan)
         self.continuity = continuity
         self.end_frames = end_frames
+        self.start_frames = start_frames
         self._heads = self.plan.heads()
 
     def _head(self, unit: int | None) -> int | None:
@@ -210,7 +217,8 @@ class Takes:
         return sorted(groups, key=lambda c: -sum(self.plan.group_of(h).content_s for h in c))
 
     def keyframes(self) -> list[int]:
-        return [self._heads[u - 1] for u in keyframe_scenes(self.units, self.continuity, self.end_frames)]
+        units = keyframe_scenes(self.units, self.continuity, self.end_frames, self.start_frames)
+        return [self._heads[u - 1] for u in units]
 
     def previous(self, head: int) -> int | None:
         """The take whose last frame starts this one, or None."""

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from omnigen.usage import Quota
+from omnigen.video_models import UnknownVideoModel, video_model
 
 ProviderKind = Literal["local", "replicate"]
 CAPABILITIES = ("script", "video", "music", "voice")
@@ -100,7 +101,8 @@ class Settings(BaseModel):
     audit_table: str | None = None
     models: dict[str, str] = Field(default_factory=dict)
     """Replicate model per capability when not the default (OMNIGEN_MODEL_SCRIPT, _VIDEO, _MUSIC,
-    _VOICE): a pinned version `owner/name:version`, set by the CDK app from cdk.json context."""
+    _VOICE): a pinned version `owner/name:version`, set by the CDK app from cdk.json context. The
+    video model must be one described in `omnigen.video_models` (checked at start)."""
 
     @property
     def db_path(self) -> Path:
@@ -218,6 +220,11 @@ def load_settings(
             raise ConfigError(
                 f"OMNIGEN_ALLOWED_ORIGINS: {origin!r} is not an origin; write it as http(s)://host[:port]"
             )
+    if settings.models.get("video"):
+        try:
+            video_model(settings.models["video"])
+        except UnknownVideoModel as err:
+            raise ConfigError(f"OMNIGEN_MODEL_VIDEO: {err}") from None
     if settings.store == "aws" and not (settings.jobs_table and settings.assets_bucket):
         raise ConfigError("OMNIGEN_STORE=aws needs OMNIGEN_JOBS_TABLE and OMNIGEN_ASSETS_BUCKET")
     if need_credentials:  # an estimate calls no model, so it may run without a token

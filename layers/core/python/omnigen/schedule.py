@@ -50,10 +50,13 @@ def uses_keyframes(continuity: str, end_frames: bool) -> bool:
     return resolve(continuity, end_frames) == "keyframes"
 
 
-def keyframe_scenes(script: Script, continuity: str, end_frames: bool) -> list[int]:
+def keyframe_scenes(script: Script, continuity: str, end_frames: bool, start_frames: bool = False) -> list[int]:
     """The scenes that need a keyframe: each scene's own start (a scene chained onto its previous
-    scene starts on that scene's last frame instead), and each end frame's next scene."""
-    if not uses_keyframes(continuity, end_frames):
+    scene starts on that scene's last frame instead), and each end frame's next scene. In modes
+    other than `keyframes` none does — except with a video model whose schema requires a start
+    frame (`start_frames`: Kling v2.1), where every scene that does not start on the previous
+    one's last frame starts on its keyframe (or the product image the keyframe step fits)."""
+    if not uses_keyframes(continuity, end_frames) and not start_frames:
         return []
     linked = links(script, continuity, end_frames)
     need = {s.index for s, lk in zip(script.scenes, linked, strict=True) if not lk}

@@ -32,7 +32,8 @@ def estimate(svc: ServicesDep, user: UserDep, brief: Brief) -> dict[str, Any]:
 
     settings = svc.ctx.settings
     found = fit(brief)
-    out = price(brief, settings.providers, settings.max_concurrent_scenes).model_dump(mode="json")
+    est = price(brief, settings.providers, settings.max_concurrent_scenes, models=settings.models)
+    out = est.model_dump(mode="json")
     return out | {"fit": found.model_dump(mode="json"), "warnings": [found.message] if found.message else []}
 
 

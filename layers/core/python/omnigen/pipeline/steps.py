@@ -40,6 +40,7 @@ from omnigen.providers.ports import (
     VoiceRequest,
     clip_grid,
     is_animatic,
+    needs_start_frame,
     takes_end_frame,
 )
 from omnigen.safe_text import STORED
@@ -51,6 +52,7 @@ DECLICK_S = 0.02
 CONTENT_TYPES = {".mp4": "video/mp4", ".m4a": "audio/mp4", ".json": "application/json"}
 
 log = logging.getLogger("omnigen.steps")
+
 
 def _job(ctx: StepContext, job_id: str) -> Job:
     job = ctx.jobs.get(job_id)
@@ -77,7 +79,7 @@ def takes(ctx: StepContext, job: Job, script: Script) -> Takes:
     brief's continuity for what the model takes (an end frame or not). Pure of the script, so
     every step (and every retry) computes the same plan."""
     video = ctx.providers.video
-    return Takes(script, clip_grid(video), job.brief.continuity, takes_end_frame(video))
+    return Takes(script, clip_grid(video), job.brief.continuity, takes_end_frame(video), needs_start_frame(video))
 
 
 def _put_json(ctx: StepContext, key: str, data: Any) -> None:

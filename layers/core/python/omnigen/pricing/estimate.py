@@ -10,6 +10,7 @@ length. Prices and typical times come from the price table (`table.py`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from pydantic import BaseModel, Field
 
@@ -20,9 +21,7 @@ from omnigen.lines import split_lines
 from omnigen.pricing.table import Plan, load_prices
 from omnigen.script import Scene, Script
 from omnigen.simulation import Latencies, simulate
-
-VIDEO_GRID = (5, 10)
-"""Kling's clip lengths (`KlingSceneRenderer.clip_seconds`; pricing may not import providers)."""
+from omnigen.video_models import video_model
 
 
 class EstimateLine(BaseModel):
@@ -86,10 +85,19 @@ def _voice_lines(script: Script, plan: Plan) -> tuple[int, int]:
     return max(1, math.ceil(script.duration_s / plan.seconds_per_line)), round(words * plan.characters_per_word)
 
 
-def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, script: Script | None = None) -> Estimate:
+def estimate(
+    brief: Brief,
+    providers_spec: ProviderSpec,
+    concurrency: int,
+    script: Script | None = None,
+    models: Mapping[str, str] | None = None,
+) -> Estimate:
     """Cost (USD) and expected wall time for `brief` with these providers and scene concurrency.
 
-    `script`, when one exists already, replaces the assumed scene plan and voiceover length.
+    `script`, when one exists already, replaces the assumed scene plan and voiceover length;
+    `models` are the configured Replicate models (`Settings.models`, OMNIGEN_MODEL_*), each
+    priced instead of the table's default — the video model also sets the clip grid and whether
+    the cuts can match without waiting (`omnigen.video_models`).
     """
     table = load_prices()
     plan, pipe, local = table.plan, table.pipeline, table.local
@@ -104,11 +112,13 @@ def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, scrip
             assumptions.append("continuity auto: every second scene assumed to continue the one before")
     lines: list[EstimateLine] = []
     kind = {c: getattr(providers_spec, c) for c in CAPABILITIES}
+    chosen = {c: (models or {}).get(c) or table.model_for(c) for c in CAPABILITIES}
+    chosen["keyframes"] = table.model_for("keyframes")
     rounds = 1 + pipe.compliance_retries_expected
 
     # script
     if kind["script"] == "replicate":
-        model = table.model_for("script")
+        model = chosen["script"]
         price = table.price(model)
         tok_in = plan.script_input_tokens * rounds
         tok_out = plan.script_output_tokens_per_scene * len(script.scenes) * rounds
@@ -131,20 +141,25 @@ def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, scrip
     # as the runners schedule them, keyframes first when the mode draws them
     pixels = (SHORT_SIDE[brief.resolution] / 1080) ** 2
     remote = kind["video"] == "replicate"
-    takes = Takes(script, VIDEO_GRID if remote else None, brief.continuity, not remote)
+    clips = video_model(chosen["video"])
+    if remote:  # as the Replicate adapter schedules its model (`omnigen.video_models`)
+        takes = Takes(script, clips.clip_seconds, brief.continuity, clips.end_frame, clips.start_required)
+    else:  # the offline renderer renders any length and takes an end frame
+        takes = Takes(script, None, brief.continuity, True)
     cut = takes.plan
     stills = takes.keyframes()
     keyframe_s = 0.0
     if remote:
-        model = table.model_for("video")
+        model = chosen["video"]
         price = table.price(model)
         per_take = {g.head: price.latency(g.seconds) + pipe.download_s + pipe.frame_and_store_s for g in cut.groups}
         billed = cut.billed_s
         usd = price.cost(billed)
         unit, quantity = "video seconds", float(billed)
-        detail = f"{len(cut.groups)} takes for {len(script.scenes)} scenes, {billed} s billed on 5/10 s clip lengths"
+        grid = "/".join(str(g) for g in clips.clip_seconds)
+        detail = f"{len(cut.groups)} takes for {len(script.scenes)} scenes, {billed} s billed on {grid} s clip lengths"
         if stills:
-            kf_model = table.model_for("keyframes")
+            kf_model = chosen["keyframes"]
             kf_price = table.price(kf_model)
             keyframe_s = kf_price.latency() + pipe.download_s
             lines.append(
@@ -187,7 +202,7 @@ def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, scrip
 
     # music
     if kind["music"] == "replicate":
-        model = table.model_for("music")
+        model = chosen["music"]
         price = table.price(model)
         lines.append(
             EstimateLine(
@@ -206,7 +221,7 @@ def estimate(brief: Brief, providers_spec: ProviderSpec, concurrency: int, scrip
     # voiceover: one request per line, in order
     n_lines, chars = _voice_lines(script, plan)
     if kind["voice"] == "replicate":
-        model = table.model_for("voice")
+        model = chosen["voice"]
         price = table.price(model)
         lines.append(
             EstimateLine(

@@ -16,8 +16,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from omnigen.video_models import KLING_V25_TURBO_PRO, fit_clip
+
 PRICING_FILE = Path(__file__).resolve().parents[1] / "pricing.yaml"
-KLING_CLIP_LENGTHS = (5, 10)
+KLING_CLIP_LENGTHS = KLING_V25_TURBO_PRO.clip_seconds
 
 
 class ModelPrice(BaseModel):
@@ -118,4 +120,4 @@ def call_cost(model: str, quantity: float, output_quantity: float = 0.0) -> floa
 def kling_clip_seconds(scene_s: float) -> int:
     """The clip length to ask Kling for: the shortest of 5 or 10 s that covers the scene; a scene
     longer than 10 s still gets 10 s (the timeline holds the clip to the scene's length)."""
-    return next((n for n in KLING_CLIP_LENGTHS if scene_s <= n + 1e-6), KLING_CLIP_LENGTHS[-1])
+    return fit_clip(KLING_CLIP_LENGTHS, scene_s)

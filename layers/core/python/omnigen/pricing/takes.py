@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from omnigen.pricing.table import kling_clip_seconds, load_prices
+from omnigen.pricing.table import load_prices
+from omnigen.video_models import video_model
 
 
 class TakeEstimate(BaseModel):
@@ -21,18 +22,21 @@ class TakeEstimate(BaseModel):
     detail: str
 
 
-def take_estimate(durations: dict[int, float], provider: str, pixels: float) -> TakeEstimate:
-    """`durations`: scene → length, in render order; `pixels`: the output's area relative to 1080p."""
+def take_estimate(durations: dict[int, float], provider: str, pixels: float, model: str | None = None) -> TakeEstimate:
+    """`durations`: scene → length, in render order; `pixels`: the output's area relative to 1080p;
+    `model`: the configured video model (OMNIGEN_MODEL_VIDEO), else the table's default."""
     table = load_prices()
     pipe = table.pipeline
     if provider == "replicate":
-        model = table.model_for("video")
+        model = model or table.model_for("video")
         price = table.price(model)
-        clips = {i: kling_clip_seconds(d) for i, d in durations.items()}
+        spec = video_model(model)
+        clips = {i: spec.clip_for(d) for i, d in durations.items()}
         billed = float(sum(clips.values()))
         usd = price.cost(billed)
         seconds = sum(price.latency(c) + pipe.download_s + pipe.frame_and_store_s for c in clips.values())
-        detail = f"{len(clips)} clip(s), {billed:g} s billed on 5/10 s clip lengths"
+        grid = "/".join(str(g) for g in spec.clip_seconds)
+        detail = f"{len(clips)} clip(s), {billed:g} s billed on {grid} s clip lengths"
     else:
         model, billed, usd = "local", 0.0, 0.0
         seconds = sum(

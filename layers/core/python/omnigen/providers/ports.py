@@ -183,6 +183,12 @@ def takes_end_frame(renderer: SceneRenderer) -> bool:
     return bool(getattr(renderer, "end_frame", False))
 
 
+def needs_start_frame(renderer: SceneRenderer) -> bool:
+    """Whether every clip of a renderer must start on a frame (Kling v2.1's schema requires
+    `start_image`): its true `start_frame_required` attribute, set from the model's schema."""
+    return bool(getattr(renderer, "start_frame_required", False))
+
+
 def clip_grid(renderer: SceneRenderer) -> tuple[int, ...] | None:
     """The clip lengths a renderer's model makes and bills (Kling: 5 and 10 s), from its
     `clip_seconds` attribute; None renders any length (the offline renderer)."""

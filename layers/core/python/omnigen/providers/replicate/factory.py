@@ -14,9 +14,10 @@ from omnigen.providers.replicate.music import MiniMaxMusic
 from omnigen.providers.replicate.script import MODEL as SCRIPT_MODEL
 from omnigen.providers.replicate.script import GPT4oScriptWriter
 from omnigen.providers.replicate.video import MODEL as VIDEO_MODEL
-from omnigen.providers.replicate.video import KlingSceneRenderer
+from omnigen.providers.replicate.video import ReplicateSceneRenderer
 from omnigen.providers.replicate.voice import DEFAULT_VOICE, MiniMaxVoice
 from omnigen.providers.replicate.voice import MODEL as VOICE_MODEL
+from omnigen.video_models import UnknownVideoModel, video_model
 
 DEFAULT_MODELS = {"script": SCRIPT_MODEL, "video": VIDEO_MODEL, "music": MUSIC_MODEL, "voice": VOICE_MODEL}
 
@@ -24,7 +25,7 @@ DEFAULT_MODELS = {"script": SCRIPT_MODEL, "video": VIDEO_MODEL, "music": MUSIC_M
 @dataclass
 class ReplicateProviders:
     script: GPT4oScriptWriter
-    video: KlingSceneRenderer
+    video: ReplicateSceneRenderer
     music: MiniMaxMusic
     voice: MiniMaxVoice
     runner: ReplicateRunner
@@ -38,6 +39,10 @@ def chosen_models(models: Mapping[str, str] | None = None) -> dict[str, str]:
     unknown = set(chosen) - set(CAPABILITIES)
     if unknown:
         raise ConfigError(f"OMNIGEN_MODEL_*: no capability {sorted(unknown)}; use {', '.join(CAPABILITIES)}")
+    try:
+        video_model(chosen["video"])
+    except UnknownVideoModel as err:
+        raise ConfigError(f"OMNIGEN_MODEL_VIDEO: {err}") from None
     return chosen
 
 
@@ -83,7 +88,7 @@ def build_replicate_providers(
     runner = ReplicateRunner(api_token, base_url, webhook_url, timeouts_s=timeouts_s, poll_interval_s=poll_interval_s)
     return ReplicateProviders(
         script=GPT4oScriptWriter(runner, model=m["script"]),
-        video=KlingSceneRenderer(runner, model=m["video"]),
+        video=ReplicateSceneRenderer(runner, model=m["video"]),
         music=MiniMaxMusic(runner, model=m["music"]),
         voice=MiniMaxVoice(runner, voice_id=voice_id, model=m["voice"]),
         runner=runner,

@@ -1,14 +1,17 @@
-"""Scenes on `kwaivgi/kling-v2.5-turbo-pro` (Replicate).
+"""Scenes on a Replicate video model described in `omnigen.video_models` (Kling v2.5 Turbo Pro by
+default, Kling v2.1 in pro mode where the cuts must match without waiting; OMNIGEN_MODEL_VIDEO).
 
-Kling renders clips of exactly 5 or 10 s, billed on that length, so each scene asks for the
-shorter one that covers it and the timeline trims the rest. `start_image` carries continuity: the
-previous scene's last frame when the scene is chained, the product image where the shot shows
-the product, else nothing and the scene starts from its text (the step chooses,
-`SceneRequest.start_image`). Kling ignores `aspect_ratio` when given a start image and follows
-the image instead ("Ignored if start_image is provided"), so a start image of another shape is
-first fitted to the ad's frame (`omnigen.images.fit_to_frame`: letterboxed, never cropped, on
-its own border colour — a crop could cut the brand name off the pack). The model takes no seed or
-guidance input, so none is sent.
+Both render clips of exactly 5 or 10 s, billed on that length, so each scene asks for the
+shorter one that covers it and the timeline trims the rest. The start frame carries continuity:
+the previous scene's last frame when the scene is chained, its keyframe, the product image where
+the shot shows the product, else nothing and the scene starts from its text (the step chooses,
+`SceneRequest.start_image`; a model whose schema requires a start frame is always given one by
+the schedule). Where the model takes an end frame (its description's `end_input`), the next
+scene's keyframe goes there. Kling ignores `aspect_ratio` when given a start image and follows
+the image instead ("Ignored if start_image is provided"; v2.1 has no such input at all), so every
+frame sent is first fitted to the ad's frame (`omnigen.images.fit_to_frame`: letterboxed, never
+cropped, on its own border colour — a crop could cut the brand name off the pack). Neither model
+takes a seed or guidance input, so none is sent.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ from typing import Any
 
 from omnigen.images import fit_to_frame
 from omnigen.media.ffmpeg import MediaError, probe
-from omnigen.pricing import kling_clip_seconds
 from omnigen.providers.ports import CallContext, KeyframeRequest, ProviderError, SceneRequest
 from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import ReplicateRunner, output_url
+from omnigen.video_models import VideoModel, video_model
 
 log = logging.getLogger(__name__)
 
-MODEL = "kwaivgi/kling-v2.5-turbo-pro"
+MODEL = video_model().slug
 PROMPT_MAX = 2500
 NEGATIVE_PROMPT = (
     "on-screen text, captions, subtitles, watermark, logo, distorted packaging, misspelled labels, "
@@ -52,37 +55,59 @@ def kling_prompt(req: SceneRequest | KeyframeRequest) -> str:
     return prompt if len(prompt) <= PROMPT_MAX else prompt[:PROMPT_MAX].rsplit(" ", 1)[0]
 
 
-class KlingSceneRenderer:
-    """SceneRenderer port on Kling v2.5 Turbo Pro."""
-
-    clip_seconds = (5, 10)
-    """The clip lengths Kling makes, billed on the length asked (its schema's `duration` enum)."""
-    end_frame = False
-    """Replicate's published schema for this model has no end-frame input (only `start_image`;
-    see the fixture's `_source.end_frame`), so continuity `keyframes` runs its hybrid here."""
+class ReplicateSceneRenderer:
+    """SceneRenderer port on one described video model (`omnigen.video_models`)."""
 
     def __init__(self, runner: ReplicateRunner, model: str = MODEL):
         self.runner = runner
         self.model = model
+        """As configured: `owner/name`, or a pinned `owner/name:version` of it."""
+        self.spec: VideoModel = video_model(model)
         self.name = f"replicate:{model}"
 
+    @property
+    def clip_seconds(self) -> tuple[int, ...]:
+        """The clip lengths the model makes, billed on the length asked (its `duration` enum)."""
+        return self.spec.clip_seconds
+
+    @property
+    def end_frame(self) -> bool:
+        """Whether its published schema has an end-frame input (Kling v2.5 Turbo Pro's has none:
+        continuity `keyframes` runs its hybrid there)."""
+        return self.spec.end_frame
+
+    @property
+    def start_frame_required(self) -> bool:
+        return self.spec.start_required
+
     def inputs(self, req: SceneRequest, work: Path | None = None) -> dict[str, Any]:
-        """The prediction input for one scene (no seed, no guidance: the model has neither). A
-        start image is a file (`Path`), fitted to the ad's frame in `work` when its shape differs."""
+        """The prediction input for one scene (no seed, no guidance: the models have neither).
+        Frames are files (`Path`), fitted to the ad's frame in `work` when their shape differs."""
+        spec, index = self.spec, req.scene.index
         inputs: dict[str, Any] = {
             "prompt": kling_prompt(req),
             "negative_prompt": NEGATIVE_PROMPT,
-            "duration": kling_clip_seconds(req.scene.duration_s),
-            "aspect_ratio": req.aspect_ratio,
+            "duration": spec.clip_for(req.scene.duration_s),
+            **spec.extras,
         }
-        if req.end_image is not None:
-            raise ProviderError(f"scene {req.scene.index}: {self.model} takes no end frame; the schedule must not ask")
-        if req.start_image is not None:
-            start = Path(req.start_image)
-            if not start.is_file():
-                raise ProviderError(f"scene {req.scene.index}: start image {start} does not exist")
-            folder = work or start.parent
-            inputs["start_image"] = fit_to_frame(start, folder / f"start_{req.scene.index}.jpg", req.width, req.height)
+        if spec.aspect_input:
+            inputs[spec.aspect_input] = req.aspect_ratio
+        if req.end_image is not None and spec.end_input is None:
+            raise ProviderError(f"scene {index}: {self.model} takes no end frame; the schedule must not ask")
+        if req.start_image is None and spec.start_required:
+            raise ProviderError(
+                f"scene {index}: {self.model} needs a start frame (its schema requires {spec.start_input}); "
+                "the schedule must give every scene a keyframe or the previous scene's last frame"
+            )
+        frames = {spec.start_input: (req.start_image, "start"), spec.end_input: (req.end_image, "end")}
+        for name, (frame, what) in frames.items():
+            if name is None or frame is None:
+                continue
+            path = Path(frame)
+            if not path.is_file():
+                raise ProviderError(f"scene {index}: {what} image {path} does not exist")
+            folder = work or path.parent
+            inputs[name] = fit_to_frame(path, folder / f"{what}_{index}.jpg", req.width, req.height)
         return inputs
 
     def render(self, req: SceneRequest, out: Path, ctx: CallContext) -> Path:
@@ -92,20 +117,21 @@ class KlingSceneRenderer:
         clip = inputs["duration"]
         if scene.duration_s > clip:
             log.warning(
-                "scene %d lasts %.1f s but Kling clips are at most %d s; the timeline must hold or slow the clip",
+                "scene %d lasts %.1f s but %s clips are at most %d s; the timeline must hold or slow the clip",
                 scene.index,
                 scene.duration_s,
+                self.model,
                 clip,
             )
-        ctx.progress(0.02, f"Kling: rendering a {clip} s clip")
+        ctx.progress(0.02, f"{self.spec.slug}: rendering a {clip} s clip")
         done = self.runner.run(self.model, inputs, ctx, what=f"rendering scene {scene.index}", slot="clip")
         self.runner.download(output_url(done.output, self.model), out, what=f"scene {scene.index}")
         bill(ctx, "video", done, clip)
-        self._check_video(out, scene.index, done.id)
+        self._check_video(out, scene.index, done.id, self.model)
         return out
 
     @staticmethod
-    def _check_video(path: Path, scene_index: int, prediction_id: str) -> None:
+    def _check_video(path: Path, scene_index: int, prediction_id: str, model: str = MODEL) -> None:
         """Refuse a download that is not a video with a message naming the prediction. An MP4's
         `ftyp` box is enough (no ffmpeg run on the chained scenes' critical path); anything else
         is probed."""
@@ -116,12 +142,12 @@ class KlingSceneRenderer:
             info = probe(path)
         except MediaError as err:
             raise ProviderError(
-                f"{MODEL} returned a file that is not a video for scene {scene_index} "
+                f"{model} returned a file that is not a video for scene {scene_index} "
                 f"(prediction {prediction_id}): {err.what}; try again.",
                 retryable=True,
             ) from None
         if info.video is None:
             raise ProviderError(
-                f"{MODEL} returned no video stream for scene {scene_index} (prediction {prediction_id}); try again.",
+                f"{model} returned no video stream for scene {scene_index} (prediction {prediction_id}); try again.",
                 retryable=True,
             )
