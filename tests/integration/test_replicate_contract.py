@@ -5,6 +5,7 @@ configured with — through the real `replicate` client."""
 
 from __future__ import annotations
 
+import base64
 import json
 import tempfile
 import time
@@ -27,6 +28,7 @@ from omnigen.providers.replicate.factory import build_replicate_providers
 from omnigen.script import Scene
 
 KLING = "kwaivgi/kling-v2.5-turbo-pro"
+END_FRAME_KLING = "kwaivgi/kling-v2.1"
 SONG = "minimax/music-1.5"
 OLD_MUSIC_01_INPUTS = ["song_file", "voice_file", "instrumental_file", "voice_id", "instrumental_id"]
 
@@ -64,8 +66,8 @@ def test_each_fixture_names_its_source_and_date_and_is_an_openapi_model_object(p
 
 @pytest.mark.parametrize(
     "models",
-    [{}, {"music": SONG, "voice": "minimax/speech-02-hd"}],
-    ids=["defaults", "cdk-and-song-model"],
+    [{}, {"music": SONG, "voice": "minimax/speech-02-hd"}, {"video": END_FRAME_KLING}],
+    ids=["defaults", "cdk-and-song-model", "end-frame-video-model"],
 )
 def test_every_request_the_adapters_send_is_valid_against_the_published_schema(models):
     p = build_replicate_providers(TOKEN, "http://127.0.0.1:9", models=models)
@@ -277,3 +279,84 @@ def test_a_scene_from_the_product_image_gets_a_frame_of_the_ads_shape(fake, tmp_
         assert im.size == (360, 640)
         assert im.getpixel((180, 20)) == im.getpixel((180, 620))  # bars above and below, not a crop
     p.runner.close()
+
+
+# --- the video models: each one's inputs against its own published schema ---------------------------
+
+
+def _scene_request(tmp_path: Path, *, start: bool = True, end: bool = False) -> SceneRequest:
+    scene = Scene(index=3, duration_s=6.2, purpose="benefit", shot="She kneels by the roses")
+    first = png(tmp_path / "key3.png", (640, 360)) if start else None
+    last = png(tmp_path / "key4.png", (640, 360)) if end else None
+    return SceneRequest(scene=scene, width=1280, height=720, aspect_ratio="16:9", start_image=first, end_image=last)
+
+
+def test_the_end_frame_model_gets_its_end_image_in_pro_mode_and_nothing_its_schema_lacks(tmp_path):
+    p = build_replicate_providers(TOKEN, "http://127.0.0.1:9", models={"video": END_FRAME_KLING})
+    assert p.video.end_frame and p.video.start_frame_required and p.video.clip_seconds == (5, 10)
+    inputs = p.runner.materialize(p.video.inputs(_scene_request(tmp_path, end=True), tmp_path))
+    assert inputs["mode"] == "pro" and inputs["duration"] == 10  # a 6.2 s scene on the 5/10 s grid
+    assert inputs["start_image"].startswith("data:image/") and inputs["end_image"].startswith("data:image/")
+    assert "aspect_ratio" not in inputs  # v2.1 has none: the clip takes the start frame's shape
+    _, problems = contract(END_FRAME_KLING).check(inputs)
+    assert problems == []
+    # the same request on the default model: its schema has no end frame, so the adapter refuses
+    # the end image rather than send an input Replicate would silently ignore
+    default = build_replicate_providers(TOKEN, "http://127.0.0.1:9")
+    with pytest.raises(ProviderError, match="takes no end frame"):
+        default.video.inputs(_scene_request(tmp_path, end=True), tmp_path)
+    plain = default.runner.materialize(default.video.inputs(_scene_request(tmp_path), tmp_path))
+    assert "mode" not in plain and "end_image" not in plain and plain["aspect_ratio"] == "16:9"
+    assert contract(KLING).check(plain)[1] == []
+    for providers in (p, default):
+        providers.runner.close()
+
+
+def test_the_end_frame_model_refuses_a_scene_without_a_start_frame(tmp_path):
+    p = build_replicate_providers(TOKEN, "http://127.0.0.1:9", models={"video": END_FRAME_KLING})
+    with pytest.raises(ProviderError, match="needs a start frame"):
+        p.video.inputs(_scene_request(tmp_path, start=False), tmp_path)
+    p.runner.close()
+
+
+@pytest.mark.parametrize(
+    ("model", "inputs", "field"),
+    [
+        (END_FRAME_KLING, {"prompt": "a rose"}, "input"),  # start_image is required
+        (END_FRAME_KLING, {"prompt": "a rose", "start_image": "data:,x", "mode": "master"}, "input.mode"),
+        (END_FRAME_KLING, {"prompt": "a rose", "start_image": "data:,x", "aspect_ratio": "16:9"}, "input.aspect_ratio"),
+        (END_FRAME_KLING, {"prompt": "a rose", "start_image": "data:,x", "last_image": "data:,y"}, "input.last_image"),
+        (KLING, {"prompt": "a rose", "end_image": "data:,y"}, "input.end_image"),
+    ],
+    ids=["no-start", "bad-mode", "no-aspect-input", "wrong-end-name", "v25-has-no-end"],
+)
+def test_wrong_video_inputs_get_replicates_422(fake, model, inputs, field):
+    with pytest.raises(ReplicateError) as err:
+        runner(fake).client.models.predictions.create(model=model, input=inputs)
+    assert err.value.status == 422
+    assert f"- {field}" in (err.value.detail or "")
+    assert fake.created() == []
+
+
+def test_an_end_image_outside_pro_mode_fails_as_the_model_says(fake):
+    """The schema states it in prose ("Last frame of the video (pro mode only)"); the fake fails
+    such a prediction, so an adapter that forgot `mode: pro` fails a test."""
+    r = runner(fake)
+    frame = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    base = {"prompt": "a rose", "start_image": frame, "end_image": frame}
+    standard = r.client.models.predictions.create(model=END_FRAME_KLING, input=base)
+    pro = r.client.models.predictions.create(model=END_FRAME_KLING, input=base | {"mode": "pro"})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        standard.reload()
+        pro.reload()
+        if standard.status in ("succeeded", "failed") and pro.status in ("succeeded", "failed"):
+            break
+        time.sleep(0.05)
+    assert standard.status == "failed" and "pro mode" in (standard.error or "")
+    assert pro.status == "succeeded" and str(pro.output).endswith(".mp4")
+
+
+def png_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        return png(Path(tmp) / "f.png", (64, 36)).read_bytes()

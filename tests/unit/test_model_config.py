@@ -17,6 +17,7 @@ from omnigen.providers.ports import CallContext
 from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import Finished
 from omnigen.providers.replicate.factory import DEFAULT_MODELS, build_replicate_providers, check_price_table
+from omnigen.video_models import VIDEO_MODELS
 from stacks import config as stack_config
 
 CDK_MODEL_KEYS = {"script": "scriptModel", "video": "videoModel", "music": "musicModel", "voice": "voiceModel"}
@@ -37,6 +38,7 @@ def configured_models() -> dict[str, set[str]]:
         "CDK settings defaults": {getattr(defaults, f"{c}_model") for c in CDK_MODEL_KEYS},
         "adapter defaults": set(DEFAULT_MODELS.values()),
         "price table defaults": set(load_prices().replicate.models.values()),
+        "video model descriptions": set(VIDEO_MODELS),
     }
 
 
@@ -93,3 +95,23 @@ def test_billing_after_a_paid_call_never_raises(caplog):
     assert "no price" in caplog.text and "replicate.prices" in caplog.text
     priced = bill(ctx, "voice", Finished(id="p2", model="minimax/speech-02-hd:" + "b" * 64, output=None), 2.0)
     assert priced.cost_usd == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("model", ["kwaivgi/kling-v2.1", "kwaivgi/kling-v2.1:" + "c" * 64])
+def test_the_end_frame_video_model_is_selectable_by_configuration(model):
+    loaded = load_settings({"OMNIGEN_MODEL_VIDEO": model, "REPLICATE_API_TOKEN": "r8_x"})
+    providers = build_replicate_providers("r8_x", models=loaded.models)
+    assert providers.video.model == model and providers.video.end_frame and providers.video.start_frame_required
+    assert stack_config.Settings(video_model=model).video_model == model  # and for the Lambdas
+    providers.runner.close()
+
+
+def test_an_undescribed_video_model_is_refused_at_start_with_the_supported_ones():
+    """Its inputs would be guesses (which field takes the end frame? is a start frame required?),
+    so the program stops before any job: in the settings, the factory and the CDK app."""
+    with pytest.raises(ConfigError, match=r"OMNIGEN_MODEL_VIDEO.*google/veo-3.*kwaivgi/kling-v2\.5-turbo-pro"):
+        load_settings({"OMNIGEN_MODEL_VIDEO": "google/veo-3", "REPLICATE_API_TOKEN": "r8_x"})
+    with pytest.raises(ConfigError, match="kwaivgi/kling-v2.1"):
+        build_replicate_providers("r8_x", models={"video": "google/veo-3"})
+    with pytest.raises(ValueError, match="cdk.json context videoModel"):
+        stack_config.Settings.from_context({"videoModel": "google/veo-3"}.get)

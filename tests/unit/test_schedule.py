@@ -71,3 +71,15 @@ def test_other_modes_draw_no_keyframes():
     for mode in ("auto", "chain", "parallel"):
         assert keyframe_scenes(SCRIPT, mode, end_frames=False) == []
     assert keyframe_scenes(SCRIPT, "chain", end_frames=True) == []
+
+
+def test_a_model_that_requires_a_start_frame_gets_a_keyframe_wherever_a_scene_starts_fresh():
+    """Kling v2.1's schema requires `start_image`: in every mode, each scene that does not start
+    on the previous scene's last frame starts on a keyframe, and nothing else changes."""
+    assert keyframe_scenes(SCRIPT, "parallel", end_frames=True, start_frames=True) == [1, 2, 3, 4, 5, 6]
+    assert keyframe_scenes(SCRIPT, "chain", end_frames=True, start_frames=True) == [1]
+    assert keyframe_scenes(SCRIPT, "auto", end_frames=False, start_frames=True) == [1, 3, 4]
+    assert keyframe_scenes(SCRIPT, "keyframes", end_frames=True, start_frames=True) == [1, 2, 3, 4, 5, 6]
+    assert chains(SCRIPT, "parallel", end_frames=True) == [[i] for i in range(1, 7)]
+    # end frames stay a keyframes-mode thing: parallel cuts are not asked to match
+    assert all(end_keyframe(SCRIPT, "parallel", True, i) is None for i in range(1, 7))

@@ -73,8 +73,17 @@ def sample_requests(providers: Any, work: Path) -> dict[str, list[tuple[str, dic
     writer = providers.script
     scene = Scene(index=2, duration_s=7.5, purpose="brand_close", shot="The Veltrexa pen on a kitchen table")
 
-    def scene_request(start: Path | None) -> SceneRequest:
-        return SceneRequest(scene=scene, style="warm", width=1280, height=720, aspect_ratio="16:9", start_image=start)
+    def scene_request(start: Path | None, end: Path | None = None) -> SceneRequest:
+        return SceneRequest(
+            scene=scene, style="warm", width=1280, height=720, aspect_ratio="16:9", start_image=start, end_image=end
+        )
+
+    video = providers.video
+    scenes = [("a scene from the product image", scene_request(image))]
+    if not video.start_frame_required:  # Kling v2.1's schema requires start_image
+        scenes.insert(0, ("a scene from its text", scene_request(None)))
+    if video.end_frame:  # continuity keyframes: from its keyframe to the next one
+        scenes.append(("a scene from a keyframe to the next", scene_request(image, image)))
 
     line = "Veltrexa can cause serious infections."
     return {
@@ -82,10 +91,7 @@ def sample_requests(providers: Any, work: Path) -> dict[str, list[tuple[str, dic
             ("a first draft", runner.materialize(writer.inputs(writer.prompt_for(brief), []))),
             ("a draft with the product image", runner.materialize(writer.inputs(writer.prompt_for(brief), [image]))),
         ],
-        "video": [
-            ("a scene from its text", runner.materialize(providers.video.inputs(scene_request(None), work))),
-            ("a scene from the product image", runner.materialize(providers.video.inputs(scene_request(image), work))),
-        ],
+        "video": [(label, runner.materialize(video.inputs(req, work))) for label, req in scenes],
         "music": [("a 30 s bed", providers.music.inputs(MusicRequest(prompt="uplifting acoustic", duration_s=30)))],
         "keyframes": [
             (
