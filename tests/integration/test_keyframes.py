@@ -122,3 +122,49 @@ def test_replicate_keyframes_flux_stills_then_the_kling_hybrid(fake, tmp_path, m
     assert sum(c["cost_usd"] for c in final.provider_calls if c["capability"] == "keyframes") == pytest.approx(
         0.003 * len(stills)
     )
+
+
+END_FRAME_KLING = "kwaivgi/kling-v2.1"
+
+
+@pytest.mark.parametrize("mode", ["keyframes", "auto", "parallel"])
+def test_replicate_end_frame_model_renders_every_take_at_once_from_its_keyframe(fake, tmp_path, monkeypatch, mode):
+    """With Kling v2.1 configured (OMNIGEN_MODEL_VIDEO), `keyframes` — and `auto`, which becomes
+    it — starts every take on its keyframe and ends it on the next take's keyframe where that cut
+    is continuous, so no take waits; `parallel` still gives every take a start frame (the schema
+    requires one) and no end frame. The fake checked every request against v2.1's schema."""
+    from omnigen.video_models import KLING_V21_PRO
+
+    env = {
+        "OMNIGEN_HOME": str(tmp_path / "home"),
+        "OMNIGEN_PROVIDERS": "replicate",
+        "OMNIGEN_MODEL_VIDEO": END_FRAME_KLING,
+        "REPLICATE_API_TOKEN": TOKEN,
+        "REPLICATE_BASE_URL": fake.base_url,
+        "REPLICATE_POLL_INTERVAL": "0.05",
+    }
+    monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.05")
+    ctx = local_context(load_settings(env=env))
+    ctx.allow_noncompliant = True  # QC's OCR at 360p is not what this test is about (as above)
+    brief = load_brief(BRIEF).model_copy(update={"continuity": mode, "resolution": "360p"})
+    job = lifecycle.create_job(ctx, "local", brief)
+    final = LocalRunner(ctx, background=False).run(job.job_id)
+    assert final.status == JobStatus.COMPLETED, final.error
+
+    keys = JobKeys(job.user_id, job.job_id)
+    script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+    takes = Takes(script, KLING_V21_PRO.clip_seconds, mode, end_frames=True, start_frames=True)
+    assert all(len(c) == 1 for c in takes.chains())  # nothing waits for another take
+    assert takes.keyframes() == takes.plan.heads()  # every take starts on a keyframe
+    clips = fake.created(END_FRAME_KLING)
+    assert fake.created(KLING) == [] and len(clips) == len(takes.plan.groups)
+    assert all(p.input["mode"] == "pro" and "start_image" in p.input for p in clips)
+    wanted_ends = sum(1 for h in takes.plan.heads() if takes.end(h) is not None)
+    assert sum(1 for p in clips if "end_image" in p.input) == wanted_ends
+    if mode == "parallel":
+        assert wanted_ends == 0
+    else:
+        continuous = [h for h in takes.plan.heads()[1:] if takes.unit(h).continues_previous]
+        assert wanted_ends == len(continuous) > 0  # the example script marks continuous cuts
+    video_usd = sum(c["cost_usd"] for c in final.provider_calls if c["capability"] == "video")
+    assert video_usd == pytest.approx(0.09 * takes.plan.billed_s)
