@@ -92,6 +92,22 @@ def test_a_pinned_version_is_checked_against_that_version(fake):
     assert by_check(gone)[f"video kwaivgi/kling-v2.5-turbo-pro:{'d' * 64}"].status == "fail"
 
 
+def test_the_end_frame_video_model_is_checked_with_its_end_frame_and_without_a_text_only_scene(fake):
+    """Kling v2.1's schema requires start_image and takes end_image: the doctor checks the keyframe
+    to keyframe request it will send, and no scene from its text alone (it cannot be sent one)."""
+    findings = diagnose(load_settings(env(fake, OMNIGEN_MODEL_VIDEO="kwaivgi/kling-v2.1")))
+    video = by_check(findings)["video kwaivgi/kling-v2.1"]
+    assert video.status == "ok", video.message
+    drifted = copy.deepcopy(fake.contracts["kwaivgi/kling-v2.1"])
+    del drifted.document["latest_version"]["openapi_schema"]["components"]["schemas"]["Input"]["properties"][
+        "end_image"
+    ]
+    fake.contracts = {**fake.contracts, "kwaivgi/kling-v2.1": drifted}
+    gone = by_check(diagnose(load_settings(env(fake, OMNIGEN_MODEL_VIDEO="kwaivgi/kling-v2.1"))))
+    assert gone["video kwaivgi/kling-v2.1"].status == "fail"
+    assert "input.end_image: Additional property end_image is not allowed" in gone["video kwaivgi/kling-v2.1"].message
+
+
 def test_a_model_without_a_price_fails_the_price_table(fake):
     findings = diagnose(load_settings(env(fake, OMNIGEN_MODEL_VOICE="minimax/speech-99")))
     assert by_check(findings)["price table"].status == "fail" and exit_code(findings) == 1
