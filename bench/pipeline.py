@@ -108,18 +108,19 @@ def six_scene_script(brief: Brief) -> Script:
     return Script.model_validate(data)
 
 
-def lower_bound(script: Script, continuity: str, slots: int, model: VideoModel) -> dict[str, float]:
+def lower_bound(script: Script, continuity: str, slots: int, model: VideoModel, scale: float = 1.0) -> dict[str, float]:
     """The mode's critical path: its takes on the model's clip grid (as the pipeline plans them),
-    the keyframes first when the mode draws them."""
-    scene_s = LATENCY_S[model.slug]
+    the keyframes first when the mode draws them; every latency times the fake's `scale`."""
+    lat = {k: v * scale for k, v in LATENCY_S.items()}
+    scene_s = lat[model.slug]
     takes = bench_takes(script, continuity, model)
     groups = takes.chains()
-    stills = LATENCY_S["black-forest-labs/flux-schnell"] if takes.keyframes() else 0.0
+    stills = lat["black-forest-labs/flux-schnell"] if takes.keyframes() else 0.0
     scenes = stills + lower_bound_s([scene_s * len(g) for g in groups], slots)
     n_lines = sum(len(split_lines(s.voiceover)) for s in script.scenes)
-    voice = n_lines * LATENCY_S["minimax/speech-02-turbo"]
-    music = LATENCY_S["minimax/music-2.6"]
-    total = LATENCY_S["openai/gpt-4o"] + max(scenes, music, voice)
+    voice = n_lines * lat["minimax/speech-02-turbo"]
+    music = lat["minimax/music-2.6"]
+    total = lat["openai/gpt-4o"] + max(scenes, music, voice)
     return {"scenes_s": scenes, "voice_s": voice, "music_s": music, "total_s": total, "chains": len(groups)}
 
 
@@ -192,11 +193,11 @@ def run_mode(
     return (max(gen) - start).total_seconds(), compose_s, total
 
 
-def _serve_fake(conn: Connection, script: dict[str, Any], aspect: str, jobs: int) -> None:
+def _serve_fake(conn: Connection, script: dict[str, Any], aspect: str, jobs: int, scale: float) -> None:
     """The fake in a process of its own, as Replicate is: its HTTP threads, timers and webhook
     deliveries must not share a GIL with the pipeline being measured."""
     warm(Script.model_validate(script), aspect)
-    with FakeReplicate(latency_s=LATENCY_S) as fake:
+    with FakeReplicate(latency_s=LATENCY_S, scale=scale) as fake:
         for _ in range(jobs):
             fake.script_replies.append(chat_reply(script))
         conn.send((fake.base_url, fake.secret))
@@ -204,11 +205,14 @@ def _serve_fake(conn: Connection, script: dict[str, Any], aspect: str, jobs: int
 
 
 @contextmanager
-def fake_in_its_own_process(script: Script, brief: Brief, jobs: int) -> Iterator[tuple[str, str]]:
-    """The fake's URL and webhook secret, with a script reply for each of `jobs`."""
+def fake_in_its_own_process(script: Script, brief: Brief, jobs: int, scale: float = 1.0) -> Iterator[tuple[str, str]]:
+    """The fake's URL and webhook secret, with a script reply for each of `jobs`, its latencies
+    times `scale`."""
     parent, child = multiprocessing.Pipe()
     proc = multiprocessing.Process(
-        target=_serve_fake, args=(child, script.model_dump(mode="json"), brief.aspect_ratio, jobs), daemon=True
+        target=_serve_fake,
+        args=(child, script.model_dump(mode="json"), brief.aspect_ratio, jobs, scale),
+        daemon=True,
     )
     proc.start()
     try:
@@ -341,6 +345,12 @@ def main() -> int:
     ap.add_argument(
         "--repeat", type=int, default=1, help="runs of every model and mode, interleaved; the median wall is kept"
     )
+    ap.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="the fake's latencies times this (above 1 the per-take overheads weigh less on a loaded machine)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.simulate:
@@ -355,7 +365,7 @@ def main() -> int:
     walls: dict[tuple[str, str], list[tuple[float, float, float]]] = {(s, m): [] for _, s, m in jobs}
     with (
         tempfile.TemporaryDirectory(prefix="omnigen-bench-") as tmp,
-        fake_in_its_own_process(script, brief, len(jobs)) as fake,
+        fake_in_its_own_process(script, brief, len(jobs), args.scale) as fake,
     ):
         base_url, secret = fake
         events = PredictionEvents()
@@ -387,7 +397,7 @@ def main() -> int:
 
     results: dict[str, dict[str, Any]] = {slug: {} for slug in runs}
     for (slug, mode), timed in walls.items():
-        bound = lower_bound(script, mode, args.concurrency, VIDEO_MODELS[slug])
+        bound = lower_bound(script, mode, args.concurrency, VIDEO_MODELS[slug], args.scale)
         wall, compose_s, total = sorted(timed)[len(timed) // 2]  # the median run (by its wall)
         results[slug][mode] = {
             "wall_s": round(wall, 3),
@@ -402,7 +412,7 @@ def main() -> int:
     print(f"machine: {line()}")
     print(
         f"{len(script.scenes)} scenes, {brief.duration_s} s ad, {args.concurrency} scene(s) at a time; "
-        f"latencies: script {LATENCY_S['openai/gpt-4o']} s, scene {LATENCY_S[configured]} s, "
+        f"latencies (x{args.scale:g}): script {LATENCY_S['openai/gpt-4o']} s, scene {LATENCY_S[configured]} s, "
         f"keyframe {LATENCY_S['black-forest-labs/flux-schnell']} s, "
         f"music {LATENCY_S['minimax/music-2.6']} s, voice {LATENCY_S['minimax/speech-02-turbo']} s per line"
     )
@@ -441,6 +451,7 @@ def main() -> int:
             },
             "concurrency": args.concurrency,
             "repeat": args.repeat,
+            "scale": args.scale,
             "target": TARGET,
             "machine": describe(),
         }

@@ -111,7 +111,7 @@ def test_an_undescribed_video_model_is_refused_at_start_with_the_supported_ones(
     so the program stops before any job: in the settings, the factory and the CDK app."""
     with pytest.raises(ConfigError, match=r"OMNIGEN_MODEL_VIDEO.*google/veo-3.*kwaivgi/kling-v2\.5-turbo-pro"):
         load_settings({"OMNIGEN_MODEL_VIDEO": "google/veo-3", "REPLICATE_API_TOKEN": "r8_x"})
-    with pytest.raises(ConfigError, match="kwaivgi/kling-v2.1"):
+    with pytest.raises(ConfigError, match=r"kwaivgi/kling-v2\.1"):
         build_replicate_providers("r8_x", models={"video": "google/veo-3"})
-    with pytest.raises(ValueError, match="cdk.json context videoModel"):
+    with pytest.raises(ValueError, match=r"cdk\.json context videoModel"):
         stack_config.Settings.from_context({"videoModel": "google/veo-3"}.get)
