@@ -248,6 +248,13 @@ def test_the_audit_trail_records_everything_and_cannot_be_rewritten(world):
             db.execute(statement)
     db.close()
     assert client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"] == items
+    # the chain: intact, its head the last entry's hash, and each entry's hash in the export
+    report = client.get(f"{API}/jobs/{job_id}/audit/verify", headers=auth("rita")).json()
+    assert report["intact"] is True and report["first_broken"] is None, report
+    assert report["head_seq"] == items[-1]["seq"] and report["head_hash"] == items[-1]["hash"]
+    assert [r["hash"] for r in rows] == [e["hash"] for e in items] and len({e["hash"] for e in items}) == len(items)
+    assert exported.headers["x-audit-head"] == items[-1]["hash"] and exported.headers["x-audit-intact"] == "true"
+    assert client.get(f"{API}/jobs/{job_id}/audit/verify", headers=auth("bob")).status_code == 404
 
 
 def test_the_rule_sheet_lists_every_rule_with_its_evidence(world):
@@ -284,6 +291,11 @@ def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
     approval = json.loads(files["approval.json"])
     review = client.get(f"{API}/jobs/{job_id}/versions/2/review", headers=auth("rita")).json()
     assert approval["status"] == "approved" and approval["approval"]["content_hash"] == review["content_hash"]
+    # the approval record pins the audit trail's head as it stood: that entry is in the trail
+    trail = client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"]
+    head = approval["audit"]
+    assert head["intact"] is True and trail[head["head_seq"] - 1]["hash"] == head["head_hash"]
+    assert trail[head["head_seq"]]["action"] == "package.exported"
     manifest = json.loads(files["manifest.json"])
     assert manifest["files"]["video.mp4"] == hashlib.sha256(files["video.mp4"]).hexdigest()
     assert json.loads(files["qc.json"])["version"] == 2 and json.loads(files["script.json"])["scenes"]
@@ -370,3 +382,30 @@ def test_the_api_docs_work_offline(world):
         assert "http" not in " ".join(sources)
         for s in sources:
             assert client.get(s).status_code == 200, s
+
+
+def test_a_trail_rewritten_past_its_triggers_is_caught_by_the_chain(world):
+    """Last in this module (it drops the triggers): the file's owner edits and deletes entries
+    with sqlite3 itself; verification names the first entry that no longer holds."""
+    client, _, job_id, home = world
+    verify_url = f"{API}/jobs/{job_id}/audit/verify"
+    items = client.get(f"{API}/jobs/{job_id}/audit", headers=auth("alice")).json()["items"]
+    decision = next(e for e in items if e["action"] == "decision.recorded")
+    db = sqlite3.connect(home / "omnigen.db", isolation_level=None)
+    for trigger in ("audit_no_update", "audit_no_delete", "audit_no_overwrite"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    where = f"stream = 'job:{job_id}' AND seq = {decision['seq']}"
+    (original,) = db.execute(f"SELECT data FROM audit WHERE {where}").fetchone()
+    db.execute(f"UPDATE audit SET data = json_set(data, '$.detail.decision', 'approved') WHERE {where}")
+    report = client.get(verify_url, headers=auth("rita")).json()
+    assert report["intact"] is False and report["first_broken"]["seq"] == decision["seq"], report
+    exported = client.get(f"{API}/jobs/{job_id}/audit/export", headers=auth("alice"))
+    assert exported.headers["x-audit-intact"] == f"false; first broken entry {decision['seq']}"
+    db.execute(f"UPDATE audit SET data = ? WHERE {where}", (original,))
+    assert client.get(verify_url, headers=auth("rita")).json()["intact"] is True
+    db.execute(f"DELETE FROM audit WHERE {where}")
+    report = client.get(verify_url, headers=auth("rita")).json()
+    assert report["first_broken"]["seq"] == decision["seq"] and "missing" in report["first_broken"]["reason"]
+    db.execute("INSERT INTO audit VALUES (?, ?, ?)", (f"job:{job_id}", decision["seq"], original))
+    db.close()
+    assert client.get(verify_url, headers=auth("rita")).json()["intact"] is True

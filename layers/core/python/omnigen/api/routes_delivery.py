@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from omnigen.api.access import readable_job, record_action
+from omnigen.api.access import readable_job, record_action, verify_trail
 from omnigen.api.deps import CallerDep, Services, ServicesDep
 from omnigen.api.problems import ApiError
 from omnigen.api.routes_review import version_review
@@ -76,9 +76,13 @@ def _pdf(svc: Services, job: Job, rec: VersionRecord, review: VersionReview) -> 
 def _package(svc: Services, caller: Caller, job: Job, rec: VersionRecord) -> str:
     review = version_review(svc, job, rec)
     pdf = _pdf(svc, job, rec, review)
+    chain = verify_trail(svc, job.job_id)
     record: dict[str, Any] = review.model_dump(mode="json") | {
         "exported_at": datetime.now(UTC).isoformat(),
         "exported_by": caller.user_id,
+        # the trail's end as it stood: anyone holding the package can later check that the
+        # job's trail still reaches this hash at this seq (GET /jobs/{id}/audit/verify)
+        "audit": {"head_seq": chain.head_seq, "head_hash": chain.head_hash, "intact": chain.intact},
     }
     keys = JobKeys(job.user_id, job.job_id)
     vk = keys.version(rec.version)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from omnigen.api.access import readable_job, record_action, review_state, trail
+from omnigen.api.access import readable_job, record_action, review_state, trail, verify_trail
 from omnigen.api.deps import CallerDep, Services, ServicesDep, UserDep, own_job
 from omnigen.api.problems import ApiError
 from omnigen.api.routes_versions import version_of
@@ -29,10 +29,12 @@ from omnigen.api.schemas_review import (
 from omnigen.job import Job, VersionRecord
 from omnigen.keys import JobKeys
 from omnigen.review.approval import DecisionRefused, VersionChecks, check_decision
+from omnigen.review.chain import ChainReport, verify
 from omnigen.review.people import Caller
 from omnigen.review.state import Comment, DecisionRecord, ReviewState
 from omnigen.review.trail import job_stream, reviewer_stream
 from omnigen.store.digest import version_hash
+from omnigen.store.ports import parse_entries
 from omnigen.timeline import Timeline
 
 router = APIRouter(tags=["review"])
@@ -263,7 +265,16 @@ def audit(svc: ServicesDep, caller: CallerDep, job_id: str) -> AuditTrail:
     return AuditTrail(job_id=job_id, items=trail(svc).entries(job_stream(job_id)))
 
 
-AUDIT_COLUMNS = ("seq", "at", "actor", "actor_name", "action", "version", "content_hash", "detail")
+@router.get("/jobs/{job_id}/audit/verify", response_model=ChainReport)
+def verify_audit(svc: ServicesDep, caller: CallerDep, job_id: str) -> ChainReport:
+    """Check the trail's hash chain: every entry present, numbered 1…n and sealed to the one
+    before. `intact`, or the first broken entry and why (edited, deleted, overwritten); compare
+    `head_hash` with the one an earlier export or package recorded to see it was not cut short."""
+    readable_job(svc, caller, job_id)
+    return verify_trail(svc, job_id)
+
+
+AUDIT_COLUMNS = ("seq", "at", "actor", "actor_name", "action", "version", "content_hash", "detail", "hash")
 
 
 @router.get(
@@ -277,9 +288,13 @@ def export_audit(
     job_id: str,
     format: Annotated[Literal["csv", "jsonl"], Query()] = "csv",
 ) -> Response:
-    """The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines."""
+    """The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines, each
+    entry with its chain `hash`; the `X-Audit-Head` header carries the last entry's hash and
+    `X-Audit-Intact` whether the whole chain verified when it was exported."""
     readable_job(svc, caller, job_id)
-    entries = trail(svc).entries(job_stream(job_id))
+    stream = job_stream(job_id)
+    stored = trail(svc).stored(stream)  # one read: the entries and the head they end at
+    report, entries = verify(stream, stored), parse_entries(stream, stored)
     if format == "jsonl":
         body, media = "".join(e.model_dump_json() + "\n" for e in entries), "application/x-ndjson"
     else:
@@ -289,8 +304,14 @@ def export_audit(
         for e in entries:
             writer.writerow(
                 [e.seq, e.at.isoformat(), e.actor, e.actor_name, e.action, e.version or "", e.content_hash or "",
-                 json.dumps(e.detail, sort_keys=True)]
+                 json.dumps(e.detail, sort_keys=True), e.hash]
             )  # fmt: skip
         body, media = out.getvalue(), "text/csv"
     name = f"omnigen-audit-{job_id}.{format}"
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    broken = report.first_broken
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Audit-Head": report.head_hash,
+        "X-Audit-Intact": "true" if broken is None else f"false; first broken entry {broken.seq}",
+    }
+    return Response(body, media_type=media, headers=headers)
