@@ -52,6 +52,19 @@ def world(tmp_path_factory):
         yield client, services, job["job_id"], home
 
 
+def _recompose(client, job_id: str) -> int:
+    """Re-compose alice's saved timeline through the API and wait for the new version."""
+    version = client.post(f"{API}/jobs/{job_id}/compose", headers=auth("alice")).json()["version"]
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        job = client.get(f"{API}/jobs/{job_id}", headers=auth("alice")).json()
+        if job["renders"] >= version or job["tracks"]["compose"]["state"] == "failed":
+            break
+        time.sleep(0.5)
+    assert job["renders"] == version, job["tracks"]["compose"]
+    return version
+
+
 def test_roles_come_from_the_users_file(world):
     client, _, _, _ = world
     assert client.get(f"{API}/me", headers=auth("rita")).json()["roles"] == ["reviewer"]
@@ -146,14 +159,7 @@ def test_decisions_self_approval_and_final_approval(world):
     assert first["kind"] == "super" and first["end_s"] - first["start_s"] >= 4, first
     first["text"] = first["text"] + "\nAsk your healthcare provider"  # the edit the reviewer asked for
     assert client.put(f"{API}/jobs/{job_id}/timeline", json=timeline, headers=auth("alice")).status_code == 200
-    assert client.post(f"{API}/jobs/{job_id}/compose", headers=auth("alice")).json()["version"] == 2
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        job = client.get(f"{API}/jobs/{job_id}", headers=auth("alice")).json()
-        if job["renders"] >= 2 or job["tracks"]["compose"]["state"] == "failed":
-            break
-        time.sleep(0.5)
-    assert job["renders"] == 2, job["tracks"]["compose"]
+    assert _recompose(client, job_id) == 2
     v2 = f"{API}/jobs/{job_id}/versions/2"
     review = client.get(f"{v2}/review", headers=auth("rita")).json()
     assert review["status"] == "pending" and review["recorded_hash"] == review["content_hash"]
@@ -382,6 +388,68 @@ def test_the_api_docs_work_offline(world):
         assert "http" not in " ".join(sources)
         for s in sources:
             assert client.get(s).status_code == 200, s
+
+
+def test_open_comments_follow_their_scenes_onto_the_edited_version(world):
+    """Comments on the latest version; an edit deletes one scene's clip and shortens the first
+    scene; the re-composed version shows the open comments where their scenes now are, the one
+    on the deleted scene stays on its version marked outdated, a resolved one is left behind."""
+    client, _, job_id, _ = world
+    n = client.get(f"{API}/jobs/{job_id}", headers=auth("alice")).json()["renders"]
+    old = client.get(f"{API}/jobs/{job_id}/versions/{n}/timeline", headers=auth("alice")).json()
+    starts, t = [], 0.0
+    for c in old["clips"]:
+        starts.append(t - c["transition_s"])
+        t += c["out_s"] - c["in_s"] - c["transition_s"]
+    assert len(old["clips"]) >= 3, old["clips"]
+    gone, later = old["clips"][1]["scene_index"], old["clips"][2]["scene_index"]
+    url = f"{API}/jobs/{job_id}/versions/{n}/comments"
+
+    def comment(at_s: float, text: str, **kw) -> dict:
+        r = client.post(url, json={"at_s": round(at_s, 3), "text": text, **kw}, headers=auth("rita"))
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    on_later = comment(starts[2] + 1.0, "cut sooner", end_s=round(starts[2] + 1.5, 3), item="clips.2")
+    on_gone = comment(starts[1] + 0.5, "this scene drags")
+    done = comment(starts[2] + 0.2, "fixed already")
+    reply = client.post(url, json={"at_s": on_later["at_s"], "text": "agreed", "parent_id": on_later["comment_id"]},
+                        headers=auth("alice"))  # fmt: skip
+    assert reply.status_code == 201
+    assert client.post(f"{url}/{done['comment_id']}/resolve", headers=auth("alice")).status_code == 200
+
+    first = old["clips"][0]
+    length = first["out_s"] - first["in_s"] - 0.5
+    shorter = {"op": "set_scene_length", "scene": first["scene_index"], "duration_s": length}
+    ops = [{"op": "delete_clip", "index": 1}, shorter]
+    edited = client.post(f"{API}/jobs/{job_id}/timeline/ops", json={"ops": ops}, headers=auth("alice"))
+    assert edited.status_code == 200, edited.text
+    assert _recompose(client, job_id) == n + 1
+    new = client.get(f"{API}/jobs/{job_id}/versions/{n + 1}/timeline", headers=auth("alice")).json()
+    index = next(i for i, c in enumerate(new["clips"]) if c["scene_index"] == later)
+    new_start = sum(c["out_s"] - c["in_s"] - c["transition_s"] for c in new["clips"][:index]) - new["clips"][index][
+        "transition_s"]  # fmt: skip
+
+    carried = client.get(f"{API}/jobs/{job_id}/versions/{n + 1}/comments", headers=auth("rita")).json()
+    (thread,) = carried["items"]
+    assert thread["comment_id"] == on_later["comment_id"] and thread["carried_from"] == n and thread["version"] == n
+    assert thread["at_s"] == pytest.approx(new_start + 1.0, abs=2e-3)
+    assert thread["end_s"] == pytest.approx(new_start + 1.5, abs=2e-3)
+    assert thread["item"] == f"clips.{index}" and [r["text"] for r in thread["replies"]] == ["agreed"]
+    assert carried["open"] == 2
+    stayed = {c["comment_id"]: c for c in client.get(url, headers=auth("rita")).json()["items"]}
+    assert stayed[on_gone["comment_id"]]["outdated"] is True and stayed[on_gone["comment_id"]]["outdated_in"] == n + 1
+    assert f"scene {gone}" in stayed[on_gone["comment_id"]]["outdated_reason"]
+    assert stayed[on_later["comment_id"]]["at_s"] == on_later["at_s"]  # unchanged where it was made
+    assert not stayed[done["comment_id"]]["outdated"]
+    # resolving it on the new version resolves the one thread
+    v_next = f"{API}/jobs/{job_id}/versions/{n + 1}"
+    r = client.post(f"{v_next}/comments/{on_later['comment_id']}/resolve", headers=auth("alice"))
+    assert r.status_code == 200 and r.json()["resolved"] is True and r.json()["at_s"] == thread["at_s"]
+    assert client.get(f"{v_next}/review", headers=auth("rita")).json()["open_comments"] == 1  # the reply
+    actions = [(e["action"], e["version"]) for e in
+               client.get(f"{API}/jobs/{job_id}/audit", headers=auth("alice")).json()["items"]]  # fmt: skip
+    assert ("comment.carried", n + 1) in actions and ("comment.outdated", n + 1) in actions
 
 
 def test_a_trail_rewritten_past_its_triggers_is_caught_by_the_chain(world):

@@ -16,8 +16,8 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 def _stream(n: int) -> list[StoredEntry]:
     prev, out = GENESIS, []
     for seq in range(1, n + 1):
-        entry = NewEntry(stream="job:j", actor="rita", action="comment.added", version=1,
-                         detail={"comment_id": f"c{seq}", "at_s": seq / 3, "text": f"note {seq} — ünïcode"})  # fmt: skip
+        detail = {"comment_id": f"c{seq}", "at_s": seq / 3, "text": f"note {seq} — ünïcode"}
+        entry = NewEntry(stream="job:j", actor="rita", action="comment.added", version=1, detail=detail)
         saved = seal(entry, seq, T0 + timedelta(seconds=seq), prev)
         out.append(StoredEntry(seq=seq, data=saved.model_dump_json()))
         prev = saved.hash
@@ -82,7 +82,8 @@ def test_deleted_overwritten_renumbered_and_unhashed_entries_are_named():
     data = json.loads(rows[4].data)
     data["hash"] = ""
     stripped[4] = StoredEntry(seq=5, data=json.dumps(data))
-    assert verify("job:j", stripped).first_broken.seq == 5 and "no hash" in verify("job:j", stripped).first_broken.reason
+    broken = verify("job:j", stripped).first_broken
+    assert broken.seq == 5 and "no hash" in broken.reason
 
 
 def test_a_changed_timestamp_or_actor_breaks_the_seal():

@@ -407,6 +407,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify Audit
+         * @description Check the trail's hash chain: every entry present, numbered 1…n and sealed to the one
+         *     before. `intact`, or the first broken entry and why (edited, deleted, overwritten); compare
+         *     `head_hash` with the one an earlier export or package recorded to see it was not cut short.
+         */
+        get: operations["verify_audit_api_v1_jobs__job_id__audit_verify_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}/audit/export": {
         parameters: {
             query?: never;
@@ -416,7 +438,9 @@ export interface paths {
         };
         /**
          * Export Audit
-         * @description The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines.
+         * @description The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines, each
+         *     entry with its chain `hash`; the `X-Audit-Head` header carries the last entry's hash and
+         *     `X-Audit-Intact` whether the whole chain verified when it was exported.
          */
         get: operations["export_audit_api_v1_jobs__job_id__audit_export_get"];
         put?: never;
@@ -951,7 +975,7 @@ export interface components {
              * Action
              * @enum {string}
              */
-            action: "job.created" | "timeline.edited" | "render.requested" | "version.rendered" | "override.recorded" | "comment.added" | "comment.resolved" | "comment.reopened" | "decision.recorded" | "reviewer.added" | "reviewer.removed" | "share_link.created" | "share_link.revoked" | "package.exported";
+            action: "job.created" | "timeline.edited" | "render.requested" | "version.rendered" | "override.recorded" | "comment.added" | "comment.resolved" | "comment.reopened" | "decision.recorded" | "reviewer.added" | "reviewer.removed" | "share_link.created" | "share_link.revoked" | "package.exported" | "comment.carried" | "comment.outdated";
             /** Version */
             version?: number | null;
             /** Content Hash */
@@ -967,6 +991,11 @@ export interface components {
              * Format: date-time
              */
             at: string;
+            /**
+             * Hash
+             * @default
+             */
+            hash?: string;
         };
         /** AuditTrail */
         AuditTrail: {
@@ -1049,6 +1078,31 @@ export interface components {
             job_id: string;
             status: components["schemas"]["JobStatus"];
         };
+        /** ChainBreak */
+        ChainBreak: {
+            /** Seq */
+            seq: number;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * ChainReport
+         * @description Whether a stream's trail is as written: every entry present, numbered 1…n, each sealed to
+         *     the one before. `head_hash` is the last entry's hash (what an export or package pins).
+         */
+        ChainReport: {
+            /** Stream */
+            stream: string;
+            /** Intact */
+            intact: boolean;
+            /** Entries */
+            entries: number;
+            /** Head Seq */
+            head_seq: number;
+            /** Head Hash */
+            head_hash: string;
+            first_broken?: components["schemas"]["ChainBreak"] | null;
+        };
         /** Comment */
         Comment: {
             /** Comment Id */
@@ -1086,6 +1140,17 @@ export interface components {
              * @default false
              */
             via_share_link?: boolean;
+            /** Carried From */
+            carried_from?: number | null;
+            /**
+             * Outdated
+             * @default false
+             */
+            outdated?: boolean;
+            /** Outdated In */
+            outdated_in?: number | null;
+            /** Outdated Reason */
+            outdated_reason?: string | null;
             /** Replies */
             replies?: components["schemas"]["Comment"][];
         };
@@ -4270,6 +4335,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditTrail"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_audit_api_v1_jobs__job_id__audit_verify_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainReport"];
                 };
             };
             /** @description not signed in, or the token is not valid */

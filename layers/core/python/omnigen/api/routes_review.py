@@ -102,10 +102,8 @@ def check_comment(svc: Services, job: Job, rec: VersionRecord, req: CommentReque
             items = len(getattr(Timeline.model_validate_json(svc.ctx.assets.get_bytes(key)), part))
         if int(index) >= items:
             errors.append({"field": "item", "message": f"version {rec.version} has no {req.item}"})
-    if req.parent_id is not None:
-        parent = state.comments.get(req.parent_id)
-        if parent is None or parent.version != rec.version:
-            errors.append({"field": "parent_id", "message": f"version {rec.version} has no comment {req.parent_id}"})
+    if req.parent_id is not None and req.parent_id not in {c.comment_id for c in state.shown(rec.version)}:
+        errors.append({"field": "parent_id", "message": f"version {rec.version} has no comment {req.parent_id}"})
     if errors:
         raise ApiError(422, "the comment does not fit this version", errors)
 
@@ -136,9 +134,7 @@ def add_comment(
 
 def comments_of(svc: Services, job_id: str, version: int) -> Comments:
     state = review_state(svc, job_id)
-    threads = state.threads(version)
-    open_count = sum(1 for c in state.comments.values() if c.version == version and not c.resolved)
-    return Comments(job_id=job_id, version=version, open=open_count, items=threads)
+    return Comments(job_id=job_id, version=version, open=state.open_count(version), items=state.threads(version))
 
 
 @router.get("/jobs/{job_id}/versions/{k}/comments", response_model=Comments)
@@ -160,14 +156,14 @@ def resolve_comment(
 ) -> Comment:
     """Mark a comment resolved (or, with `{"resolved": false}`, open again)."""
     version_of(readable_job(svc, caller, job_id), k)
-    comment = review_state(svc, job_id).comments.get(comment_id)
-    if comment is None or comment.version != k:
+    comment = next((c for c in review_state(svc, job_id).shown(k) if c.comment_id == comment_id), None)
+    if comment is None:
         raise ApiError(404, f"version {k} has no comment {comment_id}")
     resolved = True if req is None else req.resolved
     if comment.resolved != resolved:
         action = "comment.resolved" if resolved else "comment.reopened"
         record_action(svc, caller, action, job_id, version=k, comment_id=comment_id)
-    return review_state(svc, job_id).comments[comment_id]
+    return next(c for c in review_state(svc, job_id).shown(k) if c.comment_id == comment_id)
 
 
 # -- decisions -----------------------------------------------------------------------------------
@@ -197,7 +193,7 @@ def version_review(svc: Services, job: Job, rec: VersionRecord) -> VersionReview
         compliance_errors=checks.compliance_errors,
         qc_errors=checks.qc_errors,
         override_recorded=checks.override_recorded,
-        open_comments=sum(1 for c in state.comments.values() if c.version == rec.version and not c.resolved),
+        open_comments=state.open_count(rec.version),
     )
 
 
