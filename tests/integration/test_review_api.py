@@ -326,6 +326,85 @@ def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
     assert " ".join(spoken[0]["text"].split()[:4]) in " ".join(text.split())
 
 
+def _built(client, location: str, timeout_s: float = 120) -> dict:
+    """Poll a package build's status route until it is no longer building."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        r = client.get(location, headers=auth("rita"))
+        assert r.status_code == 200, r.text
+        if r.json()["state"] != "building" or time.monotonic() > deadline:
+            return r.json()
+        time.sleep(0.2)
+
+
+def test_the_package_is_built_in_the_background_once_per_review_state(world, monkeypatch):
+    client, services, job_id, _ = world
+    # version 2's package was built by the plain GET above: asking again is that build, ready
+    v2 = f"{API}/jobs/{job_id}/versions/2/package"
+    again = client.post(v2, headers=auth("rita"))
+    assert again.status_code == 200 and again.json()["state"] == "ready", again.text
+    assert again.headers["location"] == again.json()["status_url"] and again.json()["url"]
+    # version 3 (pending): 202 and a status route that goes from building to ready, with a link
+    v3 = f"{API}/jobs/{job_id}/versions/3/package"
+    r = client.post(v3, headers=auth("rita"))
+    assert r.status_code in (200, 202), r.text
+    location = r.headers["location"]
+    assert location == f"{v3}/builds/{r.json()['build_id']}" and r.json()["requested_by"] == "rita"
+    if r.status_code == 202:
+        assert r.json()["state"] == "building" and r.headers["retry-after"] == "2"
+    status = _built(client, location)
+    assert status["state"] == "ready" and status["progress"] == 1.0 and status["stage"] == "done", status
+    zipped = client.get(status["url"])
+    assert zipped.status_code == 200 and zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()
+    same = client.post(v3, headers=auth("alice"))
+    assert same.status_code == 200 and same.json()["build_id"] == status["build_id"]  # idempotent
+    assert client.get(location, headers=auth("bob")).status_code == 404
+    assert client.get(f"{v3}/builds/0123456789abcdef", headers=auth("rita")).status_code == 404
+    exports = [e for e in client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"]
+               if e["action"] == "package.exported" and e["version"] == 3]  # fmt: skip
+    assert (
+        len(exports) == 1 and exports[0]["actor"] == "rita" and exports[0]["detail"]["build_id"] == status["build_id"]
+    )
+
+    # a decision since makes it another package (its approval record differs): a new build
+    decision = {"decision": "changes_requested", "reason": "tighten the end"}
+    decided = client.post(f"{API}/jobs/{job_id}/versions/3/decision", json=decision, headers=auth("rita"))
+    assert decided.status_code == 201, decided.text
+    # ... which fails here (the disk is full): the status says so, the plain GET answers the error
+    from omnigen.pipeline import delivery
+
+    def full_disk(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(delivery, "build_package", full_disk)
+    r = client.post(v3, headers=auth("rita"))
+    assert r.status_code == 202 and r.json()["build_id"] != status["build_id"], r.text
+    failed = _built(client, r.headers["location"])
+    assert failed["state"] == "failed" and "No space left on device" in failed["error"] and failed["url"] is None
+    assert "zipping" in failed["error"]
+    plain = client.get(v3, headers=auth("rita"), follow_redirects=False)
+    assert plain.status_code == 500 and "No space left" in plain.json()["detail"]
+    monkeypatch.undo()
+    # asked again, a failed build starts over, and the plain GET waits for it and redirects
+    plain = client.get(v3, headers=auth("rita"), follow_redirects=False)
+    assert plain.status_code == 303, plain.text
+    record = _built(client, r.headers["location"])
+    assert record["state"] == "ready" and plain.headers["location"] == record["url"]
+    approval = json.loads(zipfile.ZipFile(io.BytesIO(client.get(record["url"]).content)).read("v3/approval.json"))
+    assert approval["status"] == "changes_requested" and approval["exported_by"] == "rita"
+
+    # a build whose worker died (no report for longer than STALE_S) reads as failed; asking restarts it
+    keys = JobKeys("alice", job_id).version(3)
+    stale = json.loads(services.ctx.assets.get_bytes(keys.package_status(record["build_id"])))
+    stale |= {"state": "building", "stage": "zipping", "updated_at": "2026-01-01T00:00:00Z"}
+    services.ctx.assets.put_bytes(keys.package_status(record["build_id"]), json.dumps(stale).encode())
+    dead = client.get(r.headers["location"], headers=auth("rita")).json()
+    assert dead["state"] == "failed" and "stopped reporting at zipping" in dead["error"]
+    restarted = client.post(v3, headers=auth("rita"))
+    assert restarted.status_code == 202 and restarted.json()["state"] == "building"
+    assert _built(client, r.headers["location"])["state"] == "ready"
+
+
 def test_share_links_reach_one_version_and_nothing_else(world, monkeypatch):
     client, _, job_id, _ = world
     url = f"{API}/jobs/{job_id}/versions/2/share"

@@ -502,11 +502,38 @@ export interface paths {
         };
         /**
          * Version Package
-         * @description Version k's delivery zip: MP4, captions (WebVTT and SRT), poster, script, the compliance
-         *     report as a PDF listing every rule with its evidence, the QC report, the timeline, the
-         *     approval record and a manifest of SHA-256s. Built now; answered with a signed link to it.
+         * @description Version k's delivery zip (as POST builds it): a redirect to it once built, waiting up to
+         *     20 s for the build; if it takes longer, 202 with the build's status route to poll.
          */
         get: operations["version_package_api_v1_jobs__job_id__versions__k__package_get"];
+        put?: never;
+        /**
+         * Request Package
+         * @description Build version k's delivery zip in the background: MP4, captions (WebVTT and SRT), poster,
+         *     script, the compliance report as a PDF listing every rule with its evidence, the QC report,
+         *     the timeline, the approval record (with the audit trail's head hash) and a manifest of
+         *     SHA-256s. One build per version content and decisions: asking again is the same build.
+         */
+        post: operations["request_package_api_v1_jobs__job_id__versions__k__package_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/package/builds/{build_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Package Status
+         * @description A package build: `building` (its stage and progress), `ready` (`url`: the zip, signed for
+         *     one hour) or `failed` (`error`; POST the package again to retry).
+         */
+        get: operations["package_status_api_v1_jobs__job_id__versions__k__package_builds__build_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1673,6 +1700,49 @@ export interface components {
              * @default false
              */
             animatic?: boolean;
+        };
+        /**
+         * PackageStatus
+         * @description A package build as the API shows it: its status route, and the zip's link once ready.
+         */
+        PackageStatus: {
+            /** Build Id */
+            build_id: string;
+            /** Job Id */
+            job_id: string;
+            /** Version */
+            version: number;
+            /** Content Hash */
+            content_hash: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "building" | "ready" | "failed";
+            /** Stage */
+            stage: string;
+            /** Progress */
+            progress: number;
+            /** Requested By */
+            requested_by: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Error */
+            error?: string | null;
+            /** Key */
+            key: string;
+            /** Status Url */
+            status_url: string;
+            /** Url */
+            url?: string | null;
         };
         /**
          * PredictionRef
@@ -4679,12 +4749,180 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description still building after a wait: poll `Location` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageStatus"];
+                };
+            };
             /** @description the zip, at a link signed for one hour (`Location`) */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_package_api_v1_jobs__job_id__versions__k__package_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the package of the version as reviewed now is ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageStatus"];
+                };
+            };
+            /** @description building: poll `Location` (the build's status) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageStatus"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the version was made before each version kept its timeline */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    package_status_api_v1_jobs__job_id__versions__k__package_builds__build_id__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+                build_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageStatus"];
+                };
             };
             /** @description not signed in, or the token is not valid */
             401: {

@@ -28,12 +28,12 @@ from omnigen.api.schemas_review import (
 )
 from omnigen.job import Job, VersionRecord
 from omnigen.keys import JobKeys
-from omnigen.review.approval import DecisionRefused, VersionChecks, check_decision
+from omnigen.pipeline import delivery
+from omnigen.review.approval import DecisionRefused, check_decision, checks_of
 from omnigen.review.chain import ChainReport, verify
 from omnigen.review.people import Caller
 from omnigen.review.state import Comment, DecisionRecord, ReviewState
 from omnigen.review.trail import job_stream, reviewer_stream
-from omnigen.store.digest import version_hash
 from omnigen.store.ports import parse_entries
 from omnigen.timeline import Timeline
 
@@ -169,32 +169,8 @@ def resolve_comment(
 # -- decisions -----------------------------------------------------------------------------------
 
 
-def _checks(rec: VersionRecord) -> VersionChecks:
-    return VersionChecks(
-        compliance_errors=int(rec.compliance.get("errors", 0)),
-        qc_errors=int(rec.qc.get("errors", 0)),
-        override_recorded=bool(rec.compliance.get("allow_noncompliant") or rec.qc.get("allow_noncompliant")),
-    )
-
-
 def version_review(svc: Services, job: Job, rec: VersionRecord) -> VersionReview:
-    state = review_state(svc, job.job_id)
-    latest = state.latest(rec.version)
-    approval = state.approval(rec.version)
-    checks = _checks(rec)
-    return VersionReview(
-        job_id=job.job_id,
-        version=rec.version,
-        status="approved" if approval else (latest.decision if latest else "pending"),
-        content_hash=version_hash(svc.ctx.assets, JobKeys(job.user_id, job.job_id).version(rec.version)),
-        recorded_hash=state.hashes.get(rec.version),
-        approval=approval,
-        decisions=state.decisions_of(rec.version),
-        compliance_errors=checks.compliance_errors,
-        qc_errors=checks.qc_errors,
-        override_recorded=checks.override_recorded,
-        open_comments=state.open_count(rec.version),
-    )
+    return delivery.version_review(svc.ctx, job, rec, review_state(svc, job.job_id))
 
 
 @router.get("/jobs/{job_id}/versions/{k}/review", response_model=VersionReview)
@@ -229,7 +205,7 @@ def decide(svc: ServicesDep, caller: CallerDep, job_id: str, k: int, req: Decisi
             state=review_state(svc, job_id),
             recorded_hash=review.recorded_hash,
             current_hash=review.content_hash,
-            checks=_checks(rec),
+            checks=checks_of(rec),
             allow_self_approval=svc.ctx.settings.allow_self_approval,
         )
     except DecisionRefused as err:
