@@ -11,7 +11,7 @@ import threading
 
 import boto3
 import pytest
-from aws_fixtures import REGION
+from aws_fixtures import REGION, serialize_moto_puts
 from moto import mock_aws
 
 from omnigen.review.chain import verify
@@ -102,6 +102,7 @@ def dynamo(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(var, "testing")
+    serialize_moto_puts()
     with mock_aws():
         db = boto3.client("dynamodb", region_name=REGION)
         db.create_table(  # the shape stacks/storage.py gives the Audit table

@@ -548,6 +548,10 @@ def test_a_trail_rewritten_past_its_triggers_is_caught_by_the_chain(world):
     assert report["intact"] is False and report["first_broken"]["seq"] == decision["seq"], report
     exported = client.get(f"{API}/jobs/{job_id}/audit/export", headers=auth("alice"))
     assert exported.headers["x-audit-intact"] == f"false; first broken entry {decision['seq']}"
+    # nothing is approved on a trail that does not verify (version 3 could be, otherwise)
+    refused = client.post(f"{API}/jobs/{job_id}/versions/3/decision", json={"decision": "approved", "reason": "ok"},
+                          headers=auth("rita"))  # fmt: skip
+    assert refused.status_code == 409 and f"entry {decision['seq']}" in refused.json()["detail"], refused.text
     db.execute(f"UPDATE audit SET data = ? WHERE {where}", (original,))
     assert client.get(verify_url, headers=auth("rita")).json()["intact"] is True
     db.execute(f"DELETE FROM audit WHERE {where}")

@@ -93,3 +93,23 @@ def test_a_changed_timestamp_or_actor_breaks_the_seal():
         data[field] = value
         rows[1] = StoredEntry(seq=2, data=json.dumps(data))
         assert verify("job:j", rows).first_broken.seq == 2, field
+
+
+def test_entries_written_before_the_chain_are_unsealed_not_broken():
+    old = {"stream": "job:j", "at": "2026-11-01T00:00:00Z", "actor": "alice", "action": "job.created"}
+    legacy = [StoredEntry(seq=n, data=json.dumps(old | {"seq": n})) for n in (1, 2)]
+    prev, rows = GENESIS, list(legacy)  # what the stores do: chain on from the last entry's (missing) hash
+    for seq in (3, 4):
+        saved = seal(NewEntry(stream="job:j", actor="rita", action="comment.added"), seq, T0, prev)
+        rows.append(StoredEntry(seq=seq, data=saved.model_dump_json()))
+        prev = saved.hash
+    report = verify("job:j", rows)
+    assert report.intact and report.unsealed == 2 and report.head_seq == 4
+    assert verify("job:j", _stream(3)).unsealed == 0
+    # stripping the hash off a sealed trail's first entry does not pass it off as unsealed
+    rows = _stream(3)
+    data = json.loads(rows[0].data)
+    data["hash"] = ""
+    rows[0] = StoredEntry(seq=1, data=json.dumps(data))
+    stripped = verify("job:j", rows)
+    assert stripped.first_broken.seq == 2 and stripped.unsealed == 1

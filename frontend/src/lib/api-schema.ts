@@ -1124,6 +1124,11 @@ export interface components {
             intact: boolean;
             /** Entries */
             entries: number;
+            /**
+             * Unsealed
+             * @default 0
+             */
+            unsealed?: number;
             /** Head Seq */
             head_seq: number;
             /** Head Hash */
@@ -4338,7 +4343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description already approved, files changed since rendering, or errors without an override */
+            /** @description already approved, files changed since rendering, errors without an override, or (approving) an audit trail that does not verify */
             409: {
                 headers: {
                     [name: string]: unknown;

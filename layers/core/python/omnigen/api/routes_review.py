@@ -185,7 +185,10 @@ def get_review(svc: ServicesDep, caller: CallerDep, job_id: str, k: int) -> Vers
     response_model=DecisionRecord,
     responses={
         403: {"description": "not a reviewer, or approving a version of one's own job"},
-        409: {"description": "already approved, files changed since rendering, or errors without an override"},
+        409: {
+            "description": "already approved, files changed since rendering, errors without an override, or "
+            "(approving) an audit trail that does not verify"
+        },
     },
 )
 def decide(svc: ServicesDep, caller: CallerDep, job_id: str, k: int, req: DecisionRequest) -> DecisionRecord:
@@ -195,6 +198,13 @@ def decide(svc: ServicesDep, caller: CallerDep, job_id: str, k: int, req: Decisi
     job = readable_job(svc, caller, job_id)
     rec = version_of(job, k)
     review = version_review(svc, job, rec)
+    chain = verify_trail(svc, job_id)
+    if req.decision == "approved" and chain.first_broken is not None:
+        raise ApiError(  # an approval recorded on a rewritten trail could never be proven
+            409,
+            f"the audit trail of job {job_id} does not verify ({chain.first_broken.reason}); "
+            "restore it before approving (GET /jobs/{id}/audit/verify)",
+        )
     try:
         check_decision(
             caller=caller,

@@ -5,6 +5,8 @@ version recorded adds no second record, and no comment is carried twice."""
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from omnigen.keys import JobKeys
 from omnigen.pipeline.context import StepContext
 from omnigen.review.carry import Anchor, Outdated, carry
@@ -55,12 +57,11 @@ def carry_comments(ctx: StepContext, job_id: str, user_id: str, version: int) ->
         return
     keys = JobKeys(user_id, job_id)
     old, new = (keys.version(v).timeline for v in (before, version))
-    timelines = [Timeline.model_validate_json(ctx.assets.get_bytes(k)) if ctx.assets.exists(k) else None
-                 for k in (old, new)]  # fmt: skip
+    timelines = [_kept_timeline(ctx, k) for k in (old, new)]
     for c in todo:
         placed: Anchor | Outdated
         if timelines[0] is None or timelines[1] is None:
-            placed = Outdated(f"version {before} or {version} kept no timeline to map the comment through")
+            placed = Outdated(f"version {before} or {version} kept no readable timeline to map the comment through")
         else:
             placed = carry(timelines[0], timelines[1], Anchor(c.at_s, c.end_s, c.item))
         if isinstance(placed, Outdated):
@@ -70,6 +71,17 @@ def carry_comments(ctx: StepContext, job_id: str, user_id: str, version: int) ->
             action, detail = "comment.carried", {"at_s": placed.at_s, "end_s": placed.end_s, "item": placed.item}
         detail |= {"job_id": job_id, "comment_id": c.comment_id, "from_version": before}
         ctx.audit.append(NewEntry(stream=stream, actor=SYSTEM, action=action, version=version, detail=detail))
+
+
+def _kept_timeline(ctx: StepContext, key: str) -> Timeline | None:
+    """A version's kept timeline; None when it has none, or one written to an older schema (its
+    comments are then marked outdated rather than the render failing over them)."""
+    if not ctx.assets.exists(key):
+        return None
+    try:
+        return Timeline.model_validate_json(ctx.assets.get_bytes(key))
+    except ValidationError:
+        return None
 
 
 def approved(ctx: StepContext, job_id: str, version: int) -> bool:

@@ -3,7 +3,9 @@ own canonical content, so an entry edited, deleted or inserted anywhere but at t
 stream breaks the chain at that entry, even when done by someone who dropped the store's
 append-only guards (the SQLite file's owner, an operator with DynamoDB write rights). The head
 hash, handed out with every export and package, pins the end: a trail cut short or re-sealed
-from some entry on no longer ends at the head a recipient holds. Pure: no I/O."""
+from some entry on no longer ends at the head a recipient holds. A trail begun before entries
+were sealed verifies with its leading unhashed run counted as `unsealed` (nothing proves those).
+Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -60,6 +62,9 @@ class ChainReport(BaseModel):
     stream: str
     intact: bool
     entries: int
+    unsealed: int = 0
+    """Leading entries written before the trail was chained (no hash): not broken, but nothing
+    proves them; every entry after the first sealed one must carry its hash."""
     head_seq: int
     head_hash: str
     first_broken: ChainBreak | None = None
@@ -67,21 +72,34 @@ class ChainReport(BaseModel):
 
 def verify(stream: str, stored: Iterable[StoredEntry]) -> ChainReport:
     rows = sorted(stored, key=lambda r: r.seq)
-    prev, expected_seq, broken = GENESIS, 1, None
+    prev, expected_seq, broken, unsealed = GENESIS, 1, None, 0
     for row in rows:
-        broken = _check(stream, row, prev, expected_seq)
+        legacy = unsealed == row.seq - 1 and _unsealed(stream, row)
+        broken = None if legacy else _check(stream, row, prev, expected_seq)
         if broken is not None:
             break
+        unsealed += legacy
         prev, expected_seq = stored_hash(row.data), row.seq + 1
     head = rows[-1] if rows else None
     return ChainReport(
         stream=stream,
         intact=broken is None,
         entries=len(rows),
+        unsealed=unsealed,
         head_seq=head.seq if head else 0,
         head_hash=stored_hash(head.data) if head else GENESIS,
         first_broken=broken,
     )
+
+
+def _unsealed(stream: str, row: StoredEntry) -> bool:
+    """An entry of the leading run written before the chain: a readable entry in its place,
+    with no hash."""
+    try:
+        entry = AuditEntry.model_validate_json(row.data)
+    except ValidationError:
+        return False
+    return not entry.hash and entry.seq == row.seq and entry.stream == stream
 
 
 def _check(stream: str, row: StoredEntry, prev: str, expected_seq: int) -> ChainBreak | None:
