@@ -27,6 +27,8 @@ from omnigen.api import share_links
 from omnigen.compliance import RULE_IDS
 from omnigen.export.package import PACKAGE_FILES
 from omnigen.keys import JobKeys
+from omnigen.pipeline import delivery
+from omnigen.pipeline.launchers.processes import ProcessRunner
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.lifecycle import StepFailed
 from omnigen.pipeline.steps import compose
@@ -316,6 +318,7 @@ def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
     for rule in RULE_IDS:
         assert rule in text, rule
     assert "Major statement as spoken" in text and "PASS" in text and review["content_hash"] in text
+    assert f"entry {head['head_seq']}, {head['head_hash']} (verified)" in " ".join(text.split())  # the trail's head
     # the same report on its own, printable, and each version's review status in the versions list
     alone = client.get(f"{API}/jobs/{job_id}/versions/2/compliance.pdf", headers=auth("rita"))
     assert alone.headers["content-type"] == "application/pdf" and len(pdfium.PdfDocument(alone.content)) == len(pdf)
@@ -370,9 +373,8 @@ def test_the_package_is_built_in_the_background_once_per_review_state(world, mon
     decision = {"decision": "changes_requested", "reason": "tighten the end"}
     decided = client.post(f"{API}/jobs/{job_id}/versions/3/decision", json=decision, headers=auth("rita"))
     assert decided.status_code == 201, decided.text
-    # ... which fails here (the disk is full): the status says so, the plain GET answers the error
-    from omnigen.pipeline import delivery
 
+    # ... which fails here (the disk is full): the status says so, the plain GET answers the error
     def full_disk(*_a, **_k):
         raise OSError(28, "No space left on device")
 
@@ -403,6 +405,16 @@ def test_the_package_is_built_in_the_background_once_per_review_state(world, mon
     restarted = client.post(v3, headers=auth("rita"))
     assert restarted.status_code == 202 and restarted.json()["state"] == "building"
     assert _built(client, r.headers["location"])["state"] == "ready"
+
+    # the local server's runner (worker processes) builds a package on a thread of its own too
+    runner = ProcessRunner(services.ctx, 1, lambda _job: None)
+    job = services.ctx.jobs.get(job_id)
+    build, start = delivery.request_build(services.ctx, job, next(v for v in job.versions if v.version == 1), "alice")
+    assert start and build.state == "building"
+    runner.package(job_id, 1, build.build_id)
+    done = _built(client, f"{API}/jobs/{job_id}/versions/1/package/builds/{build.build_id}")
+    runner.close()
+    assert done["state"] == "ready" and done["requested_by"] == "alice", done
 
 
 def test_share_links_reach_one_version_and_nothing_else(world, monkeypatch):

@@ -25,7 +25,7 @@ from omnigen.job import Job, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.pipeline.context import StepContext
 from omnigen.review.approval import VersionReview, checks_of
-from omnigen.review.chain import verify
+from omnigen.review.chain import ChainReport, verify
 from omnigen.review.state import ReviewState, fold
 from omnigen.review.trail import NewEntry, job_stream
 from omnigen.script import Script
@@ -77,9 +77,19 @@ def version_sheet(ctx: StepContext, job: Job, rec: VersionRecord) -> RuleSheet:
     return rule_sheet(report, timeline, script, job.brief)
 
 
-def report_pdf(ctx: StepContext, job: Job, rec: VersionRecord, review: VersionReview) -> bytes:
-    """The version's compliance report as a PDF, headed by what identifies it and its approval."""
+def trail_head(ctx: StepContext, job_id: str) -> ChainReport | None:
+    """The job's audit trail verified, with the head hash that pins its end (None: no trail)."""
+    stream = job_stream(job_id)
+    return verify(stream, ctx.audit.stored(stream)) if ctx.audit is not None else None
+
+
+def report_pdf(
+    ctx: StepContext, job: Job, rec: VersionRecord, review: VersionReview, chain: ChainReport | None = None
+) -> bytes:
+    """The version's compliance report as a PDF, headed by what identifies it, its approval and
+    the audit trail's head (`chain`, or the trail as it is now)."""
     sheet = version_sheet(ctx, job, rec)
+    chain = chain or trail_head(ctx, job.job_id)
     approval = review.approval
     facts = [
         ("Brand", f"{job.brief.product.brand_name} ({job.brief.product.generic_name})"),
@@ -96,6 +106,10 @@ def report_pdf(ctx: StepContext, job: Job, rec: VersionRecord, review: VersionRe
         facts.append(("Reason", approval.reason))
         if approval.override:
             facts.append(("Override", approval.override))
+    if chain is not None:
+        broken = chain.first_broken
+        verdict = "verified" if broken is None else f"DOES NOT VERIFY from entry {broken.seq}"
+        facts.append(("Audit trail", f"entry {chain.head_seq}, {chain.head_hash} ({verdict})"))
     return compliance_pdf(
         sheet, title=f"Compliance report · {job.brief.product.brand_name} v{rec.version}", facts=facts
     )
@@ -206,9 +220,9 @@ def _build(ctx: StepContext, job: Job, rec: VersionRecord, record: PackageBuild,
     if build_id(review) != record.build_id:
         raise RuntimeError("the version's review changed after the package was requested; request it again")
     report("compliance_pdf", 0.2)
-    pdf = report_pdf(ctx, job, rec, review)
+    chain = trail_head(ctx, job.job_id)
+    pdf = report_pdf(ctx, job, rec, review, chain)
     stream = job_stream(job.job_id)
-    chain = verify(stream, ctx.audit.stored(stream)) if ctx.audit is not None else None
     approval: dict[str, Any] = review.model_dump(mode="json") | {
         "exported_at": now().isoformat(),
         "exported_by": record.requested_by,
