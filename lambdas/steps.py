@@ -2,7 +2,8 @@
 
 Events (built by the state machine in stacks/pipeline.py):
 `{"step": "write_script" | "make_keyframes" | "render_scene" | "make_music" | "make_voiceover" | "compose" |
-"finalize" | "fail_job" | "regenerate_scene", "job_id": ..., "scene": n, "version": k, "take": t,
+"finalize" | "fail_job" | "regenerate_scene" | "package", "job_id": ..., "scene": n, "version": k, "take": t,
+"build_id": b,
 "error": {"Error", "Cause"}, "task_token": ...}`, and from the EventBridge rule on executions that ended badly
 `{"step": "reconcile", "job_id", "execution": <the event's detail: status, error?, cause?>}`.
 The zip Lambda and the media container run this same handler.
@@ -14,7 +15,7 @@ import json
 from typing import Any
 
 from lambdas.runtime import logger, metrics, run_step, tracer
-from omnigen.pipeline import lifecycle, steps, takes
+from omnigen.pipeline import delivery, lifecycle, steps, takes
 from omnigen.pipeline.context import StepContext
 
 # What a person is told when Step Functions ends a step without a Cause of ours.
@@ -83,6 +84,9 @@ STEPS = {
     # From the API (one asynchronous invocation of the media function): a take of one scene of a
     # finished job, and the chain it re-seeds; a failure is reported on the take and its track.
     "regenerate_scene": lambda ctx, e: takes.render_take(ctx, e["job_id"], int(e["scene"]), int(e["take"])),
+    # From the API: one build of a version's export package; its progress and any failure are
+    # reported on the build's record (pipeline/delivery.py).
+    "package": lambda ctx, e: delivery.build_version_package(ctx, e["job_id"], int(e["version"]), str(e["build_id"])),
     "finalize": lambda ctx, e: lifecycle.finalize(ctx, e["job_id"]),
     "fail_job": _fail,
     "reconcile": _reconcile,

@@ -72,6 +72,14 @@ def create_bucket(name: str) -> None:
     boto3.client("s3", region_name=REGION).create_bucket(Bucket=name)
 
 
+def serialize_moto_puts() -> None:
+    """DynamoDB checks a PutItem's condition and writes the item as one step; moto checks, then
+    writes, without a lock, so two racing `attribute_not_exists` puts can both land, the second
+    over the first. One lock around moto's put_item makes it behave like DynamoDB here, so the
+    audit tests check our conditional append (and its chain) and not moto's race."""
+    _serialize("put_item")
+
+
 def _serialize(method: str) -> None:
     """Run moto's DynamoDB backend `method` under one lock (once per process)."""
     from moto.dynamodb.models import DynamoDBBackend

@@ -27,6 +27,8 @@ from omnigen.api import share_links
 from omnigen.compliance import RULE_IDS
 from omnigen.export.package import PACKAGE_FILES
 from omnigen.keys import JobKeys
+from omnigen.pipeline import delivery
+from omnigen.pipeline.launchers.processes import ProcessRunner
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.lifecycle import StepFailed
 from omnigen.pipeline.steps import compose
@@ -50,6 +52,19 @@ def world(tmp_path_factory):
         job = wait_done(client, r.json()["job_id"], auth("alice"), timeout=900)  # a shared, busy 2-core machine
         assert job["status"] == "completed", job.get("error")
         yield client, services, job["job_id"], home
+
+
+def _recompose(client, job_id: str) -> int:
+    """Re-compose alice's saved timeline through the API and wait for the new version."""
+    version = client.post(f"{API}/jobs/{job_id}/compose", headers=auth("alice")).json()["version"]
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        job = client.get(f"{API}/jobs/{job_id}", headers=auth("alice")).json()
+        if job["renders"] >= version or job["tracks"]["compose"]["state"] == "failed":
+            break
+        time.sleep(0.5)
+    assert job["renders"] == version, job["tracks"]["compose"]
+    return version
 
 
 def test_roles_come_from_the_users_file(world):
@@ -146,14 +161,7 @@ def test_decisions_self_approval_and_final_approval(world):
     assert first["kind"] == "super" and first["end_s"] - first["start_s"] >= 4, first
     first["text"] = first["text"] + "\nAsk your healthcare provider"  # the edit the reviewer asked for
     assert client.put(f"{API}/jobs/{job_id}/timeline", json=timeline, headers=auth("alice")).status_code == 200
-    assert client.post(f"{API}/jobs/{job_id}/compose", headers=auth("alice")).json()["version"] == 2
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        job = client.get(f"{API}/jobs/{job_id}", headers=auth("alice")).json()
-        if job["renders"] >= 2 or job["tracks"]["compose"]["state"] == "failed":
-            break
-        time.sleep(0.5)
-    assert job["renders"] == 2, job["tracks"]["compose"]
+    assert _recompose(client, job_id) == 2
     v2 = f"{API}/jobs/{job_id}/versions/2"
     review = client.get(f"{v2}/review", headers=auth("rita")).json()
     assert review["status"] == "pending" and review["recorded_hash"] == review["content_hash"]
@@ -248,6 +256,13 @@ def test_the_audit_trail_records_everything_and_cannot_be_rewritten(world):
             db.execute(statement)
     db.close()
     assert client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"] == items
+    # the chain: intact, its head the last entry's hash, and each entry's hash in the export
+    report = client.get(f"{API}/jobs/{job_id}/audit/verify", headers=auth("rita")).json()
+    assert report["intact"] is True and report["first_broken"] is None, report
+    assert report["head_seq"] == items[-1]["seq"] and report["head_hash"] == items[-1]["hash"]
+    assert [r["hash"] for r in rows] == [e["hash"] for e in items] and len({e["hash"] for e in items}) == len(items)
+    assert exported.headers["x-audit-head"] == items[-1]["hash"] and exported.headers["x-audit-intact"] == "true"
+    assert client.get(f"{API}/jobs/{job_id}/audit/verify", headers=auth("bob")).status_code == 404
 
 
 def test_the_rule_sheet_lists_every_rule_with_its_evidence(world):
@@ -284,6 +299,11 @@ def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
     approval = json.loads(files["approval.json"])
     review = client.get(f"{API}/jobs/{job_id}/versions/2/review", headers=auth("rita")).json()
     assert approval["status"] == "approved" and approval["approval"]["content_hash"] == review["content_hash"]
+    # the approval record pins the audit trail's head as it stood: that entry is in the trail
+    trail = client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"]
+    head = approval["audit"]
+    assert head["intact"] is True and trail[head["head_seq"] - 1]["hash"] == head["head_hash"]
+    assert trail[head["head_seq"]]["action"] == "package.exported"
     manifest = json.loads(files["manifest.json"])
     assert manifest["files"]["video.mp4"] == hashlib.sha256(files["video.mp4"]).hexdigest()
     assert json.loads(files["qc.json"])["version"] == 2 and json.loads(files["script.json"])["scenes"]
@@ -298,6 +318,7 @@ def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
     for rule in RULE_IDS:
         assert rule in text, rule
     assert "Major statement as spoken" in text and "PASS" in text and review["content_hash"] in text
+    assert f"entry {head['head_seq']}, {head['head_hash']} (verified)" in " ".join(text.split())  # the trail's head
     # the same report on its own, printable, and each version's review status in the versions list
     alone = client.get(f"{API}/jobs/{job_id}/versions/2/compliance.pdf", headers=auth("rita"))
     assert alone.headers["content-type"] == "application/pdf" and len(pdfium.PdfDocument(alone.content)) == len(pdf)
@@ -306,6 +327,94 @@ def test_the_package_holds_every_file_and_its_pdf_renders(world, tmp_path):
     assert listed[0]["open_comments"] == 1
     spoken = client.get(f"{API}/jobs/{job_id}/versions/2/rules", headers=auth("rita")).json()["spoken_major_statement"]
     assert " ".join(spoken[0]["text"].split()[:4]) in " ".join(text.split())
+
+
+def _built(client, location: str, timeout_s: float = 120) -> dict:
+    """Poll a package build's status route until it is no longer building."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        r = client.get(location, headers=auth("rita"))
+        assert r.status_code == 200, r.text
+        if r.json()["state"] != "building" or time.monotonic() > deadline:
+            return r.json()
+        time.sleep(0.2)
+
+
+def test_the_package_is_built_in_the_background_once_per_review_state(world, monkeypatch):
+    client, services, job_id, _ = world
+    # version 2's package was built by the plain GET above: asking again is that build, ready
+    v2 = f"{API}/jobs/{job_id}/versions/2/package"
+    again = client.post(v2, headers=auth("rita"))
+    assert again.status_code == 200 and again.json()["state"] == "ready", again.text
+    assert again.headers["location"] == again.json()["status_url"] and again.json()["url"]
+    # version 3 (pending): 202 and a status route that goes from building to ready, with a link
+    v3 = f"{API}/jobs/{job_id}/versions/3/package"
+    r = client.post(v3, headers=auth("rita"))
+    assert r.status_code in (200, 202), r.text
+    location = r.headers["location"]
+    assert location == f"{v3}/builds/{r.json()['build_id']}" and r.json()["requested_by"] == "rita"
+    if r.status_code == 202:
+        assert r.json()["state"] == "building" and r.headers["retry-after"] == "2"
+    status = _built(client, location)
+    assert status["state"] == "ready" and status["progress"] == 1.0 and status["stage"] == "done", status
+    zipped = client.get(status["url"])
+    assert zipped.status_code == 200 and zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()
+    same = client.post(v3, headers=auth("alice"))
+    assert same.status_code == 200 and same.json()["build_id"] == status["build_id"]  # idempotent
+    assert client.get(location, headers=auth("bob")).status_code == 404
+    assert client.get(f"{v3}/builds/0123456789abcdef", headers=auth("rita")).status_code == 404
+    exports = [e for e in client.get(f"{API}/jobs/{job_id}/audit", headers=auth("rita")).json()["items"]
+               if e["action"] == "package.exported" and e["version"] == 3]  # fmt: skip
+    assert (
+        len(exports) == 1 and exports[0]["actor"] == "rita" and exports[0]["detail"]["build_id"] == status["build_id"]
+    )
+
+    # a decision since makes it another package (its approval record differs): a new build
+    decision = {"decision": "changes_requested", "reason": "tighten the end"}
+    decided = client.post(f"{API}/jobs/{job_id}/versions/3/decision", json=decision, headers=auth("rita"))
+    assert decided.status_code == 201, decided.text
+
+    # ... which fails here (the disk is full): the status says so, the plain GET answers the error
+    def full_disk(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(delivery, "build_package", full_disk)
+    r = client.post(v3, headers=auth("rita"))
+    assert r.status_code == 202 and r.json()["build_id"] != status["build_id"], r.text
+    failed = _built(client, r.headers["location"])
+    assert failed["state"] == "failed" and "No space left on device" in failed["error"] and failed["url"] is None
+    assert "zipping" in failed["error"]
+    plain = client.get(v3, headers=auth("rita"), follow_redirects=False)
+    assert plain.status_code == 500 and "No space left" in plain.json()["detail"]
+    monkeypatch.undo()
+    # asked again, a failed build starts over, and the plain GET waits for it and redirects
+    plain = client.get(v3, headers=auth("rita"), follow_redirects=False)
+    assert plain.status_code == 303, plain.text
+    record = _built(client, r.headers["location"])
+    assert record["state"] == "ready" and plain.headers["location"] == record["url"]
+    approval = json.loads(zipfile.ZipFile(io.BytesIO(client.get(record["url"]).content)).read("v3/approval.json"))
+    assert approval["status"] == "changes_requested" and approval["exported_by"] == "rita"
+
+    # a build whose worker died (no report for longer than STALE_S) reads as failed; asking restarts it
+    keys = JobKeys("alice", job_id).version(3)
+    stale = json.loads(services.ctx.assets.get_bytes(keys.package_status(record["build_id"])))
+    stale |= {"state": "building", "stage": "zipping", "updated_at": "2026-01-01T00:00:00Z"}
+    services.ctx.assets.put_bytes(keys.package_status(record["build_id"]), json.dumps(stale).encode())
+    dead = client.get(r.headers["location"], headers=auth("rita")).json()
+    assert dead["state"] == "failed" and "stopped reporting at zipping" in dead["error"]
+    restarted = client.post(v3, headers=auth("rita"))
+    assert restarted.status_code == 202 and restarted.json()["state"] == "building"
+    assert _built(client, r.headers["location"])["state"] == "ready"
+
+    # the local server's runner (worker processes) builds a package on a thread of its own too
+    runner = ProcessRunner(services.ctx, 1, lambda _job: None)
+    job = services.ctx.jobs.get(job_id)
+    build, start = delivery.request_build(services.ctx, job, next(v for v in job.versions if v.version == 1), "alice")
+    assert start and build.state == "building"
+    runner.package(job_id, 1, build.build_id)
+    done = _built(client, f"{API}/jobs/{job_id}/versions/1/package/builds/{build.build_id}")
+    runner.close()
+    assert done["state"] == "ready" and done["requested_by"] == "alice", done
 
 
 def test_share_links_reach_one_version_and_nothing_else(world, monkeypatch):
@@ -370,3 +479,96 @@ def test_the_api_docs_work_offline(world):
         assert "http" not in " ".join(sources)
         for s in sources:
             assert client.get(s).status_code == 200, s
+
+
+def test_open_comments_follow_their_scenes_onto_the_edited_version(world):
+    """Comments on the latest version; an edit deletes one scene's clip and shortens the first
+    scene; the re-composed version shows the open comments where their scenes now are, the one
+    on the deleted scene stays on its version marked outdated, a resolved one is left behind."""
+    client, _, job_id, _ = world
+    n = client.get(f"{API}/jobs/{job_id}", headers=auth("alice")).json()["renders"]
+    old = client.get(f"{API}/jobs/{job_id}/versions/{n}/timeline", headers=auth("alice")).json()
+    starts, t = [], 0.0
+    for c in old["clips"]:
+        starts.append(t - c["transition_s"])
+        t += c["out_s"] - c["in_s"] - c["transition_s"]
+    assert len(old["clips"]) >= 3, old["clips"]
+    gone, later = old["clips"][1]["scene_index"], old["clips"][2]["scene_index"]
+    url = f"{API}/jobs/{job_id}/versions/{n}/comments"
+
+    def comment(at_s: float, text: str, **kw) -> dict:
+        r = client.post(url, json={"at_s": round(at_s, 3), "text": text, **kw}, headers=auth("rita"))
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    on_later = comment(starts[2] + 1.0, "cut sooner", end_s=round(starts[2] + 1.5, 3), item="clips.2")
+    on_gone = comment(starts[1] + 0.5, "this scene drags")
+    done = comment(starts[2] + 0.2, "fixed already")
+    reply = client.post(url, json={"at_s": on_later["at_s"], "text": "agreed", "parent_id": on_later["comment_id"]},
+                        headers=auth("alice"))  # fmt: skip
+    assert reply.status_code == 201
+    assert client.post(f"{url}/{done['comment_id']}/resolve", headers=auth("alice")).status_code == 200
+
+    first = old["clips"][0]
+    length = first["out_s"] - first["in_s"] - 0.5
+    shorter = {"op": "set_scene_length", "scene": first["scene_index"], "duration_s": length}
+    ops = [{"op": "delete_clip", "index": 1}, shorter]
+    edited = client.post(f"{API}/jobs/{job_id}/timeline/ops", json={"ops": ops}, headers=auth("alice"))
+    assert edited.status_code == 200, edited.text
+    assert _recompose(client, job_id) == n + 1
+    new = client.get(f"{API}/jobs/{job_id}/versions/{n + 1}/timeline", headers=auth("alice")).json()
+    index = next(i for i, c in enumerate(new["clips"]) if c["scene_index"] == later)
+    new_start = sum(c["out_s"] - c["in_s"] - c["transition_s"] for c in new["clips"][:index]) - new["clips"][index][
+        "transition_s"]  # fmt: skip
+
+    carried = client.get(f"{API}/jobs/{job_id}/versions/{n + 1}/comments", headers=auth("rita")).json()
+    (thread,) = carried["items"]
+    assert thread["comment_id"] == on_later["comment_id"] and thread["carried_from"] == n and thread["version"] == n
+    assert thread["at_s"] == pytest.approx(new_start + 1.0, abs=2e-3)
+    assert thread["end_s"] == pytest.approx(new_start + 1.5, abs=2e-3)
+    assert thread["item"] == f"clips.{index}" and [r["text"] for r in thread["replies"]] == ["agreed"]
+    assert carried["open"] == 2
+    stayed = {c["comment_id"]: c for c in client.get(url, headers=auth("rita")).json()["items"]}
+    assert stayed[on_gone["comment_id"]]["outdated"] is True and stayed[on_gone["comment_id"]]["outdated_in"] == n + 1
+    assert f"scene {gone}" in stayed[on_gone["comment_id"]]["outdated_reason"]
+    assert stayed[on_later["comment_id"]]["at_s"] == on_later["at_s"]  # unchanged where it was made
+    assert not stayed[done["comment_id"]]["outdated"]
+    # resolving it on the new version resolves the one thread
+    v_next = f"{API}/jobs/{job_id}/versions/{n + 1}"
+    r = client.post(f"{v_next}/comments/{on_later['comment_id']}/resolve", headers=auth("alice"))
+    assert r.status_code == 200 and r.json()["resolved"] is True and r.json()["at_s"] == thread["at_s"]
+    assert client.get(f"{v_next}/review", headers=auth("rita")).json()["open_comments"] == 1  # the reply
+    actions = [(e["action"], e["version"]) for e in
+               client.get(f"{API}/jobs/{job_id}/audit", headers=auth("alice")).json()["items"]]  # fmt: skip
+    assert ("comment.carried", n + 1) in actions and ("comment.outdated", n + 1) in actions
+
+
+def test_a_trail_rewritten_past_its_triggers_is_caught_by_the_chain(world):
+    """Last in this module (it drops the triggers): the file's owner edits and deletes entries
+    with sqlite3 itself; verification names the first entry that no longer holds."""
+    client, _, job_id, home = world
+    verify_url = f"{API}/jobs/{job_id}/audit/verify"
+    items = client.get(f"{API}/jobs/{job_id}/audit", headers=auth("alice")).json()["items"]
+    decision = next(e for e in items if e["action"] == "decision.recorded")
+    db = sqlite3.connect(home / "omnigen.db", isolation_level=None)
+    for trigger in ("audit_no_update", "audit_no_delete", "audit_no_overwrite"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    where = f"stream = 'job:{job_id}' AND seq = {decision['seq']}"
+    (original,) = db.execute(f"SELECT data FROM audit WHERE {where}").fetchone()
+    db.execute(f"UPDATE audit SET data = json_set(data, '$.detail.decision', 'approved') WHERE {where}")
+    report = client.get(verify_url, headers=auth("rita")).json()
+    assert report["intact"] is False and report["first_broken"]["seq"] == decision["seq"], report
+    exported = client.get(f"{API}/jobs/{job_id}/audit/export", headers=auth("alice"))
+    assert exported.headers["x-audit-intact"] == f"false; first broken entry {decision['seq']}"
+    # nothing is approved on a trail that does not verify (version 3 could be, otherwise)
+    refused = client.post(f"{API}/jobs/{job_id}/versions/3/decision", json={"decision": "approved", "reason": "ok"},
+                          headers=auth("rita"))  # fmt: skip
+    assert refused.status_code == 409 and f"entry {decision['seq']}" in refused.json()["detail"], refused.text
+    db.execute(f"UPDATE audit SET data = ? WHERE {where}", (original,))
+    assert client.get(verify_url, headers=auth("rita")).json()["intact"] is True
+    db.execute(f"DELETE FROM audit WHERE {where}")
+    report = client.get(verify_url, headers=auth("rita")).json()
+    assert report["first_broken"]["seq"] == decision["seq"] and "missing" in report["first_broken"]["reason"]
+    db.execute("INSERT INTO audit VALUES (?, ?, ?)", (f"job:{job_id}", decision["seq"], original))
+    db.close()
+    assert client.get(verify_url, headers=auth("rita")).json()["intact"] is True

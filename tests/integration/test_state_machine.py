@@ -20,6 +20,7 @@ import hmac
 import json
 import threading
 import time
+import zipfile
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -451,6 +452,16 @@ def test_a_scene_is_regenerated_by_the_media_function_from_the_api(aws):
     assert aws.ctx.assets.exists(take.clip) and aws.ctx.assets.exists(take.last_frame)
     status, draft = aws.api("GET", f"/api/v1/jobs/{job_id}/timeline")
     assert status == 200 and [c["asset"] for c in draft["clips"] if c["scene_index"] == 2] == [take.clip]
+    # the export package: built by one asynchronous invocation of the media function, on S3
+    status, build = aws.api("POST", f"/api/v1/jobs/{job_id}/versions/1/package")
+    assert status == 202 and build["state"] == "building", build
+    aws.finish_handlers(120)
+    sent = [e for e in aws.invocations if e.get("step") == "package"]
+    assert sent == [{"step": "package", "job_id": job_id, "version": 1, "build_id": build["build_id"]}]
+    status, ready = aws.api("GET", build["status_url"].removeprefix("/prod"))
+    assert status == 200 and ready["state"] == "ready" and ready["url"], ready
+    with aws.ctx.assets.local_path(ready["key"]) as path, zipfile.ZipFile(path) as z:
+        assert "v1/video.mp4" in z.namelist() and "v1/compliance.pdf" in z.namelist()
     status, renamed = aws.api("PATCH", f"/api/v1/jobs/{job_id}", {"title": "Spring cut", "campaign": "Spring"})
     assert status == 200 and renamed["title"] == "Spring cut" and renamed["versions"] == 1, renamed
     assert aws.api("DELETE", f"/api/v1/jobs/{job_id}")[0] == 204

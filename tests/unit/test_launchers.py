@@ -16,7 +16,7 @@ OPERATIONS = [n for n, v in vars(Launcher).items() if inspect.isfunction(v) and 
 
 
 def test_the_port_has_the_operations_callers_use():
-    assert set(OPERATIONS) == {"start", "cancel", "compose", "regenerate", "running", "join", "close"}
+    assert set(OPERATIONS) == {"start", "cancel", "compose", "regenerate", "package", "running", "join", "close"}
 
 
 @pytest.mark.parametrize("backing", [LocalRunner, ProcessRunner, StepFunctionsLauncher])

@@ -161,3 +161,30 @@ def test_user_add_writes_the_users_file_and_prints_the_token_once(tmp_path, caps
     assert path.stat().st_mode & 0o777 == 0o600
     assert main(["user-add", "bad id", "--role", "reviewer"]) == 2
     assert "should match pattern" in capsys.readouterr().err
+
+
+def test_carried_comments_show_on_the_next_version_with_their_replies():
+    entries = [
+        _e(1, "version.rendered", "system", 1, content_hash="sha256:a"),
+        _e(2, "comment.added", "rita", 1, comment_id="c1", at_s=12.0, end_s=13.0, item="clips.2", text="scene 3"),
+        _e(3, "comment.added", "alice", 1, comment_id="c2", at_s=12.0, text="on it", parent_id="c1"),
+        _e(4, "comment.added", "rita", 1, comment_id="c3", at_s=7.0, text="scene 2, cut"),
+        _e(5, "comment.added", "rita", 1, comment_id="c4", at_s=1.0, text="done"),
+        _e(6, "comment.resolved", "alice", 1, comment_id="c4"),
+        _e(7, "version.rendered", "system", 2, content_hash="sha256:b"),
+        _e(8, "comment.carried", "system", 2, comment_id="c1", from_version=1, at_s=2.0, end_s=3.0, item="clips.0"),
+        _e(9, "comment.outdated", "system", 2, comment_id="c3", from_version=1, reason="scene 2 is gone"),
+        _e(10, "comment.added", "rita", 2, comment_id="c5", at_s=2.0, text="better", parent_id="c1"),
+        _e(11, "comment.carried", "system", 2, comment_id="nope", from_version=1, at_s=1.0),  # unknown: ignored
+    ]
+    state = fold(entries)
+    (carried,) = state.threads(2)
+    assert (carried.comment_id, carried.version, carried.carried_from) == ("c1", 1, 1)
+    assert (carried.at_s, carried.end_s, carried.item) == (2.0, 3.0, "clips.0")
+    assert [r.text for r in carried.replies] == ["on it", "better"]  # the thread keeps its replies
+    assert state.open_count(2) == 3 and {c.comment_id for c in state.shown(2)} == {"c1", "c2", "c5"}
+    on_v1 = {c.comment_id: c for c in state.threads(1)}
+    assert on_v1["c1"].at_s == 12.0 and on_v1["c1"].carried_from is None  # unchanged where it was made
+    assert on_v1["c3"].outdated and on_v1["c3"].outdated_in == 2 and on_v1["c3"].outdated_reason == "scene 2 is gone"
+    assert "c3" not in {c.comment_id for c in state.shown(2)}
+    assert state.open_count(1) == 5 - 1

@@ -407,6 +407,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify Audit
+         * @description Check the trail's hash chain: every entry present, numbered 1…n and sealed to the one
+         *     before. `intact`, or the first broken entry and why (edited, deleted, overwritten); compare
+         *     `head_hash` with the one an earlier export or package recorded to see it was not cut short.
+         */
+        get: operations["verify_audit_api_v1_jobs__job_id__audit_verify_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}/audit/export": {
         parameters: {
             query?: never;
@@ -416,7 +438,9 @@ export interface paths {
         };
         /**
          * Export Audit
-         * @description The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines.
+         * @description The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines, each
+         *     entry with its chain `hash`; the `X-Audit-Head` header carries the last entry's hash and
+         *     `X-Audit-Intact` whether the whole chain verified when it was exported.
          */
         get: operations["export_audit_api_v1_jobs__job_id__audit_export_get"];
         put?: never;
@@ -478,11 +502,38 @@ export interface paths {
         };
         /**
          * Version Package
-         * @description Version k's delivery zip: MP4, captions (WebVTT and SRT), poster, script, the compliance
-         *     report as a PDF listing every rule with its evidence, the QC report, the timeline, the
-         *     approval record and a manifest of SHA-256s. Built now; answered with a signed link to it.
+         * @description Version k's delivery zip (as POST builds it): a redirect to it once built, waiting up to
+         *     20 s for the build; if it takes longer, 202 with the build's status route to poll.
          */
         get: operations["version_package_api_v1_jobs__job_id__versions__k__package_get"];
+        put?: never;
+        /**
+         * Request Package
+         * @description Build version k's delivery zip in the background: MP4, captions (WebVTT and SRT), poster,
+         *     script, the compliance report as a PDF listing every rule with its evidence, the QC report,
+         *     the timeline, the approval record (with the audit trail's head hash) and a manifest of
+         *     SHA-256s. One build per version content and decisions: asking again is the same build.
+         */
+        post: operations["request_package_api_v1_jobs__job_id__versions__k__package_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/versions/{k}/package/builds/{build_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Package Status
+         * @description A package build: `building` (its stage and progress), `ready` (`url`: the zip, signed for
+         *     one hour) or `failed` (`error`; POST the package again to retry).
+         */
+        get: operations["package_status_api_v1_jobs__job_id__versions__k__package_builds__build_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -951,7 +1002,7 @@ export interface components {
              * Action
              * @enum {string}
              */
-            action: "job.created" | "timeline.edited" | "render.requested" | "version.rendered" | "override.recorded" | "comment.added" | "comment.resolved" | "comment.reopened" | "decision.recorded" | "reviewer.added" | "reviewer.removed" | "share_link.created" | "share_link.revoked" | "package.exported";
+            action: "job.created" | "timeline.edited" | "render.requested" | "version.rendered" | "override.recorded" | "comment.added" | "comment.resolved" | "comment.reopened" | "decision.recorded" | "reviewer.added" | "reviewer.removed" | "share_link.created" | "share_link.revoked" | "package.exported" | "comment.carried" | "comment.outdated";
             /** Version */
             version?: number | null;
             /** Content Hash */
@@ -967,6 +1018,11 @@ export interface components {
              * Format: date-time
              */
             at: string;
+            /**
+             * Hash
+             * @default
+             */
+            hash?: string;
         };
         /** AuditTrail */
         AuditTrail: {
@@ -1049,6 +1105,36 @@ export interface components {
             job_id: string;
             status: components["schemas"]["JobStatus"];
         };
+        /** ChainBreak */
+        ChainBreak: {
+            /** Seq */
+            seq: number;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * ChainReport
+         * @description Whether a stream's trail is as written: every entry present, numbered 1…n, each sealed to
+         *     the one before. `head_hash` is the last entry's hash (what an export or package pins).
+         */
+        ChainReport: {
+            /** Stream */
+            stream: string;
+            /** Intact */
+            intact: boolean;
+            /** Entries */
+            entries: number;
+            /**
+             * Unsealed
+             * @default 0
+             */
+            unsealed?: number;
+            /** Head Seq */
+            head_seq: number;
+            /** Head Hash */
+            head_hash: string;
+            first_broken?: components["schemas"]["ChainBreak"] | null;
+        };
         /** Comment */
         Comment: {
             /** Comment Id */
@@ -1086,6 +1172,17 @@ export interface components {
              * @default false
              */
             via_share_link?: boolean;
+            /** Carried From */
+            carried_from?: number | null;
+            /**
+             * Outdated
+             * @default false
+             */
+            outdated?: boolean;
+            /** Outdated In */
+            outdated_in?: number | null;
+            /** Outdated Reason */
+            outdated_reason?: string | null;
             /** Replies */
             replies?: components["schemas"]["Comment"][];
         };
@@ -1608,6 +1705,49 @@ export interface components {
              * @default false
              */
             animatic?: boolean;
+        };
+        /**
+         * PackageStatus
+         * @description A package build as the API shows it: its status route, and the zip's link once ready.
+         */
+        PackageStatus: {
+            /** Build Id */
+            build_id: string;
+            /** Job Id */
+            job_id: string;
+            /** Version */
+            version: number;
+            /** Content Hash */
+            content_hash: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "building" | "ready" | "failed";
+            /** Stage */
+            stage: string;
+            /** Progress */
+            progress: number;
+            /** Requested By */
+            requested_by: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Error */
+            error?: string | null;
+            /** Key */
+            key: string;
+            /** Status Url */
+            status_url: string;
+            /** Url */
+            url?: string | null;
         };
         /**
          * PredictionRef
@@ -4203,7 +4343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description already approved, files changed since rendering, or errors without an override */
+            /** @description already approved, files changed since rendering, errors without an override, or (approving) an audit trail that does not verify */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4270,6 +4410,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditTrail"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_audit_api_v1_jobs__job_id__audit_verify_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainReport"];
                 };
             };
             /** @description not signed in, or the token is not valid */
@@ -4545,12 +4754,180 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description still building after a wait: poll `Location` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageStatus"];
+                };
+            };
             /** @description the zip, at a link signed for one hour (`Location`) */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_package_api_v1_jobs__job_id__versions__k__package_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the package of the version as reviewed now is ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageStatus"];
+                };
+            };
+            /** @description building: poll `Location` (the build's status) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageStatus"];
+                };
+            };
+            /** @description not signed in, or the token is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job, version or asset for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the version was made before each version kept its timeline */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the Host is not one of this server's names (the loopback server answers only loopback names) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a store the request needs is unavailable; the message names it and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    package_status_api_v1_jobs__job_id__versions__k__package_builds__build_id__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                job_id: string;
+                k: number;
+                build_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackageStatus"];
+                };
             };
             /** @description not signed in, or the token is not valid */
             401: {

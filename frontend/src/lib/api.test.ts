@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fakeFetch, problem } from "../test/helpers";
 import { Api, ApiError, normalizeProblem } from "./api";
 
@@ -44,6 +44,39 @@ describe("Api", () => {
     expect(f.calls[0].body).toEqual({ filename: "pack.png", content_type: "image/png", size_bytes: 4 });
     expect(f.calls[1].headers).toMatchObject({ "Content-Type": "image/png" });
     expect(f.calls[1].url).toContain("sig=s");
+  });
+
+  it("downloads a package still building by polling its build's status, then its signed link", async () => {
+    const build = { build_id: "b1", state: "building", status_url: "/api/v1/jobs/j1/versions/2/package/builds/b1", url: null };
+    let polls = 0;
+    const f = fakeFetch([
+      ["GET", /\/jobs\/j1\/versions\/2\/package$/, () => new Response(JSON.stringify(build), { status: 202, headers: { "content-type": "application/json" } })],
+      ["GET", /\/package\/builds\/b1$/, () => (++polls < 2 ? build : { ...build, state: "ready", url: "/api/v1/assets/users/u/jobs/j1/final/v2.package.b1.zip?exp=1&sig=s" })],
+      ["GET", /\/assets\/users\/u\/jobs\/j1\/final\/v2\.package\.b1\.zip$/, () => new Response(new Uint8Array([80, 75, 3, 4]), { status: 200 })],
+    ]);
+    const saved: string[] = [];
+    const create = URL.createObjectURL;
+    URL.createObjectURL = ((blob: Blob) => { saved.push(String(blob.size)); return "blob:x"; }) as typeof URL.createObjectURL;
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});  // jsdom cannot navigate
+    try {
+      await new Api("/api/v1", async () => "tok", f).download("/jobs/j1/versions/2/package", "a.zip");
+    } finally {
+      URL.createObjectURL = create;
+      click.mockRestore();
+    }
+    expect(polls).toBe(2);
+    expect(saved).toEqual(["4"]);  // the zip's bytes, not the status JSON
+    expect(f.calls.find((c) => c.path.endsWith("/builds/b1"))?.headers).toMatchObject({ Authorization: "Bearer tok" });
+  }, 10_000);
+
+  it("says why when a package build fails", async () => {
+    const f = fakeFetch([
+      ["GET", /\/package$/, () => new Response(JSON.stringify({ state: "failed", status_url: "/api/v1/x", url: null, error: "building the package failed at zipping: disk full" }), { status: 202 })],
+    ]);
+    const api = new Api("/api/v1", async () => null, f);
+    const err = (await api.download("/jobs/j1/versions/2/package", "a.zip").catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.message).toContain("disk full");
   });
 
   it("resolves asset paths against an absolute API base and leaves S3 URLs alone", () => {

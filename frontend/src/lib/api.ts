@@ -20,6 +20,7 @@ import type {
   DecisionRecord,
   DecisionRequest,
   Me,
+  PackageStatus,
   RuleSheet,
   ShareLink,
   SharedVersion,
@@ -334,6 +335,7 @@ export class Api {
       throw new ApiError(0, "Network error", `the download failed (${(err as Error).message})`);
     }
     if (!res.ok) throw await errorFrom(res);
+    if (res.status === 202) res = await this.whenBuilt((await res.json()) as PackageStatus);
     const blob = await res.blob();
     const href = URL.createObjectURL(blob);
     const a = document.createElement("a");
@@ -343,6 +345,23 @@ export class Api {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(href), 60_000);
+  }
+
+  /** A file built in the background (the package: 202 and its build's status): poll the status
+   *  until it is ready, then fetch the file at its signed link. */
+  private async whenBuilt(status: PackageStatus, pollMs = 1000, timeoutMs = 600_000): Promise<Response> {
+    const deadline = Date.now() + timeoutMs;
+    while (status.state === "building") {
+      if (Date.now() > deadline) throw new ApiError(504, "Still building", "the package is still being built; try the download again in a minute");
+      await new Promise((r) => setTimeout(r, pollMs));
+      const res = await this.fetchImpl(this.assetUrl(status.status_url)!, { headers: await this.authHeaders() });
+      if (!res.ok) throw await errorFrom(res);
+      status = (await res.json()) as PackageStatus;
+    }
+    if (status.state === "failed" || !status.url) throw new ApiError(500, "Build failed", status.error ?? "building the package failed");
+    const file = await this.fetchImpl(this.assetUrl(status.url)!);
+    if (!file.ok) throw await errorFrom(file);
+    return file;
   }
 
   packagePath(id: string, k: number): string {

@@ -86,6 +86,7 @@ export type RuleSheet = Sent<Schemas["RuleSheet"]>;
 export type RuleResult = RuleSheet["rules"][number];
 export type Evidence = RuleResult["evidence"][number];
 export type VersionView = Sent<Schemas["VersionView"]>;
+export type PackageStatus = Sent<Schemas["PackageStatus"]>;
 
 // --- editing and the library (omnigen/api/routes_editing.py, routes_library.py) -------------
 

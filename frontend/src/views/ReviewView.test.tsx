@@ -30,6 +30,10 @@ const comment = (over: Partial<Comment>): Comment => ({
   resolved: false,
   resolved_by: null,
   via_share_link: false,
+  carried_from: null,
+  outdated: false,
+  outdated_in: null,
+  outdated_reason: null,
   replies: [],
   ...over,
 });

@@ -170,10 +170,14 @@ class VersionKeys:
         and what its approval covers."""
         return self._k("timeline.json")
 
-    @property
-    def package(self) -> str:
-        """The export package (zip) built on request; derived, never part of the content hash."""
-        return self._k("package.zip")
+    def package_zip(self, build_id: str) -> str:
+        """One build of the export package (zip), named by what it holds (`pipeline.delivery`);
+        derived, never part of the content hash."""
+        return self._k(f"package.{build_id}.zip")
+
+    def package_status(self, build_id: str) -> str:
+        """That build's progress record: building, ready or failed."""
+        return self._k(f"package.{build_id}.json")
 
     def all(self) -> dict[str, str]:
         """Name → key of every artefact, the names the job's `versions` and URLs use."""

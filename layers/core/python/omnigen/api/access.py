@@ -11,6 +11,7 @@ from typing import Any
 from omnigen.api.deps import Services
 from omnigen.api.problems import ApiError
 from omnigen.job import Job
+from omnigen.review.chain import ChainReport, verify
 from omnigen.review.people import Caller
 from omnigen.review.state import ReviewState, fold
 from omnigen.review.trail import Action, AuditEntry, NewEntry, job_stream
@@ -23,6 +24,12 @@ def trail(svc: Services) -> AuditLog:
             503, "this deployment keeps no audit trail: set OMNIGEN_AUDIT_TABLE (AWS) or use the local store"
         )
     return svc.ctx.audit
+
+
+def verify_trail(svc: Services, job_id: str) -> ChainReport:
+    """Whether the job's trail is as written, and the head hash that pins its end."""
+    stream = job_stream(job_id)
+    return verify(stream, trail(svc).stored(stream))
 
 
 def review_state(svc: Services, job_id: str) -> ReviewState:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from omnigen.api.access import readable_job, record_action, review_state, trail
+from omnigen.api.access import readable_job, record_action, review_state, trail, verify_trail
 from omnigen.api.deps import CallerDep, Services, ServicesDep, UserDep, own_job
 from omnigen.api.problems import ApiError
 from omnigen.api.routes_versions import version_of
@@ -28,11 +28,13 @@ from omnigen.api.schemas_review import (
 )
 from omnigen.job import Job, VersionRecord
 from omnigen.keys import JobKeys
-from omnigen.review.approval import DecisionRefused, VersionChecks, check_decision
+from omnigen.pipeline import delivery
+from omnigen.review.approval import DecisionRefused, check_decision, checks_of
+from omnigen.review.chain import ChainReport, verify
 from omnigen.review.people import Caller
 from omnigen.review.state import Comment, DecisionRecord, ReviewState
 from omnigen.review.trail import job_stream, reviewer_stream
-from omnigen.store.digest import version_hash
+from omnigen.store.ports import parse_entries
 from omnigen.timeline import Timeline
 
 router = APIRouter(tags=["review"])
@@ -100,10 +102,8 @@ def check_comment(svc: Services, job: Job, rec: VersionRecord, req: CommentReque
             items = len(getattr(Timeline.model_validate_json(svc.ctx.assets.get_bytes(key)), part))
         if int(index) >= items:
             errors.append({"field": "item", "message": f"version {rec.version} has no {req.item}"})
-    if req.parent_id is not None:
-        parent = state.comments.get(req.parent_id)
-        if parent is None or parent.version != rec.version:
-            errors.append({"field": "parent_id", "message": f"version {rec.version} has no comment {req.parent_id}"})
+    if req.parent_id is not None and req.parent_id not in {c.comment_id for c in state.shown(rec.version)}:
+        errors.append({"field": "parent_id", "message": f"version {rec.version} has no comment {req.parent_id}"})
     if errors:
         raise ApiError(422, "the comment does not fit this version", errors)
 
@@ -134,9 +134,7 @@ def add_comment(
 
 def comments_of(svc: Services, job_id: str, version: int) -> Comments:
     state = review_state(svc, job_id)
-    threads = state.threads(version)
-    open_count = sum(1 for c in state.comments.values() if c.version == version and not c.resolved)
-    return Comments(job_id=job_id, version=version, open=open_count, items=threads)
+    return Comments(job_id=job_id, version=version, open=state.open_count(version), items=state.threads(version))
 
 
 @router.get("/jobs/{job_id}/versions/{k}/comments", response_model=Comments)
@@ -158,45 +156,21 @@ def resolve_comment(
 ) -> Comment:
     """Mark a comment resolved (or, with `{"resolved": false}`, open again)."""
     version_of(readable_job(svc, caller, job_id), k)
-    comment = review_state(svc, job_id).comments.get(comment_id)
-    if comment is None or comment.version != k:
+    comment = next((c for c in review_state(svc, job_id).shown(k) if c.comment_id == comment_id), None)
+    if comment is None:
         raise ApiError(404, f"version {k} has no comment {comment_id}")
     resolved = True if req is None else req.resolved
     if comment.resolved != resolved:
         action = "comment.resolved" if resolved else "comment.reopened"
         record_action(svc, caller, action, job_id, version=k, comment_id=comment_id)
-    return review_state(svc, job_id).comments[comment_id]
+    return next(c for c in review_state(svc, job_id).shown(k) if c.comment_id == comment_id)
 
 
 # -- decisions -----------------------------------------------------------------------------------
 
 
-def _checks(rec: VersionRecord) -> VersionChecks:
-    return VersionChecks(
-        compliance_errors=int(rec.compliance.get("errors", 0)),
-        qc_errors=int(rec.qc.get("errors", 0)),
-        override_recorded=bool(rec.compliance.get("allow_noncompliant") or rec.qc.get("allow_noncompliant")),
-    )
-
-
 def version_review(svc: Services, job: Job, rec: VersionRecord) -> VersionReview:
-    state = review_state(svc, job.job_id)
-    latest = state.latest(rec.version)
-    approval = state.approval(rec.version)
-    checks = _checks(rec)
-    return VersionReview(
-        job_id=job.job_id,
-        version=rec.version,
-        status="approved" if approval else (latest.decision if latest else "pending"),
-        content_hash=version_hash(svc.ctx.assets, JobKeys(job.user_id, job.job_id).version(rec.version)),
-        recorded_hash=state.hashes.get(rec.version),
-        approval=approval,
-        decisions=state.decisions_of(rec.version),
-        compliance_errors=checks.compliance_errors,
-        qc_errors=checks.qc_errors,
-        override_recorded=checks.override_recorded,
-        open_comments=sum(1 for c in state.comments.values() if c.version == rec.version and not c.resolved),
-    )
+    return delivery.version_review(svc.ctx, job, rec, review_state(svc, job.job_id))
 
 
 @router.get("/jobs/{job_id}/versions/{k}/review", response_model=VersionReview)
@@ -211,7 +185,10 @@ def get_review(svc: ServicesDep, caller: CallerDep, job_id: str, k: int) -> Vers
     response_model=DecisionRecord,
     responses={
         403: {"description": "not a reviewer, or approving a version of one's own job"},
-        409: {"description": "already approved, files changed since rendering, or errors without an override"},
+        409: {
+            "description": "already approved, files changed since rendering, errors without an override, or "
+            "(approving) an audit trail that does not verify"
+        },
     },
 )
 def decide(svc: ServicesDep, caller: CallerDep, job_id: str, k: int, req: DecisionRequest) -> DecisionRecord:
@@ -221,6 +198,13 @@ def decide(svc: ServicesDep, caller: CallerDep, job_id: str, k: int, req: Decisi
     job = readable_job(svc, caller, job_id)
     rec = version_of(job, k)
     review = version_review(svc, job, rec)
+    chain = verify_trail(svc, job_id)
+    if req.decision == "approved" and chain.first_broken is not None:
+        raise ApiError(  # an approval recorded on a rewritten trail could never be proven
+            409,
+            f"the audit trail of job {job_id} does not verify ({chain.first_broken.reason}); "
+            "restore it before approving (GET /jobs/{id}/audit/verify)",
+        )
     try:
         check_decision(
             caller=caller,
@@ -231,7 +215,7 @@ def decide(svc: ServicesDep, caller: CallerDep, job_id: str, k: int, req: Decisi
             state=review_state(svc, job_id),
             recorded_hash=review.recorded_hash,
             current_hash=review.content_hash,
-            checks=_checks(rec),
+            checks=checks_of(rec),
             allow_self_approval=svc.ctx.settings.allow_self_approval,
         )
     except DecisionRefused as err:
@@ -263,7 +247,16 @@ def audit(svc: ServicesDep, caller: CallerDep, job_id: str) -> AuditTrail:
     return AuditTrail(job_id=job_id, items=trail(svc).entries(job_stream(job_id)))
 
 
-AUDIT_COLUMNS = ("seq", "at", "actor", "actor_name", "action", "version", "content_hash", "detail")
+@router.get("/jobs/{job_id}/audit/verify", response_model=ChainReport)
+def verify_audit(svc: ServicesDep, caller: CallerDep, job_id: str) -> ChainReport:
+    """Check the trail's hash chain: every entry present, numbered 1…n and sealed to the one
+    before. `intact`, or the first broken entry and why (edited, deleted, overwritten); compare
+    `head_hash` with the one an earlier export or package recorded to see it was not cut short."""
+    readable_job(svc, caller, job_id)
+    return verify_trail(svc, job_id)
+
+
+AUDIT_COLUMNS = ("seq", "at", "actor", "actor_name", "action", "version", "content_hash", "detail", "hash")
 
 
 @router.get(
@@ -277,9 +270,13 @@ def export_audit(
     job_id: str,
     format: Annotated[Literal["csv", "jsonl"], Query()] = "csv",
 ) -> Response:
-    """The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines."""
+    """The audit trail as a file: CSV (one row per entry, `detail` as JSON) or JSON Lines, each
+    entry with its chain `hash`; the `X-Audit-Head` header carries the last entry's hash and
+    `X-Audit-Intact` whether the whole chain verified when it was exported."""
     readable_job(svc, caller, job_id)
-    entries = trail(svc).entries(job_stream(job_id))
+    stream = job_stream(job_id)
+    stored = trail(svc).stored(stream)  # one read: the entries and the head they end at
+    report, entries = verify(stream, stored), parse_entries(stream, stored)
     if format == "jsonl":
         body, media = "".join(e.model_dump_json() + "\n" for e in entries), "application/x-ndjson"
     else:
@@ -289,8 +286,14 @@ def export_audit(
         for e in entries:
             writer.writerow(
                 [e.seq, e.at.isoformat(), e.actor, e.actor_name, e.action, e.version or "", e.content_hash or "",
-                 json.dumps(e.detail, sort_keys=True)]
+                 json.dumps(e.detail, sort_keys=True), e.hash]
             )  # fmt: skip
         body, media = out.getvalue(), "text/csv"
     name = f"omnigen-audit-{job_id}.{format}"
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    broken = report.first_broken
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Audit-Head": report.head_hash,
+        "X-Audit-Intact": "true" if broken is None else f"false; first broken entry {broken.seq}",
+    }
+    return Response(body, media_type=media, headers=headers)

@@ -30,7 +30,7 @@ def _view(svc: Services, record: VersionRecord, state: ReviewState | None) -> Ve
     if state is not None:
         latest = state.approval(record.version) or state.latest(record.version)
         status = latest.decision if latest else "pending"
-        open_comments = sum(1 for c in state.comments.values() if c.version == record.version and not c.resolved)
+        open_comments = state.open_count(record.version)
     return VersionView(
         **record.model_dump(), urls=version_urls(svc, record), review_status=status, open_comments=open_comments
     )

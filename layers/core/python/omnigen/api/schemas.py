@@ -177,4 +177,3 @@ class DuplicateRequest(JobChanges):
 class Campaign(BaseModel):
     name: str
     jobs: int
-

@@ -1,16 +1,21 @@
 """Request and response bodies of the review routes (roles, sharing, comments, decisions, audit,
-share links), beside `schemas.py`; the OpenAPI schema and the web app's types come from these."""
+share links), beside `schemas.py`; the OpenAPI schema and the web app's types come from these.
+A version's review summary (`VersionReview`) is the domain's, as the package's approval record
+is built from it outside the API too."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from omnigen.pipeline.delivery import PackageBuild
+from omnigen.review.approval import ReviewStatus, VersionReview
 from omnigen.review.people import USER_ID, Role
-from omnigen.review.state import Comment, Decision, DecisionRecord
+from omnigen.review.state import Comment, Decision
 from omnigen.review.trail import AuditEntry
+
+__all__ = ["ReviewStatus", "VersionReview"]
 
 Seconds = Field(ge=0, le=600, allow_inf_nan=False)
 
@@ -85,27 +90,6 @@ class DecisionRequest(BaseModel):
     )
 
 
-ReviewStatus = Literal["pending", "approved", "changes_requested", "rejected"]
-
-
-class VersionReview(BaseModel):
-    """A version's review state: its content hash, every decision, and whether it can be approved."""
-
-    job_id: str
-    version: int
-    status: ReviewStatus
-    content_hash: str
-    """Computed now from the version's files."""
-    recorded_hash: str | None
-    """Recorded when it was rendered; the two differ only if its files were changed."""
-    approval: DecisionRecord | None
-    decisions: list[DecisionRecord]
-    compliance_errors: int
-    qc_errors: int
-    override_recorded: bool
-    open_comments: int
-
-
 class AuditTrail(BaseModel):
     job_id: str
     items: list[AuditEntry]
@@ -136,3 +120,11 @@ class SharedVersion(BaseModel):
     expires_at: datetime
     urls: dict[str, str]
     comments: list[Comment]
+
+
+class PackageStatus(PackageBuild):
+    """A package build as the API shows it: its status route, and the zip's link once ready."""
+
+    status_url: str
+    url: str | None = None
+    """The zip, signed for one hour (once `ready`)."""

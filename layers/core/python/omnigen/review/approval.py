@@ -8,9 +8,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
+from pydantic import BaseModel
+
+from omnigen.job import VersionRecord
 from omnigen.review.people import Caller
-from omnigen.review.state import Decision, ReviewState
+from omnigen.review.state import Decision, DecisionRecord, ReviewState
 
 HASHED = ("output", "timeline", "compliance", "qc")
 """The artefacts of a version an approval covers, by their names in `VersionKeys.all()`."""
@@ -41,6 +45,35 @@ class VersionChecks:
     @property
     def errors(self) -> int:
         return self.compliance_errors + self.qc_errors
+
+
+def checks_of(rec: VersionRecord) -> VersionChecks:
+    return VersionChecks(
+        compliance_errors=int(rec.compliance.get("errors", 0)),
+        qc_errors=int(rec.qc.get("errors", 0)),
+        override_recorded=bool(rec.compliance.get("allow_noncompliant") or rec.qc.get("allow_noncompliant")),
+    )
+
+
+ReviewStatus = Literal["pending", "approved", "changes_requested", "rejected"]
+
+
+class VersionReview(BaseModel):
+    """A version's review state: its content hash, every decision, and whether it can be approved."""
+
+    job_id: str
+    version: int
+    status: ReviewStatus
+    content_hash: str
+    """Computed now from the version's files."""
+    recorded_hash: str | None
+    """Recorded when it was rendered; the two differ only if its files were changed."""
+    approval: DecisionRecord | None
+    decisions: list[DecisionRecord]
+    compliance_errors: int
+    qc_errors: int
+    override_recorded: bool
+    open_comments: int
 
 
 def check_decision(

@@ -28,7 +28,23 @@ class Comment(BaseModel):
     resolved: bool = False
     resolved_by: str | None = None
     via_share_link: bool = False
+    carried_from: int | None = None
+    """Shown on this version carried from that earlier one (its time range mapped through the
+    scenes); `version` stays the one it was made on."""
+    outdated: bool = False
+    """Its scene is gone from a later version (`outdated_in`), so it was not carried there."""
+    outdated_in: int | None = None
+    outdated_reason: str | None = None
     replies: list[Comment] = Field(default_factory=list)
+
+
+class Placement(BaseModel):
+    """Where a comment carried onto a later version sits on that version's clock."""
+
+    at_s: float
+    end_s: float | None = None
+    item: str | None = None
+    carried_from: int
 
 
 class DecisionRecord(BaseModel):
@@ -60,6 +76,8 @@ class ReviewState(BaseModel):
     links: dict[str, ShareLinkState] = Field(default_factory=dict)
     hashes: dict[int, str] = Field(default_factory=dict)
     """Each version's content hash as recorded when it was rendered."""
+    placements: dict[int, dict[str, Placement]] = Field(default_factory=dict)
+    """Per version, the comments carried onto it from the version before (by comment id)."""
 
     def decisions_of(self, version: int) -> list[DecisionRecord]:
         return [d for d in self.decisions if d.version == version]
@@ -72,16 +90,52 @@ class ReviewState(BaseModel):
         """The approval in force: approving is final, so the first one binds the version."""
         return next((d for d in self.decisions_of(version) if d.decision == "approved"), None)
 
+    def roots(self, version: int) -> list[Comment]:
+        """The top-level comments shown on a version: made on it, or carried onto it (placed
+        where the version shows their scene), without their replies."""
+        mine = [
+            c.model_copy(update={"replies": []})
+            for c in self.comments.values()
+            if c.version == version and c.parent_id is None
+        ]
+        for comment_id, p in self.placements.get(version, {}).items():
+            c = self.comments[comment_id]
+            mine.append(c.model_copy(update={"replies": [], **p.model_dump()}))
+        return mine
+
+    def _root_of(self, c: Comment) -> str:
+        seen = {c.comment_id}
+        while c.parent_id is not None and c.parent_id in self.comments and c.parent_id not in seen:
+            c = self.comments[c.parent_id]
+            seen.add(c.comment_id)
+        return c.comment_id
+
     def threads(self, version: int) -> list[Comment]:
-        """Top-level comments of a version, in time order on the ad's clock, replies nested."""
-        mine = {
-            c.comment_id: c.model_copy(update={"replies": []}) for c in self.comments.values() if c.version == version
-        }
-        roots: list[Comment] = []
-        for c in sorted(mine.values(), key=lambda c: c.at):
-            parent = mine.get(c.parent_id or "")
-            (parent.replies if parent is not None else roots).append(c)
-        return sorted(roots, key=lambda c: (c.at_s, c.at))
+        """The version's comment threads, in time order on its clock; every reply nested under
+        its parent whichever version it was written on (a carried thread keeps its replies)."""
+        roots = {c.comment_id: c for c in self.roots(version)}
+        nodes = dict(roots)
+        for c in sorted(self.comments.values(), key=lambda c: c.at):
+            if c.parent_id is not None and self._root_of(c) in roots:
+                nodes[c.comment_id] = c.model_copy(update={"replies": []})
+        for c in sorted(nodes.values(), key=lambda c: c.at):
+            parent = nodes.get(c.parent_id or "")
+            if c.comment_id not in roots and parent is not None:
+                parent.replies.append(c)
+        return sorted(roots.values(), key=lambda c: (c.at_s, c.at))
+
+    def shown(self, version: int) -> list[Comment]:
+        """Every comment of the version's threads, flat (replies included)."""
+        out: list[Comment] = []
+        stack = list(self.threads(version))
+        while stack:
+            c = stack.pop()
+            out.append(c)
+            stack.extend(c.replies)
+        return out
+
+    def open_count(self, version: int) -> int:
+        return sum(1 for c in self.shown(version) if not c.resolved)
 
 
 def fold(entries: Iterable[AuditEntry]) -> ReviewState:
@@ -113,6 +167,15 @@ def fold(entries: Iterable[AuditEntry]) -> ReviewState:
             if c is not None:
                 c.resolved = e.action == "comment.resolved"
                 c.resolved_by = e.actor if c.resolved else None
+        elif e.action == "comment.carried" and e.version is not None:
+            if str(d["comment_id"]) in state.comments:
+                state.placements.setdefault(e.version, {})[str(d["comment_id"])] = Placement(
+                    at_s=float(d["at_s"]), end_s=d.get("end_s"), item=d.get("item"), carried_from=int(d["from_version"])
+                )
+        elif e.action == "comment.outdated" and e.version is not None:
+            c = state.comments.get(str(d["comment_id"]))
+            if c is not None:
+                c.outdated, c.outdated_in, c.outdated_reason = True, e.version, str(d.get("reason", ""))
         elif e.action == "decision.recorded" and e.version is not None:
             state.decisions.append(
                 DecisionRecord(

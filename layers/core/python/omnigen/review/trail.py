@@ -1,7 +1,8 @@
 """The audit trail: one append-only stream of entries per job (who, when, what, which version and
 content hash). Every review fact lives here and nowhere else — comments and their resolution,
 decisions, shares, share links and their revocation — so what the review state says can always be
-replayed from a record nobody can rewrite (the stores refuse updates and deletes)."""
+replayed from a record nobody can rewrite (the stores refuse updates and deletes), and so that a
+rewrite done around the stores anyway shows (each entry is sealed into a hash chain: `chain.py`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ Action = Literal[
     "share_link.created",
     "share_link.revoked",
     "package.exported",
+    "comment.carried",
+    "comment.outdated",
 ]
 ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
 
@@ -56,6 +59,17 @@ class NewEntry(BaseModel):
 class AuditEntry(NewEntry):
     seq: int = Field(ge=1)
     at: datetime
+    hash: str = ""
+    """`chain.link_hash` of the previous entry's hash and this entry's own content (empty only on
+    an entry written before the trail was chained, which `chain.verify` reports as broken)."""
+
+
+class StoredEntry(BaseModel):
+    """One entry as the store holds it: its key's seq and its text, unparsed, so verifying the
+    chain can name an entry someone overwrote with text that is not an entry at all."""
+
+    seq: int
+    data: str
 
 
 class AuditRefused(RuntimeError):

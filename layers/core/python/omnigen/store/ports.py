@@ -18,8 +18,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from omnigen.job import Job, ProgressEvent
-from omnigen.review.trail import AuditEntry, NewEntry
+from omnigen.review.trail import AuditEntry, NewEntry, StoredEntry
 from omnigen.usage import Usage
 
 
@@ -178,3 +180,22 @@ class AuditLog(Protocol):
         ...
 
     def entries(self, stream: str, after_seq: int = 0) -> list[AuditEntry]: ...
+
+    def stored(self, stream: str, after_seq: int = 0) -> list[StoredEntry]:
+        """The entries as stored, unparsed (what `review.chain.verify` checks)."""
+        ...
+
+
+def parse_entries(stream: str, stored: list[StoredEntry]) -> list[AuditEntry]:
+    """The stored entries as `AuditEntry`s; a StoreError naming the first that is not one (text
+    written into the store around OmniGen), rather than a bare validation error."""
+    out = []
+    for row in stored:
+        try:
+            out.append(AuditEntry.model_validate_json(row.data))
+        except ValidationError:
+            raise StoreError(
+                f"entry {row.seq} of the audit trail of {stream} is not an audit entry: it was written outside "
+                "OmniGen (verify the trail: GET /jobs/{job_id}/audit/verify)"
+            ) from None
+    return out

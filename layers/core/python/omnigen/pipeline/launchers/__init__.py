@@ -1,4 +1,5 @@
-"""How jobs are started, cancelled, re-composed and have scenes regenerated: one port, three backings.
+"""How jobs are started, cancelled, re-composed, have scenes regenerated and versions packaged: one
+port, three backings.
 
 - `threads.LocalRunner`: the pipeline on this process's threads (the CLI; the local server when
   it receives Replicate's webhooks, which wake predictions waiting in the receiving process).
@@ -32,6 +33,11 @@ class Launcher(Protocol):
 
     def regenerate(self, job_id: str, scene: int, take: int) -> object:
         """Render take `take` of scene `scene` (recorded by `takes.start_take`) in the background."""
+        ...
+
+    def package(self, job_id: str, version: int, build_id: str) -> object:
+        """Build the export package `build_id` of a version (recorded by `delivery.request_build`)
+        in the background."""
         ...
 
     def running(self) -> list[str]:

@@ -29,7 +29,7 @@ from multiprocessing.process import BaseProcess
 from omnigen.config import Settings
 from omnigen.pipeline import lifecycle
 from omnigen.pipeline.context import StepContext
-from omnigen.pipeline.launchers.threads import JobHandle, LocalRunner
+from omnigen.pipeline.launchers.threads import JobHandle, LocalRunner, package_on_thread
 from omnigen.pipeline.progress import Tracker
 from omnigen.pipeline.steps import compose_version
 from omnigen.pipeline.takes import fail_take, render_take
@@ -129,6 +129,10 @@ class ProcessRunner:
 
     def regenerate(self, job_id: str, scene: int, take: int) -> JobHandle:
         return self._submit("take", job_id, scene, take)
+
+    def package(self, job_id: str, version: int, build_id: str) -> None:
+        """On a thread of the server's own: a package is a PDF and a zip, no rendering."""
+        package_on_thread(self.ctx, job_id, version, build_id, background=True)
 
     def running(self) -> list[str]:
         """Jobs with a task running or waiting here."""

@@ -35,6 +35,10 @@ class StepFunctionsLauncher:
         outside any execution, like a re-compose: it renders the take and any re-seeded chain."""
         self.executions.invoke({"step": "regenerate_scene", "job_id": job_id, "scene": scene, "take": take})
 
+    def package(self, job_id: str, version: int, build_id: str) -> None:
+        """One asynchronous invocation of the media function, which reports on the build's record."""
+        self.executions.invoke({"step": "package", "job_id": job_id, "version": version, "build_id": build_id})
+
     def running(self) -> list[str]:
         return []  # executions run in Step Functions, not in this process
 

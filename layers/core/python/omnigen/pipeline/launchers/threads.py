@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from omnigen.job import Job
 from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import StepContext
+from omnigen.pipeline.delivery import build_version_package
 from omnigen.priority import lower_this_thread
 from omnigen.providers.ports import Cancelled
 
@@ -140,6 +141,9 @@ class LocalRunner:
 
         threading.Thread(target=target, name=f"take-{job_id}-s{scene}-t{take}", daemon=True).start()
 
+    def package(self, job_id: str, version: int, build_id: str) -> None:
+        package_on_thread(self.ctx, job_id, version, build_id, background=self.background)
+
     def running(self) -> list[str]:
         """Jobs started here that have not ended: running or waiting for a worker."""
         with self._lock:
@@ -210,6 +214,18 @@ class LocalRunner:
                 raise (real or errors)[0]  # type: ignore[misc]
         self._step("compose", steps.compose, job_id)
         self._step("finalize", lifecycle.finalize, job_id)
+
+
+def package_on_thread(ctx: StepContext, job_id: str, version: int, build_id: str, *, background: bool) -> None:
+    """Build a version's export package on a thread of its own: light work (a PDF, a zip of
+    stored files), so it runs in this process whichever runner renders the jobs."""
+
+    def target() -> None:
+        if background:
+            lower_this_thread()
+        build_version_package(ctx, job_id, version, build_id)
+
+    threading.Thread(target=target, name=f"package-{job_id}-v{version}", daemon=True).start()
 
 
 def wait_for(ctx: StepContext, job_id: str, timeout_s: float = 600, poll_s: float = 0.2) -> Job:
