@@ -136,6 +136,8 @@ export interface Finding {
   end_s: number | null;
   message: string;
   source?: string | null;
+  /** What to do about it, when the rule can say (the draft check always sends it). */
+  fix?: string;
 }
 
 /** `GET /jobs/{id}/compliance`: the stored report (the route answers it as a free-form object). */

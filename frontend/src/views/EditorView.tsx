@@ -8,9 +8,9 @@
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { ClipOrder } from "../components/editor/ClipOrder";
-import { focusAfterMove, type MoveOrigin } from "../components/editor/moveFocus";
+import { focusAfterMove, focusId, type MoveOrigin } from "../components/editor/moveFocus";
 import { useClipDrag } from "../components/editor/clipDrag";
-import { Inspector, type Selection } from "../components/editor/Inspector";
+import { editFocus, Inspector, type ItemEdits, type Selection } from "../components/editor/Inspector";
 import { MusicControls } from "../components/editor/MusicControls";
 import { ScenePanel } from "../components/editor/ScenePanel";
 import { TimelineLanes } from "../components/editor/TimelineLanes";
@@ -18,7 +18,7 @@ import { VersionCompare } from "../components/editor/VersionCompare";
 import { VersionList, type Version } from "../components/editor/VersionList";
 import { Notice, StatusBadge, ViewHeading } from "../components/ui";
 import { ApiError } from "../lib/api";
-import { findingLine } from "../lib/compliance";
+import { findingAdvice, findingLine } from "../lib/compliance";
 import { formatSeconds } from "../lib/format";
 import { useHistory } from "../lib/history";
 import { useJob } from "../lib/hooks";
@@ -26,7 +26,20 @@ import { recomposeNotice, useRecompose } from "../lib/recompose";
 import { plainProblem } from "../lib/plain";
 import { href, useLeaveGuard } from "../lib/router";
 import { useServices } from "../lib/services";
-import { clipStarts, moveClip, sameTimeline, timelineDuration, updateMusic } from "../lib/timeline";
+import {
+  addText,
+  clipStarts,
+  deleteClip,
+  deleteText,
+  duplicateClip,
+  EditRefused,
+  moveClip,
+  newSuper,
+  sameTimeline,
+  setClipLength,
+  timelineDuration,
+  updateMusic,
+} from "../lib/timeline";
 import type { Comment, ComplianceReport, DraftCheck, Finding, Script, Timeline } from "../lib/types";
 
 interface Status {
@@ -212,6 +225,76 @@ export function EditorView({ id }: { id: string }) {
   };
   const drag = useClipDrag(move);
 
+  /** Apply an edit of the draft (undoable like any other): select and focus what it leaves,
+   *  and say what it did; an edit that cannot apply changes nothing and says why. */
+  const edit = (run: (t: Timeline) => Timeline, after: { select: Selection; focus?: string[]; say: (next: Timeline) => string }): string | null => {
+    if (!draft) return null;
+    let next: Timeline;
+    try {
+      next = run(draft);
+    } catch (e) {
+      if (!(e instanceof EditRefused)) throw e;
+      setAnnounce(e.message);
+      return e.message;
+    }
+    hist.set(next);
+    setSelection(after.select);
+    if (after.focus) setRefocus(after.focus);
+    setAnnounce(after.say(next));
+    return null;
+  };
+  const moved = (before: Timeline, next: Timeline) => {
+    const d = Math.round((timelineDuration(next) - timelineDuration(before)) * 100) / 100;
+    return d ? ` The ad is now ${formatSeconds(timelineDuration(next), 2)}; what followed moved ${d < 0 ? "up" : "later"} ${formatSeconds(Math.abs(d), 2)}.` : "";
+  };
+  const edits: ItemEdits = {
+    deleteClip: (i) => {
+      if (!draft) return null;
+      const scene = draft.clips[i]?.scene_index;
+      const at = Math.max(0, Math.min(i, draft.clips.length - 2));
+      return edit((t) => deleteClip(t, i), {
+        select: { kind: "clip", index: at },
+        focus: [editFocus.deleteClip, focusId.lane(at)],
+        say: (next) => `Scene ${scene}'s clip at position ${i + 1} deleted.${moved(draft, next)} Undo brings it back.`,
+      });
+    },
+    duplicateClip: (i) => {
+      if (!draft) return null;
+      const scene = draft.clips[i]?.scene_index;
+      return edit((t) => duplicateClip(t, i), {
+        select: { kind: "clip", index: i + 1 },
+        focus: [focusId.lane(i + 1)],
+        say: (next) => `Scene ${scene} duplicated: the copy plays at position ${i + 2}.${moved(draft, next)}`,
+      });
+    },
+    setClipLength: (i, seconds) => {
+      if (!draft) return null;
+      const scene = draft.clips[i]?.scene_index;
+      return edit((t) => setClipLength(t, i, seconds), {
+        select: { kind: "clip", index: i },
+        say: (next) => `Scene ${scene} is now ${formatSeconds(seconds, 2)} long.${moved(draft, next)}`,
+      });
+    },
+    deleteText: (i) => {
+      if (!draft) return null;
+      const text = draft.texts[i];
+      return edit((t) => deleteText(t, i), {
+        select: null,
+        focus: ["add-super"],
+        say: () => `Text "${text?.text ?? ""}" deleted. Undo brings it back.`,
+      });
+    },
+  };
+  const addSuper = () => {
+    if (!draft) return;
+    const item = newSuper(draft, playhead);
+    edit((t) => addText(t, item), {
+      select: { kind: "text", index: draft.texts.length },
+      focus: [editFocus.textBody],
+      say: () => `A super added at ${formatSeconds(item.start_s, 1)} for ${formatSeconds(item.end_s - item.start_s, 1)}: write its words in the inspector.`,
+    });
+  };
+
   const restore = async (k: number) => {
     if (dirty && !window.confirm(`Restoring version ${k} replaces the unsaved edit. Go on?`)) return;
     try {
@@ -290,9 +373,7 @@ export function EditorView({ id }: { id: string }) {
 
   const briefLength = job.brief.duration_s;
   /** The findings drawn on the timeline: the draft's own check when there is one. */
-  const shownReport: ComplianceReport | null = check
-    ? { findings: check.findings.map((f) => ({ ...f, severity: f.severity === "error" ? "error" : "warning", scene: f.scene ?? null, start_s: f.start_s ?? null, end_s: f.end_s ?? null }) as Finding), errors: check.errors, warnings: check.warnings }
-    : report;
+  const shownReport: ComplianceReport | null = check ? { findings: draftFindings(check, false), errors: check.errors, warnings: check.warnings } : report;
   const compared = compare !== null ? versions.find((v) => v.version === compare) : undefined;
   // While a re-compose renders, the status line shows its percent; how it ended is said once its
   // report has been read (saveAndCompose).
@@ -335,12 +416,13 @@ export function EditorView({ id }: { id: string }) {
         <Inspector
           selection={selection}
           draft={draft}
-          findings={report?.findings ?? []}
+          findings={shownReport?.findings ?? []}
           starts={starts}
           sceneLength={sceneLength}
           purpose={purpose}
           onChange={hist.set}
           onMove={move}
+          edits={edits}
           sceneTools={(scene) =>
             job.status === "completed" ? (
               <ScenePanel
@@ -365,6 +447,9 @@ export function EditorView({ id }: { id: string }) {
         <div className="timeline-toolbar">
           <h2 id="timeline-h">Timeline</h2>
           <div className="actions">
+            <button type="button" className="secondary" data-focus-id="add-super" onClick={addSuper} disabled={!!busy}>
+              Add a super
+            </button>
             <button type="button" className="secondary" onClick={hist.undo} disabled={!hist.canUndo || !!busy}>
               Undo
             </button>
@@ -416,6 +501,15 @@ export function EditorView({ id }: { id: string }) {
             {check.revoice_lines.length > 0 && ` Line${check.revoice_lines.length === 1 ? "" : "s"} ${check.revoice_lines.map((n) => n + 1).join(", ")} will be re-voiced at the next compose.`}
           </p>
         )}
+        {check && check.findings.length > 0 && (
+          <ul className="draft-findings" data-testid="draft-findings" aria-label="What the draft check found">
+            {draftFindings(check).map((f, i) => (
+              <li key={`${f.rule}-${i}`} className={`sev-${f.severity}`}>
+                <strong>{f.severity === "error" ? "Must fix" : "Worth a look"}:</strong> {findingAdvice(f)}
+              </li>
+            ))}
+          </ul>
+        )}
         <p className="visually-hidden" aria-live="assertive">
           {announce}
         </p>
@@ -451,4 +545,10 @@ export function EditorView({ id }: { id: string }) {
       </div>
     </div>
   );
+}
+
+/** A draft check's findings as the report's (`sorted`: errors first, as they are listed). */
+function draftFindings(check: DraftCheck, sorted = true): Finding[] {
+  const all = check.findings.map((f): Finding => ({ ...f, severity: f.severity === "error" ? "error" : "warning", scene: f.scene ?? null, start_s: f.start_s ?? null, end_s: f.end_s ?? null }));
+  return sorted ? [...all.filter((f) => f.severity === "error"), ...all.filter((f) => f.severity !== "error")] : all;
 }
