@@ -20,6 +20,7 @@ import type {
   DecisionRecord,
   DecisionRequest,
   Me,
+  Reviewers,
   RuleSheet,
   ShareLink,
   SharedVersion,
@@ -274,6 +275,20 @@ export class Api {
 
   me(): Promise<Me> {
     return this.request("GET", "/me");
+  }
+
+  /** The people a job is shared with for review (by user id). */
+  reviewers(id: string): Promise<Reviewers> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/reviewers`);
+  }
+
+  /** Share the job with a reviewer: they see it, comment and decide, and cannot change it. */
+  addReviewer(id: string, userId: string): Promise<Reviewers> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/reviewers`, { user_id: userId });
+  }
+
+  removeReviewer(id: string, userId: string): Promise<Reviewers> {
+    return this.request("DELETE", `/jobs/${encodeURIComponent(id)}/reviewers/${encodeURIComponent(userId)}`);
   }
 
   comments(id: string, k: number): Promise<Comments> {

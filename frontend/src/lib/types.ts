@@ -71,6 +71,7 @@ export type TextPosition = TextItem["position"];
 // --- review and delivery (omnigen/api/schemas_review.py, routes_delivery.py) -----------------
 
 export type Me = Sent<Schemas["Me"]>;
+export type Reviewers = Sent<Schemas["Reviewers"]>;
 export type Comment = Sent<Schemas["Comment"]>;
 export type CommentRequest = Schemas["CommentRequest"];
 export type Comments = Sent<Schemas["Comments"]>;

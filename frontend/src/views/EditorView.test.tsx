@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { FakeTransport, REPORT, event, fakeFetch, makeJob, makeTimeline, problem, renderWithServices, track } from "../test/helpers";
+import { FakeTransport, REPORT, event, fakeFetch, makeJob, makeTimeline, person, problem, renderWithServices, track } from "../test/helpers";
 import type { ComplianceReport, Job, Timeline } from "../lib/types";
 import { EditorView } from "./EditorView";
 
@@ -433,5 +433,21 @@ describe("EditorView", () => {
       ["super", "Ask your doctor"],
     ]);
     expect(s.saved().voice.map((v) => v.start_s)).toEqual([0.5, 7.5]);
+  });
+
+  it("gives a reviewer of someone else's ad no edit controls, and checks no draft for them", async () => {
+    const s = server();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f, me: person("rita", ["reviewer"], "Rita (MLR)") });
+    expect(await screen.findByText(/You review this ad; only the person who made it can edit it/)).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Review" })).toHaveAttribute("href", "#/jobs/job1/review");
+    for (const name of ["Save and re-compose", "Save", "Undo", "Add a super"]) expect(screen.queryByRole("button", { name })).toBeNull();
+    expect(screen.queryByTestId("clip-order")).toBeNull();
+    await new Promise((r) => setTimeout(r, 700)); // past the draft check's debounce
+    expect(s.f.calls.some((c) => c.method !== "GET")).toBe(false);
+  });
+
+  it("gives the owner, a creator, the workspace", async () => {
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f, me: person("local", ["creator", "reviewer"]) });
+    expect(await screen.findByRole("button", { name: "Save and re-compose" })).toBeInTheDocument();
   });
 });

@@ -23,6 +23,7 @@ import { formatSeconds } from "../lib/format";
 import { useHistory } from "../lib/history";
 import { useJob } from "../lib/hooks";
 import { recomposeNotice, useRecompose } from "../lib/recompose";
+import { mayEdit, useMe } from "../lib/people";
 import { plainProblem } from "../lib/plain";
 import { href, useLeaveGuard } from "../lib/router";
 import { useServices } from "../lib/services";
@@ -51,6 +52,8 @@ interface Status {
 export function EditorView({ id }: { id: string }) {
   const { api } = useServices();
   const { job, error: jobError, reload } = useJob(id);
+  /** A reviewer of someone else's ad gets no workspace: editing is the owner's. */
+  const editing = mayEdit(useMe(), job);
   const hist = useHistory<Timeline>(null);
   const draft = hist.value;
   const recompose = useRecompose(id, reload);
@@ -173,7 +176,7 @@ export function EditorView({ id }: { id: string }) {
   // in place of the last render's, so what compose would refuse shows before any render.
   const draftJson = draft ? JSON.stringify(draft) : "";
   useEffect(() => {
-    if (!draftJson) return;
+    if (!draftJson || !editing) return;
     let live = true;
     const t = setTimeout(() => {
       api.checkTimeline(id, JSON.parse(draftJson) as Timeline).then(
@@ -185,7 +188,7 @@ export function EditorView({ id }: { id: string }) {
       live = false;
       clearTimeout(t);
     };
-  }, [api, id, draftJson]);
+  }, [api, id, draftJson, editing]);
 
   const dirty = !!draft && !!saved && !sameTimeline(draft, saved);
   /** Something to render: an unsaved edit, or a saved one no version was made from. */
@@ -359,6 +362,18 @@ export function EditorView({ id }: { id: string }) {
   };
 
   if (jobError && !job) return <Notice kind="error">{jobError.status === 404 ? `There is no job ${id}.` : jobError.message}</Notice>;
+  if (job && !editing)
+    return (
+      <div>
+        <ViewHeading>Workspace · {job.brief.product.brand_name}</ViewHeading>
+        <Notice kind="info">
+          You review this ad; only the person who made it can edit it. Comment on a version and record your decision in <a href={href.review(id)}>Review</a>.
+        </Notice>
+        <p>
+          <a href={href.progress(id)}>See the ad</a> · <a href={href.compliance(id)}>Compliance report</a>
+        </p>
+      </div>
+    );
   if (loadError)
     return (
       <div>
