@@ -450,4 +450,63 @@ describe("EditorView", () => {
     renderWithServices(<EditorView id="job1" />, { fetch: server().f, me: person("local", ["creator", "reviewer"]) });
     expect(await screen.findByRole("button", { name: "Save and re-compose" })).toBeInTheDocument();
   });
+
+  it("saves only over the draft it read (If-Match); a draft changed elsewhere is loaded, and Undo brings the edit back to save over it", async () => {
+    const user = userEvent.setup({ delay: null });
+    // The draft as the API keeps it: each save a new revision, its ETag "r<n>"; a save naming
+    // another revision in If-Match is refused with 412 and the current one (omnigen/api/draft_tags.py).
+    let saved = makeTimeline();
+    let rev = 1;
+    const tagged = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ETag: `"r${rev}"` } });
+    const puts: { ifMatch: string | undefined; body: Timeline }[] = [];
+    const f = fakeFetch([
+      ["GET", /\/jobs\/job1$/, () => completed(1)],
+      ["GET", /\/jobs\/job1\/timeline$/, () => tagged(saved)],
+      [
+        "PUT",
+        /\/jobs\/job1\/timeline$/,
+        (req) => {
+          puts.push({ ifMatch: req.headers["If-Match"], body: req.body as Timeline });
+          if (req.headers["If-Match"] && req.headers["If-Match"] !== `"r${rev}"`)
+            return new Response(JSON.stringify({ title: "Precondition Failed", status: 412, detail: `the draft of job job1 has changed since you read it (it is revision ${rev} now)`, revision: rev, etag: `"r${rev}"` }), { status: 412, headers: { "content-type": "application/problem+json", ETag: `"r${rev}"` } });
+          saved = req.body as Timeline;
+          rev += 1;
+          return tagged(saved);
+        },
+      ],
+      ["GET", /\/jobs\/job1\/compliance$/, () => REPORT],
+    ]);
+    renderWithServices(<EditorView id="job1" />, { fetch: f });
+    await screen.findByText(/Timeline 15 s/);
+    // meanwhile a regenerated take of scene 2 puts itself in the draft (revision 2)
+    saved = { ...saved, clips: saved.clips.map((c) => (c.scene_index === 2 ? { ...c, asset: c.asset.replace("scene_2.mp4", "scene_2.take2.mp4") } : c)) };
+    rev = 2;
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    const status = await screen.findByText(/Your edit was not saved: this ad's draft was changed elsewhere since you opened it/);
+    expect(status).toHaveTextContent("press Undo and save again");
+    expect(puts[0].ifMatch).toBe('"r1"');
+    expect(saved.clips.map((c) => c.scene_index)).toEqual([1, 2, 3]); // nothing overwritten
+    // the workspace shows the draft as it is now (the take is in), with nothing unsaved
+    expect(order()).toEqual(["1", "2", "3"]);
+    expect(screen.queryByText(/unsaved changes/)).toBeNull();
+    // Undo brings back the edit; saved now, it names the revision it was shown
+    await user.click(screen.getByRole("button", { name: "Undo" }));
+    expect(order()).toEqual(["2", "1", "3"]);
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(saved.clips.map((c) => c.scene_index)).toEqual([2, 1, 3]));
+    expect(puts.map((p) => p.ifMatch)).toEqual(['"r1"', '"r2"']);
+    expect(screen.getByTestId("editor-status")).toHaveTextContent("Saved.");
+  });
+
+  it("sends no If-Match to a server that tags no draft", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f });
+    await screen.findByText(/Timeline 15 s/);
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(s.saved().clips[0].scene_index).toBe(2));
+    expect(s.f.calls.find((c) => c.method === "PUT")!.headers["If-Match"]).toBeUndefined();
+  });
 });

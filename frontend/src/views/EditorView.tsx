@@ -17,7 +17,7 @@ import { TimelineLanes } from "../components/editor/TimelineLanes";
 import { VersionCompare } from "../components/editor/VersionCompare";
 import { VersionList, type Version } from "../components/editor/VersionList";
 import { Notice, StatusBadge, ViewHeading } from "../components/ui";
-import { ApiError } from "../lib/api";
+import { ApiError, isStale, problemText } from "../lib/api";
 import { findingAdvice, findingLine } from "../lib/compliance";
 import { formatSeconds } from "../lib/format";
 import { useHistory } from "../lib/history";
@@ -83,6 +83,9 @@ export function EditorView({ id }: { id: string }) {
   /** The newest version's open review comments, drawn on the timeline. */
   const [comments, setComments] = useState<{ version: number; items: Comment[] } | undefined>(undefined);
   const players = useRef(new Map<number, HTMLVideoElement>());
+  /** The saved draft's revision as the server tagged it (its ETag): a save names it (If-Match)
+   *  so that it never lands over a draft changed elsewhere since; null when the server sends none. */
+  const revision = useRef<string | null>(null);
   const alive = useRef(true);
   useEffect(() => {
     alive.current = true;
@@ -106,8 +109,9 @@ export function EditorView({ id }: { id: string }) {
   useEffect(() => {
     let live = true;
     api.getTimeline(id).then(
-      (t) => {
+      ({ value: t, etag }) => {
         if (!live) return;
+        revision.current = etag;
         reset(t);
         setSaved(t);
         setRendered((r) => r ?? t);
@@ -301,8 +305,9 @@ export function EditorView({ id }: { id: string }) {
   const restore = async (k: number) => {
     if (dirty && !window.confirm(`Restoring version ${k} replaces the unsaved edit. Go on?`)) return;
     try {
-      const t = await api.restoreVersion(id, k);
+      const { value: t, etag } = await api.restoreVersion(id, k);
       if (!alive.current) return;
+      revision.current = etag;
       hist.set(t);
       setSaved(t);
       setStatus({ kind: "success", text: `Version ${k}'s edit is now the draft (saved; undo goes back). Save and re-compose renders it as a new version; version ${k} itself never changes.` });
@@ -323,13 +328,15 @@ export function EditorView({ id }: { id: string }) {
     setBusy("saving");
     setStatus({ kind: "info", text: "Saving the edit…" });
     try {
-      const t = await api.putTimeline(id, draft);
+      const { value: t, etag } = await api.putTimeline(id, draft, revision.current);
       if (!alive.current) return false;
+      revision.current = etag;
       setSaved(t);
       if (!sameTimeline(t, draft)) hist.set(t);
       setStatus({ kind: "success", text: "Saved." });
       return true;
     } catch (e) {
+      if (isStale(e)) return await reloadChanged();
       const err = e instanceof ApiError ? e : new ApiError(0, "Error", String(e));
       const what = err.status === 0 ? "the server cannot be reached; check the connection and save again" : "fix what is listed below and save again";
       setStatus({ kind: "error", text: `The edit was not saved: ${what}. Nothing was lost; your changes are still here.`, errors: err.errors.length ? err.errors.map((x) => plainProblem(x.field, x.message)) : [plainProblem("", err.message)] });
@@ -337,6 +344,27 @@ export function EditorView({ id }: { id: string }) {
     } finally {
       if (alive.current) setBusy(null);
     }
+  };
+
+  /** The draft was saved elsewhere since it was read (a regenerated take put itself in, another
+   *  tab saved): show it as it is now, one undo step after the unsaved edit, which nothing
+   *  overwrote. Always false: this save did not happen. */
+  const reloadChanged = async (): Promise<false> => {
+    try {
+      const { value: current, etag } = await api.getTimeline(id);
+      if (!alive.current) return false;
+      revision.current = etag;
+      setSaved(current);
+      hist.set(current);
+      setStatus({
+        kind: "error",
+        text: "Your edit was not saved: this ad's draft was changed elsewhere since you opened it (a new take was put in, or it was saved from another tab). The workspace now shows the draft as it is. To keep your edit instead, press Undo and save again.",
+      });
+    } catch (e) {
+      if (!alive.current) return false;
+      setStatus({ kind: "error", text: `Your edit was not saved: the draft was changed elsewhere, and it cannot be read again (${problemText(e)}). Nothing was lost; reload the page.` });
+    }
+    return false;
   };
 
   const saveAndCompose = async () => {
@@ -447,7 +475,8 @@ export function EditorView({ id }: { id: string }) {
                 script={script?.scenes.find((s) => s.index === scene)}
                 chainedNext={!!script?.scenes.find((s) => s.index === scene + 1)?.continues_previous}
                 reload={reload}
-                onDraft={(t) => {
+                onDraft={(t, etag) => {
+                  revision.current = etag;
                   hist.set(t);
                   setSaved(t);
                 }}
