@@ -57,6 +57,14 @@ export function fakeFetch(routes: [string, RegExp, Handler][]) {
   return Object.assign(fn as unknown as typeof fetch, { calls });
 }
 
+/** `first`'s routes, then `rest`'s for what `first` has no route for (its 404). */
+export function layered(first: typeof fetch, rest: typeof fetch): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const r = await first(input, init);
+    return r.status === 404 ? rest(input, init) : r;
+  }) as typeof fetch;
+}
+
 /** A transport whose connections the test opens, feeds and closes by hand. */
 export class FakeTransport implements Transport {
   readonly kind = "sse" as const;

@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { FakeTransport, REPORT, event, fakeFetch, makeJob, makeTimeline, person, problem, renderWithServices, track } from "../test/helpers";
+import { FakeTransport, REPORT, event, fakeFetch, layered, makeJob, makeTimeline, person, problem, renderWithServices, track } from "../test/helpers";
 import type { ComplianceReport, Job, Timeline } from "../lib/types";
 import { EditorView } from "./EditorView";
 
@@ -295,10 +295,7 @@ describe("EditorView", () => {
       ],
       ["POST", /\/jobs\/job1\/versions\/1\/restore$/, () => restored],
     ]);
-    const both = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const r = await extra(input, init);
-      return r.status === 404 ? s.f(input, init) : r;
-    }) as typeof fetch;
+    const both = layered(extra, s.f);
     renderWithServices(<EditorView id="job1" />, { fetch: both });
     await screen.findByText(/Timeline 15 s/);
     expect(await screen.findByTestId("draft-check", {}, { timeout: 3000 })).toHaveTextContent("no rule broken");
@@ -361,10 +358,7 @@ describe("EditorView", () => {
         },
       ],
     ]);
-    const both = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const r = await check(input, init);
-      return r.status === 404 ? s.f(input, init) : r;
-    }) as typeof fetch;
+    const both = layered(check, s.f);
     renderWithServices(<EditorView id="job1" />, { fetch: both });
     await screen.findByText(/Timeline 15 s/);
     expect(await screen.findByTestId("draft-check", {}, { timeout: 3000 })).toHaveTextContent("no rule broken");
