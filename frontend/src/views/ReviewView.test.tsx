@@ -130,6 +130,21 @@ describe("ReviewView: people and roles", () => {
     await waitFor(() => expect(within(screen.getByTestId("reviewer-list")).getAllByRole("listitem").map((li) => li.firstChild?.textContent)).toEqual(["larry@legal"]));
     expect(s.f.calls.some((c) => c.method === "DELETE" && c.path.endsWith("/reviewers/rita"))).toBe(true);
     expect(screen.getByRole("heading", { name: "Share for review" })).toBeInTheDocument();
+    // a creator who is no reviewer is told who decides, and offered no decision to record
+    expect(screen.getByTestId("decision-who")).toHaveTextContent("Only reviewers decide on a version");
+    expect(screen.queryByRole("button", { name: "Record the decision" })).toBeNull();
+  });
+
+  it("does not offer the maker of an ad its approval (unless self-approval is allowed)", async () => {
+    const a = renderWithServices(<ReviewView id="job1" />, { fetch: server().f, me: person("local", ["creator", "reviewer"]) });
+    await screen.findByTestId("review-status");
+    expect(screen.getByRole("radio", { name: "Approve" })).toBeDisabled();
+    expect(screen.getByRole("radio", { name: "Approve" })).toHaveAccessibleDescription(/You made this ad, so another reviewer approves it/);
+    expect(screen.getByRole("radio", { name: "Request changes" })).toBeEnabled();
+    a.unmount();
+    renderWithServices(<ReviewView id="job1" />, { fetch: server().f, me: { ...person("local", ["creator", "reviewer"]), allow_self_approval: true } });
+    await screen.findByTestId("review-status");
+    expect(screen.getByRole("radio", { name: "Approve" })).toBeEnabled();
   });
 
   it("shows a reviewer the version to comment on and decide, without the owner's controls", async () => {
@@ -144,6 +159,7 @@ describe("ReviewView: people and roles", () => {
     expect(s.f.calls.some((c) => c.path.endsWith("/reviewers") || c.path.endsWith("/share"))).toBe(false);
     // commenting and deciding stay theirs
     expect(screen.getByRole("button", { name: "Add comment" })).toBeInTheDocument();
+    expect(screen.getByRole("radio", { name: "Approve" })).toBeEnabled(); // not her ad
     await user.click(screen.getByRole("radio", { name: "Request changes" }));
     expect(screen.getByRole("button", { name: "Record the decision" })).toBeInTheDocument();
   });

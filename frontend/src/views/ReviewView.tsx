@@ -18,7 +18,14 @@ import { useJob } from "../lib/hooks";
 import { mayEdit, useMe } from "../lib/people";
 import { href, navigate } from "../lib/router";
 import { useServices } from "../lib/services";
-import type { AuditEntry, Comment, RuleSheet, ShareLink, VersionReview, VersionView } from "../lib/types";
+import type { AuditEntry, Comment, Job, Me, RuleSheet, ShareLink, VersionReview, VersionView } from "../lib/types";
+
+/** What the signed-in person may decide (omnigen/review/approval.py's rule): unknown, everything. */
+function decisionRights(me: Me | undefined, job: Job): { decide: boolean; approve: boolean } {
+  if (!me) return { decide: true, approve: true };
+  const decide = me.roles.includes("reviewer");
+  return { decide, approve: decide && (me.allow_self_approval || job.user_id !== me.user_id) };
+}
 
 export function ReviewView({ id, version }: { id: string; version?: number }) {
   const { api } = useServices();
@@ -161,7 +168,7 @@ export function ReviewView({ id, version }: { id: string; version?: number }) {
       </div>
 
       <div className="review-bottom">
-        <DecisionPanel review={review} onDecide={async (d) => (await act(() => api.decide(id, k, d), "Decision recorded.")) !== null} />
+        <DecisionPanel review={review} may={decisionRights(me, job)} onDecide={async (d) => (await act(() => api.decide(id, k, d), "Decision recorded.")) !== null} />
         {owner && (
           <ReviewersPanel
             reviewers={reviewers}
