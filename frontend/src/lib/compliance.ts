@@ -2,7 +2,7 @@
 
 import { clock } from "./format";
 import { plainMessage } from "./plain";
-import type { Finding, Job } from "./types";
+import type { Finding } from "./types";
 
 /** Each rule's title (omnigen/compliance/rules.py); an id this app does not know yet is named
  *  by its family (MS-, AP-, …) or shown as it is. */
@@ -62,18 +62,4 @@ export function findingAdvice(f: Finding): string {
   const fix = f.fix ? plainMessage(f.fix) : "";
   if (!fix) return line;
   return `${/[.!?]$/.test(line) ? line : `${line}.`} ${fix.charAt(0).toUpperCase()}${fix.slice(1)}${/[.!?]$/.test(fix) ? "" : "."}`;
-}
-
-/** What refused the job's last compose, where the server records it on the job (`Job.refusal`,
- *  w3's draft revisions): a finding of the draft, kept apart from the last version's report. */
-interface Refusal {
-  version: number;
-  findings: Finding[];
-}
-
-/** The errors that refused version `version`'s compose, from the job; null when it does not say. */
-export function refusedFindings(job: Job | null, version: number | null): Finding[] | null {
-  const refusal = (job as (Job & { refusal?: Refusal | null }) | null)?.refusal;
-  if (!refusal || (version !== null && refusal.version !== version)) return null;
-  return refusal.findings.filter((f) => f.severity === "error");
 }

@@ -18,7 +18,7 @@ import { VersionCompare } from "../components/editor/VersionCompare";
 import { VersionList, type Version } from "../components/editor/VersionList";
 import { Notice, StatusBadge, ViewHeading } from "../components/ui";
 import { ApiError, isStale, problemText } from "../lib/api";
-import { findingAdvice, findingLine, refusedFindings } from "../lib/compliance";
+import { findingAdvice, findingLine } from "../lib/compliance";
 import { formatSeconds } from "../lib/format";
 import { useHistory } from "../lib/history";
 import { useJob } from "../lib/hooks";
@@ -381,11 +381,8 @@ export function EditorView({ id }: { id: string }) {
     const fresh = await loadReport();
     if (!alive.current) return;
     if (outcome.kind === "failed") {
-      // Name each rule the edit breaks (the job's record of the refusal, or on an older server
-      // the report of the refused render), and what stays as it was.
-      const refused = refusedFindings(await reload(), outcome.version);
-      if (!alive.current) return;
-      const broken = (refused ?? (fresh && fresh.made === false ? fresh.findings.filter((f) => f.severity === "error") : [])).map(findingLine);
+      // Name each rule the edit breaks (the report of a refused render), and what stays as it was.
+      const broken = fresh && fresh.made === false ? fresh.findings.filter((f) => f.severity === "error").map(findingLine) : [];
       const kept = previous ? ` Version ${previous.version} is unchanged.` : "";
       setStatus({ kind: "error", text: `${outcome.message}${kept}`, errors: broken.length ? broken : undefined });
     } else setStatus(recomposeNotice(outcome));
