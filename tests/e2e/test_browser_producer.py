@@ -363,12 +363,17 @@ def test_editing_operations_super_clips_length_findings_recompose(server, ops_jo
             return new
 
         voice = page.get_by_role("list", name="Voice").get_by_role("button")
-        starts_before = voice.evaluate_all("els => els.map(e => e.textContent)")
+
+        def lines() -> list[str]:
+            return voice.evaluate_all("els => els.map(e => e.textContent)")
+
+        said = lines()
         shorter = set_length(before[1], -0.5)
         assert _total(page) != start_total, _total(page)  # half a second shorter
+        assert lines() != said  # the lines after it moved up with its end
         longer = set_length(before[2], +0.5)
         assert _total(page) == start_total  # the ad's length is back to the brief's
-        assert voice.evaluate_all("els => els.map(e => e.textContent)") != starts_before  # lines moved
+        assert lines() == said  # and the lines after both are where they were
         check.filter(has_text="no rule broken").wait_for()
         _shot(page, "ops-2-edited")
 
@@ -490,6 +495,10 @@ def test_reviewer_is_shared_a_job_and_sees_no_edit_controls(team, browser):
         rita.get_by_role("textbox", name=re.compile("^Comment at")).fill("The risk text needs longer on screen")
         rita.get_by_role("button", name="Add comment").click()
         rita.get_by_test_id("comment-threads").get_by_text("The risk text needs longer on screen").wait_for()
+        rita.get_by_role("radio", name="Request changes").check()
+        rita.get_by_label("Reason", exact=True).fill("Hold the major statement a beat longer")
+        rita.get_by_role("button", name="Record the decision").click()
+        rita.get_by_test_id("review-status").filter(has_text="Changes requested").wait_for()
         _shot(rita, "team-2-rita-reviews")
 
         for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
@@ -514,6 +523,9 @@ def test_reviewer_is_shared_a_job_and_sees_no_edit_controls(team, browser):
 
     with _screenshot_on_failure(alice, "team-alice-unshare"):
         alice.reload()
+        # Rita's decision is there for Alice, who (a creator, no reviewer) is offered none to record
+        alice.get_by_test_id("review-status").filter(has_text="Changes requested").wait_for()
+        assert "Only reviewers decide" in alice.get_by_test_id("decision-who").inner_text()
         panel = alice.locator("section.reviewers")
         panel.get_by_role("button", name="Stop sharing with rita").click()
         panel.get_by_test_id("reviewers-empty").wait_for()
