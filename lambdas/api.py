@@ -16,8 +16,8 @@ app.add_middleware(
     CORSMiddleware,
     allow_origins=[o for o in os.environ.get("OMNIGEN_CORS_ORIGINS", "").split(",") if o],
     allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
-    expose_headers=["Idempotent-Replayed"],
+    allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "If-Match"],
+    expose_headers=["Idempotent-Replayed", "ETag"],  # the draft's revision, sent back as If-Match
     max_age=3600,
 )
 _mangum = Mangum(app, lifespan="off")

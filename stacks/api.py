@@ -20,7 +20,10 @@ from stacks.functions import retention
 from stacks.nag import ack
 
 STAGE = "prod"
-HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"]
+HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "If-Match"]
+EXPOSED = ["Idempotent-Replayed", "ETag"]
+"""The web app (on CloudFront) calls the API cross-origin: a save names the draft revision it
+read in `If-Match`, which it can only do when it may read the draft's `ETag`."""
 
 
 class Api(Construct):
@@ -81,7 +84,7 @@ class Api(Construct):
                 allow_origins=origins,
                 allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
                 allow_headers=HEADERS,
-                expose_headers=["Idempotent-Replayed"],
+                expose_headers=EXPOSED,
             ),
         )
         # API Gateway's own answers (throttled, unauthorized, ...) carry the same security headers

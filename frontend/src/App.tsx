@@ -1,5 +1,6 @@
 import { useEffect } from "react";
 import { href, useRoute, type Route } from "./lib/router";
+import { isCreator, localToken, setLocalToken, whoLine } from "./lib/people";
 import { useServices } from "./lib/services";
 import { useTheme, type ThemeChoice } from "./lib/theme";
 import { ComplianceView } from "./views/ComplianceView";
@@ -11,8 +12,18 @@ import { ReviewView } from "./views/ReviewView";
 import { SharedView } from "./views/SharedView";
 
 function View({ route }: { route: Route }) {
+  const me = useServices().me ?? undefined;
   switch (route.name) {
     case "create":
+      if (!isCreator(me))
+        return (
+          <div>
+            <h1>Create</h1>
+            <p>
+              You review ads here; making them is for creators. The ads shared with you are in the <a href={href.library()}>library</a>.
+            </p>
+          </div>
+        );
       return <CreateView key={route.from ?? "new"} from={route.from} />;
     case "library":
       return <LibraryView />;
@@ -51,7 +62,8 @@ const TITLES: Record<Route["name"], string> = {
 
 export function App() {
   const route = useRoute();
-  const { config, auth } = useServices();
+  const { config, auth, me } = useServices();
+  const creator = isCreator(me ?? undefined);
   const [theme, setTheme] = useTheme();
 
   useEffect(() => {
@@ -65,7 +77,7 @@ export function App() {
         Skip to content
       </a>
       <header className="app-header">
-        <a className="brand" href={href.create()}>
+        <a className="brand" href={creator ? href.create() : href.library()}>
           <span className="logo" aria-hidden="true">
             ▶
           </span>
@@ -73,11 +85,13 @@ export function App() {
         </a>
         <nav aria-label="Main">
           <ul>
-            <li>
-              <a href={href.create()} aria-current={current("create")}>
-                Create
-              </a>
-            </li>
+            {creator && (
+              <li>
+                <a href={href.create()} aria-current={current("create")}>
+                  Create
+                </a>
+              </li>
+            )}
             <li>
               <a href={href.library()} aria-current={current("library")}>
                 Library
@@ -86,6 +100,11 @@ export function App() {
           </ul>
         </nav>
         <div className="header-tools">
+          {me && (
+            <span className="who" data-testid="who-am-i">
+              Signed in as {whoLine(me)}
+            </span>
+          )}
           <label className="theme-select">
             <span className="visually-hidden">Colour theme</span>
             <select value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)} aria-label="Colour theme">
@@ -96,6 +115,18 @@ export function App() {
           </label>
           {config.mode === "aws" && auth && (
             <button type="button" className="secondary" onClick={() => auth.logout()}>
+              Sign out
+            </button>
+          )}
+          {config.mode === "local" && localToken() && (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setLocalToken(null);
+                location.reload();
+              }}
+            >
               Sign out
             </button>
           )}

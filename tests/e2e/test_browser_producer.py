@@ -7,14 +7,19 @@ the delivery package downloaded; the library's grid with a 9:16 ad; Generate alw
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
+from pathlib import Path
 
 import httpx
 import pytest
 from api_harness import small_brief
 from test_browser import JOB_TIMEOUT_MS, _fill_brief, _screenshot_on_failure, _shot, _wait_finished
 from test_browser import server as server
+
+from omnigen.api.devserver import free_port, start_local_server, stop
+from omnigen.review.people import UserEntry, UsersFile, token_hash
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -270,3 +275,262 @@ def test_editing_journey_regenerate_revoice_restore_compare_refuse(server, edit_
         _shot(page, "editing-3-refused")
     assert not errors, errors
     page.close()
+
+
+@pytest.fixture(scope="module")
+def ops_job(server):
+    """A 16:9 ad for the editing operations journey (rendered while the journeys above run)."""
+    r = httpx.post(f"{server}/api/v1/generate", json=_brief("16:9"), timeout=30)
+    assert r.status_code == 202, r.text
+    return r.json()["job_id"]
+
+
+def _watched(page, errors: list[str]):
+    """`page`, its script errors collected in `errors`, waiting up to 30 s for what it is told to."""
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(30_000)
+    return page
+
+
+def _total(page) -> str:
+    """The edit's length as the workspace shows it ("15 s" of "Timeline 15 s (brief 15 s) · …")."""
+    line = page.locator(".view-top p.muted").first.inner_text()
+    m = re.match(r"Timeline ([\d.]+ s)", line)
+    assert m, line
+    return m[1]
+
+
+@pytest.mark.timeout(1500)
+def test_editing_operations_super_clips_length_findings_recompose(server, ops_job, browser):
+    """Issue 16's edits of what is said and shown, in the draft: a finding appears when the major
+    statement's text is deleted and goes with Undo; a super added and written; a clip duplicated
+    and the copy deleted from the keyboard (focus kept); two scenes' lengths changed, what follows
+    moving with them; re-composed into version 2, whose timeline holds every change. Then at phone
+    size the same clip controls by keyboard alone."""
+    errors: list[str] = []
+    page = _watched(browser.new_page(viewport=DESKTOP), errors)
+    with _screenshot_on_failure(page, "operations"):
+        page.goto(f"{server}/#/jobs/{ops_job}")
+        _wait_finished(page)
+        page.goto(f"{server}/#/jobs/{ops_job}/edit")
+        check = page.get_by_test_id("draft-check")
+        check.filter(has_text="no rule broken").wait_for()
+        before = _order(page)
+        start_total = _total(page)
+        texts = page.get_by_role("list", name="Text")
+
+        # --- a finding appears while editing (the major statement's text deleted), and goes ------
+        texts.get_by_role("button", name=re.compile("^Major statement")).first.click()
+        page.get_by_role("button", name="Delete this text").click()
+        found = page.get_by_test_id("draft-findings").filter(has_text="(MS-DUAL-MODALITY)")
+        found.wait_for()
+        said = found.inner_text()
+        assert "Must fix" in said and "--" not in said and "String should" not in said, said
+        check.filter(has_text="compose would refuse it").wait_for()
+        _shot(page, "ops-1-finding")
+        page.get_by_role("button", name="Undo").click()
+        check.filter(has_text="no rule broken").wait_for()
+        assert page.get_by_test_id("draft-findings").filter(has_text="(MS-DUAL-MODALITY)").count() == 0
+
+        # --- add a super: it is selected and its words take the keyboard -------------------------
+        supers = texts.get_by_role("button").count()
+        page.get_by_role("button", name="Add a super").click()
+        assert page.evaluate("() => document.activeElement.id") == "text-body"
+        page.keyboard.press("Control+A")
+        page.keyboard.type("Ask your doctor about Veltrexa")
+        page.locator("#text-pos").select_option("top")
+        texts.get_by_role("button", name=re.compile("Ask your doctor about Veltrexa")).wait_for()
+        assert texts.get_by_role("button").count() == supers + 1
+
+        # --- duplicate a clip, then delete the copy from the keyboard -----------------------------
+        page.get_by_role("button", name=f"Trim scene {before[0]}").click()
+        page.get_by_role("button", name="Duplicate clip").click()
+        assert _order(page) == [before[0], before[0], *before[1:]]
+        assert _focused(page) == "lane-1"  # the copy, selected
+        page.get_by_role("button", name="Delete clip").focus()
+        page.keyboard.press("Enter")
+        assert _order(page) == before
+        assert _focused(page) == "inspector-delete-clip"  # on the next clip's delete control
+        assert _total(page) == start_total
+
+        # --- change two scenes' lengths: what follows moves with each end --------------------------
+        def set_length(scene: str, delta: float) -> float:
+            page.get_by_role("button", name=f"Trim scene {scene}").click()
+            field = page.get_by_label("Scene length (s)")
+            new = round(float(field.input_value()) + delta, 3)
+            field.fill(str(new))
+            field.press("Enter")
+            return new
+
+        voice = page.get_by_role("list", name="Voice").get_by_role("button")
+
+        def lines() -> list[str]:
+            return voice.evaluate_all("els => els.map(e => e.textContent)")
+
+        said = lines()
+        shorter = set_length(before[1], -0.5)
+        assert _total(page) != start_total, _total(page)  # half a second shorter
+        assert lines() != said  # the lines after it moved up with its end
+        longer = set_length(before[2], +0.5)
+        assert _total(page) == start_total  # the ad's length is back to the brief's
+        assert lines() == said  # and the lines after both are where they were
+        check.filter(has_text="no rule broken").wait_for()
+        _shot(page, "ops-2-edited")
+
+        # --- re-compose: version 2 is made from the edited draft -----------------------------------
+        page.get_by_role("button", name="Save and re-compose").click()
+        page.get_by_test_id("editor-status").filter(has_text="Version 2 is ready.").wait_for(timeout=JOB_TIMEOUT_MS)
+        assert _versions(page) == ["2", "1"]
+        v2 = httpx.get(f"{server}/api/v1/jobs/{ops_job}/versions/2/timeline", timeout=10).json()
+        added = [t for t in v2["texts"] if t["text"] == "Ask your doctor about Veltrexa"]
+        assert len(added) == 1 and added[0]["kind"] == "super" and added[0]["position"] == "top", added
+        lengths = {str(c["scene_index"]): round(c["out_s"] - c["in_s"], 3) for c in v2["clips"]}
+        assert [str(c["scene_index"]) for c in v2["clips"]] == before
+        assert lengths[before[1]] == shorter and lengths[before[2]] == longer, lengths
+        _shot(page, "ops-3-version-2")
+
+        # --- phone: select, duplicate and delete a clip by keyboard alone; undo the lot -----------
+        page.set_viewport_size(PHONE)
+        page.goto(f"{server}/#/jobs/{ops_job}/edit")
+        page.get_by_test_id("clip-order").locator("li").first.wait_for()
+        page.get_by_role("button", name=f"Trim scene {before[2]}").focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name="Duplicate clip").focus()
+        page.keyboard.press("Enter")
+        assert _order(page) == [*before[:3], before[2], *before[3:]]
+        page.get_by_role("button", name="Delete clip").focus()
+        page.keyboard.press("Enter")
+        assert _order(page) == before
+        box = page.get_by_role("button", name="Add a super").bounding_box()
+        assert box and box["width"] > 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
+        _shot(page, "ops-4-phone")
+        page.get_by_role("button", name="Undo").click()
+        page.get_by_role("button", name="Undo").click()
+        assert page.get_by_text("unsaved changes").count() == 0
+    assert not errors, errors
+    page.close()
+
+
+ALICE, RITA = "alice-creator-token-0123456789", "rita-reviewer-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory):
+    """A local server with named users (OMNIGEN_USERS_FILE): Alice creates, Rita reviews; and an
+    ad of Alice's, made through the API with her token while the journeys above run."""
+    home = tmp_path_factory.mktemp("omnigen-team")
+    users = UsersFile(
+        users=[
+            UserEntry(user_id="alice", name="Alice Creator", token_sha256=token_hash(ALICE), roles=["creator"]),
+            UserEntry(user_id="rita", name="Rita Reviewer", token_sha256=token_hash(RITA), roles=["reviewer"]),
+        ]
+    )
+    path = Path(home) / "users.json"
+    path.write_text(json.dumps(users.model_dump()), encoding="utf-8")
+    port = free_port()
+    proc = start_local_server(home, port, {"OMNIGEN_USERS_FILE": str(path), "OMNIGEN_MAX_CONCURRENT_SCENES": "2"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        r = httpx.post(
+            f"{base}/api/v1/generate", json=_brief("16:9"), headers={"Authorization": f"Bearer {ALICE}"}, timeout=30
+        )
+        assert r.status_code == 202, r.text
+        yield base, r.json()["job_id"]
+    finally:
+        stop(proc)
+
+
+def _sign_in(page, base: str, token: str) -> None:
+    """Open the app and sign in with a named user's token, as the sign-in page asks."""
+    page.goto(f"{base}/#/library")
+    page.get_by_role("heading", name="Sign in to OmniGen").wait_for()
+    page.get_by_label("Access token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("who-am-i").wait_for()
+
+
+@pytest.mark.timeout(1500)
+def test_reviewer_is_shared_a_job_and_sees_no_edit_controls(team, browser):
+    """Issue 17's people and roles in the browser: a wrong token is refused at sign-in; Alice
+    (creator) shares her ad with Rita by name and sees who has it; Rita (reviewer) signs in, finds
+    it among the ads shared with her, comments on it, and is shown no control that changes it, at
+    desktop and phone sizes; Alice stops sharing and it is gone from Rita's library."""
+    base, job_id = team
+    errors: list[str] = []
+    alice = _watched(browser.new_context(viewport=DESKTOP).new_page(), errors)
+    with _screenshot_on_failure(alice, "team-alice"):
+        alice.goto(f"{base}/#/library")
+        alice.get_by_label("Access token").fill("not-a-token-of-this-server")
+        alice.get_by_role("button", name="Sign in").click()
+        alice.get_by_role("alert").filter(has_text="belongs to no user of this server").wait_for()
+        _sign_in(alice, base, ALICE)
+        assert alice.get_by_test_id("who-am-i").inner_text() == "Signed in as Alice Creator (creator)"
+        alice.goto(f"{base}/#/jobs/{job_id}")
+        _wait_finished(alice)
+        alice.get_by_role("link", name="Edit in the workspace").wait_for()
+        alice.goto(f"{base}/#/jobs/{job_id}/review")
+        panel = alice.locator("section.reviewers")
+        panel.get_by_test_id("reviewers-empty").wait_for()
+        panel.get_by_label("Reviewer's user id").fill("rita")
+        panel.get_by_role("button", name="Share with reviewer").click()
+        panel.get_by_test_id("reviewer-list").filter(has_text="rita").wait_for()
+        _shot(alice, "team-1-alice-shares")
+
+    rita = _watched(browser.new_context(viewport=DESKTOP).new_page(), errors)
+    with _screenshot_on_failure(rita, "team-rita"):
+        _sign_in(rita, base, RITA)
+        assert rita.get_by_test_id("who-am-i").inner_text() == "Signed in as Rita Reviewer (reviewer)"
+        assert rita.get_by_role("link", name="Create").count() == 0
+        rita.get_by_role("heading", name="Shared with you").wait_for()
+        card = rita.locator(f"[data-job-id='{job_id}']")
+        card.wait_for()
+        for name in ("Rename", "Delete", "Duplicate brief"):
+            assert card.get_by_role("button", name=re.compile(name)).count() == 0, name
+            assert card.get_by_role("link", name=re.compile(name)).count() == 0, name
+        card.get_by_role("link", name=re.compile("Veltrexa")).first.click()
+        rita.get_by_role("heading", name=re.compile("Review · Veltrexa · version 1")).wait_for()
+        assert "You are reviewing as Rita Reviewer" in rita.get_by_test_id("reviewing-as").inner_text()
+        for heading in ("Reviewers", "Share for review"):
+            assert rita.get_by_role("heading", name=heading).count() == 0, heading
+        rita.get_by_role("textbox", name=re.compile("^Comment at")).fill("The risk text needs longer on screen")
+        rita.get_by_role("button", name="Add comment").click()
+        rita.get_by_test_id("comment-threads").get_by_text("The risk text needs longer on screen").wait_for()
+        rita.get_by_role("radio", name="Request changes").check()
+        rita.get_by_label("Reason", exact=True).fill("Hold the major statement a beat longer")
+        rita.get_by_role("button", name="Record the decision").click()
+        rita.get_by_test_id("review-status").filter(has_text="Changes requested").wait_for()
+        _shot(rita, "team-2-rita-reviews")
+
+        for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+            rita.set_viewport_size(size)
+            rita.goto(f"{base}/#/jobs/{job_id}/edit")
+            rita.get_by_text("You review this ad; only the person who made it can edit it").wait_for()
+            for name in ("Save and re-compose", "Add a super", "Undo", "Delete clip", "Duplicate clip"):
+                assert rita.get_by_role("button", name=name).count() == 0, (label, name)
+            assert rita.get_by_test_id("clip-order").count() == 0, label
+            rita.goto(f"{base}/#/jobs/{job_id}")
+            rita.get_by_test_id("output-video").wait_for()
+            assert rita.get_by_role("link", name="Edit in the workspace").count() == 0, label
+            assert rita.get_by_role("button", name="Cancel job").count() == 0, label
+            rita.get_by_role("link", name="Review: comment and decide").wait_for()
+            _shot(rita, f"team-3-rita-no-edit-{label}")
+        # the server agrees: she may read the draft, and her token cannot save it back
+        as_rita = {"Authorization": f"Bearer {RITA}"}
+        draft = httpx.get(f"{base}/api/v1/jobs/{job_id}/timeline", headers=as_rita, timeout=10)
+        assert draft.status_code == 200, draft.text
+        r = httpx.put(f"{base}/api/v1/jobs/{job_id}/timeline", json=draft.json(), headers=as_rita, timeout=10)
+        assert r.status_code == 403, r.text
+
+    with _screenshot_on_failure(alice, "team-alice-unshare"):
+        alice.reload()
+        # Rita's decision is there for Alice, who (a creator, no reviewer) is offered none to record
+        alice.get_by_test_id("review-status").filter(has_text="Changes requested").wait_for()
+        assert "Only reviewers decide" in alice.get_by_test_id("decision-who").inner_text()
+        panel = alice.locator("section.reviewers")
+        panel.get_by_role("button", name="Stop sharing with rita").click()
+        panel.get_by_test_id("reviewers-empty").wait_for()
+    rita.goto(f"{base}/#/library")
+    rita.get_by_text("No ad has been shared with you yet.").wait_for()
+    assert not errors, errors
+    alice.context.close()
+    rita.context.close()

@@ -151,3 +151,37 @@ def test_fanout_on_a_dynamodb_stream_sample_delivers_to_subscribers_within_its_r
     assert {c.operation for c in world.calls("Fanout")} == {"Query", "PostToConnection"}
     problems = world.audit()
     assert not problems, "\n".join(problems)
+
+
+def _rest(method: str, path: str, headers: dict[str, str]) -> dict:
+    """AWS's REST proxy sample event for this method, path and headers (no body)."""
+    event = sample_event("apiGatewayProxyEvent")
+    event.update(path=path, resource="/api/v1/{proxy+}", httpMethod=method, headers=headers,
+                 multiValueHeaders={k: [v] for k, v in headers.items()}, queryStringParameters=None,
+                 multiValueQueryStringParameters=None, body=None)  # fmt: skip
+    event["requestContext"].update(httpMethod=method, path=f"/prod{path}", resourcePath="/api/v1/{proxy+}")
+    return event
+
+
+def _headers(out: dict) -> dict[str, str]:
+    multi = {k.lower(): ",".join(v) for k, v in (out.get("multiValueHeaders") or {}).items()}
+    return multi | {k.lower(): v for k, v in (out.get("headers") or {}).items()}
+
+
+def test_the_web_app_may_send_if_match_and_read_the_drafts_etag_cross_origin(world, synth):
+    """The web app on CloudFront calls the API on API Gateway: its save names the draft revision it
+    read (`If-Match`), from the `ETag` it was sent. Both the gateway's preflight and the API
+    function allow the one and expose the other, or a browser would refuse the save or hide the tag."""
+    preflights = [m["Properties"] for m in synth.resources("AWS::ApiGateway::Method").values()
+                  if m["Properties"]["HttpMethod"] == "OPTIONS"]  # fmt: skip
+    assert preflights
+    for m in preflights:
+        params = m["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        allowed = params["method.response.header.Access-Control-Allow-Headers"].strip("'").split(",")
+        assert "If-Match" in allowed, allowed
+    origin = world.env("Api")["OMNIGEN_CORS_ORIGINS"].split(",")[0]
+    asked = {"Origin": origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "if-match"}
+    out = _headers(world.invoke("Api", _rest("OPTIONS", "/api/v1/jobs/j1/timeline", asked)))
+    assert "if-match" in out["access-control-allow-headers"].lower(), out
+    out = _headers(world.invoke("Api", _rest("GET", "/api/v1/health", {"Origin": origin})))
+    assert "etag" in out["access-control-expose-headers"].lower(), out

@@ -21,6 +21,7 @@ import type {
   DecisionRequest,
   Me,
   PackageStatus,
+  Reviewers,
   RuleSheet,
   ShareLink,
   SharedVersion,
@@ -113,6 +114,20 @@ async function errorFrom(res: Response): Promise<ApiError> {
 
 export type TokenSource = () => Promise<string | null>;
 
+/** A body with the entity tag the server sent for it (the draft's revision, `"r7"`); null when
+ *  the server sends none, or the browser may not read it (a cross-origin API that does not
+ *  expose it). */
+export interface Tagged<T> {
+  value: T;
+  etag: string | null;
+}
+
+/** Save only over the revision that was read (`If-Match`), when one is known. */
+const ifMatch = (etag: string | null | undefined): Record<string, string> => (etag ? { "If-Match": etag } : {});
+
+/** The draft changed on the server since it was read (412 to an `If-Match` save). */
+export const isStale = (e: unknown): e is ApiError => e instanceof ApiError && e.status === 412;
+
 export class Api {
   readonly base: string;
   private readonly token: TokenSource;
@@ -142,6 +157,11 @@ export class Api {
   }
 
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return (await this.tagged<T>(method, path, body, headers)).value;
+  }
+
+  /** `request`, with the answer's ETag. */
+  async tagged<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Tagged<T>> {
     let res: Response;
     try {
       res = await this.fetchImpl(this.url(path), {
@@ -158,8 +178,9 @@ export class Api {
       throw new ApiError(0, "Network error", `the server cannot be reached (${(err as Error).message})`);
     }
     if (!res.ok) throw await errorFrom(res);
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+    const etag = res.headers.get("ETag");
+    if (res.status === 204) return { value: undefined as T, etag };
+    return { value: (await res.json()) as T, etag };
   }
 
   generate(brief: Brief, idempotencyKey?: string): Promise<GenerateAccepted> {
@@ -185,12 +206,14 @@ export class Api {
     return this.request("POST", `/jobs/${encodeURIComponent(id)}/cancel`);
   }
 
-  getTimeline(id: string): Promise<Timeline> {
-    return this.request("GET", `/jobs/${encodeURIComponent(id)}/timeline`);
+  /** The saved draft and its revision's tag. */
+  getTimeline(id: string): Promise<Tagged<Timeline>> {
+    return this.tagged("GET", `/jobs/${encodeURIComponent(id)}/timeline`);
   }
 
-  putTimeline(id: string, timeline: Timeline): Promise<Timeline> {
-    return this.request("PUT", `/jobs/${encodeURIComponent(id)}/timeline`, timeline);
+  /** Save the draft; with `etag`, only over that revision (else a 412: see `isStale`). */
+  putTimeline(id: string, timeline: Timeline, etag?: string | null): Promise<Tagged<Timeline>> {
+    return this.tagged("PUT", `/jobs/${encodeURIComponent(id)}/timeline`, timeline, ifMatch(etag));
   }
 
   compose(id: string): Promise<ComposeAccepted> {
@@ -249,9 +272,9 @@ export class Api {
     return this.request("GET", this.scene(id, n, "/takes"));
   }
 
-  /** Use take `take` of scene n in the draft (saved). */
-  selectTake(id: string, n: number, take: number): Promise<EditResult> {
-    return this.request("POST", `/jobs/${encodeURIComponent(id)}/timeline/ops`, { ops: [{ op: "select_take", scene: n, take }] });
+  /** Use take `take` of scene n in the draft (saved over the draft as it is on the server). */
+  selectTake(id: string, n: number, take: number): Promise<Tagged<EditResult>> {
+    return this.tagged("POST", `/jobs/${encodeURIComponent(id)}/timeline/ops`, { ops: [{ op: "select_take", scene: n, take }] });
   }
 
   versionTimeline(id: string, k: number): Promise<Timeline> {
@@ -259,8 +282,8 @@ export class Api {
   }
 
   /** Version k's timeline becomes the draft. */
-  restoreVersion(id: string, k: number): Promise<Timeline> {
-    return this.request("POST", `/jobs/${encodeURIComponent(id)}/versions/${k}/restore`);
+  restoreVersion(id: string, k: number): Promise<Tagged<Timeline>> {
+    return this.tagged("POST", `/jobs/${encodeURIComponent(id)}/versions/${k}/restore`);
   }
 
   // --- versions, review and delivery ---------------------------------------------------------
@@ -275,6 +298,20 @@ export class Api {
 
   me(): Promise<Me> {
     return this.request("GET", "/me");
+  }
+
+  /** The people a job is shared with for review (by user id). */
+  reviewers(id: string): Promise<Reviewers> {
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/reviewers`);
+  }
+
+  /** Share the job with a reviewer: they see it, comment and decide, and cannot change it. */
+  addReviewer(id: string, userId: string): Promise<Reviewers> {
+    return this.request("POST", `/jobs/${encodeURIComponent(id)}/reviewers`, { user_id: userId });
+  }
+
+  removeReviewer(id: string, userId: string): Promise<Reviewers> {
+    return this.request("DELETE", `/jobs/${encodeURIComponent(id)}/reviewers/${encodeURIComponent(userId)}`);
   }
 
   comments(id: string, k: number): Promise<Comments> {

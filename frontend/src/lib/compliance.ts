@@ -55,3 +55,11 @@ export function findingLine(f: Finding): string {
   const where = f.start_s !== null && f.end_s !== null ? ` at ${clock(f.start_s)}–${clock(f.end_s)}` : f.scene ? ` in scene ${f.scene}` : "";
   return `${ruleName(f.rule)} (${f.rule})${where}: ${plainMessage(f.message)}`;
 }
+
+/** A finding and what to do about it, as the workspace lists a draft's findings while editing. */
+export function findingAdvice(f: Finding): string {
+  const line = findingLine(f);
+  const fix = f.fix ? plainMessage(f.fix) : "";
+  if (!fix) return line;
+  return `${/[.!?]$/.test(line) ? line : `${line}.`} ${fix.charAt(0).toUpperCase()}${fix.slice(1)}${/[.!?]$/.test(fix) ? "" : "."}`;
+}

@@ -44,4 +44,9 @@ describe("plain words", () => {
     expect(plainProblem("clips.0.asset", "not an asset of job job1")).toBe("Clip 1's media file: not an asset of job job1.");
     expect(plainProblem("", "the server cannot be reached")).toBe("The server cannot be reached.");
   });
+
+  it("says the timeline's kinds of text as the workspace shows them", () => {
+    expect(plainMessage("Add a major_statement text item with this line, from its first word to its last.")).toBe("Add a major-statement text item with this line, from its first word to its last.");
+    expect(plainMessage("the end_card is shown too briefly")).toBe("the end-card is shown too briefly");
+  });
 });

@@ -106,6 +106,12 @@ const CLI_PHRASES: [RegExp, string][] = [
   [/`?--[a-z][a-z0-9-]*`?/gi, "that option"],
 ];
 
+/** The timeline's own names for things (a text's `kind`), as the workspace shows them. */
+const MODEL_NAMES: [RegExp, string][] = [
+  [/\bmajor_statement\b/g, "major-statement"],
+  [/\bend_card\b/g, "end-card"],
+];
+
 /** A message from the API in plain words (model wording translated, CLI flags removed). */
 export function plainMessage(message: string): string {
   let text = (message ?? "").trim().replace(/^Value error, /, "");
@@ -117,6 +123,7 @@ export function plainMessage(message: string): string {
     }
   }
   for (const [re, say] of CLI_PHRASES) text = text.replace(re, say);
+  for (const [re, say] of MODEL_NAMES) text = text.replace(re, say);
   return text.replace(/^; /, "").replace(/\s+;/g, ";").trim();
 }
 

@@ -4,6 +4,7 @@ import { createContext, useContext, type ReactNode } from "react";
 import type { Api } from "./api";
 import type { CognitoAuth } from "./auth";
 import type { AppConfig } from "./config";
+import type { Me } from "./types";
 import { sseTransport, wsTransport, type Transport } from "./progress";
 
 export interface Services {
@@ -11,6 +12,8 @@ export interface Services {
   api: Api;
   auth: CognitoAuth | null;
   transport: Transport;
+  /** Who is signed in and their roles (GET /me); absent when the server cannot say. */
+  me?: Me | null;
 }
 
 const ServicesContext = createContext<Services | null>(null);

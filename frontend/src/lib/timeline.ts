@@ -133,3 +133,116 @@ export function packRows(ranges: { start: number; end: number }[]): number[] {
   }
   return rows;
 }
+
+// --- Edits that move what follows: the operations of omnigen/timeline_edit.py, done in the
+// draft so that they can be undone and checked before saving. A clip that gets longer, shorter,
+// removed or doubled moves everything after it on the output clock by the same amount; a
+// removed clip takes its scene's own lines and texts with it.
+
+const EPS = 1e-3;
+/** A text gets at least this long when a shrinking clip pulls its end back (timeline_edit.py). */
+const MIN_HELD_TEXT_S = 0.1;
+
+/** Where clip `index` begins, and where the next one does (the ad's end for the last). */
+export function clipSpan(tl: Pick<Timeline, "clips">, index: number): { start: number; end: number } {
+  const starts = clipStarts(tl);
+  return { start: starts[index], end: index + 1 < starts.length ? starts[index + 1] : timelineDuration(tl) };
+}
+
+/** Move every line and text that starts at or after `at` by `delta`; a text running across
+ *  `at` (a super held over the cut) stretches or shrinks with it. */
+export function shiftAfter(tl: Timeline, at: number, delta: number): Timeline {
+  if (!delta) return tl;
+  return {
+    ...tl,
+    voice: tl.voice.map((v) => (v.start_s >= at - EPS ? { ...v, start_s: round3(v.start_s + delta) } : v)),
+    texts: tl.texts.map((t) => {
+      if (t.start_s >= at - EPS) return { ...t, start_s: round3(t.start_s + delta), end_s: round3(t.end_s + delta) };
+      if (t.end_s >= at - EPS) return { ...t, end_s: round3(Math.max(t.start_s + MIN_HELD_TEXT_S, t.end_s + delta)) };
+      return t;
+    }),
+  };
+}
+
+/** Why an edit cannot apply, in words the editor shows as they are. */
+export class EditRefused extends Error {}
+
+/** Remove clip `index`; what follows moves up, and its scene's lines and texts go with it
+ *  (unless another clip of the scene stays). The last clip cannot go. */
+export function deleteClip(tl: Timeline, index: number): Timeline {
+  const gone = tl.clips[index];
+  if (!gone) throw new EditRefused(`There is no clip ${index + 1}.`);
+  if (tl.clips.length === 1) throw new EditRefused("An ad needs at least one clip: duplicate this one or restore a version before deleting it.");
+  const { start, end } = clipSpan(tl, index);
+  const clips = fixTransitions(tl.clips.filter((_, i) => i !== index));
+  const sceneStays = clips.some((c) => c.scene_index === gone.scene_index);
+  const inside = (scene: number | null | undefined, at: number) =>
+    start - EPS <= at && at < end - EPS && (scene === null || scene === undefined || (scene === gone.scene_index && !sceneStays));
+  const edited: Timeline = {
+    ...tl,
+    clips,
+    voice: tl.voice.filter((v) => !inside(v.scene_index, v.start_s)),
+    texts: tl.texts.filter((t) => !(inside(t.scene_index, t.start_s) && t.end_s <= end + EPS)),
+  };
+  return shiftAfter(edited, end, -(end - start));
+}
+
+/** Play clip `index` twice: the copy follows it (a cut) and what came after moves later. */
+export function duplicateClip(tl: Timeline, index: number): Timeline {
+  const src = tl.clips[index];
+  if (!src) throw new EditRefused(`There is no clip ${index + 1}.`);
+  const copy: VideoClip = { ...src, transition: "cut", transition_s: 0 };
+  const { end } = clipSpan(tl, index);
+  const clips = fixTransitions([...tl.clips.slice(0, index + 1), copy, ...tl.clips.slice(index + 1)]);
+  return shiftAfter({ ...tl, clips }, end, clipDuration(copy));
+}
+
+/** The longest a scene's clip may be made (the API's limit for one operation). */
+export const MAX_SCENE_S = 60;
+
+/** Give clip `index` a new length from its in point; what follows moves with its end. Past
+ *  the rendered end compose holds the clip's last frame. */
+export function setClipLength(tl: Timeline, index: number, seconds: number): Timeline {
+  const clip = tl.clips[index];
+  if (!clip) throw new EditRefused(`There is no clip ${index + 1}.`);
+  if (!Number.isFinite(seconds) || seconds < MIN_CLIP_S) throw new EditRefused(`A clip must be at least ${MIN_CLIP_S} s long.`);
+  if (seconds > MAX_SCENE_S) throw new EditRefused(`A clip can be at most ${MAX_SCENE_S} s long.`);
+  const { end } = clipSpan(tl, index);
+  const delta = round3(seconds - clipDuration(clip));
+  if (!delta) return tl;
+  const clips = tl.clips.slice();
+  clips[index] = { ...clip, out_s: round3(clip.in_s + seconds) };
+  return shiftAfter({ ...tl, clips: fixTransitions(clips) }, end, delta);
+}
+
+/** How long a new super stays on screen, when the ad has room. */
+export const NEW_TEXT_S = 3;
+
+/** A new super at `at` (kept inside the ad), with the look of the draft's other supers. */
+export function newSuper(tl: Timeline, at: number, text = "New super"): TextItem {
+  const total = timelineDuration(tl);
+  const length = Math.min(NEW_TEXT_S, Math.max(0.5, total));
+  const start = round3(Math.max(0, Math.min(at, total - length)));
+  const like = tl.texts.find((t) => t.kind === "super");
+  return {
+    kind: "super",
+    text,
+    start_s: start,
+    end_s: round3(start + length),
+    position: like?.position ?? "lower_third",
+    cap_height: like?.cap_height ?? 0.045,
+    color: like?.color ?? "#FFFFFF",
+    plate_color: like?.plate_color ?? "#000000",
+    plate_opacity: like?.plate_opacity ?? 0.75,
+    scene_index: null,
+  };
+}
+
+export function addText(tl: Timeline, item: TextItem): Timeline {
+  return { ...tl, texts: [...tl.texts, item] };
+}
+
+export function deleteText(tl: Timeline, index: number): Timeline {
+  if (!tl.texts[index]) throw new EditRefused(`There is no text item ${index + 1}.`);
+  return { ...tl, texts: tl.texts.filter((_, i) => i !== index) };
+}

@@ -71,6 +71,7 @@ export type TextPosition = TextItem["position"];
 // --- review and delivery (omnigen/api/schemas_review.py, routes_delivery.py) -----------------
 
 export type Me = Sent<Schemas["Me"]>;
+export type Reviewers = Sent<Schemas["Reviewers"]>;
 export type Comment = Sent<Schemas["Comment"]>;
 export type CommentRequest = Schemas["CommentRequest"];
 export type Comments = Sent<Schemas["Comments"]>;
@@ -137,6 +138,8 @@ export interface Finding {
   end_s: number | null;
   message: string;
   source?: string | null;
+  /** What to do about it, when the rule can say (the draft check always sends it). */
+  fix?: string;
 }
 
 /** `GET /jobs/{id}/compliance`: the stored report (the route answers it as a free-form object). */

@@ -8,7 +8,7 @@ import { Api } from "../lib/api";
 import { LOCAL_CONFIG } from "../lib/config";
 import type { Transport, TransportHandlers } from "../lib/progress";
 import { ServicesProvider } from "../lib/services";
-import type { ComplianceReport, Job, ProgressEvent, Timeline, TrackProgress } from "../lib/types";
+import type { ComplianceReport, Job, Me, ProgressEvent, Timeline, TrackProgress } from "../lib/types";
 
 export interface Req {
   method: string;
@@ -57,6 +57,14 @@ export function fakeFetch(routes: [string, RegExp, Handler][]) {
   return Object.assign(fn as unknown as typeof fetch, { calls });
 }
 
+/** `first`'s routes, then `rest`'s for what `first` has no route for (its 404). */
+export function layered(first: typeof fetch, rest: typeof fetch): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const r = await first(input, init);
+    return r.status === 404 ? rest(input, init) : r;
+  }) as typeof fetch;
+}
+
 /** A transport whose connections the test opens, feeds and closes by hand. */
 export class FakeTransport implements Transport {
   readonly kind = "sse" as const;
@@ -84,15 +92,25 @@ export class FakeTransport implements Transport {
   }
 }
 
+interface ServiceOptions {
+  fetch: typeof fetch;
+  transport?: Transport;
+  /** Who is signed in (GET /me); left out, the app knows nobody and shows every control. */
+  me?: Me;
+}
+
 /** The services a view or hook gets (local mode, no sign-in), over this fetch and transport. */
-export function withServices(opts: { fetch: typeof fetch; transport?: Transport }) {
+export function withServices(opts: ServiceOptions) {
   const api = new Api("/api/v1", async () => null, opts.fetch);
   const transport = opts.transport ?? new FakeTransport();
-  const wrapper = ({ children }: { children: ReactNode }) => <ServicesProvider value={{ config: LOCAL_CONFIG, api, auth: null, transport }}>{children}</ServicesProvider>;
+  const wrapper = ({ children }: { children: ReactNode }) => <ServicesProvider value={{ config: LOCAL_CONFIG, api, auth: null, transport, me: opts.me }}>{children}</ServicesProvider>;
   return { api, transport, wrapper };
 }
 
-export function renderWithServices(ui: ReactElement, opts: { fetch: typeof fetch; transport?: Transport }) {
+/** A signed-in person: `roles` as the users file or Cognito groups give them. */
+export const person = (user_id: string, roles: Me["roles"], name = ""): Me => ({ user_id, name, roles, allow_self_approval: false });
+
+export function renderWithServices(ui: ReactElement, opts: ServiceOptions) {
   const { api, transport, wrapper } = withServices(opts);
   return { api, transport, ...render(ui, { wrapper }) };
 }

@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { FakeTransport, REPORT, event, fakeFetch, makeJob, makeTimeline, problem, renderWithServices, track } from "../test/helpers";
+import { FakeTransport, REPORT, event, fakeFetch, layered, makeJob, makeTimeline, person, problem, renderWithServices, track } from "../test/helpers";
 import type { ComplianceReport, Job, Timeline } from "../lib/types";
 import { EditorView } from "./EditorView";
 
@@ -295,10 +295,7 @@ describe("EditorView", () => {
       ],
       ["POST", /\/jobs\/job1\/versions\/1\/restore$/, () => restored],
     ]);
-    const both = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const r = await extra(input, init);
-      return r.status === 404 ? s.f(input, init) : r;
-    }) as typeof fetch;
+    const both = layered(extra, s.f);
     renderWithServices(<EditorView id="job1" />, { fetch: both });
     await screen.findByText(/Timeline 15 s/);
     expect(await screen.findByTestId("draft-check", {}, { timeout: 3000 })).toHaveTextContent("no rule broken");
@@ -335,5 +332,175 @@ describe("EditorView", () => {
     await waitFor(() => expect(s.saved().voice[0].text).toBe("Back to her roses."));
     expect(s.saved().voice[1].text).toBe("Serious infections can happen.");
   });
-});
 
+  it("adds and deletes a super, duplicates and deletes a clip, changes a scene's length; checks each draft and undoes", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    const checked: Timeline[] = [];
+    // The draft check as the API answers it: a draft with no major-statement text breaks MS-DUAL-MODALITY.
+    const check = fakeFetch([
+      [
+        "POST",
+        /\/jobs\/job1\/timeline\/check$/,
+        (req) => {
+          const t = req.body as Timeline;
+          checked.push(t);
+          return t.texts.some((x) => x.kind === "major_statement")
+            ? { findings: [], errors: 0, warnings: 0, passed: true, duration_s: 15, revoice_lines: [] }
+            : {
+                findings: [{ rule: "MS-DUAL-MODALITY", severity: "error", scene: 3, start_s: 9.5, end_s: 13.5, message: "the major statement is spoken but not shown", source: "21 CFR 202.1(e)(1)", fix: "show the spoken words as a major_statement text while they are spoken" }],
+                errors: 1,
+                warnings: 0,
+                passed: false,
+                duration_s: 15,
+                revoice_lines: [],
+              };
+        },
+      ],
+    ]);
+    const both = layered(check, s.f);
+    renderWithServices(<EditorView id="job1" />, { fetch: both });
+    await screen.findByText(/Timeline 15 s/);
+    expect(await screen.findByTestId("draft-check", {}, { timeout: 3000 })).toHaveTextContent("no rule broken");
+    const texts = () => within(screen.getByRole("list", { name: "Text" })).getAllByRole("button");
+
+    // add a super at the playhead: selected, its words focused for typing
+    await user.click(screen.getByRole("button", { name: "Add a super" }));
+    expect(texts()).toHaveLength(3);
+    const body = screen.getByRole("textbox", { name: "Text" });
+    expect(body).toHaveFocus();
+    await user.clear(body);
+    await user.type(body, "Ask your doctor");
+    expect(texts()[2]).toHaveAccessibleName(/^Super, 0:00.0 to 0:03.0: Ask your doctor/);
+
+    // delete the major statement's text: the draft check says what breaks, in plain words, then undo
+    await user.click(within(screen.getByRole("list", { name: "Text" })).getByRole("button", { name: /^Major statement/ }));
+    await user.click(screen.getByRole("button", { name: "Delete this text" }));
+    expect(texts()).toHaveLength(2);
+    expect(screen.getByRole("button", { name: "Add a super" })).toHaveFocus();
+    await waitFor(() => expect(screen.getByTestId("draft-check")).toHaveTextContent("breaks 1 rule; compose would refuse it"), { timeout: 3000 });
+    const found = screen.getByTestId("draft-findings");
+    expect(found).toHaveTextContent("Must fix: Major statement shown while spoken (MS-DUAL-MODALITY) at 0:09.5–0:13.5: the major statement is spoken but not shown. Show the spoken words");
+    expect(checked[checked.length - 1].texts.map((x) => x.kind)).toEqual(["super", "super"]);
+    await user.click(screen.getByRole("button", { name: "Undo" }));
+    expect(texts()).toHaveLength(3);
+    await waitFor(() => expect(screen.getByTestId("draft-check")).toHaveTextContent("no rule broken"), { timeout: 3000 });
+    expect(screen.queryByTestId("draft-findings")).toBeNull();
+
+    // duplicate scene 1: the copy follows it and is selected; what followed moves 4 s later
+    await user.click(screen.getByRole("button", { name: /^Scene 1, position 1/ }));
+    await user.click(screen.getByRole("button", { name: "Duplicate clip" }));
+    expect(order()).toEqual(["1", "1", "2", "3"]);
+    expect(screen.getByText(/Timeline 19 s/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: /^Scene 1, position 2/ })).toHaveFocus();
+    expect(screen.getByText(/Scene 1 duplicated: the copy plays at position 2\. The ad is now 19 s; what followed moved later 4 s\./)).toBeInTheDocument();
+    expect(within(screen.getByRole("list", { name: "Voice" })).getByRole("button", { name: /Voice line 2, 0:13.5/ })).toBeInTheDocument();
+
+    // delete the copy: back where it was; focus stays on the delete control for the next clip
+    await user.click(screen.getByRole("button", { name: "Delete clip" }));
+    expect(order()).toEqual(["1", "2", "3"]);
+    expect(screen.getByText(/Timeline 15 s/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Delete clip" })).toHaveFocus();
+    expect(within(screen.getByRole("list", { name: "Voice" })).getByRole("button", { name: /Voice line 2, 0:09.5/ })).toBeInTheDocument();
+
+    // scene 2 two seconds shorter: the major statement after it moves up with its end
+    await user.click(screen.getByRole("button", { name: /^Scene 2, position 2/ }));
+    const length = screen.getByLabelText("Scene length (s)");
+    expect(length).toHaveValue(5);
+    await user.clear(length);
+    await user.type(length, "3{Enter}");
+    expect(screen.getByText(/Timeline 13 s/)).toBeInTheDocument();
+    expect(within(screen.getByRole("list", { name: "Voice" })).getByRole("button", { name: /Voice line 2, 0:07.5/ })).toBeInTheDocument();
+    expect(within(screen.getByRole("list", { name: "Text" })).getByRole("button", { name: /^Major statement, 0:07.5 to 0:11.5/ })).toBeInTheDocument();
+    // a length the rules refuse changes nothing and says why, at the field
+    await user.clear(length);
+    await user.type(length, "0.1{Enter}");
+    expect(screen.getByRole("alert")).toHaveTextContent("A clip must be at least 0.25 s long.");
+    expect(screen.getByText(/Timeline 13 s/)).toBeInTheDocument();
+
+    // the edits are saved as one draft
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(s.saved().clips.map((c) => c.out_s - c.in_s)).toEqual([4, 3, 6]));
+    expect(s.saved().texts.map((x) => [x.kind, x.text])).toEqual([
+      ["super", "Veltrexa (veltrexamab)"],
+      ["major_statement", "Serious infections can happen."],
+      ["super", "Ask your doctor"],
+    ]);
+    expect(s.saved().voice.map((v) => v.start_s)).toEqual([0.5, 7.5]);
+  });
+
+  it("gives a reviewer of someone else's ad no edit controls, and checks no draft for them", async () => {
+    const s = server();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f, me: person("rita", ["reviewer"], "Rita (MLR)") });
+    expect(await screen.findByText(/You review this ad; only the person who made it can edit it/)).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Review" })).toHaveAttribute("href", "#/jobs/job1/review");
+    for (const name of ["Save and re-compose", "Save", "Undo", "Add a super"]) expect(screen.queryByRole("button", { name })).toBeNull();
+    expect(screen.queryByTestId("clip-order")).toBeNull();
+    await new Promise((r) => setTimeout(r, 700)); // past the draft check's debounce
+    expect(s.f.calls.some((c) => c.method !== "GET")).toBe(false);
+  });
+
+  it("gives the owner, a creator, the workspace", async () => {
+    renderWithServices(<EditorView id="job1" />, { fetch: server().f, me: person("local", ["creator", "reviewer"]) });
+    expect(await screen.findByRole("button", { name: "Save and re-compose" })).toBeInTheDocument();
+  });
+
+  it("saves only over the draft it read (If-Match); a draft changed elsewhere is loaded, and Undo brings the edit back to save over it", async () => {
+    const user = userEvent.setup({ delay: null });
+    // The draft as the API keeps it: each save a new revision, its ETag "r<n>"; a save naming
+    // another revision in If-Match is refused with 412 and the current one (omnigen/api/draft_tags.py).
+    let saved = makeTimeline();
+    let rev = 1;
+    const tagged = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ETag: `"r${rev}"` } });
+    const puts: { ifMatch: string | undefined; body: Timeline }[] = [];
+    const f = fakeFetch([
+      ["GET", /\/jobs\/job1$/, () => completed(1)],
+      ["GET", /\/jobs\/job1\/timeline$/, () => tagged(saved)],
+      [
+        "PUT",
+        /\/jobs\/job1\/timeline$/,
+        (req) => {
+          puts.push({ ifMatch: req.headers["If-Match"], body: req.body as Timeline });
+          if (req.headers["If-Match"] && req.headers["If-Match"] !== `"r${rev}"`)
+            return new Response(JSON.stringify({ title: "Precondition Failed", status: 412, detail: `the draft of job job1 has changed since you read it (it is revision ${rev} now)`, revision: rev, etag: `"r${rev}"` }), { status: 412, headers: { "content-type": "application/problem+json", ETag: `"r${rev}"` } });
+          saved = req.body as Timeline;
+          rev += 1;
+          return tagged(saved);
+        },
+      ],
+      ["GET", /\/jobs\/job1\/compliance$/, () => REPORT],
+    ]);
+    renderWithServices(<EditorView id="job1" />, { fetch: f });
+    await screen.findByText(/Timeline 15 s/);
+    // meanwhile a regenerated take of scene 2 puts itself in the draft (revision 2)
+    saved = { ...saved, clips: saved.clips.map((c) => (c.scene_index === 2 ? { ...c, asset: c.asset.replace("scene_2.mp4", "scene_2.take2.mp4") } : c)) };
+    rev = 2;
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    const status = await screen.findByText(/Your edit was not saved: this ad's draft was changed elsewhere since you opened it/);
+    expect(status).toHaveTextContent("press Undo and save again");
+    expect(puts[0].ifMatch).toBe('"r1"');
+    expect(saved.clips.map((c) => c.scene_index)).toEqual([1, 2, 3]); // nothing overwritten
+    // the workspace shows the draft as it is now (the take is in), with nothing unsaved
+    expect(order()).toEqual(["1", "2", "3"]);
+    expect(screen.queryByText(/unsaved changes/)).toBeNull();
+    // Undo brings back the edit; saved now, it names the revision it was shown
+    await user.click(screen.getByRole("button", { name: "Undo" }));
+    expect(order()).toEqual(["2", "1", "3"]);
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(saved.clips.map((c) => c.scene_index)).toEqual([2, 1, 3]));
+    expect(puts.map((p) => p.ifMatch)).toEqual(['"r1"', '"r2"']);
+    expect(screen.getByTestId("editor-status")).toHaveTextContent("Saved.");
+  });
+
+  it("sends no If-Match to a server that tags no draft", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<EditorView id="job1" />, { fetch: s.f });
+    await screen.findByText(/Timeline 15 s/);
+    await user.click(screen.getByRole("button", { name: "Move scene 1 later" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(s.saved().clips[0].scene_index).toBe(2));
+    expect(s.f.calls.find((c) => c.method === "PUT")!.headers["If-Match"]).toBeUndefined();
+  });
+});

@@ -8,25 +8,39 @@
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { ClipOrder } from "../components/editor/ClipOrder";
-import { focusAfterMove, type MoveOrigin } from "../components/editor/moveFocus";
+import { focusAfterMove, focusId, type MoveOrigin } from "../components/editor/moveFocus";
 import { useClipDrag } from "../components/editor/clipDrag";
-import { Inspector, type Selection } from "../components/editor/Inspector";
+import { editFocus, Inspector, type ItemEdits, type Selection } from "../components/editor/Inspector";
 import { MusicControls } from "../components/editor/MusicControls";
 import { ScenePanel } from "../components/editor/ScenePanel";
 import { TimelineLanes } from "../components/editor/TimelineLanes";
 import { VersionCompare } from "../components/editor/VersionCompare";
 import { VersionList, type Version } from "../components/editor/VersionList";
 import { Notice, StatusBadge, ViewHeading } from "../components/ui";
-import { ApiError } from "../lib/api";
-import { findingLine } from "../lib/compliance";
+import { ApiError, isStale, problemText } from "../lib/api";
+import { findingAdvice, findingLine } from "../lib/compliance";
 import { formatSeconds } from "../lib/format";
 import { useHistory } from "../lib/history";
 import { useJob } from "../lib/hooks";
 import { recomposeNotice, useRecompose } from "../lib/recompose";
+import { mayEdit, useMe } from "../lib/people";
 import { plainProblem } from "../lib/plain";
 import { href, useLeaveGuard } from "../lib/router";
 import { useServices } from "../lib/services";
-import { clipStarts, moveClip, sameTimeline, timelineDuration, updateMusic } from "../lib/timeline";
+import {
+  addText,
+  clipStarts,
+  deleteClip,
+  deleteText,
+  duplicateClip,
+  EditRefused,
+  moveClip,
+  newSuper,
+  sameTimeline,
+  setClipLength,
+  timelineDuration,
+  updateMusic,
+} from "../lib/timeline";
 import type { Comment, ComplianceReport, DraftCheck, Finding, Script, Timeline } from "../lib/types";
 
 interface Status {
@@ -38,6 +52,8 @@ interface Status {
 export function EditorView({ id }: { id: string }) {
   const { api } = useServices();
   const { job, error: jobError, reload } = useJob(id);
+  /** A reviewer of someone else's ad gets no workspace: editing is the owner's. */
+  const editing = mayEdit(useMe(), job);
   const hist = useHistory<Timeline>(null);
   const draft = hist.value;
   const recompose = useRecompose(id, reload);
@@ -67,6 +83,9 @@ export function EditorView({ id }: { id: string }) {
   /** The newest version's open review comments, drawn on the timeline. */
   const [comments, setComments] = useState<{ version: number; items: Comment[] } | undefined>(undefined);
   const players = useRef(new Map<number, HTMLVideoElement>());
+  /** The saved draft's revision as the server tagged it (its ETag): a save names it (If-Match)
+   *  so that it never lands over a draft changed elsewhere since; null when the server sends none. */
+  const revision = useRef<string | null>(null);
   const alive = useRef(true);
   useEffect(() => {
     alive.current = true;
@@ -90,8 +109,9 @@ export function EditorView({ id }: { id: string }) {
   useEffect(() => {
     let live = true;
     api.getTimeline(id).then(
-      (t) => {
+      ({ value: t, etag }) => {
         if (!live) return;
+        revision.current = etag;
         reset(t);
         setSaved(t);
         setRendered((r) => r ?? t);
@@ -160,7 +180,7 @@ export function EditorView({ id }: { id: string }) {
   // in place of the last render's, so what compose would refuse shows before any render.
   const draftJson = draft ? JSON.stringify(draft) : "";
   useEffect(() => {
-    if (!draftJson) return;
+    if (!draftJson || !editing) return;
     let live = true;
     const t = setTimeout(() => {
       api.checkTimeline(id, JSON.parse(draftJson) as Timeline).then(
@@ -172,7 +192,7 @@ export function EditorView({ id }: { id: string }) {
       live = false;
       clearTimeout(t);
     };
-  }, [api, id, draftJson]);
+  }, [api, id, draftJson, editing]);
 
   const dirty = !!draft && !!saved && !sameTimeline(draft, saved);
   /** Something to render: an unsaved edit, or a saved one no version was made from. */
@@ -212,11 +232,82 @@ export function EditorView({ id }: { id: string }) {
   };
   const drag = useClipDrag(move);
 
+  /** Apply an edit of the draft (undoable like any other): select and focus what it leaves,
+   *  and say what it did; an edit that cannot apply changes nothing and says why. */
+  const edit = (run: (t: Timeline) => Timeline, after: { select: Selection; focus?: string[]; say: (next: Timeline) => string }): string | null => {
+    if (!draft) return null;
+    let next: Timeline;
+    try {
+      next = run(draft);
+    } catch (e) {
+      if (!(e instanceof EditRefused)) throw e;
+      setAnnounce(e.message);
+      return e.message;
+    }
+    hist.set(next);
+    setSelection(after.select);
+    if (after.focus) setRefocus(after.focus);
+    setAnnounce(after.say(next));
+    return null;
+  };
+  const moved = (before: Timeline, next: Timeline) => {
+    const d = Math.round((timelineDuration(next) - timelineDuration(before)) * 100) / 100;
+    return d ? ` The ad is now ${formatSeconds(timelineDuration(next), 2)}; what followed moved ${d < 0 ? "up" : "later"} ${formatSeconds(Math.abs(d), 2)}.` : "";
+  };
+  const edits: ItemEdits = {
+    deleteClip: (i) => {
+      if (!draft) return null;
+      const scene = draft.clips[i]?.scene_index;
+      const at = Math.max(0, Math.min(i, draft.clips.length - 2));
+      return edit((t) => deleteClip(t, i), {
+        select: { kind: "clip", index: at },
+        focus: [editFocus.deleteClip, focusId.lane(at)],
+        say: (next) => `Scene ${scene}'s clip at position ${i + 1} deleted.${moved(draft, next)} Undo brings it back.`,
+      });
+    },
+    duplicateClip: (i) => {
+      if (!draft) return null;
+      const scene = draft.clips[i]?.scene_index;
+      return edit((t) => duplicateClip(t, i), {
+        select: { kind: "clip", index: i + 1 },
+        focus: [focusId.lane(i + 1)],
+        say: (next) => `Scene ${scene} duplicated: the copy plays at position ${i + 2}.${moved(draft, next)}`,
+      });
+    },
+    setClipLength: (i, seconds) => {
+      if (!draft) return null;
+      const scene = draft.clips[i]?.scene_index;
+      return edit((t) => setClipLength(t, i, seconds), {
+        select: { kind: "clip", index: i },
+        say: (next) => `Scene ${scene} is now ${formatSeconds(seconds, 2)} long.${moved(draft, next)}`,
+      });
+    },
+    deleteText: (i) => {
+      if (!draft) return null;
+      const text = draft.texts[i];
+      return edit((t) => deleteText(t, i), {
+        select: null,
+        focus: ["add-super"],
+        say: () => `Text "${text?.text ?? ""}" deleted. Undo brings it back.`,
+      });
+    },
+  };
+  const addSuper = () => {
+    if (!draft) return;
+    const item = newSuper(draft, playhead);
+    edit((t) => addText(t, item), {
+      select: { kind: "text", index: draft.texts.length },
+      focus: [editFocus.textBody],
+      say: () => `A super added at ${formatSeconds(item.start_s, 1)} for ${formatSeconds(item.end_s - item.start_s, 1)}: write its words in the inspector.`,
+    });
+  };
+
   const restore = async (k: number) => {
     if (dirty && !window.confirm(`Restoring version ${k} replaces the unsaved edit. Go on?`)) return;
     try {
-      const t = await api.restoreVersion(id, k);
+      const { value: t, etag } = await api.restoreVersion(id, k);
       if (!alive.current) return;
+      revision.current = etag;
       hist.set(t);
       setSaved(t);
       setStatus({ kind: "success", text: `Version ${k}'s edit is now the draft (saved; undo goes back). Save and re-compose renders it as a new version; version ${k} itself never changes.` });
@@ -237,13 +328,15 @@ export function EditorView({ id }: { id: string }) {
     setBusy("saving");
     setStatus({ kind: "info", text: "Saving the edit…" });
     try {
-      const t = await api.putTimeline(id, draft);
+      const { value: t, etag } = await api.putTimeline(id, draft, revision.current);
       if (!alive.current) return false;
+      revision.current = etag;
       setSaved(t);
       if (!sameTimeline(t, draft)) hist.set(t);
       setStatus({ kind: "success", text: "Saved." });
       return true;
     } catch (e) {
+      if (isStale(e)) return await reloadChanged();
       const err = e instanceof ApiError ? e : new ApiError(0, "Error", String(e));
       const what = err.status === 0 ? "the server cannot be reached; check the connection and save again" : "fix what is listed below and save again";
       setStatus({ kind: "error", text: `The edit was not saved: ${what}. Nothing was lost; your changes are still here.`, errors: err.errors.length ? err.errors.map((x) => plainProblem(x.field, x.message)) : [plainProblem("", err.message)] });
@@ -251,6 +344,27 @@ export function EditorView({ id }: { id: string }) {
     } finally {
       if (alive.current) setBusy(null);
     }
+  };
+
+  /** The draft was saved elsewhere since it was read (a regenerated take put itself in, another
+   *  tab saved): show it as it is now, one undo step after the unsaved edit, which nothing
+   *  overwrote. Always false: this save did not happen. */
+  const reloadChanged = async (): Promise<false> => {
+    try {
+      const { value: current, etag } = await api.getTimeline(id);
+      if (!alive.current) return false;
+      revision.current = etag;
+      setSaved(current);
+      hist.set(current);
+      setStatus({
+        kind: "error",
+        text: "Your edit was not saved: this ad's draft was changed elsewhere since you opened it (a new take was put in, or it was saved from another tab). The workspace now shows the draft as it is. To keep your edit instead, press Undo and save again.",
+      });
+    } catch (e) {
+      if (!alive.current) return false;
+      setStatus({ kind: "error", text: `Your edit was not saved: the draft was changed elsewhere, and it cannot be read again (${problemText(e)}). Nothing was lost; reload the page.` });
+    }
+    return false;
   };
 
   const saveAndCompose = async () => {
@@ -276,6 +390,18 @@ export function EditorView({ id }: { id: string }) {
   };
 
   if (jobError && !job) return <Notice kind="error">{jobError.status === 404 ? `There is no job ${id}.` : jobError.message}</Notice>;
+  if (job && !editing)
+    return (
+      <div>
+        <ViewHeading>Workspace · {job.brief.product.brand_name}</ViewHeading>
+        <Notice kind="info">
+          You review this ad; only the person who made it can edit it. Comment on a version and record your decision in <a href={href.review(id)}>Review</a>.
+        </Notice>
+        <p>
+          <a href={href.progress(id)}>See the ad</a> · <a href={href.compliance(id)}>Compliance report</a>
+        </p>
+      </div>
+    );
   if (loadError)
     return (
       <div>
@@ -290,9 +416,7 @@ export function EditorView({ id }: { id: string }) {
 
   const briefLength = job.brief.duration_s;
   /** The findings drawn on the timeline: the draft's own check when there is one. */
-  const shownReport: ComplianceReport | null = check
-    ? { findings: check.findings.map((f) => ({ ...f, severity: f.severity === "error" ? "error" : "warning", scene: f.scene ?? null, start_s: f.start_s ?? null, end_s: f.end_s ?? null }) as Finding), errors: check.errors, warnings: check.warnings }
-    : report;
+  const shownReport: ComplianceReport | null = check ? { findings: draftFindings(check, false), errors: check.errors, warnings: check.warnings } : report;
   const compared = compare !== null ? versions.find((v) => v.version === compare) : undefined;
   // While a re-compose renders, the status line shows its percent; how it ended is said once its
   // report has been read (saveAndCompose).
@@ -335,12 +459,13 @@ export function EditorView({ id }: { id: string }) {
         <Inspector
           selection={selection}
           draft={draft}
-          findings={report?.findings ?? []}
+          findings={shownReport?.findings ?? []}
           starts={starts}
           sceneLength={sceneLength}
           purpose={purpose}
           onChange={hist.set}
           onMove={move}
+          edits={edits}
           sceneTools={(scene) =>
             job.status === "completed" ? (
               <ScenePanel
@@ -350,7 +475,8 @@ export function EditorView({ id }: { id: string }) {
                 script={script?.scenes.find((s) => s.index === scene)}
                 chainedNext={!!script?.scenes.find((s) => s.index === scene + 1)?.continues_previous}
                 reload={reload}
-                onDraft={(t) => {
+                onDraft={(t, etag) => {
+                  revision.current = etag;
                   hist.set(t);
                   setSaved(t);
                 }}
@@ -365,6 +491,9 @@ export function EditorView({ id }: { id: string }) {
         <div className="timeline-toolbar">
           <h2 id="timeline-h">Timeline</h2>
           <div className="actions">
+            <button type="button" className="secondary" data-focus-id="add-super" onClick={addSuper} disabled={!!busy}>
+              Add a super
+            </button>
             <button type="button" className="secondary" onClick={hist.undo} disabled={!hist.canUndo || !!busy}>
               Undo
             </button>
@@ -416,6 +545,15 @@ export function EditorView({ id }: { id: string }) {
             {check.revoice_lines.length > 0 && ` Line${check.revoice_lines.length === 1 ? "" : "s"} ${check.revoice_lines.map((n) => n + 1).join(", ")} will be re-voiced at the next compose.`}
           </p>
         )}
+        {check && check.findings.length > 0 && (
+          <ul className="draft-findings" data-testid="draft-findings" aria-label="What the draft check found">
+            {draftFindings(check).map((f, i) => (
+              <li key={`${f.rule}-${i}`} className={`sev-${f.severity}`}>
+                <strong>{f.severity === "error" ? "Must fix" : "Worth a look"}:</strong> {findingAdvice(f)}
+              </li>
+            ))}
+          </ul>
+        )}
         <p className="visually-hidden" aria-live="assertive">
           {announce}
         </p>
@@ -451,4 +589,10 @@ export function EditorView({ id }: { id: string }) {
       </div>
     </div>
   );
+}
+
+/** A draft check's findings as the report's (`sorted`: errors first, as they are listed). */
+function draftFindings(check: DraftCheck, sorted = true): Finding[] {
+  const all = check.findings.map((f): Finding => ({ ...f, severity: f.severity === "error" ? "error" : "warning", scene: f.scene ?? null, start_s: f.start_s ?? null, end_s: f.end_s ?? null }));
+  return sorted ? [...all.filter((f) => f.severity === "error"), ...all.filter((f) => f.severity !== "error")] : all;
 }

@@ -1,7 +1,7 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fakeFetch, renderWithServices } from "../test/helpers";
+import { fakeFetch, person, renderWithServices } from "../test/helpers";
 import type { JobSummary } from "../lib/types";
 import { LibraryView } from "./LibraryView";
 
@@ -143,5 +143,15 @@ describe("LibraryView tools", () => {
     await user.click(within(card).getByRole("button", { name: "Yes, delete it" }));
     await waitFor(() => expect(screen.queryByRole("link", { name: "Bike rides" })).toBeNull());
     expect(f.calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/api/v1/jobs/b2"]);
+  });
+
+  it("shows a reviewer the ads shared with them, to review, and nothing that changes one", async () => {
+    renderWithServices(<LibraryView />, { fetch: fakeFetch([["GET", /\/jobs$/, () => ({ items: [JOBS[0]], next_cursor: null })]]), me: person("rita", ["reviewer"]) });
+    const card = (await screen.findAllByRole("listitem"))[0];
+    expect(screen.getByRole("heading", { name: "Shared with you" })).toBeInTheDocument();
+    expect(within(card).getByRole("link", { name: "Veltrexa" })).toHaveAttribute("href", "#/jobs/a1/review");
+    for (const name of [/Rename/, /Delete/, /Campaign/, /Duplicate brief/]) expect(within(card).queryByRole("button", { name })).toBeNull();
+    expect(within(card).queryByRole("link", { name: /Duplicate brief/ })).toBeNull();
+    expect(screen.queryByRole("link", { name: "New ad" })).toBeNull();
   });
 });

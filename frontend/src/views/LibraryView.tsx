@@ -8,6 +8,7 @@ import { Notice, ProgressBar, StatusBadge, ViewHeading } from "../components/ui"
 import { expiredOrSoon } from "../lib/expiry";
 import { formatDate, formatUsd } from "../lib/format";
 import { useRefreshBeforeExpiry } from "../lib/hooks";
+import { isCreator, useMe } from "../lib/people";
 import { href } from "../lib/router";
 import { useServices } from "../lib/services";
 import { isTerminal, type JobSummary } from "../lib/types";
@@ -30,6 +31,8 @@ export function matches(job: JobSummary, filter: Filter, query: string): boolean
 
 export function LibraryView() {
   const { api } = useServices();
+  /** A reviewer's library is the ads shared with them: nothing here changes one. */
+  const creator = isCreator(useMe());
   const [items, setItems] = useState<JobSummary[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -102,10 +105,12 @@ export function LibraryView() {
   return (
     <div className="library">
       <div className="view-top">
-        <ViewHeading>Library</ViewHeading>
-        <a className="button primary" href={href.create()}>
-          New ad
-        </a>
+        <ViewHeading>{creator ? "Library" : "Shared with you"}</ViewHeading>
+        {creator && (
+          <a className="button primary" href={href.create()}>
+            New ad
+          </a>
+        )}
       </div>
       <div className="filters" role="search">
         <div className="field grow">
@@ -144,9 +149,7 @@ export function LibraryView() {
         {loading && items.length === 0 ? "Loading…" : `${shown.length} of ${items.length}${cursor ? "+" : ""} ads`}
       </p>
       {!loading && items.length === 0 && !error && (
-        <p>
-          No ads yet. <a href={href.create()}>Create your first one.</a>
-        </p>
+        <p>{creator ? <>No ads yet. <a href={href.create()}>Create your first one.</a></> : "No ad has been shared with you yet."}</p>
       )}
       <ul className="job-grid plain">
         {shown.map((j) => {
@@ -165,7 +168,7 @@ export function LibraryView() {
               </div>
               <div className="job-card-body">
                 <h2 className="job-title">
-                  <a href={j.status === "completed" ? href.editor(j.job_id) : href.progress(j.job_id)}>{j.title || j.brand_name}</a>
+                  <a href={j.status !== "completed" ? href.progress(j.job_id) : creator ? href.editor(j.job_id) : href.review(j.job_id)}>{j.title || j.brand_name}</a>
                 </h2>
                 {j.campaign && <p className="muted small campaign">Campaign: {j.campaign}</p>}
                 <p className="muted clamp">{j.prompt}</p>
@@ -212,9 +215,11 @@ export function LibraryView() {
                   <a className="button secondary" href={href.progress(j.job_id)}>
                     Details<span className="visually-hidden"> of {j.brand_name}</span>
                   </a>
-                  <a className="button secondary" href={href.create(j.job_id)}>
-                    Duplicate brief<span className="visually-hidden"> of {j.brand_name}</span>
-                  </a>
+                  {creator && (
+                    <a className="button secondary" href={href.create(j.job_id)}>
+                      Duplicate brief<span className="visually-hidden"> of {j.brand_name}</span>
+                    </a>
+                  )}
                   {j.status === "completed" && (
                     <a className="button secondary" href={href.review(j.job_id)}>
                       Review<span className="visually-hidden"> the {j.brand_name} ad</span>
@@ -226,7 +231,7 @@ export function LibraryView() {
                     </a>
                   )}
                 </div>
-                <CardTools job={j} campaigns={campaigns} onChanged={() => void refresh()} onDeleted={(gone) => setItems((xs) => xs.filter((x) => x.job_id !== gone))} />
+                {creator && <CardTools job={j} campaigns={campaigns} onChanged={() => void refresh()} onDeleted={(gone) => setItems((xs) => xs.filter((x) => x.job_id !== gone))} />}
               </div>
             </li>
           );

@@ -9,6 +9,7 @@ import { formatSeconds, formatUsd, humanize } from "../lib/format";
 import { plainMessage } from "../lib/plain";
 import { plainStatus, plainTrackMessage, shownState, trackLabel } from "../lib/status";
 import { useJob } from "../lib/hooks";
+import { isCreator, mayEdit, useMe } from "../lib/people";
 import { ProgressClient, type ConnectionState } from "../lib/progress";
 import { href, navigate } from "../lib/router";
 import { useServices } from "../lib/services";
@@ -148,6 +149,7 @@ function ConnectionLine({ state, onRetry }: { state: ConnectionState | null; onR
 export function ProgressView({ id }: { id: string }) {
   const { api, transport } = useServices();
   const { job, error, reload, setJob } = useJob(id);
+  const me = useMe();
   const [conn, setConn] = useState<ConnectionState | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
@@ -291,7 +293,7 @@ export function ProgressView({ id }: { id: string }) {
           })}
         </ol>
         <ConnectionLine state={finished ? null : conn} onRetry={() => client.current?.retryNow()} />
-        {!finished && (
+        {!finished && mayEdit(me, job) && (
           <div className="actions">
             {!confirmCancel ? (
               <button type="button" className="danger" onClick={() => setConfirmCancel(true)}>
@@ -330,12 +332,20 @@ export function ProgressView({ id }: { id: string }) {
             {job.urls.captions && <track kind="captions" srcLang="en" label="English" src={url("captions")} />}
           </video>
           <div className="actions">
-            <a className="button primary" href={href.editor(job.job_id)}>
-              Edit in the workspace
-            </a>
-            <a className="button secondary" href={href.review(job.job_id)}>
-              Review and share
-            </a>
+            {mayEdit(me, job) ? (
+              <>
+                <a className="button primary" href={href.editor(job.job_id)}>
+                  Edit in the workspace
+                </a>
+                <a className="button secondary" href={href.review(job.job_id)}>
+                  Review and share
+                </a>
+              </>
+            ) : (
+              <a className="button primary" href={href.review(job.job_id)}>
+                Review: comment and decide
+              </a>
+            )}
             <a className="button secondary" href={href.compliance(job.job_id)}>
               Compliance report
               {job.compliance ? ` (${job.compliance.errors} errors, ${job.compliance.warnings} warnings)` : ""}
@@ -352,7 +362,7 @@ export function ProgressView({ id }: { id: string }) {
         <Notice kind="error">
           <h2 className="fix-first">What to do</h2>
           <p data-testid="job-fix">{job.error ? plainMessage(job.error.fix || job.error.message) : "The ad could not be made; start again from this brief."}</p>
-          {job.error && Object.keys(job.error.brief_changes ?? {}).length > 0 && (
+          {job.error && mayEdit(me, job) && Object.keys(job.error.brief_changes ?? {}).length > 0 && (
             <p>
               <button type="button" className="primary" disabled={restarting} onClick={() => void startAgain(job.error!.brief_changes)}>
                 Start again with this change
@@ -376,9 +386,11 @@ export function ProgressView({ id }: { id: string }) {
               <a href={href.compliance(job.job_id)}>Read the compliance report</a>
             </p>
           )}
-          <p>
-            <a href={href.create(job.job_id)}>Start again from this brief</a>
-          </p>
+          {isCreator(me) && (
+            <p>
+              <a href={href.create(job.job_id)}>Start again from this brief</a>
+            </p>
+          )}
         </Notice>
       )}
       {job.status === "cancelled" && <Notice kind="warning">This job was cancelled. What it made so far is kept.</Notice>}

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { fakeFetch, makeJob, problem, renderWithServices } from "../test/helpers";
+import { fakeFetch, makeJob, person, problem, renderWithServices } from "../test/helpers";
 import type { Comment, CommentRequest, VersionReview } from "../lib/types";
 import { ReviewView } from "./ReviewView";
 import { SharedView } from "./SharedView";
@@ -40,6 +40,7 @@ const comment = (over: Partial<Comment>): Comment => ({
 
 function server() {
   const comments: Comment[] = [comment({})];
+  let reviewers: string[] = ["rita"];
   const review: VersionReview = {
     job_id: "job1", version: 2, status: "pending", content_hash: "abcdef0123456789", recorded_hash: "abcdef0123456789",
     approval: null, decisions: [], compliance_errors: 0, qc_errors: 0, override_recorded: false, open_comments: 1,
@@ -63,6 +64,15 @@ function server() {
     })],
     ["GET", /\/versions\/2\/share$/, () => []],
     ["POST", /\/versions\/2\/share$/, () => new Response(JSON.stringify({ link_id: "l1l1l1l1", version: 2, url: "/api/v1/shared/tok123", token: "tok123", expires_at: "2099-01-01T00:00:00Z", revoked: false }), { status: 201, headers: { "content-type": "application/json" } })],
+    ["GET", /\/jobs\/job1\/reviewers$/, () => ({ job_id: "job1", reviewers })],
+    ["POST", /\/jobs\/job1\/reviewers$/, (req) => {
+      reviewers = [...reviewers, (req.body as { user_id: string }).user_id].sort();
+      return new Response(JSON.stringify({ job_id: "job1", reviewers }), { status: 201, headers: { "content-type": "application/json" } });
+    }],
+    ["DELETE", /\/jobs\/job1\/reviewers\/([^/]+)$/, (_req, m) => {
+      reviewers = reviewers.filter((r) => r !== decodeURIComponent(m[1]));
+      return { job_id: "job1", reviewers };
+    }],
     ["GET", /\/jobs\/job1\/audit$/, () => ({ job_id: "job1", items: [{ stream: "job:job1", actor: "local", actor_name: "Local user", action: "version.rendered", version: 2, content_hash: "abcdef0123456789", detail: {}, seq: 1, at: "2026-01-02T10:05:00Z" }] })],
   ]);
   return { f, comments };
@@ -75,7 +85,7 @@ describe("ReviewView", () => {
     renderWithServices(<ReviewView id="job1" />, { fetch: s.f });
     await screen.findByRole("heading", { name: /Review · Veltrexa · version 2/ });
     const marks = await screen.findByRole("list", { name: "Comments on the scrubber" });
-    const mark = within(marks).getByRole("button", { name: /Comment at 0:12.0 by Rita \(MLR\)/ });
+    const mark = await within(marks).findByRole("button", { name: /Comment at 0:12.0 by Rita \(MLR\)/ });
     expect(mark.closest("li")).toHaveStyle({ left: "80%" });
     await user.click(mark);
     expect(screen.getByRole("slider", { name: "Position in the ad" })).toHaveAttribute("aria-valuenow", "12");
@@ -99,6 +109,63 @@ describe("ReviewView", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("A creator cannot approve their own version.");
     await user.click(screen.getByRole("button", { name: "Make a share link" }));
     await waitFor(() => expect(screen.getByTestId("share-url")).toHaveValue(`${location.origin}${location.pathname}#/shared/tok123`));
+  });
+});
+
+describe("ReviewView: people and roles", () => {
+  it("lets the owner share the job with a named reviewer, see who has it, and stop sharing", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<ReviewView id="job1" />, { fetch: s.f, me: person("local", ["creator"], "Local user") });
+    const list = await screen.findByTestId("reviewer-list");
+    expect(within(list).getAllByRole("listitem").map((li) => li.firstChild?.textContent)).toEqual(["rita"]);
+    // a user id the API would refuse is said at the field, and nothing is sent
+    await user.type(screen.getByLabelText("Reviewer's user id"), "-bad id");
+    await user.click(screen.getByRole("button", { name: "Share with reviewer" }));
+    expect(screen.getByRole("alert")).toHaveTextContent("Write the reviewer's user id");
+    expect(s.f.calls.some((c) => c.method === "POST" && c.path.endsWith("/reviewers"))).toBe(false);
+    await user.clear(screen.getByLabelText("Reviewer's user id"));
+    await user.type(screen.getByLabelText("Reviewer's user id"), "larry@legal{Enter}");
+    await waitFor(() => expect(within(screen.getByTestId("reviewer-list")).getAllByRole("listitem")).toHaveLength(2));
+    expect(s.f.calls.find((c) => c.method === "POST" && c.path.endsWith("/reviewers"))!.body).toEqual({ user_id: "larry@legal" });
+    expect(screen.getByText("Shared with larry@legal: they can now review this ad.")).toBeInTheDocument();
+    expect(screen.getByLabelText("Reviewer's user id")).toHaveValue("");
+    await user.click(screen.getByRole("button", { name: "Stop sharing with rita" }));
+    await waitFor(() => expect(within(screen.getByTestId("reviewer-list")).getAllByRole("listitem").map((li) => li.firstChild?.textContent)).toEqual(["larry@legal"]));
+    expect(s.f.calls.some((c) => c.method === "DELETE" && c.path.endsWith("/reviewers/rita"))).toBe(true);
+    expect(screen.getByRole("heading", { name: "Share for review" })).toBeInTheDocument();
+    // a creator who is no reviewer is told who decides, and offered no decision to record
+    expect(screen.getByTestId("decision-who")).toHaveTextContent("Only reviewers decide on a version");
+    expect(screen.queryByRole("button", { name: "Record the decision" })).toBeNull();
+  });
+
+  it("does not offer the maker of an ad its approval (unless self-approval is allowed)", async () => {
+    const a = renderWithServices(<ReviewView id="job1" />, { fetch: server().f, me: person("local", ["creator", "reviewer"]) });
+    await screen.findByTestId("review-status");
+    expect(screen.getByRole("radio", { name: "Approve" })).toBeDisabled();
+    expect(screen.getByRole("radio", { name: "Approve" })).toHaveAccessibleDescription(/You made this ad, so another reviewer approves it/);
+    expect(screen.getByRole("radio", { name: "Request changes" })).toBeEnabled();
+    a.unmount();
+    renderWithServices(<ReviewView id="job1" />, { fetch: server().f, me: { ...person("local", ["creator", "reviewer"]), allow_self_approval: true } });
+    await screen.findByTestId("review-status");
+    expect(screen.getByRole("radio", { name: "Approve" })).toBeEnabled();
+  });
+
+  it("shows a reviewer the version to comment on and decide, without the owner's controls", async () => {
+    const user = userEvent.setup({ delay: null });
+    const s = server();
+    renderWithServices(<ReviewView id="job1" />, { fetch: s.f, me: person("rita", ["reviewer"], "Rita (MLR)") });
+    await screen.findByTestId("review-status");
+    expect(screen.getByTestId("reviewing-as")).toHaveTextContent("You are reviewing as Rita (MLR)");
+    expect(screen.queryByRole("heading", { name: "Reviewers" })).toBeNull();
+    expect(screen.queryByRole("heading", { name: "Share for review" })).toBeNull();
+    expect(screen.queryByRole("link", { name: "Workspace" })).toBeNull();
+    expect(s.f.calls.some((c) => c.path.endsWith("/reviewers") || c.path.endsWith("/share"))).toBe(false);
+    // commenting and deciding stay theirs
+    expect(screen.getByRole("button", { name: "Add comment" })).toBeInTheDocument();
+    expect(screen.getByRole("radio", { name: "Approve" })).toBeEnabled(); // not her ad
+    await user.click(screen.getByRole("radio", { name: "Request changes" }));
+    expect(screen.getByRole("button", { name: "Record the decision" })).toBeInTheDocument();
   });
 });
 

@@ -1,25 +1,40 @@
 // Review of one rendered version (issue 17): the player with the comments on its scrubber, the
-// comment threads, the decision (bound to the version's content hash), share links for outside
-// reviewers, the delivery package, every rule checked with its evidence, and the audit trail.
+// comment threads, the decision (bound to the version's content hash), the named reviewers and
+// share links for outside ones (the owner's), the delivery package, every rule checked with its
+// evidence, and the audit trail. A reviewer sees the same page without the owner's controls.
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { AuditList } from "../components/review/AuditList";
 import { CommentScrubber } from "../components/review/CommentScrubber";
 import { CommentThreads } from "../components/review/CommentThreads";
 import { DecisionPanel } from "../components/review/DecisionPanel";
+import { ReviewersPanel } from "../components/review/ReviewersPanel";
 import { RuleSheetView } from "../components/review/RuleSheetView";
 import { SharePanel } from "../components/review/SharePanel";
 import { Notice, ViewHeading } from "../components/ui";
 import { problemText } from "../lib/api";
 import { formatSeconds } from "../lib/format";
 import { useJob } from "../lib/hooks";
+import { mayEdit, useMe } from "../lib/people";
 import { href, navigate } from "../lib/router";
 import { useServices } from "../lib/services";
-import type { AuditEntry, Comment, RuleSheet, ShareLink, VersionReview, VersionView } from "../lib/types";
+import type { AuditEntry, Comment, Job, Me, RuleSheet, ShareLink, VersionReview, VersionView } from "../lib/types";
+
+/** What the signed-in person may decide (omnigen/review/approval.py's rule): unknown, everything. */
+function decisionRights(me: Me | undefined, job: Job): { decide: boolean; approve: boolean } {
+  if (!me) return { decide: true, approve: true };
+  const decide = me.roles.includes("reviewer");
+  return { decide, approve: decide && (me.allow_self_approval || job.user_id !== me.user_id) };
+}
 
 export function ReviewView({ id, version }: { id: string; version?: number }) {
   const { api } = useServices();
   const { job, error: jobError } = useJob(id);
+  const me = useMe();
+  /** The owner shares and unshares; a reviewer comments and decides. */
+  const owner = !!job && mayEdit(me, job);
+  /** Who the job is shared with: null while loading, undefined when the server cannot say. */
+  const [reviewers, setReviewers] = useState<string[] | null | undefined>(null);
   const [versions, setVersions] = useState<VersionView[] | null>(null);
   const [comments, setComments] = useState<Comment[]>([]);
   const [review, setReview] = useState<VersionReview | null>(null);
@@ -44,10 +59,11 @@ export function ReviewView({ id, version }: { id: string; version?: number }) {
       api.comments(id, k).then((c) => setComments(c.items), (e: unknown) => setProblem(problemText(e))),
       api.review(id, k).then(setReview, (e: unknown) => setProblem(problemText(e))),
       quiet(api.rules(id, k), setSheet),
-      quiet(api.shareLinks(id, k), setLinks), // the owner's; a reviewer is not shown them
+      owner ? quiet(api.shareLinks(id, k), setLinks) : undefined, // the owner's; a reviewer is not shown them
+      owner ? api.reviewers(id).then((r) => setReviewers(r.reviewers), () => setReviewers(undefined)) : undefined,
       quiet(api.audit(id), (a) => setAudit(a.items)),
     ]);
-  }, [api, id, k]);
+  }, [api, id, k, owner]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -95,8 +111,13 @@ export function ReviewView({ id, version }: { id: string; version?: number }) {
             Review · {brand} · version {k}
           </ViewHeading>
           <p className="muted">
-            {formatSeconds(current.duration_s, 1)} · {versions.length} version{versions.length === 1 ? "" : "s"} · <a href={href.editor(id)}>Workspace</a> · <a href={href.progress(id)}>Job</a>
+            {formatSeconds(current.duration_s, 1)} · {versions.length} version{versions.length === 1 ? "" : "s"} · {owner && <><a href={href.editor(id)}>Workspace</a> · </>}<a href={href.progress(id)}>Job</a>
           </p>
+          {!owner && me && (
+            <p className="muted small" data-testid="reviewing-as">
+              You are reviewing as {me.name || me.user_id}: comment on this version and record your decision; the ad itself is its owner's to change.
+            </p>
+          )}
         </div>
         <div className="field">
           <label htmlFor="review-version">Version</label>
@@ -147,12 +168,21 @@ export function ReviewView({ id, version }: { id: string; version?: number }) {
       </div>
 
       <div className="review-bottom">
-        <DecisionPanel review={review} onDecide={async (d) => (await act(() => api.decide(id, k, d), "Decision recorded.")) !== null} />
-        <SharePanel
-          links={links}
-          onCreate={(s) => act(() => api.share(id, k, s), "Share link made.")}
-          onRevoke={(l) => void act(() => api.revokeShare(id, k, l.link_id), "Share link revoked: it answers nothing now.")}
-        />
+        <DecisionPanel review={review} may={decisionRights(me, job)} onDecide={async (d) => (await act(() => api.decide(id, k, d), "Decision recorded.")) !== null} />
+        {owner && (
+          <ReviewersPanel
+            reviewers={reviewers}
+            onAdd={async (who) => (await act(() => api.addReviewer(id, who), `Shared with ${who}: they can now review this ad.`)) !== null}
+            onRemove={(who) => void act(() => api.removeReviewer(id, who), `No longer shared with ${who}.`)}
+          />
+        )}
+        {owner && (
+          <SharePanel
+            links={links}
+            onCreate={(s) => act(() => api.share(id, k, s), "Share link made.")}
+            onRevoke={(l) => void act(() => api.revokeShare(id, k, l.link_id), "Share link revoked: it answers nothing now.")}
+          />
+        )}
       </div>
       {sheet && <RuleSheetView sheet={sheet} links={{ html: api.assetUrl(current.urls.compliance_html) }} />}
       <AuditList items={audit} onExport={() => void act(() => api.download(`/jobs/${encodeURIComponent(id)}/audit/export?format=csv`, `omnigen-audit-${id}.csv`), "Audit trail exported.")} />

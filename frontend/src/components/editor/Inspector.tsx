@@ -1,5 +1,5 @@
-// The inspector: the selected clip (trim within its source, transition, move), text item (words,
-// times, position) or compliance finding (rule, where, why).
+// The inspector: the selected clip (trim within its source, length, transition, move, duplicate,
+// delete), text item (words, times, position, delete) or compliance finding (rule, where, why).
 
 import { TextField } from "../ui";
 import { ruleName } from "../../lib/compliance";
@@ -7,6 +7,7 @@ import { clock, formatSeconds, humanize } from "../../lib/format";
 import { setTransition, trimClip, updateText } from "../../lib/timeline";
 import type { ReactNode } from "react";
 import type { Finding, TextItem, Timeline, VoiceLine } from "../../lib/types";
+import { LengthField } from "./LengthField";
 import { focusId, type MoveOrigin } from "./moveFocus";
 
 export type Selection = { kind: "clip"; index: number } | { kind: "text"; index: number } | { kind: "voice"; index: number } | { kind: "finding"; index: number } | null;
@@ -30,11 +31,23 @@ interface Props {
   purpose(scene: number): string | undefined;
   onChange(next: Timeline): void;
   onMove(from: number, to: number, origin?: MoveOrigin): void;
+  /** Edits that change what is selected; each returns why it cannot apply, or null. */
+  edits: ItemEdits;
   /** What the selected clip's scene can do beyond the draft (regenerate it, choose a take). */
   sceneTools?(scene: number): ReactNode;
 }
 
-export function Inspector({ selection, draft, findings, starts, sceneLength, purpose, onChange, onMove, sceneTools }: Props) {
+export interface ItemEdits {
+  deleteClip(index: number): string | null;
+  duplicateClip(index: number): string | null;
+  setClipLength(index: number, seconds: number): string | null;
+  deleteText(index: number): string | null;
+}
+
+/** The `data-focus-id`s of the inspector's edit controls (focused after an edit redraws it). */
+export const editFocus = { textBody: "text-body", deleteClip: "inspector-delete-clip" };
+
+export function Inspector({ selection, draft, findings, starts, sceneLength, purpose, onChange, onMove, edits, sceneTools }: Props) {
   const clip = selection?.kind === "clip" ? draft.clips[selection.index] : undefined;
   const text = selection?.kind === "text" ? draft.texts[selection.index] : undefined;
   const voice = selection?.kind === "voice" ? draft.voice[selection.index] : undefined;
@@ -52,10 +65,11 @@ export function Inspector({ selection, draft, findings, starts, sceneLength, pur
           purpose={purpose(clip.scene_index)}
           onChange={onChange}
           onMove={onMove}
+          edits={edits}
         />
       )}
       {clip && sceneTools?.(clip.scene_index)}
-      {text && selection && <TextInspector index={selection.index} item={text} draft={draft} onChange={onChange} />}
+      {text && selection && <TextInspector index={selection.index} item={text} draft={draft} onChange={onChange} onDelete={() => edits.deleteText(selection.index)} />}
       {voice && selection && <VoiceInspector index={selection.index} line={voice} draft={draft} onChange={onChange} />}
       {finding && <FindingDetail finding={finding} />}
     </section>
@@ -70,6 +84,7 @@ function ClipInspector({
   purpose,
   onChange,
   onMove,
+  edits,
 }: {
   index: number;
   draft: Timeline;
@@ -78,8 +93,10 @@ function ClipInspector({
   purpose: string | undefined;
   onChange(next: Timeline): void;
   onMove(from: number, to: number, origin?: MoveOrigin): void;
+  edits: ItemEdits;
 }) {
   const clip = draft.clips[index];
+  const only = draft.clips.length === 1;
   return (
     <div className="clip-inspector" data-testid="clip-inspector">
       <h3>
@@ -99,6 +116,7 @@ function ClipInspector({
           Use the whole clip
         </button>
       </p>
+      <LengthField scene={clip.scene_index} seconds={clip.out_s - clip.in_s} onLength={(v) => edits.setClipLength(index, v)} />
       <div className="row">
         <div className="field">
           <label htmlFor="transition">Transition in</label>
@@ -123,12 +141,30 @@ function ClipInspector({
         <button type="button" className="secondary" data-focus-id={focusId.inspector("later")} disabled={index === draft.clips.length - 1} onClick={() => onMove(index, index + 1, "inspector")}>
           Move later
         </button>
+        <button type="button" className="secondary" onClick={() => edits.duplicateClip(index)}>
+          Duplicate clip
+        </button>
+        <button
+          type="button"
+          className="danger"
+          data-focus-id={editFocus.deleteClip}
+          disabled={only}
+          aria-describedby={only ? "delete-clip-why" : undefined}
+          onClick={() => edits.deleteClip(index)}
+        >
+          Delete clip
+        </button>
       </div>
+      {only && (
+        <p className="muted small" id="delete-clip-why">
+          The only clip cannot be deleted: an ad needs at least one.
+        </p>
+      )}
     </div>
   );
 }
 
-function TextInspector({ index, item, draft, onChange }: { index: number; item: TextItem; draft: Timeline; onChange(next: Timeline): void }) {
+function TextInspector({ index, item, draft, onChange, onDelete }: { index: number; item: TextItem; draft: Timeline; onChange(next: Timeline): void; onDelete(): void }) {
   const patch = (p: Partial<TextItem>) => onChange(updateText(draft, index, p));
   return (
     <div className="text-inspector">
@@ -138,7 +174,7 @@ function TextInspector({ index, item, draft, onChange }: { index: number; item: 
       )}
       <div className="field">
         <label htmlFor="text-body">Text</label>
-        <textarea id="text-body" rows={3} maxLength={600} value={item.text} onChange={(e) => patch({ text: e.target.value })} />
+        <textarea id="text-body" data-focus-id={editFocus.textBody} rows={3} maxLength={600} value={item.text} onChange={(e) => patch({ text: e.target.value })} />
       </div>
       <div className="row">
         <SecondsField path="text-start" label="Start (s)" min={0} value={item.start_s} onValue={(v) => Number.isFinite(v) && patch({ start_s: Math.max(0, v) })} />
@@ -152,6 +188,12 @@ function TextInspector({ index, item, draft, onChange }: { index: number; item: 
           </select>
         </div>
       </div>
+      <div className="actions">
+        <button type="button" className="danger" onClick={onDelete}>
+          Delete this text
+        </button>
+      </div>
+      {item.kind === "major_statement" && <p className="muted small">Deleting the major statement's text breaks MS-DUAL-MODALITY: the draft check will say so.</p>}
     </div>
   );
 }

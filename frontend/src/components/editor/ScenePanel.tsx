@@ -19,8 +19,8 @@ interface Props {
   /** The next scene continues this one: the default is to re-seed it from the new take. */
   chainedNext: boolean;
   reload(): Promise<Job | null>;
-  /** A take was chosen: the saved draft now uses it. */
-  onDraft(t: Timeline): void;
+  /** A take was chosen: the saved draft now uses it (`etag`: its revision's tag, null if none sent). */
+  onDraft(t: Timeline, etag: string | null): void;
   /** Whether the saved draft may be replaced now (asks when there are unsaved edits). */
   mayReplaceDraft?(): boolean;
 }
@@ -98,7 +98,7 @@ export function ScenePanel({ job, scene, script, chainedNext, reload, onDraft, m
     if (mayReplaceDraft && !mayReplaceDraft()) return;
     try {
       const r = await api.selectTake(job.job_id, scene, take);
-      onDraft(r.timeline);
+      onDraft(r.value.timeline, r.etag);
       await loadTakes();
       setState({ kind: "done", text: `The draft now uses take ${take} of scene ${scene} (saved). Save and re-compose to render it.` });
     } catch (e) {

@@ -1,6 +1,7 @@
 // A version's review state and the reviewer's decision: approve, request changes or reject with
 // a reason; approving a version made despite compliance or QC errors asks why (the override),
-// which the approval then shows. An approval binds to the version's content hash.
+// which the approval then shows. An approval binds to the version's content hash. Who may decide
+// is the server's rule (omnigen/review/approval.py); the panel shows only what it would accept.
 
 import { useState, type FormEvent } from "react";
 import { formatDate, humanize } from "../../lib/format";
@@ -8,6 +9,9 @@ import type { Decision, DecisionRequest, VersionReview } from "../../lib/types";
 
 interface Props {
   review: VersionReview | null;
+  /** What the signed-in person may do: reviewers decide; the ad's maker approves it only where
+   *  self-approval is allowed. */
+  may?: { decide: boolean; approve: boolean };
   onDecide(d: DecisionRequest): Promise<boolean>;
 }
 
@@ -17,7 +21,7 @@ const CHOICES: { value: Decision; label: string }[] = [
   { value: "rejected", label: "Reject" },
 ];
 
-export function DecisionPanel({ review, onDecide }: Props) {
+export function DecisionPanel({ review, may = { decide: true, approve: true }, onDecide }: Props) {
   const [decision, setDecision] = useState<Decision>("changes_requested");
   const [reason, setReason] = useState("");
   const [override, setOverride] = useState("");
@@ -59,16 +63,34 @@ export function DecisionPanel({ review, onDecide }: Props) {
           Approved by {review.approval.by_name} on {formatDate(review.approval.at)}: “{review.approval.reason}”.
           {review.approval.override && <> Override: “{review.approval.override}”.</>} An approved version never changes; any edit makes a new version.
         </p>
+      ) : !may.decide ? (
+        <p className="muted" data-testid="decision-who">
+          Only reviewers decide on a version. Share the ad with one under Reviewers; their decision shows here.
+        </p>
       ) : (
         <form onSubmit={submit}>
           <fieldset className="inline-choices">
             <legend>Decision</legend>
             {CHOICES.map((c) => (
               <label key={c.value} className="choice">
-                <input type="radio" name="decision" value={c.value} checked={decision === c.value} onChange={() => setDecision(c.value)} /> {c.label}
+                <input
+                  type="radio"
+                  name="decision"
+                  value={c.value}
+                  checked={decision === c.value}
+                  disabled={c.value === "approved" && !may.approve}
+                  aria-describedby={c.value === "approved" && !may.approve ? "approve-why" : undefined}
+                  onChange={() => setDecision(c.value)}
+                />{" "}
+                {c.label}
               </label>
             ))}
           </fieldset>
+          {!may.approve && (
+            <p className="muted small" id="approve-why">
+              You made this ad, so another reviewer approves it; you can still request changes or reject it.
+            </p>
+          )}
           <div className="field">
             <label htmlFor="decision-reason">Reason</label>
             <textarea id="decision-reason" rows={2} maxLength={2000} required value={reason} onChange={(e) => setReason(e.target.value)} />
