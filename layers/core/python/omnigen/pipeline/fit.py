@@ -15,15 +15,17 @@ from pydantic import BaseModel
 from omnigen.brief import Brief
 from omnigen.compliance import Report, load_policy
 from omnigen.compliance.policy import Policy
+from omnigen.pipeline.rehearsal import TIMING_RULES
 from omnigen.pipeline.script_draft import draft_script
 from omnigen.providers.local.script_writer import LocalScriptWriter
 from omnigen.providers.ports import CallContext
 from omnigen.script import Script, word_count
 
-FIT_RULES = frozenset({"FIT-DURATION", "MS-PACE", "TEXT-READING-TIME"})
+FIT_RULES = TIMING_RULES
 """The rules a longer ad fixes."""
-LENGTHS = (15, 20, 30, 45, 60, 75, 90, 120)
-"""Lengths tried, shortest first: the broadcast lengths, with a few between."""
+LENGTHS = (*range(10, 21), 25, 30, 35, 40, 45, 50, 60, 75, 90, 105, 120)
+"""Lengths tried, shortest first: every second up to 20 s (a short ad's risks and closing card
+fit or not by a second or two), then the broadcast lengths with a few between."""
 
 
 class Fit(BaseModel):
@@ -40,7 +42,8 @@ class Fit(BaseModel):
 
 
 def _plan(brief: Brief, policy: Policy) -> tuple[Script, Report]:
-    """The script the offline writer ends with, revisions for compliance included."""
+    """The script the offline writer ends with, revisions for compliance included, judged with
+    its rehearsed first edit (the voice on the clock: pipeline/rehearsal.py)."""
     script, report, _ = draft_script(LocalScriptWriter(), brief, policy, CallContext())
     return script, report
 
@@ -73,6 +76,27 @@ def fit(brief: Brief, policy: Policy | None = None) -> Fit:
         have_s=have,
         message=f"{what} (a {brief.duration_s} s ad): {todo}.",
     )
+
+
+class BriefDoesNotFit(ValueError):
+    """A brief whose risks (or closing card) cannot be said and read in its length: refused when
+    the job is created, before anything is rendered or billed."""
+
+    def __init__(self, found: Fit):
+        super().__init__(found.message)
+        self.fit = found
+
+    @property
+    def brief_changes(self) -> dict[str, object]:
+        """The change that makes it fit (`{"duration_s": N}`), or none when no length does."""
+        return {"duration_s": self.fit.shortest_s} if self.fit.shortest_s else {}
+
+
+def require_fit(brief: Brief, policy: Policy | None = None) -> None:
+    """Raise BriefDoesNotFit, naming the shortest length that fits, unless the brief fits."""
+    found = fit(brief, policy)
+    if not found.fits:
+        raise BriefDoesNotFit(found)
 
 
 def advice(report: Report, brief: Brief) -> tuple[str, dict[str, object]]:
