@@ -17,6 +17,9 @@ from omnigen.api.app import create_app, local_services
 from omnigen.api.auth import JwtAuth, JwtVerifier
 from omnigen.config import load_settings
 from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.samples import small_brief
+
+__all__ = ["small_brief"]  # the one brief builder (omnigen.samples), re-exported for the tests
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
 AUDIENCE = "omnigen-web"
@@ -43,25 +46,6 @@ class QueueOnly(LocalRunner):
 
     def start(self, job_id: str) -> None:
         return None
-
-
-def small_brief(**over: Any) -> dict[str, Any]:
-    brief = {
-        "prompt": "A hopeful short spot about getting back to the garden",
-        "duration_s": 12,
-        "resolution": "360p",
-        "continuity": "parallel",
-        "product": {
-            "brand_name": "Veltrexa",
-            "generic_name": "veltrexamab",
-            "indication": "plaque psoriasis in adults",
-            "side_effects": ["serious infections"],
-            "phone": "1-800-555-0142",
-            "website": "veltrexa.example",
-            "print_ad": "See our ad in Health Today",
-        },
-    }
-    return brief | over
 
 
 def make_client(home: Path, keys: Keys | None = None) -> tuple[TestClient, Any]:

@@ -248,7 +248,7 @@ def test_range_past_the_end_is_clipped(local) -> None:
 )
 def test_bad_image_keys_are_422(local, image: str) -> None:
     client, _ = local
-    r = client.post(f"{API}/generate", json=small_brief(product=small_brief()["product"] | {"image": image}))
+    r = client.post(f"{API}/generate", json=small_brief(product={"image": image}))
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["field"] == "product.image"
 
@@ -324,7 +324,7 @@ def test_api_image_key_is_never_a_server_path(local, tmp_path: Path, monkeypatch
     secret = tmp_path / "users" / "local" / "uploads" / "0123456789abcdef.png"  # an upload key's form
     secret.parent.mkdir(parents=True)
     secret.write_bytes(b"server secret, not an image")
-    brief = small_brief(product=small_brief()["product"] | {"image": os.path.relpath(secret)})
+    brief = small_brief(product={"image": os.path.relpath(secret)})
     r = client.post(f"{API}/generate", json=brief)
     assert r.status_code == 422, r.text
     assert "no such upload" in r.json()["detail"]

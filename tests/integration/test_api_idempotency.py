@@ -55,7 +55,7 @@ def test_twenty_concurrent_posts_with_one_key_make_one_job(slow_store) -> None:
 def test_a_refused_request_leaves_its_key_free(slow_store) -> None:
     client, _ = slow_store
     headers = {"Idempotency-Key": "retry-after-fix"}
-    bad = small_brief(product=small_brief()["product"] | {"image": "users/local/uploads/0123456789abcdef.png"})
+    bad = small_brief(product={"image": "users/local/uploads/0123456789abcdef.png"})
     r = client.post(f"{API}/generate", json=bad, headers=headers)
     assert r.status_code == 422  # no such upload: nothing was created under the key
     r = client.post(f"{API}/generate", json=small_brief(), headers=headers)

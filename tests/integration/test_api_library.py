@@ -1,6 +1,7 @@
 """The library through the API: rename, campaigns, version count, delete (assets removed),
 duplicate a brief with changes; the estimate's fit warning; a brief that cannot fit refused at
-creation with the change that fits; a failed job that says what to do first, marks the tracks it will not run as skipped, and starts again with the change it names."""
+creation with the change that fits; a failed job that says what to do first, marks the tracks it
+will not run as skipped, and starts again with the change it names."""
 
 # ruff: noqa: F811 (tests take the fixtures imported from api_harness by name)
 from __future__ import annotations

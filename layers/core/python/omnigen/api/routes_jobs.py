@@ -99,6 +99,10 @@ def _check_image_owner(user: str, brief: Brief) -> None:
     response_model=GenerateAccepted,
     responses={
         409: {"description": "Idempotency-Key reused with another body"},
+        422: {
+            "description": "the brief is not valid, or its risks and closing card do not fit its length "
+            "(`brief_changes` names the shortest length that fits)"
+        },
         429: {"description": "the monthly quota is used up; `limit` and `resets_at` say which one, until when"},
     },
 )

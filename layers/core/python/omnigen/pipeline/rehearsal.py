@@ -4,10 +4,11 @@ A script's own rules judge each scene alone; what fails a short ad at compose is
 add up once the voice is on the clock: a line that runs past its scene pushes the major
 statement later, the cut after the risks waits for their last word, and the closing card is
 left with less than its reading time. Compose judges the edit built from the MEASURED lines; the
-rehearsal builds the same edit from the writer's speech estimate (`spoken_seconds`, calibrated
-to be no shorter than either offline voice reads a line: bench/speech_estimate.py) and judges it
-with the same timing rules, so a plan that cannot hold is caught at the script — and a brief
+rehearsal builds the same edit from the writer's speech estimate (`spoken_seconds`) and judges
+it with the same timing rules, so a plan that cannot hold is caught at the script, and a brief
 whose risks cannot fit is refused when it is created (pipeline/fit.py), never after rendering.
+tests/integration/test_short_ads.py voices every short plan it accepts for real and holds the
+measured edit to the same rules.
 """
 
 from __future__ import annotations
