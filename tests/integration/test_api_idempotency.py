@@ -12,20 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_harness import LOCAL_BASE, QueueOnly, small_brief
+from api_harness import make_client, small_brief
 from fastapi.testclient import TestClient
-
-from omnigen.api.app import create_app, local_services
-from omnigen.config import load_settings
 
 API = "/api/v1"
 
 
 @pytest.fixture
 def slow_store(tmp_path: Path) -> tuple[TestClient, Any]:
-    settings = load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local"})
-    services = local_services(settings)
-    services.launcher = QueueOnly(services.ctx)
+    client, services = make_client(tmp_path, queue_only=True)
     jobs = services.ctx.jobs
     create = jobs.create
 
@@ -34,7 +29,7 @@ def slow_store(tmp_path: Path) -> tuple[TestClient, Any]:
         return create(job)
 
     jobs.create = slow_create
-    return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services
+    return client, services
 
 
 def test_twenty_concurrent_posts_with_one_key_make_one_job(slow_store) -> None:
