@@ -60,8 +60,11 @@ def fit(brief: Brief, policy: Policy | None = None) -> Fit:
     ms = [s for s in script.scenes if s.purpose == "major_statement"]
     have = round(sum(s.duration_s for s in ms), 1)
     need = round(sum(word_count(s.voiceover) for s in ms) * 60.0 / policy.natural_wpm, 1)
-    longer = (brief.model_copy(update={"duration_s": d}) for d in LENGTHS if d > brief.duration_s)
-    shortest = next((b.duration_s for b in longer if not _breaks_fit(_plan(b, policy)[1])), None)
+    # no length shorter than its risks at a natural pace can fit (a longer ad's script says at
+    # least these words), so the search starts there: an unfit 60 s brief answers in a second
+    longer = (brief.model_copy(update={"duration_s": d}) for d in LENGTHS if d > max(brief.duration_s, need))
+    first_draft = policy.model_copy(update={"max_writer_retries": 0})  # a length tried must fit as first written
+    shortest = next((b.duration_s for b in longer if not _breaks_fit(_plan(b, first_draft)[1])), None)
     if need > have:
         what = f"The major statement needs {need:.1f} s, has {have:.1f} s"
     else:  # it has the time at a natural pace, but its pace or a text's reading time does not fit
