@@ -32,22 +32,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from machine import describe, line
 
 from omnigen.api.devserver import free_port, start_local_server
+from omnigen.samples import small_brief
 
-BRIEF = {
-    "prompt": "A calm short spot about a morning walk in the park",
-    "duration_s": 12,
-    "resolution": "360p",
-    "continuity": "parallel",
-    "product": {
-        "brand_name": "Aerisol",
-        "generic_name": "fluticaprone",
-        "indication": "seasonal allergies",
-        "side_effects": ["nosebleeds"],
-        "phone": "1-800-555-0123",
-        "website": "aerisol.example",
-        "print_ad": "See our ad in Urban Living",
-    },
-}
+BRIEF = small_brief(prompt="A calm short spot about a morning walk in the park")
 
 
 WARMUP_S = 3.0  # 200 clients connect at once; steady-state figures start after that

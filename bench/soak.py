@@ -48,27 +48,17 @@ from machine import describe, line
 from procs import Proc, of_home, processes, wait_until
 
 from omnigen.api.devserver import ServerDidNotStart, free_port, start_local_server, stop
+from omnigen.samples import small_brief
 
 TERMINAL = {"completed", "failed", "cancelled"}
-BRIEF: dict[str, Any] = {
-    "prompt": "A calm short spot about a morning walk in the park",
-    "duration_s": 15,  # the shortest length whose offline script shows the referral card QC requires
-    "resolution": "360p",
-    "continuity": "parallel",
-    "product": {
-        "brand_name": "Veltrexa",
-        "generic_name": "veltrexamab",
-        "indication": "plaque psoriasis in adults",
-        "side_effects": ["serious infections"],
-        "phone": "1-800-555-0142",
-        "website": "veltrexa.example",
-        "print_ad": "See our ad in Health Today",
-    },
-}
+BRIEF: dict[str, Any] = small_brief(
+    prompt="A calm short spot about a morning walk in the park",
+    duration_s=15,  # the length the recorded soak figures were measured at (bench/RESULTS.md)
+)
 
 
 def _brief(**product: Any) -> dict[str, Any]:
-    return BRIEF | {"product": BRIEF["product"] | product}
+    return small_brief(product, prompt=BRIEF["prompt"], duration_s=BRIEF["duration_s"])
 
 
 HOSTILE_BRIEFS: list[tuple[str, dict[str, Any]]] = [

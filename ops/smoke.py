@@ -26,21 +26,12 @@ from typing import Any
 
 import httpx
 
-BRIEF = {
-    "prompt": "A calm, hopeful short spot: a gardener gets back to her roses",
-    "duration_s": 15,  # the shortest product claim whose risks and closing card have time to be read
-    "resolution": "360p",
-    "continuity": "parallel",
-    "product": {
-        "brand_name": "Veltrexa",
-        "generic_name": "veltrexamab",
-        "indication": "plaque psoriasis in adults",
-        "side_effects": ["serious infections"],
-        "phone": "1-800-555-0142",
-        "website": "veltrexa.example",
-        "print_ad": "See our ad in Health Today",
-    },
-}
+from omnigen.samples import small_brief
+
+BRIEF = small_brief(
+    prompt="A calm, hopeful short spot: a gardener gets back to her roses",
+    duration_s=15,  # 11 s is the shortest this brief fits with the offline voice; a stack's voice may read slower
+)
 TERMINAL = {"completed", "failed", "cancelled"}
 
 

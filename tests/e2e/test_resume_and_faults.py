@@ -21,6 +21,7 @@ from omnigen.keys import JobKeys
 from omnigen.pipeline import lifecycle, steps
 from omnigen.pipeline.context import local_context
 from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.samples import small_brief
 from omnigen.store.sqlite import SqliteJobStore
 
 PSORIASIS = SHARED_BRIEFS / "psoriasis_30s.yaml"
@@ -103,21 +104,7 @@ def test_ctrl_c_cancels_and_keeps_what_was_made(tmp_path):
     assert not (tmp_path / "b.mp4").exists()
 
 
-SHORT = {
-    "prompt": "A hopeful short spot about getting back to the garden",
-    "duration_s": 12,
-    "resolution": "360p",
-    "continuity": "parallel",
-    "product": {
-        "brand_name": "Veltrexa",
-        "generic_name": "veltrexamab",
-        "indication": "plaque psoriasis",
-        "side_effects": ["serious infections"],
-        "phone": "1-800-555-0142",
-        "website": "veltrexa.example",
-        "print_ad": "See our ad in Health Today",
-    },
-}
+SHORT = small_brief(product={"indication": "plaque psoriasis"})
 
 
 def _context(home: Path):
@@ -134,7 +121,7 @@ def test_unreadable_product_image_is_refused_before_any_job_with_an_actionable_m
     image = tmp_path / "pack.png"
     image.write_bytes(b"this is not a png")
     ctx = _context(tmp_path / "home")
-    brief = parse_brief(SHORT | {"product": SHORT["product"] | {"image": str(image)}})
+    brief = parse_brief(small_brief(product={"indication": "plaque psoriasis", "image": str(image)}))
     with pytest.raises(BriefError) as refused:
         lifecycle.create_job(ctx, "local", brief, local_files=True)
     message = str(refused.value)

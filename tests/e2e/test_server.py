@@ -9,9 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_harness import small_brief
+from api_harness import make_client, small_brief
 
-from omnigen.api.app import create_app, local_services
 from omnigen.api.devserver import free_port, start_local_server
 from omnigen.api.server import serve
 from omnigen.config import ConfigError, load_settings
@@ -45,10 +44,7 @@ def test_beyond_loopback_needs_a_token(tmp_path):
     settings = load_settings({"OMNIGEN_HOME": str(tmp_path)})
     with pytest.raises(ConfigError, match="OMNIGEN_API_TOKEN"):
         serve("0.0.0.0", 0, settings)
-    settings = load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_API_TOKEN": "s3cret-token"})
-    from fastapi.testclient import TestClient
-
-    client = TestClient(create_app(local_services(settings, host="0.0.0.0"), web_dir=None))
+    client, _ = make_client(tmp_path, host="0.0.0.0", OMNIGEN_API_TOKEN="s3cret-token")
     assert client.get("/api/v1/jobs").status_code == 401
     assert client.get("/api/v1/jobs", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/api/v1/jobs", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200

@@ -17,6 +17,9 @@ from omnigen.api.app import create_app, local_services
 from omnigen.api.auth import JwtAuth, JwtVerifier
 from omnigen.config import load_settings
 from omnigen.pipeline.launchers.threads import LocalRunner
+from omnigen.samples import small_brief
+
+__all__ = ["small_brief"]  # the one brief builder (omnigen.samples), re-exported for the tests
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
 AUDIENCE = "omnigen-web"
@@ -45,33 +48,32 @@ class QueueOnly(LocalRunner):
         return None
 
 
-def small_brief(**over: Any) -> dict[str, Any]:
-    brief = {
-        "prompt": "A hopeful short spot about getting back to the garden",
-        "duration_s": 12,
-        "resolution": "360p",
-        "continuity": "parallel",
-        "product": {
-            "brand_name": "Veltrexa",
-            "generic_name": "veltrexamab",
-            "indication": "plaque psoriasis in adults",
-            "side_effects": ["serious infections"],
-            "phone": "1-800-555-0142",
-            "website": "veltrexa.example",
-            "print_ad": "See our ad in Health Today",
-        },
-    }
-    return brief | over
-
-
-def make_client(home: Path, keys: Keys | None = None) -> tuple[TestClient, Any]:
-    settings = load_settings(
-        {"OMNIGEN_HOME": str(home), "OMNIGEN_PROVIDERS": "local", "OMNIGEN_MAX_CONCURRENT_SCENES": "2"}
-    )
-    services = local_services(settings)
+def make_client(
+    home: Path,
+    keys: Keys | None = None,
+    *,
+    host: str = "127.0.0.1",
+    queue_only: bool = False,
+    web_dir: Path | None = None,
+    **env: str,
+) -> tuple[TestClient, Any]:
+    """The local API on real parts in `home`, and its services: local providers, two scenes at
+    once, `env` laid over those settings (OMNIGEN_USERS_FILE, OMNIGEN_ALLOWED_HOSTS, ...); users
+    authenticated by `keys`' JWTs when given; served as on `host` (a name beyond loopback needs
+    a token); `queue_only` accepts jobs without rendering them. The client says it connects to
+    LOCAL_BASE, a loopback name, as a browser on this machine would."""
+    base = {"OMNIGEN_HOME": str(home), "OMNIGEN_PROVIDERS": "local", "OMNIGEN_MAX_CONCURRENT_SCENES": "2"}
+    services = local_services(load_settings(base | env), host)
     if keys is not None:
         services.auth = JwtAuth(JwtVerifier(lambda: keys.jwks, ISSUER, AUDIENCE))
-    return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services
+    if queue_only:
+        services.launcher = QueueOnly(services.ctx)
+    return client_for(services, web_dir), services
+
+
+def client_for(services: Any, web_dir: Path | None = None) -> TestClient:
+    """A test client of the one app over `services` (local or AWS), connecting as LOCAL_BASE."""
+    return TestClient(create_app(services, web_dir=web_dir), base_url=LOCAL_BASE)
 
 
 def wait_done(client: TestClient, job_id: str, headers: dict[str, str] | None = None, timeout: float = 300) -> dict:

@@ -7,11 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from api_harness import LOCAL_BASE
+from api_harness import make_client
 from fastapi.testclient import TestClient
 
-from omnigen.api.app import create_app, local_services
-from omnigen.config import load_settings
 from omnigen.review.people import token_hash
 
 USERS = {
@@ -39,14 +37,4 @@ def write_users(path: Path) -> Path:
 
 
 def make_review_client(home: Path, **env: str) -> tuple[TestClient, Any]:
-    settings = load_settings(
-        {
-            "OMNIGEN_HOME": str(home),
-            "OMNIGEN_PROVIDERS": "local",
-            "OMNIGEN_MAX_CONCURRENT_SCENES": "2",
-            "OMNIGEN_USERS_FILE": str(write_users(home / "users.json")),
-            **env,
-        }
-    )
-    services = local_services(settings)
-    return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services  # HostGuard: loopback
+    return make_client(home, OMNIGEN_USERS_FILE=str(write_users(home / "users.json")), **env)

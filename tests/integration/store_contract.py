@@ -5,6 +5,7 @@ fresh store."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -76,8 +77,13 @@ def job_store_contract(store: JobStore) -> None:
 def asset_store_contract(store: AssetStore, tmp: Path) -> None:
     key = "users/u1/jobs/j1/script.json"
     assert not store.exists(key)
+    before = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)  # S3 keeps whole seconds
     store.put_bytes(key, b'{"a": 1}', "application/json")
     assert store.exists(key) and store.get_bytes(key) == b'{"a": 1}' and store.size(key) == 8
+    written = store.modified(key)
+    assert written.tzinfo is not None and before <= written <= datetime.now(UTC) + timedelta(seconds=1)
+    with pytest.raises(NotFound):
+        store.modified("users/u1/jobs/j1/missing.json")
     src = tmp / "clip.bin"
     src.write_bytes(bytes(range(256)) * 4000)
     store.put_file("users/u1/jobs/j1/clips/scene_1.mp4", src, "video/mp4")

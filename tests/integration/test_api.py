@@ -315,7 +315,7 @@ def test_uploads(api, alice):
     # A brief may only use the caller's own uploads.
     r = client.post(
         "/api/v1/generate",
-        json=small_brief(product=small_brief()["product"] | {"image": "users/bob/uploads/x.png"}),
+        json=small_brief(product={"image": "users/bob/uploads/x.png"}),
         headers=alice,
     )
     assert r.status_code == 422

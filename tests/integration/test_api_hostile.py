@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_harness import LOCAL_BASE, LOCAL_WS, QueueOnly, small_brief
+from api_harness import LOCAL_WS, make_client, small_brief
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from omnigen.api.app import create_app, local_services
 from omnigen.api.hosts import is_loopback
-from omnigen.config import load_settings
 from omnigen.keys import JobKeys
 from omnigen.store.ports import StoreError
 
@@ -26,10 +24,7 @@ PROBLEM = "application/problem+json"
 
 
 def _local(home: Path, host: str = "127.0.0.1", **env: str) -> tuple[TestClient, Any]:
-    settings = load_settings({"OMNIGEN_HOME": str(home), "OMNIGEN_PROVIDERS": "local", **env})
-    services = local_services(settings, host)
-    services.launcher = QueueOnly(services.ctx)
-    return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services
+    return make_client(home, host=host, queue_only=True, **env)
 
 
 @pytest.fixture
@@ -130,10 +125,7 @@ def test_security_headers_on_api_assets_errors_and_web_app(tmp_path: Path) -> No
     web = tmp_path / "dist"
     web.mkdir()
     (web / "index.html").write_text("<!doctype html><title>OmniGen</title>")
-    settings = load_settings({"OMNIGEN_HOME": str(tmp_path / "home"), "OMNIGEN_PROVIDERS": "local"})
-    services = local_services(settings)
-    services.launcher = QueueOnly(services.ctx)
-    client = TestClient(create_app(services, web_dir=web), base_url=LOCAL_BASE)
+    client, services = make_client(tmp_path / "home", queue_only=True, web_dir=web)
     _, url = _asset(services)
     for r in (client.get(f"{API}/jobs"), client.get(url), client.get(url, headers={"Range": "bytes=0-9"})):
         assert r.status_code in (200, 206)
@@ -248,7 +240,7 @@ def test_range_past_the_end_is_clipped(local) -> None:
 )
 def test_bad_image_keys_are_422(local, image: str) -> None:
     client, _ = local
-    r = client.post(f"{API}/generate", json=small_brief(product=small_brief()["product"] | {"image": image}))
+    r = client.post(f"{API}/generate", json=small_brief(product={"image": image}))
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["field"] == "product.image"
 
@@ -324,7 +316,7 @@ def test_api_image_key_is_never_a_server_path(local, tmp_path: Path, monkeypatch
     secret = tmp_path / "users" / "local" / "uploads" / "0123456789abcdef.png"  # an upload key's form
     secret.parent.mkdir(parents=True)
     secret.write_bytes(b"server secret, not an image")
-    brief = small_brief(product=small_brief()["product"] | {"image": os.path.relpath(secret)})
+    brief = small_brief(product={"image": os.path.relpath(secret)})
     r = client.post(f"{API}/generate", json=brief)
     assert r.status_code == 422, r.text
     assert "no such upload" in r.json()["detail"]

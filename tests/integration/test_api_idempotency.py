@@ -12,20 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_harness import LOCAL_BASE, QueueOnly, small_brief
+from api_harness import make_client, small_brief
 from fastapi.testclient import TestClient
-
-from omnigen.api.app import create_app, local_services
-from omnigen.config import load_settings
 
 API = "/api/v1"
 
 
 @pytest.fixture
 def slow_store(tmp_path: Path) -> tuple[TestClient, Any]:
-    settings = load_settings({"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local"})
-    services = local_services(settings)
-    services.launcher = QueueOnly(services.ctx)
+    client, services = make_client(tmp_path, queue_only=True)
     jobs = services.ctx.jobs
     create = jobs.create
 
@@ -34,7 +29,7 @@ def slow_store(tmp_path: Path) -> tuple[TestClient, Any]:
         return create(job)
 
     jobs.create = slow_create
-    return TestClient(create_app(services, web_dir=None), base_url=LOCAL_BASE), services
+    return client, services
 
 
 def test_twenty_concurrent_posts_with_one_key_make_one_job(slow_store) -> None:
@@ -55,7 +50,7 @@ def test_twenty_concurrent_posts_with_one_key_make_one_job(slow_store) -> None:
 def test_a_refused_request_leaves_its_key_free(slow_store) -> None:
     client, _ = slow_store
     headers = {"Idempotency-Key": "retry-after-fix"}
-    bad = small_brief(product=small_brief()["product"] | {"image": "users/local/uploads/0123456789abcdef.png"})
+    bad = small_brief(product={"image": "users/local/uploads/0123456789abcdef.png"})
     r = client.post(f"{API}/generate", json=bad, headers=headers)
     assert r.status_code == 422  # no such upload: nothing was created under the key
     r = client.post(f"{API}/generate", json=small_brief(), headers=headers)

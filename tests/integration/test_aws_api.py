@@ -10,12 +10,10 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from api_harness import AUDIENCE, ISSUER, Keys, small_brief
+from api_harness import AUDIENCE, ISSUER, Keys, client_for, small_brief
 from aws_fixtures import REGION, create_bucket, create_tables, serialize_moto_transactions, serialize_moto_updates
-from fastapi.testclient import TestClient
 from moto import mock_aws
 
-from omnigen.api.app import create_app
 from omnigen.api.auth import JwtVerifier
 from omnigen.api.aws import aws_services
 from omnigen.config import Settings
@@ -63,7 +61,7 @@ def aws(monkeypatch):
             JwtVerifier(lambda: keys.jwks, ISSUER, AUDIENCE),
             {"OMNIGEN_STATE_MACHINE_ARN": machine, "OMNIGEN_MEDIA_FUNCTION": "omnigen-media"},
         )
-        with TestClient(create_app(services, web_dir=None)) as client:
+        with client_for(services) as client:
             yield client, services, keys, sfn
 
 

@@ -68,8 +68,8 @@ def test_stop_when_kills_even_a_stalled_ffmpeg_within_a_poll(with_progress):
 def test_a_cancel_during_compose_stops_ffmpeg_and_publishes_nothing(tmp_path):
     env = {"OMNIGEN_HOME": str(tmp_path), "OMNIGEN_PROVIDERS": "local", "OMNIGEN_MAX_CONCURRENT_SCENES": "2"}
     ctx = local_context(load_settings(env))
-    # 15 s: a 10 s product claim can leave its closing card short of its reading time once the
-    # risks are voiced, and compose refuses it before any ffmpeg runs
+    # 15 s: this brief's risks and closing card cannot be said and read in 10 s (the fit check
+    # refuses it at creation, and a script of it at the write step), so it would never compose
     job = create_job(ctx, "local", parse_brief(small_brief(duration_s=15)))
     runner = LocalRunner(ctx, max_jobs=1, background=False)
     handle = runner.start(job.job_id)

@@ -2,37 +2,18 @@
 got accepted (issue 14 item 1), and refuses a decompression-bomb upload from its header (item 2).
 Every case goes through the real app (FastAPI, problem+json, the upload route)."""
 
+# ruff: noqa: F811 (tests take the fixtures imported from api_harness by name)
 from __future__ import annotations
 
-import copy
-
 import pytest
-from api_harness import Keys, make_client, small_brief
+from api_harness import alice, api, keys, small_brief  # noqa: F401 (the fixtures)
 from helpers import bomb_png
 
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module")
-def keys():
-    return Keys()
-
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory, keys):
-    client, services = make_client(tmp_path_factory.mktemp("hostile"), keys)
-    with client:
-        yield client, services
-    services.launcher.join(30)
-
-
-@pytest.fixture(scope="module")
-def alice(keys):
-    return {"Authorization": f"Bearer {keys.token('alice')}"}
-
-
 def _with(field: str, value: object) -> dict:
-    brief = copy.deepcopy(small_brief())
+    brief = small_brief()
     if field.startswith("product."):
         name = field.split(".")[1]
         brief["product"][name] = value

@@ -54,7 +54,7 @@ def _png(path):  # type: ignore[no-untyped-def]
 def test_a_retry_stores_its_brief_once_with_the_image_it_reuses(tmp_path):
     ctx = _ctx(tmp_path)
     image = _png(tmp_path / "pack.png")
-    brief = parse_brief(small_brief(product=small_brief()["product"] | {"image": str(image)}))
+    brief = parse_brief(small_brief(product={"image": str(image)}))
     old = lifecycle.create_job(ctx, "ann", brief, local_files=True)  # a file, as the CLI gives it
     lifecycle.fail_job(ctx, old.job_id, {"step": "scene_1", "message": "the model was down"})
 

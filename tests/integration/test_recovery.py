@@ -85,3 +85,42 @@ def test_a_second_recover_changes_nothing(tmp_path: Path) -> None:
     env = os.environ | {"OMNIGEN_HOME": str(home), "OMNIGEN_PROVIDERS": "local"}
     run = subprocess.run([sys.executable, "-m", "omnigen.cli", "recover"], env=env, capture_output=True, text=True)
     assert run.returncode == 0 and "rebuilt 0 job(s)" in run.stderr
+
+
+def test_recover_rebuilds_every_version_and_the_usage_of_a_job_rendered_twice(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from omnigen.pipeline.launchers.threads import LocalRunner
+    from omnigen.pipeline.recovery import rebuild_jobs
+    from omnigen.pipeline.steps import compose
+    from omnigen.usage import month_of
+
+    home = tmp_path / "home"
+    settings = load_settings({"OMNIGEN_HOME": str(home), "OMNIGEN_PROVIDERS": "local"})
+    ctx = local_context(settings)
+    job = LocalRunner(ctx).run(create_job(ctx, "local", parse_brief(small_brief())).job_id)
+    assert job.status == "completed", job.error
+    compose(ctx, job.job_id, version=2)
+    before = ctx.jobs.get(job.job_id)
+    month = month_of(datetime.now(UTC))
+    usage = ctx.usage.usage("local", month)
+    assert before is not None and [v.version for v in before.versions] == [1, 2] and usage.completed == 1
+
+    _lose_database(home)
+    ctx = local_context(settings)
+    assert ctx.jobs.get(job.job_id) is None and ctx.usage.usage("local", month).jobs == 0
+    rebuilt, skipped = rebuild_jobs(ctx)
+    assert skipped == [] and [j.job_id for j in rebuilt] == [job.job_id]
+
+    after = ctx.jobs.get(job.job_id)
+    assert after is not None and after.status == "completed" and after.renders == 2
+    assert [v.version for v in after.versions] == [1, 2]
+    for old, new in zip(before.versions, after.versions, strict=True):
+        assert new.assets == old.assets and new.compliance == old.compliance and new.qc == old.qc
+        assert abs(new.duration_s - old.duration_s) < 0.05
+        assert abs((new.created_at - old.created_at).total_seconds()) < 5  # dated by the MP4 compose wrote
+    assert after.assets["output"] == JobKeys("local", job.job_id).output(2)
+    assert after.compliance == before.compliance and after.qc == before.qc
+    assert abs((after.created_at - before.created_at).total_seconds()) < 5  # dated by its brief.json
+    again = ctx.usage.usage("local", month)
+    assert (again.jobs, again.completed, again.video_seconds) == (usage.jobs, usage.completed, usage.video_seconds)

@@ -214,22 +214,16 @@ def test_a_duplicated_delivery_is_acknowledged_but_acted_on_once(fake):
 
 
 def test_the_api_route_verifies_before_it_trusts(tmp_path):
-    from fastapi.testclient import TestClient
+    from api_harness import make_client
 
-    from omnigen.api.app import create_app, local_services
-    from omnigen.config import load_settings
-
-    settings = load_settings(
-        {
-            "OMNIGEN_HOME": str(tmp_path),
-            "OMNIGEN_PROVIDERS": "replicate",
-            "REPLICATE_API_TOKEN": TOKEN,
-            "REPLICATE_BASE_URL": "http://127.0.0.1:9",
-            "OMNIGEN_WEBHOOK_URL": "https://omnigen.example/api/v1/webhooks/replicate",
-            "OMNIGEN_WEBHOOK_SECRET": SECRET,
-        }
+    client, _ = make_client(
+        tmp_path,
+        OMNIGEN_PROVIDERS="replicate",
+        REPLICATE_API_TOKEN=TOKEN,
+        REPLICATE_BASE_URL="http://127.0.0.1:9",
+        OMNIGEN_WEBHOOK_URL="https://omnigen.example/api/v1/webhooks/replicate",
+        OMNIGEN_WEBHOOK_SECRET=SECRET,
     )
-    client = TestClient(create_app(local_services(settings), web_dir=None))
     url = "/api/v1/webhooks/replicate"
     now = time.time()
     good = headers(msg_id="msg_api", stamp=now) | {"content-type": "application/json"}

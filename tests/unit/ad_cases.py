@@ -11,9 +11,9 @@ from conftest import ROOT, SHARED_BRIEFS
 
 from omnigen.brief import Brief, load_brief
 from omnigen.keys import JobKeys
-from omnigen.lines import speaking_rate, split_lines
-from omnigen.pipeline.timeline_builder import SpokenLine, build_timeline, place_lines
-from omnigen.providers.local.script_writer import LocalScriptWriter, spoken_seconds
+from omnigen.pipeline.rehearsal import estimated_lines as spoken_lines
+from omnigen.pipeline.timeline_builder import build_timeline
+from omnigen.providers.local.script_writer import LocalScriptWriter
 from omnigen.providers.ports import CallContext
 from omnigen.script import Script
 from omnigen.timeline import Timeline
@@ -29,17 +29,6 @@ def example_briefs() -> list[Path]:
         for p in sorted(folder.glob("*.yaml")):
             seen.setdefault(p.read_bytes(), p)
     return list(seen.values())
-
-
-def spoken_lines(script: Script) -> list[SpokenLine]:
-    out, n = [], 0
-    for s in script.scenes:
-        ms = s.purpose == "major_statement"
-        for text in split_lines(s.voiceover):
-            n += 1
-            seconds = round(spoken_seconds(text, speaking_rate(ms)), 3)
-            out.append(SpokenLine(n=n, scene_index=s.index, text=text, duration_s=seconds, major_statement=ms))
-    return place_lines(script, out)
 
 
 @cache

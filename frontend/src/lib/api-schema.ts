@@ -2578,7 +2578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the brief is not valid, or its risks and closing card do not fit its length (`brief_changes` names the shortest length that fits) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6130,7 +6130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the changed brief is not valid */
+            /** @description the changed brief is not valid, or its risks do not fit its length */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -186,10 +186,18 @@ def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ign
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from omnigen.pipeline.fit import BriefDoesNotFit, require_fit
     from omnigen.pipeline.lifecycle import create_job
 
     settings = _settings(args)
     brief = _brief(args)
+    if not args.allow_noncompliant:  # refused before anything is rendered, as the API refuses it
+        try:
+            require_fit(brief)
+        except BriefDoesNotFit as unfit:
+            raise UsageError(
+                f"{args.brief}: {str(unfit).rstrip('.')}; or --allow-noncompliant to render it anyway"
+            ) from None
     ctx = _context(settings)
     ctx.allow_noncompliant = args.allow_noncompliant
     job = create_job(ctx, USER, brief, local_files=True)

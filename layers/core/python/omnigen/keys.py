@@ -24,7 +24,28 @@ def job_prefix(user_id: str, job_id: str) -> str:
     return f"users/{user_id}/jobs/{job_id}/"
 
 
-class JobKeys:
+class _Reports:
+    """The check reports kept under a job (its latest check: the script's, or the last
+    compose's, made or refused) and under each made version (that version's own copy): the same
+    names at both levels, under each one's `_k`."""
+
+    def _k(self, name: str) -> str:
+        raise NotImplementedError
+
+    @property
+    def compliance(self) -> str:
+        return self._k("compliance.json")
+
+    @property
+    def compliance_html(self) -> str:
+        return self._k("compliance.html")
+
+    @property
+    def qc(self) -> str:
+        return self._k("qc.json")
+
+
+class JobKeys(_Reports):
     """Every asset key of one job. Build it once per job; pass keys, never bytes, between steps."""
 
     def __init__(self, user_id: str, job_id: str):
@@ -44,16 +65,6 @@ class JobKeys:
     @property
     def timeline(self) -> str:
         return self._k("timeline.json")
-
-    @property
-    def compliance(self) -> str:
-        """The latest compliance check of the job: the script's, or the last compose's (made or
-        refused). Each made version keeps its own copy (`version(k).compliance`)."""
-        return self._k("compliance.json")
-
-    @property
-    def compliance_html(self) -> str:
-        return self._k("compliance.html")
 
     @property
     def music(self) -> str:
@@ -95,11 +106,6 @@ class JobKeys:
     def product_image(self, ext: str = "png") -> str:
         return self._k(f"inputs/product.{ext}")
 
-    @property
-    def qc(self) -> str:
-        """The latest QC check of the job (a made version's, or a refused compose's)."""
-        return self._k("qc.json")
-
     def version(self, k: int) -> VersionKeys:
         """Everything version `k` of the ad is made of; a later compose never writes these."""
         return VersionKeys(self.prefix, k)
@@ -116,7 +122,7 @@ class JobKeys:
         return self.version(1).captions
 
 
-class VersionKeys:
+class VersionKeys(_Reports):
     """The artefacts of one rendered version, kept side by side with every other version's.
 
     Version 1 keeps DESIGN's names (`final/output.mp4`, `final/poster.jpg`, ...); version k > 1
@@ -145,20 +151,6 @@ class VersionKeys:
     @property
     def captions(self) -> str:
         return self._k("captions.vtt")
-
-    @property
-    def compliance(self) -> str:
-        """The latest compliance check of the job: the script's, or the last compose's (made or
-        refused). Each made version keeps its own copy (`version(k).compliance`)."""
-        return self._k("compliance.json")
-
-    @property
-    def compliance_html(self) -> str:
-        return self._k("compliance.html")
-
-    @property
-    def qc(self) -> str:
-        return self._k("qc.json")
 
     @property
     def qc_text(self) -> str:

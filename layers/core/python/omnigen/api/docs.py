@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -22,38 +22,39 @@ def assets_dir() -> Path:
 
 
 def install_docs(app: FastAPI, api: str) -> None:
+    """Swagger UI at `{api}/docs` and ReDoc at `{api}/redoc`: each page is built once, from the
+    bundles served under `{api}/docs-assets`, and one handler serves both by the route asked."""
     base = f"{api}/docs-assets"
     app.mount(base, StaticFiles(directory=assets_dir()), name="docs-assets")
     openapi = f"{api}/openapi.json"
+    pages = {
+        f"{api}/docs": get_swagger_ui_html(
+            openapi_url=openapi,
+            title=f"{app.title} · docs",
+            swagger_js_url=f"{base}/swagger-ui-bundle.js",
+            swagger_css_url=f"{base}/swagger-ui.css",
+            swagger_favicon_url=f"{base}/favicon.png",
+        ),
+        f"{api}/redoc": get_redoc_html(
+            openapi_url=openapi,
+            title=f"{app.title} · ReDoc",
+            redoc_js_url=f"{base}/redoc.standalone.js",
+            redoc_favicon_url=f"{base}/favicon.png",
+            with_google_fonts=False,
+        ),
+    }
+    html = {path: _offline(page) for path, page in pages.items()}
 
-    @app.get(f"{api}/docs", include_in_schema=False)
-    def swagger() -> HTMLResponse:
-        return _offline(
-            get_swagger_ui_html(
-                openapi_url=openapi,
-                title=f"{app.title} · docs",
-                swagger_js_url=f"{base}/swagger-ui-bundle.js",
-                swagger_css_url=f"{base}/swagger-ui.css",
-                swagger_favicon_url=f"{base}/favicon.png",
-            )
-        )
+    def docs_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(html[request.scope["route"].path], headers={"Content-Security-Policy": DOCS_CSP})
 
-    @app.get(f"{api}/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return _offline(
-            get_redoc_html(
-                openapi_url=openapi,
-                title=f"{app.title} · ReDoc",
-                redoc_js_url=f"{base}/redoc.standalone.js",
-                redoc_favicon_url=f"{base}/favicon.png",
-                with_google_fonts=False,
-            )
-        )
+    for path in html:
+        app.add_api_route(path, docs_page, methods=["GET"], include_in_schema=False, response_class=HTMLResponse)
 
 
 HIDE_EXTERNAL = '<style>a[href*="redocly.com"], img[src^="http"] { display: none !important; }</style>'
 
 
-def _offline(page: HTMLResponse) -> HTMLResponse:
-    html = bytes(page.body).decode().replace("</head>", HIDE_EXTERNAL + "</head>", 1)
-    return HTMLResponse(html, headers={"Content-Security-Policy": DOCS_CSP})
+def _offline(page: HTMLResponse) -> str:
+    """The page's HTML with anything that would load from elsewhere hidden."""
+    return bytes(page.body).decode().replace("</head>", HIDE_EXTERNAL + "</head>", 1)

@@ -29,6 +29,7 @@ from omnigen.brief import Brief
 from omnigen.job import Job, JobStatus, new_job_id
 from omnigen.keys import JobKeys, is_upload_key
 from omnigen.pipeline import editing, lifecycle
+from omnigen.pipeline.fit import BriefDoesNotFit, require_fit
 from omnigen.review.trail import reviewer_stream
 from omnigen.safe_text import STORED
 from omnigen.timeline import Timeline
@@ -98,6 +99,10 @@ def _check_image_owner(user: str, brief: Brief) -> None:
     response_model=GenerateAccepted,
     responses={
         409: {"description": "Idempotency-Key reused with another body"},
+        422: {
+            "description": "the brief is not valid, or its risks and closing card do not fit its length "
+            "(`brief_changes` names the shortest length that fits)"
+        },
         429: {"description": "the monthly quota is used up; `limit` and `resets_at` say which one, until when"},
     },
 )
@@ -152,11 +157,28 @@ def _accept(
 
 
 def _create(svc: Services, user: str, brief: Brief, job_id: str | None) -> GenerateAccepted:
-    _check_quota(svc, user)
+    check_startable(svc, user, brief)
     job = lifecycle.create_job(svc.ctx, user, brief, job_id=job_id)
     record_action(svc, user, "job.created", job.job_id, brand_name=brief.product.brand_name)
     svc.launcher.start(job.job_id)
     return GenerateAccepted(job_id=job.job_id, status=job.status)
+
+
+def check_startable(svc: Services, user: str, brief: Brief) -> None:
+    """What every new job must pass before it is created: the caller's quota (429), and a brief
+    whose risks and closing card fit its length (422 naming the shortest length that does, in
+    `brief_changes`, the change POST /jobs/{id}/duplicate takes) — refused here, not after the
+    scenes are rendered and billed."""
+    _check_quota(svc, user)
+    try:
+        require_fit(brief)
+    except BriefDoesNotFit as unfit:
+        raise ApiError(
+            422,
+            str(unfit),
+            [{"field": "duration_s", "message": str(unfit)}],
+            extra={"fit": unfit.fit.model_dump(mode="json"), "brief_changes": unfit.brief_changes},
+        ) from None
 
 
 def _check_quota(svc: Services, user: str) -> None:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from omnigen.api.deps import ServicesDep, UserDep, own_job
 from omnigen.api.problems import ApiError
-from omnigen.api.routes_jobs import _check_quota, summary
+from omnigen.api.routes_jobs import check_startable, summary
 from omnigen.api.schemas import Campaign, DuplicateRequest, GenerateAccepted, JobChanges, JobSummary
 from omnigen.brief import Brief
 from omnigen.job import Job
@@ -73,7 +73,10 @@ def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     "/jobs/{job_id}/duplicate",
     status_code=202,
     response_model=GenerateAccepted,
-    responses={422: {"description": "the changed brief is not valid"}, 429: {"description": "monthly quota used up"}},
+    responses={
+        422: {"description": "the changed brief is not valid, or its risks do not fit its length"},
+        429: {"description": "monthly quota used up"},
+    },
 )
 def duplicate(svc: ServicesDep, user: UserDep, job_id: str, body: DuplicateRequest) -> GenerateAccepted:
     """A new ad from this one's brief with `changes` merged in, started at once: "duplicate" in
@@ -88,7 +91,7 @@ def duplicate(svc: ServicesDep, user: UserDep, job_id: str, body: DuplicateReque
     if image and image != old.brief.product.image and not image.startswith(f"users/{user}/uploads/"):
         field = {"field": "changes.product.image", "message": "upload the image first (POST /uploads)"}
         raise ApiError(422, "product.image must be a key returned by POST /api/v1/uploads", [field])
-    _check_quota(svc, user)
+    check_startable(svc, user, brief)
     job = lifecycle.create_job(
         svc.ctx,
         user,

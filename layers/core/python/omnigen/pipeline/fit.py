@@ -15,15 +15,17 @@ from pydantic import BaseModel
 from omnigen.brief import Brief
 from omnigen.compliance import Report, load_policy
 from omnigen.compliance.policy import Policy
+from omnigen.pipeline.rehearsal import TIMING_RULES
 from omnigen.pipeline.script_draft import draft_script
 from omnigen.providers.local.script_writer import LocalScriptWriter
 from omnigen.providers.ports import CallContext
 from omnigen.script import Script, word_count
 
-FIT_RULES = frozenset({"FIT-DURATION", "MS-PACE", "TEXT-READING-TIME"})
+FIT_RULES = TIMING_RULES
 """The rules a longer ad fixes."""
-LENGTHS = (15, 20, 30, 45, 60, 75, 90, 120)
-"""Lengths tried, shortest first: the broadcast lengths, with a few between."""
+LENGTHS = (*range(10, 21), 25, 30, 35, 40, 45, 50, 60, 75, 90, 105, 120)
+"""Lengths tried, shortest first: every second up to 20 s (a short ad's risks and closing card
+fit or not by a second or two), then the broadcast lengths with a few between."""
 
 
 class Fit(BaseModel):
@@ -40,7 +42,8 @@ class Fit(BaseModel):
 
 
 def _plan(brief: Brief, policy: Policy) -> tuple[Script, Report]:
-    """The script the offline writer ends with, revisions for compliance included."""
+    """The script the offline writer ends with, revisions for compliance included, judged with
+    its rehearsed first edit (the voice on the clock: pipeline/rehearsal.py)."""
     script, report, _ = draft_script(LocalScriptWriter(), brief, policy, CallContext())
     return script, report
 
@@ -57,8 +60,11 @@ def fit(brief: Brief, policy: Policy | None = None) -> Fit:
     ms = [s for s in script.scenes if s.purpose == "major_statement"]
     have = round(sum(s.duration_s for s in ms), 1)
     need = round(sum(word_count(s.voiceover) for s in ms) * 60.0 / policy.natural_wpm, 1)
-    longer = (brief.model_copy(update={"duration_s": d}) for d in LENGTHS if d > brief.duration_s)
-    shortest = next((b.duration_s for b in longer if not _breaks_fit(_plan(b, policy)[1])), None)
+    # no length shorter than its risks at a natural pace can fit (a longer ad's script says at
+    # least these words), so the search starts there: an unfit 60 s brief answers in a second
+    longer = (brief.model_copy(update={"duration_s": d}) for d in LENGTHS if d > max(brief.duration_s, need))
+    first_draft = policy.model_copy(update={"max_writer_retries": 0})  # a length tried must fit as first written
+    shortest = next((b.duration_s for b in longer if not _breaks_fit(_plan(b, first_draft)[1])), None)
     if need > have:
         what = f"The major statement needs {need:.1f} s, has {have:.1f} s"
     else:  # it has the time at a natural pace, but its pace or a text's reading time does not fit
@@ -73,6 +79,27 @@ def fit(brief: Brief, policy: Policy | None = None) -> Fit:
         have_s=have,
         message=f"{what} (a {brief.duration_s} s ad): {todo}.",
     )
+
+
+class BriefDoesNotFit(ValueError):
+    """A brief whose risks (or closing card) cannot be said and read in its length: refused when
+    the job is created, before anything is rendered or billed."""
+
+    def __init__(self, found: Fit):
+        super().__init__(found.message)
+        self.fit = found
+
+    @property
+    def brief_changes(self) -> dict[str, object]:
+        """The change that makes it fit (`{"duration_s": N}`), or none when no length does."""
+        return {"duration_s": self.fit.shortest_s} if self.fit.shortest_s else {}
+
+
+def require_fit(brief: Brief, policy: Policy | None = None) -> None:
+    """Raise BriefDoesNotFit, naming the shortest length that fits, unless the brief fits."""
+    found = fit(brief, policy)
+    if not found.fits:
+        raise BriefDoesNotFit(found)
 
 
 def advice(report: Report, brief: Brief) -> tuple[str, dict[str, object]]:

@@ -117,7 +117,7 @@ def _record(ctx: StepContext, job: Job) -> Job:
     job.assets["brief"] = keys.brief
     job = ctx.jobs.create(job)
     if ctx.usage is not None:
-        ctx.usage.add_usage(job.user_id, Usage(month=month_of(job.created_at), jobs=1))
+        ctx.usage.add_usage(job.user_id, job_usage(job, created=True, ended=False))
     return job
 
 
@@ -190,17 +190,22 @@ def _end(ctx: StepContext, job_id: str, status: JobStatus, change: Callable[[Job
 
     job = ctx.jobs.update(job_id, apply)
     if ended and ctx.usage is not None:
-        done = job.status == JobStatus.COMPLETED
-        ctx.usage.add_usage(
-            job.user_id,
-            Usage(
-                month=month_of(job.created_at),
-                completed=1 if done else 0,
-                video_seconds=float(job.brief.duration_s) if done else 0.0,
-                cost_usd=job.cost_usd,
-            ),
-        )
+        ctx.usage.add_usage(job.user_id, job_usage(job, created=False, ended=True))
     return job
+
+
+def job_usage(job: Job, *, created: bool, ended: bool) -> Usage:
+    """What a job adds to its user's month (the month it was created in): one job when it is
+    created; when it ends, one completed with its seconds of finished video if it completed, and
+    what its model calls cost."""
+    done = ended and job.status == JobStatus.COMPLETED
+    return Usage(
+        month=month_of(job.created_at),
+        jobs=1 if created else 0,
+        completed=1 if done else 0,
+        video_seconds=float(job.brief.duration_s) if done else 0.0,
+        cost_usd=job.cost_usd if ended else 0.0,
+    )
 
 
 def _cancel_open_predictions(ctx: StepContext, job: Job) -> None:

@@ -618,11 +618,7 @@ def compose(
         _put_json(ctx, keys.compliance, compliance)
         _put_json(ctx, keys.qc, qc.to_dict())
 
-    summary = {
-        "errors": report.errors,
-        "warnings": report.warnings,
-        "allow_noncompliant": compliance["allow_noncompliant"],
-    }
+    summary = compliance_summary(compliance)
     record = VersionRecord(
         version=n, created_at=now(), duration_s=res.duration_s, assets=vk.all(), compliance=summary, qc=qc.summary()
     )
@@ -648,6 +644,11 @@ def compose(
     verdict = "QC passed" if qc.passed else f"QC errors allowed ({qc.errors})"
     tracker.done("compose", f"version {n} rendered, {verdict}", asset=vk.output)
     return result
+
+
+def compliance_summary(compliance: dict[str, Any]) -> dict[str, Any]:
+    """What a job record and a version record keep of a compose's compliance report (as stored)."""
+    return {k: compliance[k] for k in ("errors", "warnings", "allow_noncompliant")}
 
 
 def _audit_render(ctx: StepContext, job: Job, n: int, compliance: dict[str, Any], qc: dict[str, Any]) -> None:

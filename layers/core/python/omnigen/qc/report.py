@@ -120,6 +120,15 @@ class QcCost(BaseModel):
     ocr_reads: int
 
 
+SUMMARY = ("errors", "warnings", "passed", "allow_noncompliant")
+"""What a job record and a version record keep of a QC report."""
+
+
+def summary_of(stored: dict[str, Any]) -> dict[str, Any]:
+    """The summary of a QC report as `QcReport.to_dict` stores it (`qc.json`)."""
+    return {k: stored[k] for k in SUMMARY}
+
+
 class QcReport(Tally, BaseModel):
     version: int | None = None
     findings: list[Finding] = Field(default_factory=list)
@@ -139,12 +148,7 @@ class QcReport(Tally, BaseModel):
 
     def summary(self) -> dict[str, Any]:
         """What the job record keeps of it."""
-        return {
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "passed": self.passed,
-            "allow_noncompliant": self.allow_noncompliant,
-        }
+        return summary_of(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude={"findings"})

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from omnigen.store.errors import describe_os_error
@@ -81,6 +82,12 @@ class FileAssetStore:
     def size(self, key: str) -> int:
         try:
             return self.path(key).stat().st_size
+        except FileNotFoundError:
+            raise NotFound(f"asset {key} does not exist") from None
+
+    def modified(self, key: str) -> datetime:
+        try:
+            return datetime.fromtimestamp(self.path(key).stat().st_mtime, UTC)
         except FileNotFoundError:
             raise NotFound(f"asset {key} does not exist") from None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -65,6 +66,10 @@ class AssetStore(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def size(self, key: str) -> int: ...
+
+    def modified(self, key: str) -> datetime:
+        """When the asset was last written (UTC): what a record rebuilt from the assets dates from."""
+        ...
 
     def list(self, prefix: str) -> list[str]: ...
 

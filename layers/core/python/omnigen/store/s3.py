@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -118,6 +119,12 @@ class S3AssetStore:
         if head is None:
             raise NotFound(f"asset {key} does not exist")
         return int(head["ContentLength"])
+
+    def modified(self, key: str) -> datetime:
+        head = self._head(key)
+        if head is None:
+            raise NotFound(f"asset {key} does not exist")
+        return head["LastModified"].astimezone(UTC)
 
     def list(self, prefix: str) -> list[str]:
         prefix = prefix.lstrip("/")

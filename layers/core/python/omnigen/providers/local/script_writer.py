@@ -79,11 +79,16 @@ HOOKS = (
 )
 
 
+_HIATUS = re.compile(r"(?<![ctsxg])i[aou]")
+"""An "i" before another vowel is a syllable of its own ("se-ri-ous", "pso-ri-a-sis", "pe-ri-od"),
+except where it softens the consonant before it ("-tion", "-cial", "-sion", "-gion")."""
+
+
 def syllables(text: str) -> int:
     n = 0
     for w in re.findall(r"[A-Za-z]+", text):
         low = w.lower()
-        k = len(re.findall(r"[aeiouy]+", low))
+        k = len(re.findall(r"[aeiouy]+", low)) + len(_HIATUS.findall(low[1:]))
         if low.endswith("e") and k > 1 and not low.endswith(("le", "ee")):
             k -= 1
         n += max(1, k)
