@@ -17,7 +17,9 @@ from omnigen.brief import load_brief
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
+from omnigen.pipeline import draft
 from omnigen.pipeline.context import local_context
+from omnigen.pipeline.editing import check_draft
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.lifecycle import QcFailed, create_job
 from omnigen.pipeline.steps import compose, load_timeline
@@ -34,7 +36,10 @@ def made(tmp_path_factory):
 
 
 def _save(ctx, keys: JobKeys, timeline: Timeline) -> None:
-    ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json().encode(), "application/json")
+    """Save the draft as the editor does (a new revision; the first draft file is not the draft
+    once one has been saved)."""
+    job_id = keys.prefix.rstrip("/").rsplit("/", 1)[1]
+    draft.update(ctx, job_id, lambda _: timeline)
 
 
 def test_the_first_version_carries_its_qc_report(made):
@@ -86,10 +91,18 @@ def test_an_edit_that_fails_qc_makes_no_version_unless_allowed(made):
     assert "toll-free number" in err.value.detail
     assert not any(ctx.assets.exists(key) for key in keys.version(n).all().values())
     assert ctx.jobs.get(job.job_id).renders == n - 1 and n not in [v.version for v in ctx.jobs.get(job.job_id).versions]
+    # The job's QC report stays the last made version's; the refused one is kept apart, and the
+    # refusal is a finding of that draft (a draft check of it carries the QC errors).
     latest = json.loads(ctx.assets.get_bytes(keys.qc))
-    assert latest["made"] is False and latest["version"] == n and not latest["passed"]
+    assert latest["made"] is True and latest["version"] == n - 1
+    refused = json.loads(ctx.assets.get_bytes(keys.refused))
+    assert refused["qc"]["made"] is False and refused["qc"]["version"] == n and not refused["qc"]["passed"]
+    refusal = ctx.jobs.get(job.job_id).refusal
+    assert refusal.version == n and refusal.check == "qc" and "QC-TEXT-MISSING" in refusal.message
+    check = check_draft(ctx, ctx.jobs.get(job.job_id), load_timeline(ctx, job))
+    assert check.refused_version == n and "QC-TEXT-MISSING" in {f.rule for f in check.findings} and not check.passed
     compose(ctx, job.job_id, version=n, allow_noncompliant=True)
     kept = json.loads(ctx.assets.get_bytes(keys.version(n).qc))
     assert kept["allow_noncompliant"] is True and kept["made"] is True and kept["errors"] >= 1
     after = ctx.jobs.get(job.job_id)
-    assert after.renders == n and after.qc["allow_noncompliant"] is True
+    assert after.renders == n and after.qc["allow_noncompliant"] is True and after.refusal is None

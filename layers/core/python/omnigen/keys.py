@@ -45,11 +45,21 @@ class JobKeys:
     def timeline(self) -> str:
         return self._k("timeline.json")
 
+    def draft(self, revision: int, token: str) -> str:
+        """Revision `revision` of the draft timeline: written once, by the one save that made it
+        (`token` keeps two saves racing for the same revision apart)."""
+        return self._k(f"drafts/timeline.r{revision:06d}.{token}.json")
+
     @property
     def compliance(self) -> str:
         """The latest compliance check of the job: the script's, or the last compose's (made or
         refused). Each made version keeps its own copy (`version(k).compliance`)."""
         return self._k("compliance.json")
+
+    @property
+    def refused(self) -> str:
+        """The full compliance and QC reports of the last refused compose (no version was made)."""
+        return self._k("drafts/refused.json")
 
     @property
     def compliance_html(self) -> str:
@@ -151,6 +161,11 @@ class VersionKeys:
         """The latest compliance check of the job: the script's, or the last compose's (made or
         refused). Each made version keeps its own copy (`version(k).compliance`)."""
         return self._k("compliance.json")
+
+    @property
+    def refused(self) -> str:
+        """The full compliance and QC reports of the last refused compose (no version was made)."""
+        return self._k("drafts/refused.json")
 
     @property
     def compliance_html(self) -> str:
