@@ -22,15 +22,22 @@ from omnigen.script import Script, word_count
 
 FIT_RULES = frozenset({"FIT-DURATION", "MS-PACE", "TEXT-READING-TIME"})
 """The rules a longer ad fixes."""
-LENGTHS = (15, 20, 30, 45, 60, 75, 90, 120)
-"""Lengths tried, shortest first: the broadcast lengths, with a few between."""
+STANDARD = (15, 30, 45, 60, 90, 120)
+"""The lengths broadcast sells airtime in: the search's first steps, and the one to suggest."""
+MAX_S = 120
+"""The longest ad a brief may ask for."""
 
 
 class Fit(BaseModel):
     fits: bool
     duration_s: int
     shortest_s: int | None = None
-    """The shortest length that fits (None: it fits, or nothing up to 120 s does)."""
+    """The shortest whole-second length that fits (None: it fits, or nothing up to 120 s does)."""
+    standard_s: int | None = None
+    """The shortest broadcast length (15, 30, 45, 60, 90, 120 s) from `shortest_s` on: what to
+    ask for when the ad is bought as airtime."""
+    tried: int = 0
+    """How many lengths the search planned (each one offline script plan, about 0.3 s)."""
     need_s: float | None = None
     """Seconds the major statement needs at a natural pace."""
     have_s: float | None = None
@@ -49,26 +56,67 @@ def _breaks_fit(report: Report) -> bool:
     return any(f.severity == "error" and f.rule in FIT_RULES for f in report.findings)
 
 
+def _fits(brief: Brief, seconds: int, policy: Policy) -> bool:
+    return not _breaks_fit(_plan(brief.model_copy(update={"duration_s": seconds}), policy)[1])
+
+
+def shortest_fitting(brief: Brief, policy: Policy) -> tuple[int | None, int]:
+    """The shortest whole-second length above the brief's that fits, and how many lengths were
+    planned to find it. Bounded: the broadcast lengths first (at most six plans) find the first
+    that fits, then a bisection of the whole seconds between it and the last that did not (at
+    most five more). A longer ad gives the risks more time, so fitting is taken as monotone in
+    length; the answer is always a length that was planned and fits."""
+    tried = 0
+    low, high = brief.duration_s, None  # low does not fit; high fits
+    for d in (d for d in STANDARD if d > brief.duration_s):
+        tried += 1
+        if _fits(brief, d, policy):
+            high = d
+            break
+        low = d
+    if high is None:
+        return None, tried
+    while high - low > 1:
+        mid = (low + high) // 2
+        tried += 1
+        if _fits(brief, mid, policy):
+            high = mid
+        else:
+            low = mid
+    return high, tried
+
+
+def standard_from(seconds: int) -> int | None:
+    return next((d for d in STANDARD if d >= seconds), None)
+
+
 def fit(brief: Brief, policy: Policy | None = None) -> Fit:
     policy = policy or load_policy(None)
     script, report = _plan(brief, policy)
     if not _breaks_fit(report):
-        return Fit(fits=True, duration_s=brief.duration_s)
+        return Fit(fits=True, duration_s=brief.duration_s, tried=1)
     ms = [s for s in script.scenes if s.purpose == "major_statement"]
     have = round(sum(s.duration_s for s in ms), 1)
     need = round(sum(word_count(s.voiceover) for s in ms) * 60.0 / policy.natural_wpm, 1)
-    longer = (brief.model_copy(update={"duration_s": d}) for d in LENGTHS if d > brief.duration_s)
-    shortest = next((b.duration_s for b in longer if not _breaks_fit(_plan(b, policy)[1])), None)
+    shortest, tried = shortest_fitting(brief, policy)
+    standard = standard_from(shortest) if shortest else None
     if need > have:
         what = f"The major statement needs {need:.1f} s, has {have:.1f} s"
     else:  # it has the time at a natural pace, but its pace or a text's reading time does not fit
         first = next(f for f in report.findings if f.severity == "error" and f.rule in FIT_RULES)
         what = first.message.rstrip(".")
-    todo = f"make it {shortest} s" if shortest else "no length up to 120 s fits: shorten the risk information"
+    if shortest is None:
+        todo = f"no length up to {MAX_S} s fits: shorten the risk information"
+    elif standard == shortest:
+        todo = f"make it {shortest} s"
+    else:
+        todo = f"make it {shortest} s (or {standard} s, the next broadcast length)"
     return Fit(
         fits=False,
         duration_s=brief.duration_s,
         shortest_s=shortest,
+        standard_s=standard,
+        tried=tried + 1,
         need_s=need,
         have_s=have,
         message=f"{what} (a {brief.duration_s} s ad): {todo}.",
