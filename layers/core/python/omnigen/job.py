@@ -154,7 +154,8 @@ class ComposeRefusal(BaseModel):
     at: datetime
     check: Literal["compliance", "qc"]
     message: str
-    """What happened and what to do, in plain words (the rules it breaks, the first fix)."""
+    """What refused it and what to do, in plain words (the rules it breaks, the first fix); the
+    compose track's message says the same."""
     findings: list[Finding]
     """The errors that refused it, each with its rule, where it is and its `fix`."""
     timeline_sha256: str

@@ -294,7 +294,8 @@ def recompose(svc: ServicesDep, user: UserDep, job_id: str) -> ComposeAccepted:
     if job.status != JobStatus.COMPLETED:
         raise ApiError(409, f"job {job_id} is {job.status.value}; re-compose a completed job")
     if job.tracks.get("compose") and job.tracks["compose"].state == "running":
-        raise ApiError(409, f"job {job_id} is already composing")
+        busy = f"version {job.renders + 1} of job {job_id} is being composed"
+        raise ApiError(409, f"{busy}; compose again once it is made")
     rendering = sorted({t.scene_index for t in job.takes if t.state == "rendering"})
     if rendering:
         raise ApiError(409, f"scene {rendering[0]} is being regenerated; compose once its take is rendered")

@@ -681,10 +681,10 @@ def _record_refused(
     keys = _keys(_job(ctx, job_id))
     errors = [f for f in findings if f.severity == "error"]
     rules = ", ".join(sorted({f.rule for f in errors}))
-    what = "the rendered file fails QC" if check == "qc" else "the edit breaks compliance rules"
+    what = "The rendered file fails QC" if check == "qc" else "The edit breaks compliance rules"
     first = errors[0] if errors else None
     todo = f" First: {first.message}{' ' + first.fix if first.fix else ''}" if first else ""
-    message = f"Version {n} was not made: {what} ({rules}).{todo} Fix the draft and compose again."
+    message = f"{what} ({rules}).{todo} Fix the draft and compose again; the earlier versions are unchanged."
     _put_json(ctx, keys.refused, {"version": n, "check": check, "compliance": compliance | {"made": False}, "qc": qc})
     refusal = ComposeRefusal(
         version=n, at=now(), check=check, message=message, findings=errors, timeline_sha256=timeline_digest(timeline)

@@ -180,7 +180,11 @@ def _new_take(
     def change(j: Job) -> None:
         compose = j.tracks.get("compose")
         if compose is not None and compose.state == "running":
-            raise TakeRefused(409, "the ad is being composed; regenerate the scene once the new version is made")
+            raise TakeRefused(
+                409,
+                f"version {j.renders + 1} of the ad is being composed; regenerate the scene once it is made "
+                "(or refused): a new take now would change the clips under it",
+            )
         if any(t.scene_index == index and t.state == "rendering" for t in j.takes):
             raise TakeRefused(409, f"scene {index} is already being regenerated; wait for that take to finish")
         base = _used(j, timeline, index)
