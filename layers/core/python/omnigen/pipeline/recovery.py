@@ -6,7 +6,7 @@ empty and leave all of it orphaned. `orphaned_jobs` finds such jobs (the server 
 start), and `rebuild_jobs` (`omnigen recover`) writes a record for each from its assets:
 
 - a job with a rendered output is `completed`, with its latest version's output, poster and
-  captions, its timeline, script and reports, so it can be watched, edited and re-composed;
+  captions, its timeline (the newest saved draft), script and reports, so it can be watched, edited and re-composed;
 - any other job is `failed` with an error that says what happened: `omnigen retry JOB` (or
   the web app's retry) starts a new job from everything it had made.
 
@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from omnigen.brief import Brief
 from omnigen.job import Job, JobError, JobStatus, now
 from omnigen.keys import JobKeys
+from omnigen.pipeline import draft
 from omnigen.pipeline.context import StepContext
 
 _BRIEF = re.compile(r"^users/([^/]+)/jobs/([^/]+)/brief\.json$")
@@ -60,6 +61,9 @@ def rebuild(ctx: StepContext, orphan: Orphan) -> Job:
     job.assets["brief"] = keys.brief
     named = {"script": keys.script, "timeline": keys.timeline, "compliance": keys.compliance, "qc": keys.qc}
     job.assets.update({name: key for name, key in named.items() if ctx.assets.exists(key)})
+    job.draft = draft.restore_ref(ctx, keys)  # the newest saved edit, not the first one built
+    if job.draft is not None:
+        job.assets["timeline"] = job.draft.key
     renders = _latest_version(ctx, keys)
     if renders:
         latest = keys.version(renders)
