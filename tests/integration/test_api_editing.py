@@ -219,7 +219,8 @@ def test_a_refused_compose_keeps_the_last_version_and_leaves_no_report_of_its_ow
     again = client.post(f"{API}/jobs/{jid}/timeline/check", json=good, headers=alice).json()
     assert again["refused_version"] is None and again["refused_message"] == ""
     _, remade = _compose(client, jid, alice)  # a version made clears the refusal
-    assert remade["tracks"]["compose"]["state"] == "done" and remade["refusal"] is None
+    assert remade["tracks"]["compose"]["state"] == "done", remade["tracks"]["compose"]
+    assert remade["refusal"] is None
 
 
 # --- regenerating a scene --------------------------------------------------------------------

@@ -122,7 +122,7 @@ def update(
     to refuse (nothing is saved). Returns the job as saved and the new draft."""
     for attempt in range(MAX_ATTEMPTS):
         job = ctx.jobs.get(job_id)
-        if job is None:
+        if job is None or job.deleted_at is not None:  # a take finishing after a delete saves nothing
             raise NotFound(f"job {job_id} does not exist")
         current = read(ctx, job)
         if current is None:
