@@ -1156,7 +1156,9 @@ export interface components {
             /** Message */
             message: string;
             /** Findings */
-            findings: components["schemas"]["Finding"][];
+            findings: {
+                [key: string]: unknown;
+            }[];
             /** Timeline Sha256 */
             timeline_sha256: string;
         };

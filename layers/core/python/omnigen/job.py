@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
 
 from omnigen.brief import Brief
-from omnigen.compliance.findings import Finding
 
 
 class JobStatus(StrEnum):
@@ -156,8 +155,9 @@ class ComposeRefusal(BaseModel):
     message: str
     """What refused it and what to do, in plain words (the rules it breaks, the first fix); the
     compose track's message says the same."""
-    findings: list[Finding]
-    """The errors that refused it, each with its rule, where it is and its `fix`."""
+    findings: list[dict[str, Any]]
+    """The errors that refused it, as the compliance engine's findings (rule, severity, scene,
+    start_s, end_s, message, source) with each one's `fix`."""
     timeline_sha256: str
     """The draft it refused: a draft check of the same timeline carries these findings."""
 

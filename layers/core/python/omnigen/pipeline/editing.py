@@ -67,7 +67,8 @@ def check_draft(ctx: StepContext, job: Job, timeline: Timeline) -> DraftCheck:
     report: Report = check_timeline(timeline, script, job.brief, load_policy(None))
     refusal = job.refusal
     refused = refusal is not None and refusal.timeline_sha256 == timeline_digest(timeline)
-    carried = refusal.findings if refusal is not None and refused and refusal.check == "qc" else []
+    qc_refused = refusal is not None and refused and refusal.check == "qc"
+    carried = [Finding.model_validate(f) for f in refusal.findings] if refusal is not None and qc_refused else []
     findings = [*report.findings, *carried]
     errors = report.errors + sum(1 for f in carried if f.severity == "error")
     return DraftCheck(

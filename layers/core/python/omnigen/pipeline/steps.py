@@ -687,7 +687,12 @@ def _record_refused(
     message = f"{what} ({rules}).{todo} Fix the draft and compose again; the earlier versions are unchanged."
     _put_json(ctx, keys.refused, {"version": n, "check": check, "compliance": compliance | {"made": False}, "qc": qc})
     refusal = ComposeRefusal(
-        version=n, at=now(), check=check, message=message, findings=errors, timeline_sha256=timeline_digest(timeline)
+        version=n,
+        at=now(),
+        check=check,
+        message=message,
+        findings=[f.to_dict() | {"fix": f.fix} for f in errors],
+        timeline_sha256=timeline_digest(timeline),
     )
     ctx.jobs.update(job_id, lambda j: setattr(j, "refusal", refusal))
 
