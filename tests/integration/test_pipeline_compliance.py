@@ -51,8 +51,12 @@ def test_compose_refuses_a_noncompliant_edit_unless_allowed_and_records_it(ctx):
     with pytest.raises(ComplianceFailed, match="allow-noncompliant"):
         compose(ctx, job.job_id, version=2)
     assert not ctx.assets.exists(keys.output(2))
-    report = json.loads(ctx.assets.get_bytes(keys.compliance))
-    assert any(f["rule"] == "MS-LEGIBILITY" for f in report["findings"]) and report["allow_noncompliant"] is False
+    # The refused check is kept apart from the job's report (still version 1's) and recorded as
+    # the draft's refusal.
+    assert json.loads(ctx.assets.get_bytes(keys.compliance))["version"] == 1
+    refused = json.loads(ctx.assets.get_bytes(keys.refused))["compliance"]
+    assert any(f["rule"] == "MS-LEGIBILITY" for f in refused["findings"]) and refused["allow_noncompliant"] is False
+    assert refused["made"] is False and "MS-LEGIBILITY" in ctx.jobs.get(job.job_id).refusal.message
     compose(ctx, job.job_id, version=2, allow_noncompliant=True)
     assert ctx.assets.exists(keys.output(2))
     report = json.loads(ctx.assets.get_bytes(keys.compliance))
