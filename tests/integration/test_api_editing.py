@@ -45,13 +45,17 @@ def _wait(client, job_id, headers, done, timeout=240):
 
 
 def _compose(client, job_id, headers):
-    """Re-compose and wait for the compose track to end; returns (202 body, job after)."""
+    """Re-compose and wait for that compose to end (not an earlier one's failed track still
+    showing before it starts); returns (202 body, job after)."""
+    earlier = client.get(f"{API}/jobs/{job_id}", headers=headers).json()["tracks"]["compose"]["started_at"]
     r = client.post(f"{API}/jobs/{job_id}/compose", headers=headers)
     assert r.status_code == 202, r.text
     version = r.json()["version"]
 
     def ended(j):
         t = j["tracks"]["compose"]
+        if t["started_at"] == earlier:
+            return False
         return t["state"] == "failed" or (t["state"] == "done" and j["renders"] >= version)
 
     return r.json(), _wait(client, job_id, headers, ended)
