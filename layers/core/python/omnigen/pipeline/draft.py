@@ -75,8 +75,12 @@ def _revision(job: Job) -> int:
 
 
 def read(ctx: StepContext, job: Job) -> Draft | None:
-    """The current draft and its revision; None before the pipeline has built the first one."""
+    """The current draft and its revision; None before the pipeline has built the first one.
+    A saved draft's object is deleted once another replaces it, so a `job` read before that save
+    finds it gone and reads the job again; one read before any save is read again at once."""
     keys = JobKeys(job.user_id, job.job_id)
+    if job.draft is None:  # a record read before the first save: the save may be there now
+        job = ctx.jobs.get(job.job_id) or job
     for _ in range(READ_ATTEMPTS):
         ref = job.draft
         key = ref.key if ref else keys.timeline
