@@ -8,8 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from aws_fixtures import REGION, create_bucket, create_tables, serialize_moto_transactions
-from moto import mock_aws
+from aws_fixtures import moto_stores
 from store_contract import new_job
 
 from omnigen.keys import JobKeys
@@ -132,13 +131,7 @@ def test_a_reader_holding_a_replaced_revision_reads_the_new_one(tmp_path):
 
 @pytest.fixture
 def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(var, "testing")
-    serialize_moto_transactions()
-    with mock_aws():
-        create_tables(NAMES)
-        create_bucket(BUCKET)
+    with moto_stores(monkeypatch, NAMES, BUCKET):
         yield
 
 
