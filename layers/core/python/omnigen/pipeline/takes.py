@@ -277,7 +277,6 @@ def render_take(ctx: StepContext, job_id: str, index: int, take: int) -> dict[st
         error = error_of(track, err)
         fail_take(ctx, job_id, index, take, error["message"], round(sum(spent), 4))
         return {**result, "error": error}
-    job = _finish(ctx, job_id, index, take, state="done", clip_s=round(seconds, 3), cost_usd=round(sum(spent), 4))
     if rec.select:  # every scene cut from the take plays the new clip, at the same in points
 
         def cut_in(timeline: Timeline) -> Timeline:
@@ -288,6 +287,8 @@ def render_take(ctx: StepContext, job_id: str, index: int, take: int) -> dict[st
 
         load_timeline(ctx, job)
         draft.update(ctx, job_id, cut_in)  # atomic: another take or an edit saved meanwhile is kept
+    # Done once the draft uses it: a client that sees the take done reads a draft that has it.
+    _finish(ctx, job_id, index, take, state="done", clip_s=round(seconds, 3), cost_usd=round(sum(spent), 4))
     tracker.done(track, f"take {take} rendered", asset=rec.last_frame)
     if rec.reseed_following:
         follow = TakeRequest(reseed_following=True, select=rec.select)
