@@ -37,7 +37,8 @@ class Keys:
 
     def token(self, sub: str, **claims: Any) -> str:
         now = int(time.time())
-        body = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600} | claims
+        # an hour: a module of API tests on a busy 2-core machine can outlast ten minutes
+        body = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 3600} | claims
         return jwt.encode(body, self.private, algorithm="RS256", headers={"kid": claims.pop("kid", "k1")})
 
 

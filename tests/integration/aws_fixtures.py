@@ -4,9 +4,11 @@ the tables there is a change here."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -112,3 +114,19 @@ def serialize_moto_updates() -> None:
     lock around moto's update_item makes it behave like DynamoDB here, so the usage tests check
     our adapter and not moto's race."""
     _serialize("update_item")
+
+
+@contextlib.contextmanager
+def moto_stores(monkeypatch, names: config.TableNames, bucket: str) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """moto with the deployed tables and one bucket, test credentials, and transactions
+    isolated as DynamoDB isolates them: the world the store adapters' tests run in."""
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "testing")
+    serialize_moto_transactions()
+    with mock_aws():
+        create_tables(names)
+        create_bucket(bucket)
+        yield

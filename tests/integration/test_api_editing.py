@@ -45,13 +45,17 @@ def _wait(client, job_id, headers, done, timeout=240):
 
 
 def _compose(client, job_id, headers):
-    """Re-compose and wait for the compose track to end; returns (202 body, job after)."""
+    """Re-compose and wait for that compose to end (not an earlier one's failed track still
+    showing before it starts); returns (202 body, job after)."""
+    earlier = client.get(f"{API}/jobs/{job_id}", headers=headers).json()["tracks"]["compose"]["started_at"]
     r = client.post(f"{API}/jobs/{job_id}/compose", headers=headers)
     assert r.status_code == 202, r.text
     version = r.json()["version"]
 
     def ended(j):
         t = j["tracks"]["compose"]
+        if t["started_at"] == earlier:
+            return False
         return t["state"] == "failed" or (t["state"] == "done" and j["renders"] >= version)
 
     return r.json(), _wait(client, job_id, headers, ended)
@@ -197,7 +201,30 @@ def test_a_refused_compose_keeps_the_last_version_and_leaves_no_report_of_its_ow
     assert not any(services.ctx.assets.exists(key) for key in made.all().values())
     assert client.get(f"{API}/jobs/{jid}/versions/{accepted['version']}", headers=alice).status_code == 404
     assert _timeline(client, jid, alice) == broken  # the draft is kept for fixing
-    client.put(f"{API}/jobs/{jid}/timeline", json=good, headers=alice)
+    # The job's reports are still the last made version's: none describes the version not made.
+    report = client.get(f"{API}/jobs/{jid}/compliance", headers=alice).json()
+    assert report["made"] is True and report["version"] == before["renders"] and report["errors"] == 0
+    qc = client.get(f"{API}/jobs/{jid}/qc", headers=alice).json()
+    assert qc["made"] is True and qc["version"] == before["renders"]
+    assert after["compliance"] == before["compliance"] and after["qc"] == before["qc"]
+    # The refusal is a finding of the draft: its rule, where, and what to do, in plain words.
+    refusal = after["refusal"]
+    assert refusal["version"] == accepted["version"] and refusal["check"] == "compliance"
+    rules = {f["rule"] for f in refusal["findings"]}
+    assert rules and all(f["severity"] == "error" and f["fix"] for f in refusal["findings"]), refusal
+    assert refusal["message"].startswith("The edit breaks compliance rules")
+    assert all(rule in refusal["message"] for rule in rules) and "--" not in refusal["message"]
+    assert after["tracks"]["compose"]["message"] == refusal["message"]
+    check = client.post(f"{API}/jobs/{jid}/timeline/check", json=broken, headers=alice).json()
+    assert check["refused_version"] == accepted["version"] and not check["passed"]
+    assert rules <= {f["rule"] for f in check["findings"] if f["severity"] == "error"}
+    fixed = client.put(f"{API}/jobs/{jid}/timeline", json=good, headers=alice)
+    assert fixed.status_code == 200
+    again = client.post(f"{API}/jobs/{jid}/timeline/check", json=good, headers=alice).json()
+    assert again["refused_version"] is None and again["refused_message"] == ""
+    _, remade = _compose(client, jid, alice)  # a version made clears the refusal
+    assert remade["tracks"]["compose"]["state"] == "done", remade["tracks"]["compose"]
+    assert remade["refusal"] is None
 
 
 # --- regenerating a scene --------------------------------------------------------------------
@@ -226,17 +253,23 @@ def test_regenerate_a_scene_cost_first_takes_kept_chain_reseeded(api, alice, bob
     assert blocked.status_code == 409 and "regenerated" in blocked.json()["detail"]
 
     def reseeded(j):
-        return all(j["tracks"][f"scene_{n}"]["state"] == "done" for n in range(1, scenes + 1)) and len(
-            [t for t in j["takes"] if t["state"] == "done"]
-        ) == scenes
+        return (
+            all(j["tracks"][f"scene_{n}"]["state"] == "done" for n in range(1, scenes + 1))
+            and len([t for t in j["takes"] if t["state"] == "done"]) == scenes
+        )
 
     after = _wait(client, jid, alice, reseeded)
     takes = client.get(f"{API}/jobs/{jid}/scenes/1/takes", headers=alice).json()
     assert [t["take"] for t in takes] == [1, 2] and [t["in_draft"] for t in takes] == [False, True]
-    assert takes[1]["shot"] == body["shot"] and takes[1]["mood"] == "hopeful" and set(takes[1]["urls"]) == {
-        "clip",
-        "last_frame",
-    }
+    assert (
+        takes[1]["shot"] == body["shot"]
+        and takes[1]["mood"] == "hopeful"
+        and set(takes[1]["urls"])
+        == {
+            "clip",
+            "last_frame",
+        }
+    )
     second = client.get(f"{API}/jobs/{jid}/scenes/2/takes", headers=alice).json()
     assert second[1]["start_image"] == takes[1]["last_frame"]  # re-seeded from the new last frame
     draft = _timeline(client, jid, alice)
@@ -283,3 +316,96 @@ def test_progress_messages_name_no_internal_tracks(api, job):
     messages = [e.message for e in services.ctx.jobs.events(job["job_id"])]
     assert "Scene 1 rendered" in messages, messages
     assert not [m for m in messages if "scene_" in m or m.startswith(("compose:", "voiceover:", "script:"))]
+
+
+# --- saves that race: the draft's revision, If-Match and 412 ------------------------------------
+
+
+def _tagged(client, job_id, headers):
+    r = client.get(f"{API}/jobs/{job_id}/timeline", headers=headers)
+    assert r.status_code == 200, r.text
+    tag = r.headers["etag"]
+    assert tag.startswith('"r') and tag.endswith('"'), tag
+    return r.json(), tag
+
+
+def _text(name, at=1.0):
+    return {"op": "add_text", "item": {"kind": "super", "text": name, "start_s": at, "end_s": at + 2}}
+
+
+def test_a_save_over_a_draft_that_moved_is_refused_with_the_current_revision(api, alice, bob, job):
+    client, _ = api
+    jid = job["job_id"]
+    timeline, tag = _tagged(client, jid, alice)
+    n = int(tag.strip('"r'))
+    r = client.put(f"{API}/jobs/{jid}/timeline", json=timeline, headers=alice | {"If-Match": tag})
+    assert r.status_code == 200 and r.headers["etag"] == f'"r{n + 1}"', r.text
+    # Another tab still holds the old tag: its save, operations and restore are refused, and told
+    # the revision to read; the draft is what the first save made.
+    for method, path, body in (
+        ("put", "timeline", timeline | {"texts": []}),
+        ("post", "timeline/ops", {"ops": [_text("stale")]}),
+        ("post", "versions/1/restore", None),
+    ):
+        r = client.request(method, f"{API}/jobs/{jid}/{path}", json=body, headers=alice | {"If-Match": tag})
+        assert r.status_code == 412, (path, r.text)
+        problem = r.json()
+        assert problem["revision"] == n + 1 and problem["etag"] == f'"r{n + 1}"' == r.headers["etag"]
+        assert "read it again" in problem["detail"] and r.headers["content-type"] == "application/problem+json"
+    assert _tagged(client, jid, alice) == (timeline, f'"r{n + 1}"')
+    # Bad tags: a weak one never matches (If-Match compares strongly); garbage is a 400 naming the form.
+    weak = client.put(f"{API}/jobs/{jid}/timeline", json=timeline, headers=alice | {"If-Match": f'W/"r{n + 1}"'})
+    assert weak.status_code == 412
+    bad = client.put(f"{API}/jobs/{jid}/timeline", json=timeline, headers=alice | {"If-Match": "yesterday"})
+    assert bad.status_code == 400 and '"r3"' in bad.json()["detail"]
+    # The current tag, a list holding it, or * saves; ops report the new revision in the body too.
+    r = _ops(client, jid, alice | {"If-Match": f'"r{n}", "r{n + 1}"'}, _text("fresh"))
+    assert r.status_code == 200 and r.json()["revision"] == n + 2 and r.headers["etag"] == f'"r{n + 2}"'
+    r = client.put(f"{API}/jobs/{jid}/timeline", json=timeline, headers=alice | {"If-Match": "*"})
+    assert r.status_code == 200 and r.headers["etag"] == f'"r{n + 3}"'
+    # Another user's job stays a 404 whatever the tag.
+    assert client.put(f"{API}/jobs/{jid}/timeline", json=timeline, headers=bob | {"If-Match": tag}).status_code == 404
+
+
+def test_edits_at_once_and_two_takes_finishing_at_once_are_all_kept(api, alice, job):
+    import threading
+
+    client, _ = api
+    jid = job["job_id"]
+    good, tag = _tagged(client, jid, alice)
+    start = int(tag.strip('"r'))
+    scenes = sorted({c["scene_index"] for c in good["clips"]})
+    assert len(scenes) >= 2
+    first, last = scenes[0], scenes[-1]
+    # Two takes, rendered at the same time, each putting itself in the draft when it finishes...
+    for n in (first, last):
+        r = client.post(f"{API}/jobs/{jid}/scenes/{n}/regenerate", json={"reseed_following": False}, headers=alice)
+        assert r.status_code == 202, r.text
+    # ...while four edits are saved at once, without If-Match (applied to the draft as it is).
+    answers: list[int] = []
+
+    def edit(i: int) -> None:
+        answers.append(_ops(client, jid, alice, _text(f"edit {i}", at=1.0 + i)).status_code)
+
+    threads = [threading.Thread(target=edit, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [200] * 4
+
+    def both_done(j):
+        mine = [t for t in j["takes"] if t["scene_index"] in (first, last)]
+        return mine and all(t["state"] != "rendering" for t in mine)
+
+    after = _wait(client, jid, alice, both_done)
+    takes = {
+        n: max((t for t in after["takes"] if t["scene_index"] == n), key=lambda t: t["take"]) for n in (first, last)
+    }
+    assert all(t["state"] == "done" for t in takes.values()), takes
+    final, tag = _tagged(client, jid, alice)
+    clips = {c["scene_index"]: c["asset"] for c in final["clips"]}
+    assert clips[first] == takes[first]["clip"] and clips[last] == takes[last]["clip"]  # both takes are in
+    assert sorted(t["text"] for t in final["texts"] if t["text"].startswith("edit ")) == [f"edit {i}" for i in range(4)]
+    assert int(tag.strip('"r')) == start + 6  # four edits and two takes: six saves, none lost
+    client.put(f"{API}/jobs/{jid}/timeline", json=good, headers=alice)

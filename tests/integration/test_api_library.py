@@ -97,6 +97,14 @@ def test_estimate_warns_when_the_risks_cannot_fit(api, alice):
     assert r.json()["warnings"] == [fit["message"]] and f"make it {fit['shortest_s']} s" in fit["message"]
     longer = client.post(f"{API}/estimate", json=_boxed(fit["shortest_s"]), headers=alice).json()
     assert longer["fit"]["fits"] is True and longer["warnings"] == []
+    # The shortest on the whole seconds, not only among the usual lengths; and the broadcast
+    # length to buy is named beside it.
+    shorter = client.post(f"{API}/estimate", json=_boxed(fit["shortest_s"] - 1), headers=alice).json()
+    assert shorter["fit"]["fits"] is False and shorter["fit"]["shortest_s"] == fit["shortest_s"]
+    assert fit["standard_s"] in (15, 30, 45, 60, 90, 120) and fit["standard_s"] >= fit["shortest_s"]
+    if fit["standard_s"] != fit["shortest_s"]:
+        assert f"or {fit['standard_s']} s, the next broadcast length" in fit["message"]
+    assert 1 < fit["tried"] <= 12  # bounded: six broadcast lengths, then a bisection of the seconds
 
 
 def test_a_failed_job_says_what_to_do_first_and_starts_again_with_it(api, alice):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from aws_fixtures import REGION, create_bucket, create_tables, serialize_moto_transactions, serialize_moto_updates
-from moto import mock_aws
+from aws_fixtures import REGION, moto_stores, serialize_moto_updates
 from store_contract import asset_store_contract, job_store_contract, key_value_contract, new_job, usage_store_contract
 
 from omnigen.job import JobStatus
@@ -21,13 +20,7 @@ BUCKET = "omnigen-assets-test"
 
 @pytest.fixture
 def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(var, "testing")
-    serialize_moto_transactions()
-    with mock_aws():
-        create_tables(NAMES)
-        create_bucket(BUCKET)
+    with moto_stores(monkeypatch, NAMES, BUCKET):
         yield
 
 

@@ -15,6 +15,7 @@ from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
 from omnigen.media.compose import picture_segments
 from omnigen.media.ffmpeg import probe
+from omnigen.pipeline import draft
 from omnigen.pipeline.context import local_context
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.lifecycle import create_job
@@ -60,7 +61,7 @@ def test_an_edited_super_reencodes_only_the_segments_it_is_on(made, tmp_path):
     k = next(i for i, t in enumerate(timeline.texts) if t.kind == "super")
     edited = timeline.model_copy(deep=True)
     edited.texts[k].text = edited.texts[k].text + " Today."
-    ctx.assets.put_bytes(keys.timeline, edited.model_dump_json().encode(), "application/json")
+    draft.update(ctx, job.job_id, lambda _: edited)
     planned = picture_segments(edited, qc_policy(load_policy(None)), tmp_path)
     touched = [s for s in planned if any(o.text == k for o in s.overlays)]
     res = compose(ctx, job.job_id, version=3)

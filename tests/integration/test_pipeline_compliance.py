@@ -14,11 +14,11 @@ from omnigen.compliance import load_policy
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
+from omnigen.pipeline import draft
 from omnigen.pipeline.context import local_context
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.lifecycle import ComplianceFailed, create_job
 from omnigen.pipeline.steps import compose, load_timeline
-from omnigen.timeline import Timeline
 
 
 @pytest.fixture
@@ -47,14 +47,18 @@ def test_compose_refuses_a_noncompliant_edit_unless_allowed_and_records_it(ctx):
     timeline = load_timeline(ctx, job)
     small = [t.model_copy(update={"cap_height": 0.02}) if t.kind == "major_statement" else t for t in timeline.texts]
     edited = timeline.model_copy(update={"texts": small})
-    ctx.assets.put_bytes(keys.timeline, edited.model_dump_json().encode(), "application/json")
+    draft.update(ctx, job.job_id, lambda _: edited)
     with pytest.raises(ComplianceFailed, match="allow-noncompliant"):
         compose(ctx, job.job_id, version=2)
     assert not ctx.assets.exists(keys.output(2))
-    report = json.loads(ctx.assets.get_bytes(keys.compliance))
-    assert any(f["rule"] == "MS-LEGIBILITY" for f in report["findings"]) and report["allow_noncompliant"] is False
+    # The refused check is kept apart from the job's report (still version 1's) and recorded as
+    # the draft's refusal.
+    assert json.loads(ctx.assets.get_bytes(keys.compliance))["version"] == 1
+    refused = json.loads(ctx.assets.get_bytes(keys.refused))["compliance"]
+    assert any(f["rule"] == "MS-LEGIBILITY" for f in refused["findings"]) and refused["allow_noncompliant"] is False
+    assert refused["made"] is False and "MS-LEGIBILITY" in ctx.jobs.get(job.job_id).refusal.message
     compose(ctx, job.job_id, version=2, allow_noncompliant=True)
     assert ctx.assets.exists(keys.output(2))
     report = json.loads(ctx.assets.get_bytes(keys.compliance))
     assert report["allow_noncompliant"] is True and report["version"] == 2
-    assert Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline)).texts == small
+    assert load_timeline(ctx, ctx.jobs.get(job.job_id)).texts == small

@@ -31,6 +31,8 @@ def _two_jobs(home: Path) -> tuple[str, str]:
         ctx.assets.put_bytes(vk.output, b"mp4 bytes", "video/mp4")
         ctx.assets.put_bytes(vk.poster, b"jpeg bytes", "image/jpeg")
     ctx.assets.put_bytes(keys.timeline, b"{}", "application/json")
+    for revision in (1, 3):  # saved edits: the newest is the draft the rebuilt record names
+        ctx.assets.put_bytes(keys.draft(revision, f"t{revision}"), b"{}", "application/json")
     unfinished = create_job(ctx, "local", parse_brief(small_brief(prompt="A second spot that never finished")))
     ctx.assets.put_bytes(JobKeys("local", unfinished.job_id).clip(1), b"a clip", "video/mp4")
     return done.job_id, unfinished.job_id
@@ -65,6 +67,8 @@ def test_start_up_names_the_orphans_and_recover_rebuilds_them(tmp_path: Path) ->
     job = ctx.jobs.get(done)
     assert job is not None and job.status == "completed" and job.renders == 2
     assert job.assets["output"] == JobKeys("local", done).output(2) and "timeline" in job.assets
+    newest = JobKeys("local", done).draft(3, "t3")
+    assert job.draft is not None and job.draft.revision == 3 and job.draft.key == newest == job.assets["timeline"]
     assert job.brief.prompt == small_brief()["prompt"]
     lost = ctx.jobs.get(unfinished)
     assert lost is not None and lost.status == "failed" and "retry" in lost.error.message

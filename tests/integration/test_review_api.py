@@ -27,11 +27,11 @@ from omnigen.api import share_links
 from omnigen.compliance import RULE_IDS
 from omnigen.export.package import PACKAGE_FILES
 from omnigen.keys import JobKeys
-from omnigen.pipeline import delivery
+from omnigen.pipeline import delivery, draft
 from omnigen.pipeline.launchers.processes import ProcessRunner
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.lifecycle import StepFailed
-from omnigen.pipeline.steps import compose
+from omnigen.pipeline.steps import compose, load_timeline
 
 API = "/api/v1"
 
@@ -202,10 +202,9 @@ def test_decisions_self_approval_and_final_approval(world):
 def test_a_version_with_errors_needs_the_recorded_override(world):
     client, services, job_id, _ = world
     ctx = services.ctx
-    keys = JobKeys("alice", job_id)
-    timeline = json.loads(ctx.assets.get_bytes(keys.timeline))
-    timeline["texts"] = [t for t in timeline["texts"] if "Call" not in t["text"]]  # no contact super: a QC error
-    ctx.assets.put_bytes(keys.timeline, json.dumps(timeline).encode())
+    timeline = load_timeline(ctx, ctx.jobs.get(job_id))
+    texts = [t for t in timeline.texts if "Call" not in t.text]  # no contact super: a QC error
+    draft.update(ctx, job_id, lambda _: timeline.model_copy(update={"texts": texts}))
     n = ctx.jobs.get(job_id).renders + 1
     compose(ctx, job_id, version=n, allow_noncompliant=True)
     url = f"{API}/jobs/{job_id}/versions/{n}"

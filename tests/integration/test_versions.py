@@ -17,7 +17,9 @@ from omnigen.brief import load_brief
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
+from omnigen.pipeline import draft
 from omnigen.pipeline.context import local_context
+from omnigen.pipeline.editing import check_draft
 from omnigen.pipeline.launchers.threads import LocalRunner
 from omnigen.pipeline.lifecycle import QcFailed, create_job
 from omnigen.pipeline.steps import compose, load_timeline
@@ -34,7 +36,10 @@ def made(tmp_path_factory):
 
 
 def _save(ctx, keys: JobKeys, timeline: Timeline) -> None:
-    ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json().encode(), "application/json")
+    """Save the draft as the editor does (a new revision; the first draft file is not the draft
+    once one has been saved)."""
+    job_id = keys.prefix.rstrip("/").rsplit("/", 1)[1]
+    draft.update(ctx, job_id, lambda _: timeline)
 
 
 def test_the_first_version_carries_its_qc_report(made):
@@ -54,7 +59,11 @@ def test_version_2_leaves_version_1_as_it_was(made):
     before = {name: ctx.assets.get_bytes(key) for name, key in v1.all().items()}
     timeline = load_timeline(ctx, job)
     first = timeline.voice[0]
-    voice = [first.model_copy(update={"text": first.text + " Ask about it."}), *timeline.voice[1:]]
+    # Fewer words, so the re-voiced line still ends before the next one starts (a longer one
+    # spoken into the major statement is refused: two lines heard at once).
+    said = first.text.replace("moderate to severe ", "")
+    assert said != first.text, first.text
+    voice = [first.model_copy(update={"text": said}), *timeline.voice[1:]]
     brand = next(i for i, t in enumerate(timeline.texts) if t.kind == "super")  # the name super, wherever it sits
     texts = [t.model_copy(update={"text": "Veltrexa (veltrexamab-abcd) for adults"}) if i == brand else t
              for i, t in enumerate(timeline.texts)]  # fmt: skip
@@ -62,9 +71,8 @@ def test_version_2_leaves_version_1_as_it_was(made):
     compose(ctx, job.job_id, version=2)
     v2 = keys.version(2)
     assert {name: ctx.assets.get_bytes(key) for name, key in v1.all().items()} == before
-    assert ctx.assets.get_bytes(v2.captions) != before["captions"] and b"Ask about it." in ctx.assets.get_bytes(
-        v2.captions
-    )
+    captions, earlier = ctx.assets.get_bytes(v2.captions).decode(), before["captions"].decode()
+    assert captions.count("severe") == earlier.count("severe") - 1  # the edited line's words, captioned
     assert ctx.assets.get_bytes(v2.output) != before["output"]
     assert json.loads(ctx.assets.get_bytes(v2.qc))["version"] == 2
     assert json.loads(ctx.assets.get_bytes(v2.compliance))["version"] == 2
@@ -86,10 +94,18 @@ def test_an_edit_that_fails_qc_makes_no_version_unless_allowed(made):
     assert "toll-free number" in err.value.detail
     assert not any(ctx.assets.exists(key) for key in keys.version(n).all().values())
     assert ctx.jobs.get(job.job_id).renders == n - 1 and n not in [v.version for v in ctx.jobs.get(job.job_id).versions]
+    # The job's QC report stays the last made version's; the refused one is kept apart, and the
+    # refusal is a finding of that draft (a draft check of it carries the QC errors).
     latest = json.loads(ctx.assets.get_bytes(keys.qc))
-    assert latest["made"] is False and latest["version"] == n and not latest["passed"]
+    assert latest["made"] is True and latest["version"] == n - 1
+    refused = json.loads(ctx.assets.get_bytes(keys.refused))
+    assert refused["qc"]["made"] is False and refused["qc"]["version"] == n and not refused["qc"]["passed"]
+    refusal = ctx.jobs.get(job.job_id).refusal
+    assert refusal.version == n and refusal.check == "qc" and "QC-TEXT-MISSING" in refusal.message
+    check = check_draft(ctx, ctx.jobs.get(job.job_id), load_timeline(ctx, job))
+    assert check.refused_version == n and "QC-TEXT-MISSING" in {f.rule for f in check.findings} and not check.passed
     compose(ctx, job.job_id, version=n, allow_noncompliant=True)
     kept = json.loads(ctx.assets.get_bytes(keys.version(n).qc))
     assert kept["allow_noncompliant"] is True and kept["made"] is True and kept["errors"] >= 1
     after = ctx.jobs.get(job.job_id)
-    assert after.renders == n and after.qc["allow_noncompliant"] is True
+    assert after.renders == n and after.qc["allow_noncompliant"] is True and after.refusal is None

@@ -325,3 +325,26 @@ def test_legibility_is_measured_on_the_policys_dimension() -> None:
     report = check(b, s, tl, cap_height_basis="height")  # measured on its 1920 px height instead
     assert {"MS-LEGIBILITY", "TEXT-LEGIBILITY"} <= report.rule_ids()
     assert "1920 px" in report.by_rule("TEXT-LEGIBILITY")[0].message
+
+
+# --- FIT-DURATION: lines spoken at once ------------------------------------------------------
+
+
+def test_a_line_pulled_under_the_one_before_is_found() -> None:
+    b, s, tl = case()
+    voice = sorted(tl["voice"], key=lambda v: v["start_s"])
+    first, second = voice[0], voice[1]
+    second["start_s"] = first["start_s"] + first["duration_s"] - 0.5  # starts half a second early
+    report = check(b, s, tl)
+    found = [f for f in report.findings if f.rule == "FIT-DURATION" and "heard at once" in f.message]
+    assert len(found) == 1 and found[0].severity == "error" and found[0].start_s == second["start_s"]
+    assert "Lengthen scene" in found[0].fix and "0.5 s" in found[0].fix
+
+
+def test_lines_that_only_touch_are_not_at_once() -> None:
+    b, s, tl = case()
+    voice = sorted(tl["voice"], key=lambda v: v["start_s"])
+    gap = voice[1]["start_s"] - (voice[0]["start_s"] + voice[0]["duration_s"])
+    assert gap >= 0
+    voice[0]["duration_s"] += gap  # ends exactly where the next begins
+    assert not [f for f in check(b, s, tl).findings if "heard at once" in f.message]

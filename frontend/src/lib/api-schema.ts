@@ -97,13 +97,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Timeline */
+        /**
+         * Get Timeline
+         * @description The draft; its `ETag` names its revision (send it as `If-Match` to save over it alone).
+         */
         get: operations["get_timeline_api_v1_jobs__job_id__timeline_get"];
         /**
          * Put Timeline
          * @description Save the draft. Every asset it names must be one of this job's, and exist; no clip may
          *     play past the end of what was rendered. Compliance findings do not stop a save (a draft may
          *     be work in progress): `POST …/timeline/check` lists them, and compose refuses what breaks a rule.
+         *     With `If-Match` (the ETag of the draft as read) it saves only over that revision (412 otherwise).
          */
         put: operations["put_timeline_api_v1_jobs__job_id__timeline_put"];
         post?: never;
@@ -663,6 +667,8 @@ export interface paths {
          * @description Edit the draft by operations, in order, and save it: change a line's text (re-voiced at
          *     the next compose, alone), add or delete a text, delete or duplicate a clip, change a scene's
          *     length (what follows moves with it), choose a take. The draft's findings come back with it.
+         *     The operations apply to the draft as it is when saved (a take finishing at the same moment
+         *     is kept); with `If-Match`, only to the revision the client read (412 otherwise).
          */
         post: operations["edit_timeline_api_v1_jobs__job_id__timeline_ops_post"];
         delete?: never;
@@ -702,7 +708,8 @@ export interface paths {
         put?: never;
         /**
          * Restore Version
-         * @description Version k's timeline becomes the draft (the versions themselves never change).
+         * @description Version k's timeline becomes the draft (the versions themselves never change); with
+         *     `If-Match`, only over the draft revision the client read (412 otherwise).
          */
         post: operations["restore_version_api_v1_jobs__job_id__versions__k__restore_post"];
         delete?: never;
@@ -1223,6 +1230,35 @@ export interface components {
             /** Output Key */
             output_key: string;
         };
+        /**
+         * ComposeRefusal
+         * @description The last compose that made no version because its draft breaks a rule (compliance before
+         *     rendering, or QC of the rendered file). It is a finding of the draft, not a report of a
+         *     version: the job's reports (`compliance.json`, `qc.json`) stay those of the last version made,
+         *     and the refused check's full reports are kept apart (`JobKeys.refused`).
+         */
+        ComposeRefusal: {
+            /** Version */
+            version: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Check
+             * @enum {string}
+             */
+            check: "compliance" | "qc";
+            /** Message */
+            message: string;
+            /** Findings */
+            findings: {
+                [key: string]: unknown;
+            }[];
+            /** Timeline Sha256 */
+            timeline_sha256: string;
+        };
         /** DecisionRecord */
         DecisionRecord: {
             /** Version */
@@ -1312,6 +1348,31 @@ export interface components {
             duration_s: number;
             /** Revoice Lines */
             revoice_lines?: number[];
+            /** Refused Version */
+            refused_version?: number | null;
+            /**
+             * Refused Message
+             * @default
+             */
+            refused_message?: string;
+        };
+        /**
+         * DraftRef
+         * @description Which saved draft timeline is the current one. Each save writes a new, never-changed
+         *     object (`key`) and then moves this reference in one conditional write of the job, so two
+         *     saves at once can never both win: the loser sees the revision moved and applies its change
+         *     again to what the winner saved (or, for a client that sent `If-Match`, is told 412).
+         */
+        DraftRef: {
+            /** Revision */
+            revision: number;
+            /** Key */
+            key: string;
+            /**
+             * Saved At
+             * Format: date-time
+             */
+            saved_at: string;
         };
         /**
          * DuplicateClip
@@ -1353,6 +1414,8 @@ export interface components {
         /** EditResult */
         EditResult: {
             timeline: components["schemas"]["Timeline"];
+            /** Revision */
+            revision: number;
             check: components["schemas"]["DraftCheck"];
         };
         /** Evidence */
@@ -1588,6 +1651,8 @@ export interface components {
             renders?: number;
             /** Takes */
             takes?: components["schemas"]["TakeRecord"][];
+            refusal?: components["schemas"]["ComposeRefusal"] | null;
+            draft?: components["schemas"]["DraftRef"] | null;
             /**
              * Title
              * @default
@@ -3068,6 +3133,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description the draft's ETag as read (e.g. "r7"): save only over that revision, else 412 with the current `revision`; `*` or none saves over any */
+                "if-match"?: string | null;
                 authorization?: string | null;
             };
             path: {
@@ -3090,7 +3157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Timeline"];
                 };
             };
-            /** @description the body cannot be read (not UTF-8 JSON) */
+            /** @description an `If-Match` header that names no draft revision */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3119,6 +3186,15 @@ export interface operations {
             };
             /** @description the job has no timeline yet (it is still being made) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the draft changed since the `If-Match` revision: the body names the current `revision` */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5539,6 +5615,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description the draft's ETag as read (e.g. "r7"): save only over that revision, else 412 with the current `revision`; `*` or none saves over any */
+                "if-match"?: string | null;
                 authorization?: string | null;
             };
             path: {
@@ -5561,7 +5639,7 @@ export interface operations {
                     "application/json": components["schemas"]["EditResult"];
                 };
             };
-            /** @description the body cannot be read (not UTF-8 JSON) */
+            /** @description an `If-Match` header that names no draft revision */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5590,6 +5668,15 @@ export interface operations {
             };
             /** @description the job has no timeline yet, or a compose or another take is running */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the draft changed since the `If-Match` revision: the body names the current `revision` */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5709,6 +5796,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description the draft's ETag as read (e.g. "r7"): save only over that revision, else 412 with the current `revision`; `*` or none saves over any */
+                "if-match"?: string | null;
                 authorization?: string | null;
             };
             path: {
@@ -5728,6 +5817,15 @@ export interface operations {
                     "application/json": components["schemas"]["Timeline"];
                 };
             };
+            /** @description an `If-Match` header that names no draft revision */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description not signed in, or the token is not valid */
             401: {
                 headers: {
@@ -5739,6 +5837,15 @@ export interface operations {
             };
             /** @description no version k */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the draft changed since the `If-Match` revision: the body names the current `revision` */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -177,6 +177,8 @@ export function makeJob(over: Partial<Job> = {}): Job {
     step_seconds: {},
     renders: 0,
     takes: [],
+    refusal: null,
+    draft: null,
     title: "",
     campaign: "",
     source_job: null,

@@ -31,7 +31,7 @@ function completed(renders: number, extra: Partial<Job> = {}): Job {
 function server(opts: { putStatus?: number } = {}) {
   let saved: Timeline = makeTimeline();
   let job = completed(1);
-  let report: ComplianceReport = REPORT;
+  const report: ComplianceReport = REPORT;
   const f = fakeFetch([
     ["GET", /\/jobs\/job1$/, () => job],
     ["GET", /\/jobs\/job1\/timeline$/, () => saved],
@@ -61,9 +61,10 @@ function server(opts: { putStatus?: number } = {}) {
   };
   /** The render was refused (the edit breaks a rule): no version 2, and its report says so. */
   const refuse = () => {
-    report = { ...REPORT, version: 2, made: false };
     const compose = track("failed", 0, { started_at: RECOMPOSE_START, finished_at: "2026-01-02T10:09:05Z", message: REFUSED });
-    job = { ...job, seq: job.seq + 2, tracks: { ...job.tracks, compose } };
+    const findings = REPORT.findings.filter((f) => f.severity === "error").map((f) => ({ ...f, fix: "" }));
+    const refusal = { version: 2, at: "2026-01-02T10:09:05Z", check: "compliance" as const, message: REFUSED, findings, timeline_sha256: "x" };
+    job = { ...job, seq: job.seq + 2, tracks: { ...job.tracks, compose }, refusal };
     return event(job.seq, { status: "completed", stage: "completed", percent: 100, tracks: job.tracks });
   };
   return { f, saved: () => saved, finish, refuse };

@@ -378,11 +378,15 @@ export function EditorView({ id }: { id: string }) {
       if (previous) setEarlier((vs) => [previous, ...vs.filter((v) => v.version !== previous.version)]);
       setRendered(rendering);
     }
-    const fresh = await loadReport();
+    await loadReport();
+    // A refused render leaves the job's report alone (it is the last made version's): what
+    // refused it is the job's `refusal`, a finding of the draft.
+    const after = outcome.kind === "failed" ? await api.getJob(id).catch(() => null) : null;
     if (!alive.current) return;
     if (outcome.kind === "failed") {
-      // Name each rule the edit breaks (the report of a refused render), and what stays as it was.
-      const broken = fresh && fresh.made === false ? fresh.findings.filter((f) => f.severity === "error").map(findingLine) : [];
+      // Name each rule the edit breaks, and what stays as it was.
+      const refusal = after?.refusal && after.refusal.version === outcome.version ? after.refusal : null;
+      const broken = refusal ? (refusal.findings as unknown as Finding[]).map(findingLine) : [];
       const kept = previous ? ` Version ${previous.version} is unchanged.` : "";
       setStatus({ kind: "error", text: `${outcome.message}${kept}`, errors: broken.length ? broken : undefined });
     } else setStatus(recomposeNotice(outcome));

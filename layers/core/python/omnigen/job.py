@@ -126,6 +126,42 @@ class TakeRecord(BaseModel):
     finished_at: datetime | None = None
 
 
+class DraftRef(BaseModel):
+    """Which saved draft timeline is the current one. Each save writes a new, never-changed
+    object (`key`) and then moves this reference in one conditional write of the job, so two
+    saves at once can never both win: the loser sees the revision moved and applies its change
+    again to what the winner saved (or, for a client that sent `If-Match`, is told 412)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    revision: int = Field(ge=1)
+    """Bumped by every save; the API's ETag for the draft (revision 0: the first, unsaved one)."""
+    key: str
+    saved_at: datetime
+
+
+class ComposeRefusal(BaseModel):
+    """The last compose that made no version because its draft breaks a rule (compliance before
+    rendering, or QC of the rendered file). It is a finding of the draft, not a report of a
+    version: the job's reports (`compliance.json`, `qc.json`) stay those of the last version made,
+    and the refused check's full reports are kept apart (`JobKeys.refused`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    """The number the version would have had; nothing was made under it."""
+    at: datetime
+    check: Literal["compliance", "qc"]
+    message: str
+    """What refused it and what to do, in plain words (the rules it breaks, the first fix); the
+    compose track's message says the same."""
+    findings: list[dict[str, Any]]
+    """The errors that refused it, as the compliance engine's findings (rule, severity, scene,
+    start_s, end_s, message, source) with each one's `fix`."""
+    timeline_sha256: str
+    """The draft it refused: a draft check of the same timeline carries these findings."""
+
+
 class VersionRecord(BaseModel):
     """One rendered version of the ad: its own artefacts and what its checks said. Written once,
     when the version is made; a later compose adds a record and never touches this one."""
@@ -199,6 +235,10 @@ class Job(WithStatus):
     renders: int = 0
     takes: list[TakeRecord] = Field(default_factory=list)
     """Regenerated takes of scenes, in the order they were asked for."""
+    refusal: ComposeRefusal | None = None
+    """The last compose refused since a version was last made (None once one is made)."""
+    draft: DraftRef | None = None
+    """The saved draft timeline (None: the first draft, `timeline.json`, is the draft)."""
     title: str = ""
     """The name the user gave the ad in the library (empty: the brand and prompt stand in)."""
     campaign: str = ""
@@ -311,7 +351,6 @@ class ProgressEvent(WithStatus):
     tracks: dict[str, Any] = Field(default_factory=dict)
     updated_at: datetime
     _json: str | None = PrivateAttr(default=None)
-
 
     def as_json(self) -> str:
         """The event's JSON, serialised once however many clients receive it."""

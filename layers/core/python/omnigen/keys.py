@@ -25,9 +25,9 @@ def job_prefix(user_id: str, job_id: str) -> str:
 
 
 class _Reports:
-    """The check reports kept under a job (its latest check: the script's, or the last
-    compose's, made or refused) and under each made version (that version's own copy): the same
-    names at both levels, under each one's `_k`."""
+    """The check reports kept under a job (its latest check: the script's, or the last made
+    version's; a refused compose's go to `JobKeys.refused`) and under each made version (that
+    version's own copy): the same names at both levels, under each one's `_k`."""
 
     def _k(self, name: str) -> str:
         raise NotImplementedError
@@ -65,6 +65,16 @@ class JobKeys(_Reports):
     @property
     def timeline(self) -> str:
         return self._k("timeline.json")
+
+    def draft(self, revision: int, token: str) -> str:
+        """Revision `revision` of the draft timeline: written once, by the one save that made it
+        (`token` keeps two saves racing for the same revision apart)."""
+        return self._k(f"drafts/timeline.r{revision:06d}.{token}.json")
+
+    @property
+    def refused(self) -> str:
+        """The full compliance and QC reports of the last refused compose (no version was made)."""
+        return self._k("drafts/refused.json")
 
     @property
     def music(self) -> str:

@@ -88,7 +88,8 @@ def own_job(svc: Services, user: str, job_id: str) -> Job:
 def editable(svc: Services, user: str, job_id: str) -> Job:
     """The caller's job once it has a draft to edit (a finished ad)."""
     job = own_job(svc, user, job_id)
-    if not svc.ctx.assets.exists(JobKeys(user, job_id).timeline) and job.status != JobStatus.COMPLETED:
+    has_draft = job.draft is not None or svc.ctx.assets.exists(JobKeys(user, job_id).timeline)
+    if not has_draft and job.status != JobStatus.COMPLETED:
         raise ApiError(409, f"job {job_id} is still {job.status.value}; edit it once it has a timeline")
     return job
 

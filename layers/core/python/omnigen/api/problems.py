@@ -28,6 +28,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request too large",
     415: "Unsupported media type",
     416: "Range not satisfiable",

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
+from omnigen.api import draft_tags
 from omnigen.api.deps import Services, ServicesDep, UserDep, editable, own_job
 from omnigen.api.problems import ApiError
 from omnigen.api.schemas import EditRequest, EditResult, TakeAccepted, TakeView
 from omnigen.job import Job
 from omnigen.keys import JobKeys
-from omnigen.pipeline import editing, takes
+from omnigen.pipeline import draft, editing, takes
 from omnigen.pipeline.steps import load_timeline
 from omnigen.pricing.takes import TakeEstimate
 from omnigen.timeline import Timeline
@@ -40,18 +41,27 @@ def check_timeline(svc: ServicesDep, user: UserDep, job_id: str, timeline: Timel
 @router.post(
     "/jobs/{job_id}/timeline/ops",
     response_model=EditResult,
-    responses=NOT_YET | {422: {"description": "an operation that cannot apply; nothing is saved"}},
+    responses=NOT_YET | draft_tags.STALE | {422: {"description": "an operation that cannot apply; nothing is saved"}},
 )
-def edit_timeline(svc: ServicesDep, user: UserDep, job_id: str, body: EditRequest) -> EditResult:
+def edit_timeline(
+    svc: ServicesDep, user: UserDep, job_id: str, body: EditRequest, response: Response,
+    if_match: draft_tags.IfMatch = None,
+) -> EditResult:  # fmt: skip
     """Edit the draft by operations, in order, and save it: change a line's text (re-voiced at
     the next compose, alone), add or delete a text, delete or duplicate a clip, change a scene's
-    length (what follows moves with it), choose a take. The draft's findings come back with it."""
+    length (what follows moves with it), choose a take. The draft's findings come back with it.
+    The operations apply to the draft as it is when saved (a take finishing at the same moment
+    is kept); with `If-Match`, only to the revision the client read (412 otherwise)."""
     job = editable(svc, user, job_id)
     try:
-        timeline = editing.edit(svc.ctx, job, list(body.ops))
+        saved = editing.edit(svc.ctx, job, list(body.ops), draft_tags.expected(if_match))
     except editing.DraftRefused as err:
         raise _refused(err) from None
-    return EditResult(timeline=timeline, check=editing.check_draft(svc.ctx, job, timeline))
+    except draft.DraftStale as err:
+        raise draft_tags.stale(err) from None
+    draft_tags.tag(response, saved.revision)
+    check = editing.check_draft(svc.ctx, job, saved.timeline)
+    return EditResult(timeline=saved.timeline, revision=saved.revision, check=check)
 
 
 def _kept(job: Job, k: int, timeline: Timeline | None) -> Timeline:
@@ -72,12 +82,24 @@ def version_timeline(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> Ti
 
 
 @router.post(
-    "/jobs/{job_id}/versions/{k}/restore", response_model=Timeline, responses={404: {"description": "no version k"}}
+    "/jobs/{job_id}/versions/{k}/restore",
+    response_model=Timeline,
+    responses={404: {"description": "no version k"}} | draft_tags.STALE,
 )
-def restore_version(svc: ServicesDep, user: UserDep, job_id: str, k: int) -> Timeline:
-    """Version k's timeline becomes the draft (the versions themselves never change)."""
+def restore_version(
+    svc: ServicesDep, user: UserDep, job_id: str, k: int, response: Response, if_match: draft_tags.IfMatch = None
+) -> Timeline:
+    """Version k's timeline becomes the draft (the versions themselves never change); with
+    `If-Match`, only over the draft revision the client read (412 otherwise)."""
     job = own_job(svc, user, job_id)
-    return _kept(job, k, editing.restore(svc.ctx, job, k))
+    try:
+        restored = editing.restore(svc.ctx, job, k, draft_tags.expected(if_match))
+    except draft.DraftStale as err:
+        raise draft_tags.stale(err) from None
+    timeline = _kept(job, k, restored.timeline if restored else None)
+    if restored is not None:
+        draft_tags.tag(response, restored.revision)
+    return timeline
 
 
 def _take_view(svc: Services, job: Job, used: set[str], scene: int, take: int, **fields: object) -> TakeView:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from omnigen.api import draft_tags
 from omnigen.api.access import readable_job, record_action, review_state
 from omnigen.api.deps import CallerDep, Services, ServicesDep, UserDep, editable, own_job, usage_store
 from omnigen.api.problems import ApiError
@@ -28,10 +29,9 @@ from omnigen.api.schemas import (
 from omnigen.brief import Brief
 from omnigen.job import Job, JobStatus, new_job_id
 from omnigen.keys import JobKeys, is_upload_key
-from omnigen.pipeline import editing, lifecycle
+from omnigen.pipeline import draft, editing, lifecycle
 from omnigen.pipeline.fit import BriefDoesNotFit, require_fit
 from omnigen.review.trail import reviewer_stream
-from omnigen.safe_text import STORED
 from omnigen.timeline import Timeline
 from omnigen.usage import month_of
 
@@ -257,38 +257,51 @@ def cancel(svc: ServicesDep, user: UserDep, job_id: str) -> CancelResult:
     response_model=Timeline,
     responses={409: {"description": "the saved timeline no longer passes validation: PUT a corrected one"}},
 )
-def get_timeline(svc: ServicesDep, caller: CallerDep, job_id: str) -> Timeline:
+def get_timeline(svc: ServicesDep, caller: CallerDep, job_id: str, response: Response) -> Timeline:
+    """The draft; its `ETag` names its revision (send it as `If-Match` to save over it alone)."""
     job = readable_job(svc, caller, job_id)
-    key = JobKeys(job.user_id, job_id).timeline
-    if not svc.ctx.assets.exists(key):
-        raise ApiError(404, f"job {job_id} has no timeline yet (it is made just before compose)")
     try:
-        return Timeline.model_validate_json(svc.ctx.assets.get_bytes(key), context=STORED)
+        current = draft.read(svc.ctx, job)
     except ValidationError as err:  # saved before a rule that now refuses it (e.g. a non-finite time)
         raise ApiError(
             409,
             f"the saved timeline of job {job_id} is no longer valid ({err.error_count()} error(s), first at "
             f"{'.'.join(str(p) for p in err.errors()[0]['loc'])}); PUT a corrected timeline to replace it",
         ) from None
+    if current is None:
+        raise ApiError(404, f"job {job_id} has no timeline yet (it is made just before compose)")
+    draft_tags.tag(response, current.revision)
+    return current.timeline
 
 
 @router.put(
     "/jobs/{job_id}/timeline",
     response_model=Timeline,
-    responses={409: {"description": "the job has no timeline yet (it is still being made)"}},
+    responses={409: {"description": "the job has no timeline yet (it is still being made)"}} | draft_tags.STALE,
 )
-def put_timeline(svc: ServicesDep, user: UserDep, job_id: str, timeline: Timeline) -> Timeline:
+def put_timeline(
+    svc: ServicesDep,
+    user: UserDep,
+    job_id: str,
+    timeline: Timeline,
+    response: Response,
+    if_match: draft_tags.IfMatch = None,
+) -> Timeline:
     """Save the draft. Every asset it names must be one of this job's, and exist; no clip may
     play past the end of what was rendered. Compliance findings do not stop a save (a draft may
-    be work in progress): `POST …/timeline/check` lists them, and compose refuses what breaks a rule."""
+    be work in progress): `POST …/timeline/check` lists them, and compose refuses what breaks a rule.
+    With `If-Match` (the ETag of the draft as read) it saves only over that revision (412 otherwise)."""
     job = editable(svc, user, job_id)
     try:
-        saved = editing.save(svc.ctx, job, timeline)
+        saved = editing.save(svc.ctx, job, timeline, draft_tags.expected(if_match))
     except editing.DraftRefused as err:
         raise ApiError(422, err.message, err.errors) from None
-    data = saved.model_dump_json(indent=2).encode()
+    except draft.DraftStale as err:
+        raise draft_tags.stale(err) from None
+    data = saved.timeline.model_dump_json(indent=2).encode()
     record_action(svc, user, "timeline.edited", job_id, timeline_sha256=hashlib.sha256(data).hexdigest())
-    return saved
+    draft_tags.tag(response, saved.revision)
+    return saved.timeline
 
 
 @router.post(
@@ -303,7 +316,8 @@ def recompose(svc: ServicesDep, user: UserDep, job_id: str) -> ComposeAccepted:
     if job.status != JobStatus.COMPLETED:
         raise ApiError(409, f"job {job_id} is {job.status.value}; re-compose a completed job")
     if job.tracks.get("compose") and job.tracks["compose"].state == "running":
-        raise ApiError(409, f"job {job_id} is already composing")
+        busy = f"version {job.renders + 1} of job {job_id} is being composed"
+        raise ApiError(409, f"{busy}; compose again once it is made")
     rendering = sorted({t.scene_index for t in job.takes if t.state == "rendering"})
     if rendering:
         raise ApiError(409, f"scene {rendering[0]} is being regenerated; compose once its take is rendered")

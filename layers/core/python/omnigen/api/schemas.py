@@ -127,6 +127,8 @@ class EditRequest(BaseModel):
 class EditResult(BaseModel):
     timeline: Timeline
     """The saved draft."""
+    revision: int = Field(ge=1)
+    """The saved draft's revision (its ETag is `"r<revision>"`, also in the `ETag` header)."""
     check: DraftCheck
     """Its findings: what compose would refuse, and why."""
 

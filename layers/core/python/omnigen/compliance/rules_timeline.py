@@ -9,6 +9,7 @@ type: the script-level findings already cover the rest.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 from omnigen.compliance.context import TimelineContext
 from omnigen.compliance.findings import Finding
@@ -215,6 +216,22 @@ def fit_duration(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
                 "it would be cut off.",
                 fix="Shorten the voiceover of that scene or lengthen the ad's last scenes.",
                 **ctx.line_at(v),
+            )
+    yield from _lines_at_once(rule, ctx)
+
+
+def _lines_at_once(rule: Rule, ctx: TimelineContext) -> Iterator[Finding]:
+    """Two lines spoken over each other: a shortened scene pulls the next line under one still
+    being spoken, and a re-voiced line can come back longer than the gap before the next."""
+    spoken = sorted(ctx.timeline.voice, key=lambda v: v.start_s)
+    for a, b in pairwise(spoken):
+        if b.start_s < a.end_s - EPS:
+            where = f"scene {a.scene_index}" if a.scene_index is not None else "the scene before it"
+            yield rule.finding(
+                f'The line "{_short(b.text, 50)}" starts at {b.start_s:.2f} s while "{_short(a.text, 50)}" is '
+                f"spoken until {a.end_s:.2f} s: the two would be heard at once.",
+                fix=f"Lengthen {where} by {a.end_s - b.start_s:.1f} s, or shorten its line.",
+                **ctx.line_at(b),
             )
 
 

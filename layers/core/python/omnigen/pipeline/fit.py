@@ -23,16 +23,22 @@ from omnigen.script import Script, word_count
 
 FIT_RULES = TIMING_RULES
 """The rules a longer ad fixes."""
-LENGTHS = (*range(10, 21), 25, 30, 35, 40, 45, 50, 60, 75, 90, 105, 120)
-"""Lengths tried, shortest first: every second up to 20 s (a short ad's risks and closing card
-fit or not by a second or two), then the broadcast lengths with a few between."""
+STANDARD = (15, 30, 45, 60, 90, 120)
+"""The lengths broadcast sells airtime in: the search's first steps, and the one to suggest."""
+MAX_S = 120
+"""The longest ad a brief may ask for."""
 
 
 class Fit(BaseModel):
     fits: bool
     duration_s: int
     shortest_s: int | None = None
-    """The shortest length that fits (None: it fits, or nothing up to 120 s does)."""
+    """The shortest whole-second length that fits (None: it fits, or nothing up to 120 s does)."""
+    standard_s: int | None = None
+    """The shortest broadcast length (15, 30, 45, 60, 90, 120 s) from `shortest_s` on: what to
+    ask for when the ad is bought as airtime."""
+    tried: int = 0
+    """How many lengths the search planned (each one offline script plan, about 0.3 s)."""
     need_s: float | None = None
     """Seconds the major statement needs at a natural pace."""
     have_s: float | None = None
@@ -52,29 +58,72 @@ def _breaks_fit(report: Report) -> bool:
     return any(f.severity == "error" and f.rule in FIT_RULES for f in report.findings)
 
 
+def _fits(brief: Brief, seconds: int, policy: Policy) -> bool:
+    """Whether the brief at `seconds` fits as first written: a length suggested must not depend
+    on the writer's revisions rescuing it."""
+    first_draft = policy.model_copy(update={"max_writer_retries": 0})
+    return not _breaks_fit(_plan(brief.model_copy(update={"duration_s": seconds}), first_draft)[1])
+
+
+def shortest_fitting(brief: Brief, policy: Policy, floor_s: float = 0.0) -> tuple[int | None, int]:
+    """The shortest whole-second length above the brief's that fits, and how many lengths were
+    planned to find it. Bounded: the broadcast lengths first (at most six plans) find the first
+    that fits, then a bisection of the whole seconds between it and the last that did not (at
+    most five more). A longer ad gives the risks more time, so fitting is taken as monotone in
+    length; the answer is always a length that was planned and fits. No length at or under
+    `floor_s` (the risks' words at a natural pace) can fit, so the search starts above it: an
+    unfit 60 s brief answers in a second."""
+    tried = 0
+    low, high = max(brief.duration_s, int(floor_s)), None  # low does not fit; high fits
+    for d in (d for d in STANDARD if d > low):
+        tried += 1
+        if _fits(brief, d, policy):
+            high = d
+            break
+        low = d
+    if high is None:
+        return None, tried
+    while high - low > 1:
+        mid = (low + high) // 2
+        tried += 1
+        if _fits(brief, mid, policy):
+            high = mid
+        else:
+            low = mid
+    return high, tried
+
+
+def standard_from(seconds: int) -> int | None:
+    return next((d for d in STANDARD if d >= seconds), None)
+
+
 def fit(brief: Brief, policy: Policy | None = None) -> Fit:
     policy = policy or load_policy(None)
     script, report = _plan(brief, policy)
     if not _breaks_fit(report):
-        return Fit(fits=True, duration_s=brief.duration_s)
+        return Fit(fits=True, duration_s=brief.duration_s, tried=1)
     ms = [s for s in script.scenes if s.purpose == "major_statement"]
     have = round(sum(s.duration_s for s in ms), 1)
     need = round(sum(word_count(s.voiceover) for s in ms) * 60.0 / policy.natural_wpm, 1)
-    # no length shorter than its risks at a natural pace can fit (a longer ad's script says at
-    # least these words), so the search starts there: an unfit 60 s brief answers in a second
-    longer = (brief.model_copy(update={"duration_s": d}) for d in LENGTHS if d > max(brief.duration_s, need))
-    first_draft = policy.model_copy(update={"max_writer_retries": 0})  # a length tried must fit as first written
-    shortest = next((b.duration_s for b in longer if not _breaks_fit(_plan(b, first_draft)[1])), None)
+    shortest, tried = shortest_fitting(brief, policy, need)
+    standard = standard_from(shortest) if shortest else None
     if need > have:
         what = f"The major statement needs {need:.1f} s, has {have:.1f} s"
     else:  # it has the time at a natural pace, but its pace or a text's reading time does not fit
         first = next(f for f in report.findings if f.severity == "error" and f.rule in FIT_RULES)
         what = first.message.rstrip(".")
-    todo = f"make it {shortest} s" if shortest else "no length up to 120 s fits: shorten the risk information"
+    if shortest is None:
+        todo = f"no length up to {MAX_S} s fits: shorten the risk information"
+    elif standard == shortest:
+        todo = f"make it {shortest} s"
+    else:
+        todo = f"make it {shortest} s (or {standard} s, the next broadcast length)"
     return Fit(
         fits=False,
         duration_s=brief.duration_s,
         shortest_s=shortest,
+        standard_s=standard,
+        tried=tried + 1,
         need_s=need,
         have_s=have,
         message=f"{what} (a {brief.duration_s} s ad): {todo}.",

@@ -7,8 +7,8 @@ start), and `rebuild_jobs` (`omnigen recover`) writes a record for each from its
 
 - a job with a rendered output is `completed`, with a version record for every version it
   rendered (its MP4, poster, captions, timeline, and the summaries of its own compliance and QC
-  reports, dated by its MP4) and its latest version's output, so it can be watched, edited,
-  reviewed and re-composed;
+  reports, dated by its MP4), its latest version's output, and its timeline (the newest saved
+  draft), so it can be watched, edited, reviewed and re-composed;
 - any other job is `failed` with an error that says what happened: `omnigen retry JOB` (or
   the web app's retry) starts a new job from everything it had made.
 
@@ -31,6 +31,7 @@ from omnigen.brief import Brief
 from omnigen.job import Job, JobError, JobStatus, VersionRecord, now
 from omnigen.keys import JobKeys, VersionKeys
 from omnigen.media.ffmpeg import MediaError, probe
+from omnigen.pipeline import draft
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.lifecycle import job_usage
 from omnigen.pipeline.steps import compliance_summary
@@ -113,6 +114,9 @@ def rebuild(ctx: StepContext, orphan: Orphan) -> Job:
     job.assets["brief"] = keys.brief
     named = {"script": keys.script, "timeline": keys.timeline, "compliance": keys.compliance, "qc": keys.qc}
     job.assets.update({name: key for name, key in named.items() if ctx.assets.exists(key)})
+    job.draft = draft.restore_ref(ctx, keys)  # the newest saved edit, not the first one built
+    if job.draft is not None:
+        job.assets["timeline"] = job.draft.key
     for k in _versions(ctx, keys):
         job.record_version(version_record(ctx, keys, k, brief))
     if job.versions:

@@ -9,19 +9,23 @@ retrying and ending a job are in `lifecycle.py`.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from omnigen.clip_plan import Takes
 from omnigen.compliance import check_timeline, load_policy
-from omnigen.job import Job, JobStatus, VersionRecord, now
+from omnigen.compliance.findings import Finding
+from omnigen.job import ComposeRefusal, Job, JobStatus, VersionRecord, now
 from omnigen.keys import JobKeys
 from omnigen.lines import speaking_rate, split_lines
 from omnigen.media.ffmpeg import probe, stop_when
+from omnigen.pipeline import draft
 from omnigen.pipeline.audit import approved, record_render
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.fit import advice
@@ -428,29 +432,28 @@ def _built_timeline(ctx: StepContext, job: Job, music: bool) -> Timeline:
     )
 
 
+def load_draft(ctx: StepContext, job: Job) -> draft.Draft:
+    """The saved edit and its revision, or the first edit built from what the steps made (then
+    kept as revision 0)."""
+    current = draft.read(ctx, job)
+    if current is not None:
+        return current
+    return draft.save_first(ctx, job, _built_timeline(ctx, job, music=ctx.assets.exists(_keys(job).music)))
+
+
 def load_timeline(ctx: StepContext, job: Job) -> Timeline:
     """The saved edit, or the first edit built from what the steps made (and then saved)."""
-    keys = _keys(job)
-    if ctx.assets.exists(keys.timeline):
-        return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline), context=STORED)
-    timeline = _built_timeline(ctx, job, music=ctx.assets.exists(keys.music))
-    save_draft(ctx, keys, timeline)
-    return timeline
-
-
-def save_draft(ctx: StepContext, keys: JobKeys, timeline: Timeline) -> None:
-    """The draft: the edit the next compose renders (each version keeps its own copy)."""
-    ctx.assets.put_bytes(keys.timeline, timeline.model_dump_json(indent=2).encode(), "application/json")
+    return load_draft(ctx, job).timeline
 
 
 def draft_timeline(ctx: StepContext, job: Job) -> Timeline | None:
     """The edit compose will render, as far as it is known before compose: the saved one, or the
     one the script and the measured voice lines make (not saved: the music may still be coming;
     the bed only changes the audio, never the picture). None before the voice lines exist."""
-    keys = _keys(job)
-    if ctx.assets.exists(keys.timeline):
-        return Timeline.model_validate_json(ctx.assets.get_bytes(keys.timeline), context=STORED)
-    if not ctx.assets.exists(keys.voice_lines):
+    current = draft.read(ctx, job)
+    if current is not None:
+        return current.timeline
+    if not ctx.assets.exists(_keys(job).voice_lines):
         return None
     return _built_timeline(ctx, job, music=True)
 
@@ -552,18 +555,20 @@ def compose(
     allow = ctx.allow_noncompliant if allow_noncompliant is None else allow_noncompliant
     tracker = Tracker(ctx.jobs, job_id)
     tracker.start("compose", f"composing version {n}")
-    timeline = load_timeline(ctx, job)
-    voiced = revoice(ctx, job, timeline, tracker)
-    if voiced is not timeline:  # the draft names what its edited lines are now voiced with
-        save_draft(ctx, keys, voiced)
-        timeline = voiced
+    loaded = load_draft(ctx, job)
+    timeline = revoice(ctx, job, loaded.timeline, tracker)
+    if timeline is not loaded.timeline:  # the draft names what its edited lines are now voiced with
+        # Edited meanwhile (DraftStale): that edit stays; the next compose re-voices it, and the
+        # same words reuse the take made now.
+        with contextlib.suppress(draft.DraftStale):
+            draft.update(ctx, job_id, lambda _: timeline, expected={loaded.revision})
     script = _load_script(ctx, keys)
     policy = load_policy(None)
     report = check_timeline(timeline, script, job.brief, policy)
     compliance = json.loads(report.to_json()) | {"version": n, "allow_noncompliant": bool(allow and report.errors)}
     compliance_html = report.to_html()
     if report.errors and not allow:
-        _record_refused(ctx, job_id, keys, compliance, compliance_html, None)
+        _record_refused(ctx, job_id, n, timeline, "compliance", list(report.findings), compliance, None)
         raise ComplianceFailed(
             "compose",
             f"the timeline breaks {report.errors} compliance rule(s); fix it or re-compose with "
@@ -598,7 +603,7 @@ def compose(
         qc.allow_noncompliant = bool(allow and qc.errors)
         if qc.errors and not allow:
             qc.made = False
-            _record_refused(ctx, job_id, keys, compliance, compliance_html, qc.to_dict())
+            _record_refused(ctx, job_id, n, timeline, "qc", qc.findings, compliance, qc.to_dict())
             raise QcFailed(
                 "compose",
                 f"the rendered file fails {qc.errors} QC check(s) ({', '.join(sorted(qc.rule_ids()))}); fix the "
@@ -630,11 +635,12 @@ def compose(
             output=vk.output,
             poster=vk.poster,
             captions=vk.captions,
-            timeline=keys.timeline,
+            timeline=j.draft.key if j.draft else keys.timeline,
             compliance=keys.compliance,
             qc=keys.qc,
         )
         j.renders = max(j.renders, n)
+        j.refusal = None
         j.compliance = summary
         j.qc = qc.summary()
         j.record_version(record)
@@ -657,26 +663,40 @@ def _audit_render(ctx: StepContext, job: Job, n: int, compliance: dict[str, Any]
     record_render(ctx, job.job_id, job.user_id, n, errors, override)
 
 
+def timeline_digest(timeline: Timeline) -> str:
+    """What names a draft's content (a refusal holds for this draft and no other)."""
+    return hashlib.sha256(timeline.model_dump_json().encode()).hexdigest()
+
+
 def _record_refused(
     ctx: StepContext,
     job_id: str,
-    keys: JobKeys,
+    n: int,
+    timeline: Timeline,
+    check: Literal["compliance", "qc"],
+    findings: list[Finding],
     compliance: dict[str, Any],
-    compliance_html: str,
     qc: dict[str, Any] | None,
 ) -> None:
-    """Keep a refused compose's reports as the job's latest check (never as a version's)."""
-    _put_json(ctx, keys.compliance, compliance | {"made": False})
-    ctx.assets.put_bytes(keys.compliance_html, compliance_html.encode(), "text/html")
-    if qc is not None:
-        _put_json(ctx, keys.qc, qc)
-
-    def keep(j: Job) -> None:
-        j.assets["compliance"] = keys.compliance
-        if qc is not None:
-            j.assets["qc"] = keys.qc
-
-    ctx.jobs.update(job_id, keep)
+    """Keep a refused compose as a finding of the draft (`Job.refusal`, its full reports under
+    `refused`), never as a report of a version: the job's reports stay the last made version's."""
+    keys = _keys(_job(ctx, job_id))
+    errors = [f for f in findings if f.severity == "error"]
+    rules = ", ".join(sorted({f.rule for f in errors}))
+    what = "The rendered file fails QC" if check == "qc" else "The edit breaks compliance rules"
+    first = errors[0] if errors else None
+    todo = f" First: {first.message}{' ' + first.fix if first.fix else ''}" if first else ""
+    message = f"{what} ({rules}).{todo} Fix the draft and compose again; the earlier versions are unchanged."
+    _put_json(ctx, keys.refused, {"version": n, "check": check, "compliance": compliance | {"made": False}, "qc": qc})
+    refusal = ComposeRefusal(
+        version=n,
+        at=now(),
+        check=check,
+        message=message,
+        findings=[f.to_dict() | {"fix": f.fix} for f in errors],
+        timeline_sha256=timeline_digest(timeline),
+    )
+    ctx.jobs.update(job_id, lambda j: setattr(j, "refusal", refusal))
 
 
 def compose_version(ctx: StepContext, job_id: str, version: int) -> dict[str, Any]:
@@ -689,7 +709,9 @@ def compose_version(ctx: StepContext, job_id: str, version: int) -> dict[str, An
     except Exception as err:
         _drop_unmade(ctx, job_id, version)
         error = error_of("compose", err)
-        Tracker(ctx.jobs, job_id).failed("compose", error["message"])
+        job = ctx.jobs.get(job_id)
+        refused = job.refusal if job and isinstance(err, (ComplianceFailed, QcFailed)) else None
+        Tracker(ctx.jobs, job_id).failed("compose", refused.message if refused else error["message"])
         return {"error": error}
 
 

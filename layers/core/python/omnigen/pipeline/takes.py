@@ -30,10 +30,11 @@ from omnigen.brief import SHORT_SIDE
 from omnigen.clip_plan import Takes, take_shot
 from omnigen.job import Job, JobStatus, TakeRecord, now
 from omnigen.keys import JobKeys
+from omnigen.pipeline import draft
 from omnigen.pipeline.context import StepContext
 from omnigen.pipeline.lifecycle import error_of
 from omnigen.pipeline.progress import Tracker
-from omnigen.pipeline.steps import load_timeline, render_clip, save_draft, take_frames, takes
+from omnigen.pipeline.steps import load_timeline, render_clip, take_frames, takes
 from omnigen.pricing.takes import TakeEstimate, take_estimate
 from omnigen.providers.ports import ProviderCall
 from omnigen.safe_text import STORED, text_field
@@ -179,7 +180,11 @@ def _new_take(
     def change(j: Job) -> None:
         compose = j.tracks.get("compose")
         if compose is not None and compose.state == "running":
-            raise TakeRefused(409, "the ad is being composed; regenerate the scene once the new version is made")
+            raise TakeRefused(
+                409,
+                f"version {j.renders + 1} of the ad is being composed; regenerate the scene once it is made "
+                "(or refused): a new take now would change the clips under it",
+            )
         if any(t.scene_index == index and t.state == "rendering" for t in j.takes):
             raise TakeRefused(409, f"scene {index} is already being regenerated; wait for that take to finish")
         base = _used(j, timeline, index)
@@ -272,14 +277,18 @@ def render_take(ctx: StepContext, job_id: str, index: int, take: int) -> dict[st
         error = error_of(track, err)
         fail_take(ctx, job_id, index, take, error["message"], round(sum(spent), 4))
         return {**result, "error": error}
-    job = _finish(ctx, job_id, index, take, state="done", clip_s=round(seconds, 3), cost_usd=round(sum(spent), 4))
     if rec.select:  # every scene cut from the take plays the new clip, at the same in points
-        keys = JobKeys(job.user_id, job.job_id)
-        timeline = load_timeline(ctx, job)
-        for m in takes_plan.members(index):
-            if any(c.scene_index == m for c in timeline.clips):
-                timeline = use_asset(timeline, m, rec.clip)
-        save_draft(ctx, keys, timeline)
+
+        def cut_in(timeline: Timeline) -> Timeline:
+            for m in takes_plan.members(index):
+                if any(c.scene_index == m for c in timeline.clips):
+                    timeline = use_asset(timeline, m, rec.clip)
+            return timeline
+
+        load_timeline(ctx, job)
+        draft.update(ctx, job_id, cut_in)  # atomic: another take or an edit saved meanwhile is kept
+    # Done once the draft uses it: a client that sees the take done reads a draft that has it.
+    _finish(ctx, job_id, index, take, state="done", clip_s=round(seconds, 3), cost_usd=round(sum(spent), 4))
     tracker.done(track, f"take {take} rendered", asset=rec.last_frame)
     if rec.reseed_following:
         follow = TakeRequest(reseed_following=True, select=rec.select)
