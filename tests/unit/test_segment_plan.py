@@ -103,9 +103,10 @@ def test_a_body_splits_into_parts_on_the_grid_and_a_dissolve_stays_whole():
     parts = split_segment(body, 3)
     assert [(p.first_frame, p.frames, p.part) for p in parts] == [(34, 40, (0, 3)), (74, 41, (1, 3)), (115, 41, (2, 3))]
     # Part k shows the source from where the whole body would be at its first frame.
-    assert [p.sources[0].start_s for p in parts] == [pytest.approx(body.sources[0].start_s + a / 24) for a in (0, 40, 81)]
+    starts = [pytest.approx(body.sources[0].start_s + a / 24) for a in (0, 40, 81)]
+    assert [p.sources[0].start_s for p in parts] == starts
     assert [p.keyframes for p in parts] == [[6], [26], [35]]
-    first, last = frames_on_screen(1.0, 4.0, 24, 211)
+    last = frames_on_screen(1.0, 4.0, 24, 211)[1]
     spans = [(p.first_frame + o.first, p.first_frame + o.last) for p in parts for o in p.overlays]
     assert spans == [(34, 73), (74, last)]  # the text's frames in b, split where the parts split
     digests = {"a.mp4": "A", "b.mp4": "B", "c.mp4": "C"}
