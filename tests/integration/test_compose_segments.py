@@ -312,3 +312,25 @@ def test_a_body_cut_into_parts_by_several_processes_joins_with_no_frame_lost_or_
     assert _first_pts(Path(res.output), "v") == 0.0 and _first_pts(Path(res.output), "a") == 0.0
     on = [n for n in range(len(frames)) if _shows(frames[n], timeline.texts[0], timeline.output, media)]
     assert on == list(range(60, 85))  # the super across the a|b cut, drawn across a's last part too
+
+
+def test_only_the_clip_that_completes_the_timeline_is_split_over_every_core(media, monkeypatch):
+    """A scene worker whose clip arrives while others are still rendering encodes its body
+    whole, in one process; the one whose clip is the last to arrive (every clip is there) cuts
+    its body over every core, and compose joins both kinds."""
+    monkeypatch.setattr("omnigen.media.compose.cores", lambda: 3)
+    timeline = _timeline(media)
+    store = FolderSegments(media / "arrivals")
+    qcp = QcPolicy()
+    b, d = timeline.clips[1].asset, timeline.clips[3].asset
+    waiting_for_d = lambda key: key != d  # noqa: E731
+    assert prepare_segments(timeline, Path, media / "arr1", store, qcp, clips={0}, ready=waiting_for_d) == 1
+    assert len(list((media / "arrivals").glob("seg_*.mp4"))) == 1  # a's body, whole
+    waiting_for_b = lambda key: key != b  # noqa: E731
+    assert prepare_segments(timeline, Path, media / "arr2", store, qcp, clips={2, 3}, ready=waiting_for_b) == 2
+    assert len(list((media / "arrivals").glob("seg_*.mp4"))) == 3  # c's body and d's, whole
+    assert prepare_segments(timeline, Path, media / "arr3", store, qcp, clips={1}) == 2  # b last
+    assert len(list((media / "arrivals").glob("seg_*.mp4"))) == 3 + 2 + 1  # b's body in 2 parts, the dissolve
+    res = compose(timeline, Path, media / "arr_work", media / "arrivals.mp4", qc_policy=qcp, store=store)
+    assert (res.mode, res.segments_encoded, res.segments_reused) == ("segments", 0, 5)
+    assert len(_frames(Path(res.output))) == 240
