@@ -314,6 +314,7 @@ def encode_segments(
     progress: Callable[[float], None] = _ignore,
     workers: int = 1,
     found: list[Stored | None] | None = None,
+    threads: int | None = None,
 ) -> tuple[list[tuple[Path, int]], int]:
     """Each segment's files (stored, or encoded now and kept) with their frame counts, in
     order, and how many segments were encoded. `found` is `stored_segment` of each, when the
@@ -321,14 +322,15 @@ def encode_segments(
 
     With `workers` > 1 the missing ones are encoded by that many ffmpeg processes at once, each
     body cut into that many parts (`split_segment`), the longest first: the tail after the last
-    clip is then one clip's frames spread over every core, rather than one process's share."""
+    clip is then one clip's frames spread over every core, rather than one process's share.
+    `threads` caps each x264's threads (`encode_segment`)."""
     if found is None:
         found = [stored_segment(s, store, digests) for s in segments]
     pieces = [(n, p) for n, s in enumerate(segments) if found[n] is None for p in split_segment(s, workers)]
     names = [digests.segment_name(p) for _, p in pieces]  # hashed here: Digests is not shared across threads
 
     def encode(piece: Segment, name: str) -> Path:
-        path = encode_segment(piece, resolve, workdir, workdir / name)
+        path = encode_segment(piece, resolve, workdir, workdir / name, threads)
         store.keep(name, path)
         return path
 
@@ -375,15 +377,19 @@ def prepare_segments(
 
     `workers` ffmpeg processes encode at once (`encode_segments`); by default every core once
     every clip of the timeline is ready (this is the last clip: the final render waits for
-    these segments), else one (other scenes are still rendering beside it)."""
+    these segments), else one process with one x264 thread: other scenes are still rendering
+    beside it, nothing waits for this segment yet, and one thread spends the least CPU per
+    frame (bench/RESULTS.md)."""
     try:
         segments = picture_segments(timeline, qc_policy or QcPolicy(), workdir)
     except PlanError:
         return 0
     todo = [s for s in segments if (clips is None or s.clips & clips) and all(ready(src.asset) for src in s.sources)]
+    last = all(ready(c.asset) for c in timeline.clips)
     if workers is None:
-        workers = cores() if all(ready(c.asset) for c in timeline.clips) else 1
-    return encode_segments(todo, resolve, workdir, store, Digests(resolve), workers=workers)[1]
+        workers = cores() if last else 1
+    threads = None if last else 1
+    return encode_segments(todo, resolve, workdir, store, Digests(resolve), workers=workers, threads=threads)[1]
 
 
 def _cards(timeline: Timeline) -> dict[int, tuple[int, int, int, int]]:

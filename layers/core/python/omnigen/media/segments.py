@@ -106,9 +106,12 @@ def segment_graph(segment: Segment, cards: list[tuple[int, int, int]]) -> str:
     return ";\n".join(chains)
 
 
-def encode_segment(segment: Segment, resolve: Callable[[str], Path], workdir: Path, out: Path) -> Path:
+def encode_segment(
+    segment: Segment, resolve: Callable[[str], Path], workdir: Path, out: Path, threads: int | None = None
+) -> Path:
     """Encode one segment to `out` (video only, H.264, exactly `segment.frames` frames). Its
-    working files are named after `out`, so segments encoded at once never share one."""
+    working files are named after `out`, so segments encoded at once never share one.
+    `threads` caps x264's threads (None: x264's own choice, 1.5 per core)."""
     o = segment.output
     workdir.mkdir(parents=True, exist_ok=True)
     args: list[str | Path] = ["-y"]
@@ -131,6 +134,7 @@ def encode_segment(segment: Segment, resolve: Callable[[str], Path], workdir: Pa
         "-map",
         "[vout]",
         *video_encoder_args(o),
+        *(["-threads", str(threads)] if threads else []),
         *keyframe_args(times),
         "-frames:v",
         str(segment.frames),
