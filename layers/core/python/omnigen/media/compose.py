@@ -19,8 +19,11 @@ Two ways to make the picture, one result. With a `SegmentStore`, the picture is 
 segments (`omnigen.media.segment_plan`), each encoded once and kept by what it is made of (the
 pipeline encodes each as soon as its clip arrives), and the final render only encodes the ones
 not stored, then joins them with `-c copy` beside the mastered audio (also kept, by what it is
-mixed from). Without one, or when re-encoding most of the picture anyway (`choose_mode`), one
-ffmpeg run renders the whole picture.
+mixed from). Segments made while other scenes still render use one process and one x264 thread;
+the clip that completes the timeline (and anything compose still has to encode) is spread over
+every core, its body cut into parts encoded at once, since the final MP4 waits for it.
+Without a store, or when re-encoding most of the picture anyway (`choose_mode`), one ffmpeg run
+renders the whole picture.
 """
 
 from __future__ import annotations
