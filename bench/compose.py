@@ -47,7 +47,6 @@ from machine import describe, line
 from omnigen.compliance import load_policy
 from omnigen.media.compose import (
     compose,
-    cores,
     encode_segments,
     mastered_audio,
     picture_segments,
@@ -149,6 +148,11 @@ def _cpu_s() -> float:
     """CPU seconds used so far by this process and the ffmpeg / tesseract processes it waited for."""
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0))
 
 
 def _load() -> float:

@@ -19,9 +19,9 @@ Two ways to make the picture, one result. With a `SegmentStore`, the picture is 
 segments (`omnigen.media.segment_plan`), each encoded once and kept by what it is made of (the
 pipeline encodes each as soon as its clip arrives), and the final render only encodes the ones
 not stored, then joins them with `-c copy` beside the mastered audio (also kept, by what it is
-mixed from). Segments made while other scenes still render use one process and one x264 thread;
-the clip that completes the timeline (and anything compose still has to encode) is spread over
-every core, its body cut into parts encoded at once, since the final MP4 waits for it.
+mixed from). Segments made while other scenes still render use one x264 thread (the least CPU
+per frame); the clip that completes the timeline, which the final MP4 waits for, x264's own
+count. A body can also be cut into parts encoded at once (`encode_segments`' `workers`).
 Without a store, or when re-encoding most of the picture anyway (`choose_mode`), one ffmpeg run
 renders the whole picture.
 """
@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -275,14 +274,6 @@ MAX_PARTS = 8
 with more cores than this one)."""
 
 
-def cores() -> int:
-    """The cores this process may run on (a Lambda's vCPUs, a container's share)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 Stored = list[tuple[str, int]]
 """A segment's stored files (keys for `resolve`) in order, each with its frame count."""
 
@@ -324,8 +315,11 @@ def encode_segments(
     caller has looked already.
 
     With `workers` > 1 the missing ones are encoded by that many ffmpeg processes at once, each
-    body cut into that many parts (`split_segment`), the longest first: the tail after the last
-    clip is then one clip's frames spread over every core, rather than one process's share.
+    body cut into that many parts (`split_segment`), the longest first, so one clip's frames
+    are spread over more processes than one x264 fills. On 2 cores that measured no faster and
+    about 10 % more CPU than one process (bench/RESULTS.md: one x264 already keeps both cores
+    busy, and each part decodes its clip from the start), so every caller here uses one; it is
+    kept for machines with more cores and measured by bench/compose.py each run.
     `threads` caps each x264's threads (`encode_segment`)."""
     if found is None:
         found = [stored_segment(s, store, digests) for s in segments]
@@ -371,27 +365,24 @@ def prepare_segments(
     qc_policy: QcPolicy | None = None,
     clips: set[int] | None = None,
     ready: Callable[[str], bool] = lambda _key: True,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> int:
     """Encode ahead of the final render the segments not stored yet whose clips are all `ready`
     (by asset key) and, with `clips`, that show one of those clips (positions in
     `timeline.clips`): what a scene worker does when its clip arrives. Returns how many it
     encoded; a timeline that cannot be cut encodes none (its final render is one pass).
 
-    `workers` ffmpeg processes encode at once (`encode_segments`); by default every core once
-    every clip of the timeline is ready (this is the last clip: the final render waits for
-    these segments), else one process with one x264 thread: other scenes are still rendering
-    beside it, nothing waits for this segment yet, and one thread spends the least CPU per
-    frame (bench/RESULTS.md)."""
+    `workers` ffmpeg processes encode at once (`encode_segments`). Until every clip of the
+    timeline is ready each x264 runs on one thread: other scenes are still rendering beside it,
+    nothing waits for this segment yet, and one thread spends the least CPU per frame
+    (bench/RESULTS.md). The clip that completes the timeline gets x264's own thread count (1.5
+    per core): the final render waits for its segments."""
     try:
         segments = picture_segments(timeline, qc_policy or QcPolicy(), workdir)
     except PlanError:
         return 0
     todo = [s for s in segments if (clips is None or s.clips & clips) and all(ready(src.asset) for src in s.sources)]
-    last = all(ready(c.asset) for c in timeline.clips)
-    if workers is None:
-        workers = cores() if last else 1
-    threads = None if last else 1
+    threads = None if all(ready(c.asset) for c in timeline.clips) else 1
     return encode_segments(todo, resolve, workdir, store, Digests(resolve), workers=workers, threads=threads)[1]
 
 
@@ -450,7 +441,6 @@ def compose(
                 store,
                 digests,
                 lambda f: progress(0.06 + 0.85 * f),
-                workers=cores(),  # the final render waits for these: every core
                 found=found,
             )
             join_segments(parts, o.fps, Path(audio.path), timeline.duration_s, out, _metadata(o))
