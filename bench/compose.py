@@ -16,31 +16,45 @@ Then, at 1080p, the incremental compose of the same timeline: every picture segm
 its clip "arrives" (as the scene steps do), the mix mastered ahead (as the voice and music steps
 do), and the tail measured end to end: the scene whose segments take longest to encode arrives
 last, so the tail is its scene step's segment encoding plus the final join (to the final MP4 and
-its poster). `tail_over_full` is that wall time over the one-pass compose's, both in this run
-(goal <= 0.20), `tail_cpu_over_full_cpu` the same for CPU seconds (steadier on a shared
-machine), `tail_over_full_mean` the tail when any clip is equally likely to be last (derived from
-the per-segment encode times and the join of this run); `segments_fresh_over_one_pass` is the
-wall of encoding every segment, the mix and the join, over one pass (what `choose_mode` weighs a re-compose by).
+its poster). One pass and tail are measured interleaved `--runs` times: `tail_over_full` is the
+median of each run's tail wall over that run's one-pass wall (goal <= 0.20),
+`tail_cpu_over_full_cpu` the same for CPU seconds (steadier on a shared machine),
+`tail_split_over_full` the tail with the last body cut over every core (`workers`, for
+comparison); then `orders` times the tail with each clip last in turn (`tail_over_full_mean`,
+`orders_meeting_goal`); `segments_fresh_over_one_pass` is the wall of encoding every segment,
+the mix and the join, over one pass (what `choose_mode` weighs a re-compose by). The joined file
+is QC'd and compared with the one-pass render (SSIM, PSNR).
 
-    python bench/compose.py [--json] [--sizes 1080p]
+    python bench/compose.py [--json] [--sizes 1080p] [--runs 2] [--tail-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import resource
+import shutil
+import statistics
 import sys
 import tempfile
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import describe, line
 
 from omnigen.compliance import load_policy
-from omnigen.media.compose import compose, encode_segments, mastered_audio, picture_segments, prepare_segments
+from omnigen.media.compose import (
+    compose,
+    encode_segments,
+    mastered_audio,
+    picture_segments,
+    prepare_segments,
+)
 from omnigen.media.ffmpeg import run_ffmpeg
 from omnigen.media.qc import inspect
 from omnigen.media.segments import Digests, FolderSegments
@@ -139,11 +153,57 @@ def _cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, float, float]:
+    """Wall and CPU seconds (children included) of `fn()`, and the load average when it ended."""
+    t0, c0 = time.perf_counter(), _cpu_s()
+    fn()
+    return time.perf_counter() - t0, _cpu_s() - c0, _load()
+
+
+def _store_without(ahead: Path, names: set[str], folder: Path) -> FolderSegments:
+    """A fresh store holding what `ahead` holds except `names` (hard links: nothing copied)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for f in ahead.iterdir():
+        if f.name not in names:
+            os.link(f, folder / f.name)
+    return FolderSegments(folder)
+
+
+def _median(xs: list[float]) -> float:
+    return round(statistics.median(xs), 3)
+
+
+def _ssim_psnr(a: Path, b: Path) -> tuple[float, float]:
+    """SSIM (All) and PSNR (average) of the picture of `b` against `a`, frame by frame."""
+    err = run_ffmpeg(
+        ["-i", a, "-i", b, "-filter_complex", "[0:v]split[a0][a1];[1:v]split[b0][b1];[b0][a0]ssim;[b1][a1]psnr",
+         "-f", "null", "-"],
+        what="comparing the two renders' pictures",
+    )  # fmt: skip
+    ssim = float(re.findall(r"SSIM .*All:([\d.]+)", err)[-1])
+    psnr = re.findall(r"PSNR .*average:([\d.]+|inf)", err)[-1]
+    return ssim, float(psnr)
+
+
 def _incremental(
-    timeline: Timeline, tmp: Path, qcp: QcPolicy, one_pass_s: float, one_pass_cpu: float
-) -> dict[str, float | int | str | list[float]]:
-    """Segments encoded as their clips arrive, the mix ahead, then the worst-case tail for real."""
-    store = FolderSegments(tmp / "segments")
+    timeline: Timeline, tmp: Path, qcp: QcPolicy, runs: int
+) -> dict[str, float | int | str | bool | list[float] | list[dict[str, float]]]:
+    """Segments encoded as their clips arrive and the mix mastered ahead (once); then, `runs`
+    times interleaved, a one-pass compose of the same timeline and the tail with the dearest
+    clip last, encoded as the pipeline does (one process) and with its body cut over every core; then the tail
+    with each clip last in turn; QC of both renders and their pictures compared."""
+    ahead_dir = tmp / "ahead_store"
+    store = FolderSegments(ahead_dir)
     work = tmp / "incremental"
     digests = Digests(Path)
     t0 = time.perf_counter()
@@ -157,41 +217,82 @@ def _incremental(
                 t0 = time.perf_counter()
                 encode_segments([seg], Path, work / "ahead", store, digests)
                 seg_s[seg.index] = time.perf_counter() - t0
-    # The clip whose segments (its body and the dissolves it takes part in) cost most arrives last.
     cost = {c: sum(seg_s[s.index] for s in segments if c in s.clips) for c in range(len(timeline.clips))}
-    last = max(cost, key=lambda c: cost[c])
-    for seg in segments:  # not made yet: they wait for that clip
-        if last in seg.clips:
-            (tmp / "segments" / digests.segment_name(seg)).unlink()
-    t0, c0 = time.perf_counter(), _cpu_s()
-    redone = prepare_segments(timeline, Path, work / "tail", store, qcp, clips={last})
-    t1 = time.perf_counter()
-    res = compose(timeline, Path, work / "final", tmp / "incremental.mp4", qc_policy=qcp, store=store)
-    tail, tail_cpu = time.perf_counter() - t0, _cpu_s() - c0
-    assert res.mode == "segments" and res.segments_encoded == 0, res
-    qc = inspect(Path(res.output), timeline, None, qcp, tmp / "qc_incremental", cards=res.cards)
+    worst = max(cost, key=lambda c: cost[c])
+    n_tail = 0
+    cards: dict[int, tuple[int, int, int, int]] = {}
+
+    def tail(last: int, workers: int) -> tuple[float, float, float, float, Path]:
+        """Clip `last` arrives: its scene step's segments, then compose joining them all."""
+        nonlocal n_tail
+        n_tail += 1
+        names = {digests.segment_name(s) for s in segments if last in s.clips}
+        tail_store = _store_without(ahead_dir, names, tmp / "tail_store")
+        out = tmp / f"incremental_{n_tail}.mp4"
+        t0, c0 = time.perf_counter(), _cpu_s()
+        prepare_segments(timeline, Path, work / f"tail{n_tail}", tail_store, qcp, clips={last}, workers=workers)
+        encoded = time.perf_counter() - t0
+        res = compose(timeline, Path, work / f"final{n_tail}", out, qc_policy=qcp, store=tail_store)
+        wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+        assert res.mode == "segments" and res.segments_encoded == 0, res
+        cards.update(res.cards)
+        return wall, cpu, encoded, _load(), out
+
+    rows: list[dict[str, float]] = []
+    one_out = tmp / "one_pass.mp4"
+    for r in range(runs):
+        load0 = _load()
+        full, full_cpu, load1 = _timed(
+            lambda r=r: compose(timeline, Path, work / f"one{r}", one_out, qc_policy=qcp)  # type: ignore[misc]
+        )
+        s_wall, s_cpu, _, load2, _ = tail(worst, cores())  # the body cut over every core, for comparison
+        p_wall, p_cpu, p_enc, load3, inc_out = tail(worst, 1)  # as the pipeline does: one process
+        rows.append({
+            "load_before": load0, "full_s": round(full, 2), "full_cpu_s": round(full_cpu, 2), "load_after_full": load1,
+            "tail_split_s": round(s_wall, 2), "tail_split_cpu_s": round(s_cpu, 2),
+            "load_after_tail_split": load2,
+            "tail_s": round(p_wall, 2), "tail_cpu_s": round(p_cpu, 2), "tail_encode_s": round(p_enc, 2),
+            "join_s": round(p_wall - p_enc, 2), "load_after_tail": load3,
+            "split_over_full": round(s_wall / full, 3),
+            "split_cpu_over_full_cpu": round(s_cpu / full_cpu, 3),
+            "tail_over_full": round(p_wall / full, 3), "tail_cpu_over_full_cpu": round(p_cpu / full_cpu, 3),
+        })  # fmt: skip
+    full_med = statistics.median(x["full_s"] for x in rows)
+    full_cpu_med = statistics.median(x["full_cpu_s"] for x in rows)
+    orders = []
+    for c in range(len(timeline.clips)):
+        wall, cpu, _, load, _ = tail(c, 1)
+        orders.append({"last_clip": c + 1, "tail_s": round(wall, 2), "tail_cpu_s": round(cpu, 2), "load_after": load,
+                       "tail_over_full": round(wall / full_med, 3),
+                       "tail_cpu_over_full_cpu": round(cpu / full_cpu_med, 3)})  # fmt: skip
+    qc = inspect(inc_out, timeline, None, qcp, tmp / "qc_incremental", cards=cards)
     if not qc.passed:
         print(qc.to_text(), file=sys.stderr)
-    join = tail - (t1 - t0)
-    fresh = audio_s + sum(seg_s.values()) + join
+    ssim, psnr = _ssim_psnr(one_out, inc_out)
+    fresh = audio_s + sum(seg_s.values()) + statistics.median(x["join_s"] for x in rows)
     return {
         "segments": len(segments),
-        "last_clip": last + 1,
-        "last_clip_segments": redone,
-        "tail_encode_s": round(t1 - t0, 2),
-        "join_s": round(join, 2),
-        "tail_s": round(tail, 2),
-        "one_pass_s": round(one_pass_s, 2),
-        "tail_over_full": round(tail / one_pass_s, 3),
-        "tail_cpu_over_full_cpu": round(tail_cpu / one_pass_cpu, 3),
-        # Derived, not timed end to end: any clip equally likely last, each tail its segments'
-        # encode times measured above plus the join measured here.
-        "tail_over_full_mean": round((sum(cost.values()) / len(cost) + join) / one_pass_s, 3),
+        "cores": cores(),
+        "last_clip": worst + 1,
+        "runs": rows,
+        "tail_over_full": _median([x["tail_over_full"] for x in rows]),
+        "tail_cpu_over_full_cpu": _median([x["tail_cpu_over_full_cpu"] for x in rows]),
+        "tail_split_over_full": _median([x["split_over_full"] for x in rows]),
+        "tail_split_cpu_over_full_cpu": _median([x["split_cpu_over_full_cpu"] for x in rows]),
+        "orders": orders,
+        "tail_over_full_mean": round(statistics.mean(o["tail_over_full"] for o in orders), 3),
+        "tail_cpu_over_full_cpu_mean": round(statistics.mean(o["tail_cpu_over_full_cpu"] for o in orders), 3),
+        "orders_meeting_goal": [o["last_clip"] for o in orders if o["tail_over_full"] <= 0.20],
         "audio_ahead_s": round(audio_s, 2),
         "segment_s": [round(seg_s[s.index], 2) for s in segments],
         "segments_fresh_s": round(fresh, 2),
-        "segments_fresh_over_one_pass": round(fresh / one_pass_s, 3),
+        "segments_fresh_over_one_pass": round(fresh / full_med, 3),
         "qc_passed": qc.passed,
+        "qc_frames": qc.cost.frames_decoded if qc.cost else 0,
+        "ssim_vs_one_pass": round(ssim, 4),
+        "psnr_vs_one_pass_db": round(psnr, 2),
+        "bytes_one_pass": one_out.stat().st_size,
+        "bytes_incremental": inc_out.stat().st_size,
     }
 
 
@@ -199,6 +300,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--sizes", default=",".join(SIZES), help="comma-separated: 720p,1080p")
+    ap.add_argument("--runs", type=int, default=2, help="interleaved one-pass / tail measurements at 1080p")
+    ap.add_argument("--tail-only", action="store_true", help="at 1080p only the incremental compose (no bare encode)")
     args = ap.parse_args()
     results: dict[str, dict[str, float]] = {}
     incremental: dict[str, float | int | str | list[float]] = {}
@@ -221,6 +324,10 @@ def main() -> int:
                 ],
             )
             qcp = qc_policy(load_policy(None))
+            if name == "1080p":
+                incremental = _incremental(timeline, tmp / "inc", qcp, args.runs)
+                if args.tail_only:
+                    continue
             t0, c0 = time.perf_counter(), _cpu_s()
             res = compose(timeline, Path, tmp / f"work_{name}", tmp / f"out_{name}.mp4", qc_policy=qcp)
             wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
@@ -229,8 +336,6 @@ def main() -> int:
             qc_wall, qc_cpu = time.perf_counter() - t0, _cpu_s() - c0
             if not qc.passed:
                 print(qc.to_text(), file=sys.stderr)
-            if name == "1080p":
-                incremental = _incremental(timeline, tmp / "inc", qcp, wall, cpu)
             bare = _bare_encode(timeline, tmp / f"bare_{name}.mp4")
             results[name] = {
                 "wall_s": round(wall, 2),
@@ -261,14 +366,26 @@ def main() -> int:
         print(f"1080p / 720p cost ratio: {ratio:.2f}")
     if incremental:
         r = incremental
+        for n, x in enumerate(r["runs"], 1):  # type: ignore[arg-type]
+            print(
+                f"tail 1080p run {n} (load {x['load_before']} -> {x['load_after_tail']}): "
+                f"one pass {x['full_s']:.1f} s; clip {r['last_clip']} last: tail {x['tail_s']:.1f} s "
+                f"(encode {x['tail_encode_s']:.1f} s + join {x['join_s']:.1f} s) = {x['tail_over_full']:.3f} of it "
+                f"(CPU {x['tail_cpu_over_full_cpu']:.3f}); its body over {r['cores']} processes "
+                f"{x['tail_split_s']:.1f} s = {x['split_over_full']:.3f} (CPU {x['split_cpu_over_full_cpu']:.3f})"
+            )
+        for o in r["orders"]:  # type: ignore[union-attr]
+            print(
+                f"tail 1080p, clip {o['last_clip']} last: {o['tail_s']:.1f} s = {o['tail_over_full']:.3f} "
+                f"of the median one pass (CPU {o['tail_cpu_over_full_cpu']:.3f}; load {o['load_after']})"
+            )
         print(
-            f"incremental 1080p: {r['segments']} segments; clip {r['last_clip']} last: its {r['last_clip_segments']} "
-            f"segment(s) {r['tail_encode_s']:.1f} s + join {r['join_s']:.1f} s = tail {r['tail_s']:.1f} s vs one pass "
-            f"{r['one_pass_s']:.1f} s: tail_over_full {r['tail_over_full']:.3f} (goal <= 0.20; CPU "
-            f"{r['tail_cpu_over_full_cpu']:.3f}; any clip last, on average: {r['tail_over_full_mean']:.3f}); "
-            "every segment fresh "
-            f"{r['segments_fresh_s']:.1f} s = {r['segments_fresh_over_one_pass']:.2f} of one pass; "
-            f"QC {'passed' if r['qc_passed'] else 'FAILED'}"
+            f"incremental 1080p on {r['cores']} cores: tail_over_full {r['tail_over_full']:.3f} "
+            f"(median; goal <= 0.20; CPU {r['tail_cpu_over_full_cpu']:.3f}; body over every core "
+            f"{r['tail_split_over_full']:.3f}); any clip last, mean {r['tail_over_full_mean']:.3f}; "
+            f"goal met with clip(s) {r['orders_meeting_goal']} last; every segment fresh "
+            f"{r['segments_fresh_over_one_pass']:.2f} of one pass; QC {'passed' if r['qc_passed'] else 'FAILED'}; "
+            f"vs one pass SSIM {r['ssim_vs_one_pass']:.4f}, PSNR {r['psnr_vs_one_pass_db']:.1f} dB"
         )
     if args.json:
         print(

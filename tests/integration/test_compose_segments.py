@@ -10,6 +10,7 @@ is 3 x the source frame number, the blue-difference chroma names the clip."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -275,3 +276,65 @@ def test_an_edit_that_touches_most_of_the_picture_renders_in_one_pass(media):
     store = FolderSegments(media / "fresh")
     res = compose(timeline, Path, media / "w5", media / "wide.mp4", qc_policy=QcPolicy(), store=store)
     assert res.mode == "one_pass" and not list((media / "fresh").glob("seg_*"))
+
+
+def _first_pts(path: Path, stream: str) -> float:
+    """When the file's first video frame or audio packet is presented, in seconds."""
+    show = ["-vf", "showinfo", "-an"] if stream == "v" else ["-af", "ashowinfo", "-vn"]
+    err = run_ffmpeg(["-i", path, *show, "-f", "null", "-"], what="listing presentation times")
+    return float(re.findall(r"pts_time:([\d.]+)", err)[0])
+
+
+def test_a_body_cut_into_parts_by_several_processes_joins_with_no_frame_lost_or_repeated(media):
+    """The last clip's body split over three ffmpeg processes (as on a 3-core machine, whatever
+    this one has): the parts are stored instead of the whole, compose finds and joins them, and
+    the file is the timeline frame for frame, its video exactly the ad's length, the audio
+    beside it from the same instant."""
+    timeline = _timeline(media)
+    store = FolderSegments(media / "parts")
+    qcp = QcPolicy()
+    assert prepare_segments(timeline, Path, media / "parts_ahead", store, qcp, workers=3) == 5
+    stored = sorted(p.name for p in (media / "parts").glob("seg_*.mp4"))
+    # a (72 frames) in 3 parts, b and c's body (60 each) in 2 (parts of at least a second), the
+    # dissolve and d's 36 frames whole.
+    assert len(stored) == 3 + 2 + 1 + 2 + 1
+    res = compose(timeline, Path, media / "parts_work", media / "parts.mp4", qc_policy=qcp, store=store)
+    assert (res.mode, res.segments_encoded, res.segments_reused) == ("segments", 0, 5)
+    frames = _frames(Path(res.output))
+    expected = _expected(timeline)
+    assert len(frames) == len(expected) == 240
+    for n, (frame, want) in enumerate(zip(frames, expected, strict=True)):
+        if want is not None:
+            y, u = _centre(frame)
+            assert abs(u - CB[want[0]]) <= 3 and abs(y - min(3 * want[1], 255)) <= 3, (n, want, y, u)
+    assert {0, 24, 48, 72, 102, 132, 144, 174, 204} <= set(_keyframes(Path(res.output)))  # every part on an IDR
+    lengths = {t.kind: t.seconds for t in track_lengths(Path(res.output))}
+    assert abs(lengths["video"] - 10.0) < 1e-3 and abs(lengths["audio"] - 10.0) < 0.03
+    assert _first_pts(Path(res.output), "v") == 0.0 and _first_pts(Path(res.output), "a") == 0.0
+    on = [n for n in range(len(frames)) if _shows(frames[n], timeline.texts[0], timeline.output, media)]
+    assert on == list(range(60, 85))  # the super across the a|b cut, drawn across a's last part too
+
+
+def test_segments_made_while_clips_are_missing_use_one_x264_thread_and_the_last_clip_its_own(media):
+    """A scene worker whose clip arrives while others are still rendering encodes on one x264
+    thread (the least CPU per frame); the one whose clip completes the timeline lets x264 take
+    its own thread count, here also cutting its body in parts, and compose joins both kinds."""
+    timeline = _timeline(media)
+    store = FolderSegments(media / "arrivals")
+    qcp = QcPolicy()
+    b, d = timeline.clips[1].asset, timeline.clips[3].asset
+    waiting_for_d = lambda key: key != d  # noqa: E731
+    assert prepare_segments(timeline, Path, media / "arr1", store, qcp, clips={0}, ready=waiting_for_d) == 1
+    early = list((media / "arrivals").glob("seg_*.mp4"))
+    assert len(early) == 1  # a's body, whole, by one x264 thread (its options are in the stream's SEI)
+    assert b" threads=1 " in early[0].read_bytes()
+    waiting_for_b = lambda key: key != b  # noqa: E731
+    assert prepare_segments(timeline, Path, media / "arr2", store, qcp, clips={2, 3}, ready=waiting_for_b) == 2
+    assert prepare_segments(timeline, Path, media / "arr3", store, qcp, clips={1}, workers=2) == 2  # b last
+    last = set((media / "arrivals").glob("seg_*.mp4")) - set(early)
+    assert len(last) == 2 + 2 + 1  # c's and d's bodies, then b's in 2 parts and the dissolve
+    if (os.cpu_count() or 1) > 1:  # the last clip's x264s take their own thread count, not one
+        assert sum(b" threads=1 " in f.read_bytes() for f in last) == 2
+    res = compose(timeline, Path, media / "arr_work", media / "arrivals.mp4", qc_policy=qcp, store=store)
+    assert (res.mode, res.segments_encoded, res.segments_reused) == ("segments", 0, 5)
+    assert len(_frames(Path(res.output))) == 240

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from omnigen.media.compose import SEGMENTS_OVER_ONE_PASS, choose_mode
-from omnigen.media.segment_plan import PlanError, plan_segments
+from omnigen.media.segment_plan import PlanError, plan_segments, split_segment
 from omnigen.qc.plan import frames_on_screen
 from omnigen.timeline import OutputSettings, TextItem, Timeline, VideoClip
 
@@ -94,3 +94,23 @@ def test_segments_are_joined_while_encoding_the_missing_ones_costs_less_than_one
     assert choose_mode(720, 720) == "one_pass"  # nothing to reuse: one pass is cheaper
     edge = int(720 / SEGMENTS_OVER_ONE_PASS)
     assert choose_mode(edge - 1, 720) == "segments" and choose_mode(edge + 1, 720) == "one_pass"
+
+
+def test_a_body_splits_into_parts_on_the_grid_and_a_dissolve_stays_whole():
+    item = TextItem(text="Across", start_s=1.0, end_s=4.0)
+    tl = _timeline([item])
+    body, fade = plan_segments(tl, [40, 100, 150])[1:3]  # b's body: frames 34..155
+    parts = split_segment(body, 3)
+    assert [(p.first_frame, p.frames, p.part) for p in parts] == [(34, 40, (0, 3)), (74, 41, (1, 3)), (115, 41, (2, 3))]
+    # Part k shows the source from where the whole body would be at its first frame.
+    starts = [pytest.approx(body.sources[0].start_s + a / 24) for a in (0, 40, 81)]
+    assert [p.sources[0].start_s for p in parts] == starts
+    assert [p.keyframes for p in parts] == [[6], [26], [35]]
+    last = frames_on_screen(1.0, 4.0, 24, 211)[1]
+    spans = [(p.first_frame + o.first, p.first_frame + o.last) for p in parts for o in p.overlays]
+    assert spans == [(34, 73), (74, last)]  # the text's frames in b, split where the parts split
+    digests = {"a.mp4": "A", "b.mp4": "B", "c.mp4": "C"}
+    assert len({p.digest(digests) for p in parts} | {body.digest(digests)}) == 4
+    assert split_segment(fade, 3) == [fade]
+    assert len(split_segment(body, 9)) == 5  # no part shorter than a second (24 frames)
+    assert split_segment(body, 1) == [body]

@@ -19,15 +19,20 @@ Two ways to make the picture, one result. With a `SegmentStore`, the picture is 
 segments (`omnigen.media.segment_plan`), each encoded once and kept by what it is made of (the
 pipeline encodes each as soon as its clip arrives), and the final render only encodes the ones
 not stored, then joins them with `-c copy` beside the mastered audio (also kept, by what it is
-mixed from). Without one, or when re-encoding most of the picture anyway (`choose_mode`), one
-ffmpeg run renders the whole picture.
+mixed from). Segments made while other scenes still render use one x264 thread (the least CPU
+per frame); the clip that completes the timeline, which the final MP4 waits for, x264's own
+count. A body can also be cut into parts encoded at once (`encode_segments`' `workers`).
+Without a store, or when re-encoding most of the picture anyway (`choose_mode`), one ffmpeg run
+renders the whole picture.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Literal
 
@@ -39,7 +44,7 @@ from omnigen.media.ffmpeg import MediaError, run_ffmpeg
 from omnigen.media.filtergraph import Overlay, audio_mix_graph, video_graph
 from omnigen.media.frames import extract_frame
 from omnigen.media.loudness import Loudness, measure_loudness, parse_summary
-from omnigen.media.segment_plan import PlanError, Segment, plan_segments
+from omnigen.media.segment_plan import PlanError, Segment, plan_segments, split_segment
 from omnigen.media.segments import Digests, SegmentStore, encode_segment, join_segments
 from omnigen.media.text_cards import Card, card_box, render_animatic_mark, render_card
 from omnigen.qc.plan import keyframe_times, plan_qc
@@ -264,6 +269,36 @@ def choose_mode(missing_frames: int, total_frames: int) -> Literal["one_pass", "
     return "segments" if share * SEGMENTS_OVER_ONE_PASS < 1.0 else "one_pass"
 
 
+MAX_PARTS = 8
+"""The most parts a stored body is looked for in (the store may have been written by a machine
+with more cores than this one)."""
+
+
+Stored = list[tuple[str, int]]
+"""A segment's stored files (keys for `resolve`) in order, each with its frame count."""
+
+
+def stored_segment(segment: Segment, store: SegmentStore, digests: Digests) -> Stored | None:
+    """Where `store` has `segment`: whole, or as every part of one of its splits
+    (`split_segment`); None when it has neither."""
+    key = store.find(digests.segment_name(segment))
+    if key is not None:
+        return [(key, segment.frames)]
+    for n in range(2, MAX_PARTS + 1):
+        parts = split_segment(segment, n)
+        if len(parts) < n:
+            return None  # too short to have been cut in more parts
+        keys = []
+        for part in parts:
+            key = store.find(digests.segment_name(part))
+            if key is None:
+                break
+            keys.append((key, part.frames))
+        if len(keys) == n:
+            return keys
+    return None
+
+
 def encode_segments(
     segments: list[Segment],
     resolve: Callable[[str], Path],
@@ -271,22 +306,55 @@ def encode_segments(
     store: SegmentStore,
     digests: Digests,
     progress: Callable[[float], None] = _ignore,
+    workers: int = 1,
+    found: list[Stored | None] | None = None,
+    threads: int | None = None,
 ) -> tuple[list[tuple[Path, int]], int]:
-    """Each segment's file (stored, or encoded now and kept) with its frame count, in order, and
-    how many were encoded."""
-    parts, encoded = [], 0
-    for n, seg in enumerate(segments):
-        name = digests.segment_name(seg)
-        key = store.find(name)
-        if key is None:
-            path = encode_segment(seg, resolve, workdir, workdir / name)
-            store.keep(name, path)
-            encoded += 1
-        else:
-            path = resolve(key)
-        parts.append((path, seg.frames))
-        progress((n + 1) / len(segments))
-    return parts, encoded
+    """Each segment's files (stored, or encoded now and kept) with their frame counts, in
+    order, and how many segments were encoded. `found` is `stored_segment` of each, when the
+    caller has looked already.
+
+    With `workers` > 1 the missing ones are encoded by that many ffmpeg processes at once, each
+    body cut into that many parts (`split_segment`), the longest first, so one clip's frames
+    are spread over more processes than one x264 fills. On 2 cores that measured no faster and
+    about 10 % more CPU than one process (bench/RESULTS.md: one x264 already keeps both cores
+    busy, and each part decodes its clip from the start), so every caller here uses one; it is
+    kept for machines with more cores and measured by bench/compose.py each run.
+    `threads` caps each x264's threads (`encode_segment`)."""
+    if found is None:
+        found = [stored_segment(s, store, digests) for s in segments]
+    pieces = [(n, p) for n, s in enumerate(segments) if found[n] is None for p in split_segment(s, workers)]
+    names = [digests.segment_name(p) for _, p in pieces]  # hashed here: Digests is not shared across threads
+
+    def encode(piece: Segment, name: str) -> Path:
+        path = encode_segment(piece, resolve, workdir, workdir / name, threads)
+        store.keep(name, path)
+        return path
+
+    made: dict[int, Path] = {}
+    order = sorted(range(len(pieces)), key=lambda i: -pieces[i][1].frames)
+    with ThreadPoolExecutor(max(1, min(workers, len(pieces))), thread_name_prefix="segment") as pool:
+        # Each run gets a copy of this thread's context, so a `stop_when` cancel check reaches it.
+        futures = {pool.submit(contextvars.copy_context().run, encode, pieces[i][1], names[i]): i for i in order}
+        try:
+            for future in as_completed(futures):
+                made[futures[future]] = future.result()
+                progress(len(made) / len(pieces))
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    parts: list[tuple[Path, int]] = []
+    at = 0
+    for n, stored in enumerate(found):
+        if stored is not None:
+            parts += [(resolve(key), frames) for key, frames in stored]
+            continue
+        while at < len(pieces) and pieces[at][0] == n:
+            parts.append((made[at], pieces[at][1].frames))
+            at += 1
+    progress(1.0)
+    return parts, len({n for n, _ in pieces})
 
 
 def prepare_segments(
@@ -297,17 +365,25 @@ def prepare_segments(
     qc_policy: QcPolicy | None = None,
     clips: set[int] | None = None,
     ready: Callable[[str], bool] = lambda _key: True,
+    workers: int = 1,
 ) -> int:
     """Encode ahead of the final render the segments not stored yet whose clips are all `ready`
     (by asset key) and, with `clips`, that show one of those clips (positions in
     `timeline.clips`): what a scene worker does when its clip arrives. Returns how many it
-    encoded; a timeline that cannot be cut encodes none (its final render is one pass)."""
+    encoded; a timeline that cannot be cut encodes none (its final render is one pass).
+
+    `workers` ffmpeg processes encode at once (`encode_segments`). Until every clip of the
+    timeline is ready each x264 runs on one thread: other scenes are still rendering beside it,
+    nothing waits for this segment yet, and one thread spends the least CPU per frame
+    (bench/RESULTS.md). The clip that completes the timeline gets x264's own thread count (1.5
+    per core): the final render waits for its segments."""
     try:
         segments = picture_segments(timeline, qc_policy or QcPolicy(), workdir)
     except PlanError:
         return 0
     todo = [s for s in segments if (clips is None or s.clips & clips) and all(ready(src.asset) for src in s.sources)]
-    return encode_segments(todo, resolve, workdir, store, Digests(resolve))[1]
+    threads = None if all(ready(c.asset) for c in timeline.clips) else 1
+    return encode_segments(todo, resolve, workdir, store, Digests(resolve), workers=workers, threads=threads)[1]
 
 
 def _cards(timeline: Timeline) -> dict[int, tuple[int, int, int, int]]:
@@ -355,14 +431,21 @@ def compose(
         except PlanError:
             segments = None
     if segments is not None and store is not None:
-        missing = sum(s.frames for s in segments if store.find(digests.segment_name(s)) is None)
+        found = [stored_segment(s, store, digests) for s in segments]
+        missing = sum(s.frames for s, f in zip(segments, found, strict=True) if f is None)
         if choose_mode(missing, sum(s.frames for s in segments)) == "segments":
             parts, encoded = encode_segments(
-                segments, resolve, workdir, store, digests, lambda f: progress(0.06 + 0.85 * f)
+                segments,
+                resolve,
+                workdir,
+                store,
+                digests,
+                lambda f: progress(0.06 + 0.85 * f),
+                found=found,
             )
             join_segments(parts, o.fps, Path(audio.path), timeline.duration_s, out, _metadata(o))
             result.mode, result.cards = "segments", _cards(timeline)
-            result.segments_encoded, result.segments_reused = encoded, len(parts) - encoded
+            result.segments_encoded, result.segments_reused = encoded, len(segments) - encoded
     if result.mode == "one_pass":
         result.cards = _one_pass(timeline, resolve, workdir, out, Path(audio.path), qcp, progress)
     result.poster = str(extract_frame(out, poster_time(timeline, brand_name), workdir / "poster.jpg"))

@@ -15,11 +15,16 @@ A text (or the animatic mark) is in every segment its frames meet, each segment 
 exactly the frames of the whole ad it covers (`frames_on_screen`, the rule QC reads by), so a
 super that spans a boundary is whole across the join. QC's frames are forced keyframes in the
 segment that holds them; every segment also starts on one, which is what lets them join.
+
+A clip's body can also be encoded as consecutive parts (`split_segment`), each a segment of its
+own on the same grid, so that the last clip to arrive is encoded by several processes at once;
+the parts join into exactly the frames the whole body would have had.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 from pydantic import BaseModel
 
@@ -62,6 +67,8 @@ class Segment(BaseModel):
     keyframes: list[int]
     """Segment frames QC reads (forced keyframes)."""
     output: OutputSettings
+    part: tuple[int, int] | None = None
+    """(k, n): this is part k (from 0) of the n a body was cut into (`split_segment`)."""
 
     @property
     def clips(self) -> set[int]:
@@ -82,6 +89,7 @@ class Segment(BaseModel):
             exclude={
                 "index": True,
                 "first_frame": True,
+                "part": True,
                 "sources": {"__all__": {"clip"}},
                 "overlays": {"__all__": {"text"}},
             },
@@ -160,3 +168,42 @@ def plan_segments(timeline: Timeline, qc_frames: list[int], mark_until: float = 
             )
         )
     return segments
+
+
+def min_part_frames(fps: int) -> int:
+    """The shortest part a body is cut into: a second. Each part is its own ffmpeg run, starts
+    on an IDR frame and decodes its clip from the clip's start, so shorter parts cost more than
+    the parallelism gives back."""
+    return fps
+
+
+def split_segment(segment: Segment, parts: int) -> list[Segment]:
+    """`segment` as up to `parts` consecutive parts of near-equal length (none shorter than
+    `min_part_frames`), each with its source, overlays and keyframes counted from its own first
+    frame; a dissolve (its fade runs across the whole segment) or a short body stays whole."""
+    n = min(parts, segment.frames // min_part_frames(segment.output.fps))
+    if segment.dissolve or n <= 1:
+        return [segment]
+    fps = segment.output.fps
+    bounds = [segment.frames * k // n for k in range(n + 1)]
+    out = []
+    for k, (a, z) in enumerate(itertools.pairwise(bounds)):
+        src = segment.sources[0]
+        overlays = [
+            o.model_copy(update={"first": max(o.first, a) - a, "last": min(o.last, z - 1) - a})
+            for o in segment.overlays
+            if o.first < z and o.last >= a
+        ]
+        out.append(
+            segment.model_copy(
+                update={
+                    "first_frame": segment.first_frame + a,
+                    "frames": z - a,
+                    "sources": [src.model_copy(update={"start_s": round(src.start_s + a / fps, 6), "frames": z - a})],
+                    "overlays": overlays,
+                    "keyframes": [f - a for f in segment.keyframes if a <= f < z],
+                    "part": (k, n),
+                }
+            )
+        )
+    return out

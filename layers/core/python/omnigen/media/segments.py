@@ -106,8 +106,12 @@ def segment_graph(segment: Segment, cards: list[tuple[int, int, int]]) -> str:
     return ";\n".join(chains)
 
 
-def encode_segment(segment: Segment, resolve: Callable[[str], Path], workdir: Path, out: Path) -> Path:
-    """Encode one segment to `out` (video only, H.264, exactly `segment.frames` frames)."""
+def encode_segment(
+    segment: Segment, resolve: Callable[[str], Path], workdir: Path, out: Path, threads: int | None = None
+) -> Path:
+    """Encode one segment to `out` (video only, H.264, exactly `segment.frames` frames). Its
+    working files are named after `out`, so segments encoded at once never share one.
+    `threads` caps x264's threads (None: x264's own choice, 1.5 per core)."""
     o = segment.output
     workdir.mkdir(parents=True, exist_ok=True)
     args: list[str | Path] = ["-y"]
@@ -116,12 +120,12 @@ def encode_segment(segment: Segment, resolve: Callable[[str], Path], workdir: Pa
     cards: list[tuple[int, int, int]] = []
     for k, ov in enumerate(segment.overlays):
         if ov.item is None:
-            card = render_animatic_mark(o, workdir / f"seg{segment.index}_mark.png")
+            card = render_animatic_mark(o, workdir / f"{out.stem}_mark.png")
         else:
-            card = render_card(ov.item, o, workdir / f"seg{segment.index}_text_{k}.png")
+            card = render_card(ov.item, o, workdir / f"{out.stem}_text_{k}.png")
         cards.append((len(segment.sources) + k, card.x, card.y))
         args += ["-i", card.path]
-    graph_file = workdir / f"seg{segment.index}_graph.txt"
+    graph_file = workdir / f"{out.stem}_graph.txt"
     graph_file.write_text(segment_graph(segment, cards), encoding="utf-8")
     times = [max(0.0, (f - 0.5) / o.fps) for f in segment.keyframes if f > 0]
     args += [
@@ -130,6 +134,7 @@ def encode_segment(segment: Segment, resolve: Callable[[str], Path], workdir: Pa
         "-map",
         "[vout]",
         *video_encoder_args(o),
+        *(["-threads", str(threads)] if threads else []),
         *keyframe_args(times),
         "-frames:v",
         str(segment.frames),
@@ -137,8 +142,10 @@ def encode_segment(segment: Segment, resolve: Callable[[str], Path], workdir: Pa
         out,
     ]
     seconds = segment.frames / o.fps
+    part = f", part {segment.part[0] + 1} of {segment.part[1]}" if segment.part else ""
     run_ffmpeg(
-        args, what=f"encoding picture segment {segment.index + 1} ({seconds:.2f} s from frame {segment.first_frame})"
+        args,
+        what=f"encoding picture segment {segment.index + 1}{part} ({seconds:.2f} s from frame {segment.first_frame})",
     )
     return out
 
