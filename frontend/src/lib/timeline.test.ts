@@ -18,6 +18,8 @@ import {
   updateMusic,
   updateText,
 } from "./timeline";
+import parity from "./timeline_ops.parity.json";
+import type { TextItem, Timeline } from "./types";
 
 describe("timeline edits", () => {
   it("computes starts and length like omnigen/timeline.py, dissolves included", () => {
@@ -183,4 +185,49 @@ describe("edits that move what follows (timeline_edit.py's operations)", () => {
     expect(deleteText(added, 0).texts.map((x) => x.kind)).toEqual(["major_statement", "super"]);
     expect(() => deleteText(t, 5)).toThrow(EditRefused);
   });
+});
+
+// One set of cases for both implementations of these edits: test_timeline_ops_parity.py checks
+// that timeline_edit.py's `apply` gives the expected times, this that timeline.ts does.
+
+type ParityOp =
+  | { op: "delete_clip" | "duplicate_clip" | "delete_text"; index: number }
+  | { op: "set_scene_length"; scene: number; duration_s: number }
+  | { op: "add_text"; item: TextItem };
+
+describe("the editor's edits give what the API's give (timeline_ops.parity.json)", () => {
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  const times = (t: Timeline) => ({
+    clips: t.clips.map((c) => [c.scene_index, r(c.in_s), r(c.out_s), c.transition]),
+    voice: t.voice.map((v) => [v.scene_index, r(v.start_s)]),
+    texts: t.texts.map((x) => [x.kind, r(x.start_s), r(x.end_s)]),
+  });
+  const patched = (patch: Record<string, Record<string, object>>): Timeline => {
+    const t = structuredClone(parity.timeline) as unknown as Timeline;
+    for (const [field, items] of Object.entries(patch)) {
+      for (const [index, fields] of Object.entries(items)) Object.assign((t as unknown as Record<string, object[]>)[field][Number(index)], fields);
+    }
+    return t;
+  };
+  const step = (t: Timeline, op: ParityOp): Timeline => {
+    switch (op.op) {
+      case "delete_clip":
+        return deleteClip(t, op.index);
+      case "duplicate_clip":
+        return duplicateClip(t, op.index);
+      case "delete_text":
+        return deleteText(t, op.index);
+      case "add_text":
+        return addText(t, op.item);
+      case "set_scene_length":
+        return setClipLength(t, t.clips.findIndex((c) => c.scene_index === op.scene), op.duration_s);
+    }
+  };
+
+  for (const c of parity.cases) {
+    it(c.name, () => {
+      const end = (c.ops as ParityOp[]).reduce(step, patched(c.patch as Record<string, Record<string, object>>));
+      expect(times(end)).toEqual(c.expected);
+    });
+  }
 });
