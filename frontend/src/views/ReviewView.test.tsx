@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { fakeFetch, makeJob, person, problem, renderWithServices } from "../test/helpers";
+import { fakeFetch, layered, makeJob, person, problem, renderWithServices } from "../test/helpers";
 import type { Comment, CommentRequest, VersionReview } from "../lib/types";
 import { ReviewView } from "./ReviewView";
 import { SharedView } from "./SharedView";
@@ -109,6 +109,48 @@ describe("ReviewView", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("A creator cannot approve their own version.");
     await user.click(screen.getByRole("button", { name: "Make a share link" }));
     await waitFor(() => expect(screen.getByTestId("share-url")).toHaveValue(`${location.origin}${location.pathname}#/shared/tok123`));
+  });
+});
+
+describe("ReviewView: comments carried from an earlier version, and outdated ones", () => {
+  it("says a carried comment came from version 1 and where it sat there when the edit moved it", async () => {
+    const s = server();
+    s.comments.splice(0, 1,
+      comment({ comment_id: "cmoved000001", version: 1, at_s: 13.5, carried_from: 1, text: "Hold the risk text longer" }),
+      comment({ comment_id: "cstill000001", version: 1, at_s: 4, carried_from: 1, text: "Warmer colours in the kitchen" }),
+      comment({ comment_id: "cnew00000001", version: 2, at_s: 2, text: "New on this one" }),
+    );
+    const v1 = fakeFetch([["GET", /\/versions\/1\/comments$/, () => ({ job_id: "job1", version: 1, open: 2, items: [
+      comment({ comment_id: "cmoved000001", version: 1, at_s: 12, text: "Hold the risk text longer" }),
+      comment({ comment_id: "cstill000001", version: 1, at_s: 4, text: "Warmer colours in the kitchen" }),
+    ] })]]);
+    renderWithServices(<ReviewView id="job1" />, { fetch: layered(v1, s.f) });
+    const threads = await screen.findByTestId("comment-threads");
+    const moved = await within(threads).findByText("Carried from version 1, where it was at 0:12.0");
+    expect(moved.closest("li")).toHaveTextContent(/^0:13.5.*Hold the risk text longer/);
+    // not moved: it says where it came from, and no time
+    const still = within(threads).getByText("Warmer colours in the kitchen").closest("li")!;
+    expect(within(still).getByTestId("comment-carried")).toHaveTextContent(/^Carried from version 1$/);
+    // made on this version: no note
+    expect(within(within(threads).getByText("New on this one").closest("li")!).queryByTestId("comment-carried")).toBeNull();
+    expect(screen.queryByTestId("outdated-threads")).toBeNull();
+  });
+
+  it("lists an outdated comment apart, saying which version dropped its scene and why", async () => {
+    const s = server();
+    s.comments.push(comment({
+      comment_id: "cgone0000001", at_s: 6, text: "The pharmacist shot feels staged",
+      outdated: true, outdated_in: 3, outdated_reason: "scene 2, where the comment sits, is not in the new version",
+    }));
+    renderWithServices(<ReviewView id="job1" />, { fetch: s.f });
+    const apart = await screen.findByTestId("outdated-threads");
+    expect(screen.getByRole("heading", { name: "Outdated comments" })).toBeInTheDocument();
+    const gone = within(apart).getByText("The pharmacist shot feels staged").closest("li")!;
+    expect(within(gone).getByTestId("comment-outdated")).toHaveTextContent("Not carried onto version 3: scene 2, where the comment sits, is not in the new version.");
+    // the current threads hold only the comment that still applies
+    const current = screen.getByTestId("comment-threads");
+    expect(within(current).queryByText("The pharmacist shot feels staged")).toBeNull();
+    expect(within(current).getByText("The risk text is hard to read here")).toBeInTheDocument();
   });
 });
 

@@ -27,6 +27,14 @@ function decisionRights(me: Me | undefined, job: Job): { decide: boolean; approv
   return { decide, approve: decide && (me.allow_self_approval || job.user_id !== me.user_id) };
 }
 
+/** Each carried comment's time on the version it came from, read from that version's list (a
+ *  version that cannot be read just leaves its comments without the note of where they were). */
+async function originsOf(comments: Comment[], read: (version: number) => Promise<Comment[]>): Promise<Map<string, number>> {
+  const from = [...new Set(comments.flatMap((c) => (c.carried_from === null || c.carried_from === undefined ? [] : [c.carried_from])))];
+  const lists = await Promise.all(from.map((v) => read(v).catch(() => [] as Comment[])));
+  return new Map(lists.flat().map((c) => [c.comment_id, c.at_s]));
+}
+
 export function ReviewView({ id, version }: { id: string; version?: number }) {
   const { api } = useServices();
   const { job, error: jobError } = useJob(id);
@@ -37,6 +45,8 @@ export function ReviewView({ id, version }: { id: string; version?: number }) {
   const [reviewers, setReviewers] = useState<string[] | null | undefined>(null);
   const [versions, setVersions] = useState<VersionView[] | null>(null);
   const [comments, setComments] = useState<Comment[]>([]);
+  /** Where each carried comment sat on the version it was carried from (to say it moved). */
+  const [origins, setOrigins] = useState<ReadonlyMap<string, number>>(new Map());
   const [review, setReview] = useState<VersionReview | null>(null);
   const [sheet, setSheet] = useState<RuleSheet | null>(null);
   const [links, setLinks] = useState<ShareLink[]>([]);
@@ -56,7 +66,13 @@ export function ReviewView({ id, version }: { id: string; version?: number }) {
     if (k === null) return;
     const quiet = <T,>(p: Promise<T>, set: (v: T) => void) => p.then(set, () => undefined);
     await Promise.all([
-      api.comments(id, k).then((c) => setComments(c.items), (e: unknown) => setProblem(problemText(e))),
+      api.comments(id, k).then(
+        async (c) => {
+          setComments(c.items);
+          setOrigins(await originsOf(c.items, (v) => api.comments(id, v).then((p) => p.items)));
+        },
+        (e: unknown) => setProblem(problemText(e)),
+      ),
       api.review(id, k).then(setReview, (e: unknown) => setProblem(problemText(e))),
       quiet(api.rules(id, k), setSheet),
       owner ? quiet(api.shareLinks(id, k), setLinks) : undefined, // the owner's; a reviewer is not shown them
@@ -160,6 +176,7 @@ export function ReviewView({ id, version }: { id: string; version?: number }) {
         </section>
         <CommentThreads
           comments={comments}
+          origins={origins}
           playhead={playhead}
           onSeek={seek}
           onAdd={async (c) => (await act(() => api.addComment(id, k, c), "Comment added.")) !== null}

@@ -1,5 +1,7 @@
 // Review comments: a form that pins a new one to the playhead (or a range), and the threads in
-// the order of their place on the ad's clock, with replies, resolve and reopen.
+// the order of their place on the ad's clock, with replies, resolve and reopen. A thread carried
+// from an earlier version says so (and where it sat there, when the edit moved it); one whose
+// scene a later version dropped is outdated: listed apart, with the reason it was not carried.
 
 import { useState, type FormEvent } from "react";
 import { clock } from "../../lib/format";
@@ -14,17 +16,36 @@ interface Props {
   onAdd(c: CommentRequest & { name?: string }): Promise<boolean>;
   onResolve?(c: Comment, resolved: boolean): void;
   onSeek(seconds: number): void;
+  /** Where each carried comment sat on the version it came from (by comment id), when known. */
+  origins?: ReadonlyMap<string, number>;
 }
 
 const round1 = (s: number) => Math.round(s * 10) / 10;
 
-export function CommentThreads({ comments, playhead, askName, readOnly, onAdd, onResolve, onSeek }: Props) {
+/** "Carried from version 1, where it was at 0:12.0": the time only when the edit moved it. */
+export function carriedNote(c: Comment, originalAt?: number): string | null {
+  if (c.carried_from === null || c.carried_from === undefined) return null;
+  const moved = originalAt !== undefined && Math.abs(originalAt - c.at_s) >= 0.05;
+  return `Carried from version ${c.carried_from}${moved ? `, where it was at ${clock(originalAt)}` : ""}`;
+}
+
+/** Why a later version left the comment behind: "Not carried onto version 3: scene 2, … ." */
+export function outdatedNote(c: Comment): string | null {
+  if (!c.outdated) return null;
+  const onto = c.outdated_in !== null && c.outdated_in !== undefined ? `version ${c.outdated_in}` : "a later version";
+  const why = c.outdated_reason?.trim() || "its scene is not in it";
+  return `Not carried onto ${onto}: ${why}.`;
+}
+
+export function CommentThreads({ comments, playhead, askName, readOnly, onAdd, onResolve, onSeek, origins }: Props) {
   const [text, setText] = useState("");
   const [name, setName] = useState("");
   const [range, setRange] = useState("");
   const [replyTo, setReplyTo] = useState<Comment | null>(null);
   const at = replyTo ? replyTo.at_s : round1(playhead);
   const end = range.trim() === "" ? null : Number(range);
+  const current = comments.filter((c) => !c.outdated);
+  const outdated = comments.filter((c) => c.outdated);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -74,22 +95,35 @@ export function CommentThreads({ comments, playhead, askName, readOnly, onAdd, o
           </button>
         </form>
       )}
-      {comments.length === 0 ? (
-        <p className="muted">No comments on this version yet.</p>
+      {current.length === 0 ? (
+        <p className="muted">{outdated.length === 0 ? "No comments on this version yet." : "No current comments on this version."}</p>
       ) : (
         <ol className="threads plain" data-testid="comment-threads">
-          {comments.map((c) => (
-            <Thread key={c.comment_id} c={c} readOnly={readOnly} onReply={setReplyTo} onResolve={onResolve} onSeek={onSeek} />
+          {current.map((c) => (
+            <Thread key={c.comment_id} c={c} origin={origins?.get(c.comment_id)} readOnly={readOnly} onReply={setReplyTo} onResolve={onResolve} onSeek={onSeek} />
           ))}
         </ol>
+      )}
+      {outdated.length > 0 && (
+        <section aria-labelledby="outdated-h" className="outdated-comments">
+          <h3 id="outdated-h">Outdated comments</h3>
+          <p className="muted small">A later version no longer has the scene these were made on, so they stay here, on this version.</p>
+          <ol className="threads plain" data-testid="outdated-threads">
+            {outdated.map((c) => (
+              <Thread key={c.comment_id} c={c} origin={origins?.get(c.comment_id)} readOnly={readOnly} onReply={setReplyTo} onResolve={onResolve} onSeek={onSeek} />
+            ))}
+          </ol>
+        </section>
       )}
     </section>
   );
 }
 
-function Thread({ c, readOnly, onReply, onResolve, onSeek }: { c: Comment; readOnly?: boolean; onReply(c: Comment): void; onResolve?: Props["onResolve"]; onSeek(s: number): void }) {
+function Thread({ c, origin, readOnly, onReply, onResolve, onSeek }: { c: Comment; origin?: number; readOnly?: boolean; onReply(c: Comment): void; onResolve?: Props["onResolve"]; onSeek(s: number): void }) {
+  const carried = carriedNote(c, origin);
+  const outdated = outdatedNote(c);
   return (
-    <li className={`thread ${c.resolved ? "resolved" : ""}`} data-comment={c.comment_id}>
+    <li className={`thread ${c.resolved ? "resolved" : ""} ${c.outdated ? "outdated" : ""}`} data-comment={c.comment_id}>
       <p className="thread-head">
         <button type="button" className="link" onClick={() => onSeek(c.at_s)}>
           {clock(c.at_s)}
@@ -100,6 +134,16 @@ function Thread({ c, readOnly, onReply, onResolve, onSeek }: { c: Comment; readO
         {c.item && <span className="muted small"> · {c.item}</span>}
         {c.resolved && <span className="badge">resolved</span>}
       </p>
+      {carried && (
+        <p className="muted small" data-testid="comment-carried">
+          {carried}
+        </p>
+      )}
+      {outdated && (
+        <p className="muted small" data-testid="comment-outdated">
+          {outdated}
+        </p>
+      )}
       <p className="thread-text">{c.text}</p>
       {c.replies.length > 0 && (
         <ol className="replies plain">
