@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -414,30 +416,40 @@ def test_editing_operations_super_clips_length_findings_recompose(server, ops_jo
 ALICE, RITA = "alice-creator-token-0123456789", "rita-reviewer-token-0123456789"
 
 
-@pytest.fixture(scope="module")
-def team(tmp_path_factory: pytest.TempPathFactory):
-    """A local server with named users (OMNIGEN_USERS_FILE): Alice creates, Rita reviews; and an
-    ad of Alice's, made through the API with her token while the journeys above run."""
-    home = tmp_path_factory.mktemp("omnigen-team")
+@contextmanager
+def team_server(home: Path) -> Iterator[str]:
+    """A local server with named users (OMNIGEN_USERS_FILE): Alice creates, Rita reviews; self-
+    approval stays off (the default), so only Rita can approve Alice's ads."""
     users = UsersFile(
         users=[
             UserEntry(user_id="alice", name="Alice Creator", token_sha256=token_hash(ALICE), roles=["creator"]),
             UserEntry(user_id="rita", name="Rita Reviewer", token_sha256=token_hash(RITA), roles=["reviewer"]),
         ]
     )
-    path = Path(home) / "users.json"
+    path = home / "users.json"
     path.write_text(json.dumps(users.model_dump()), encoding="utf-8")
     port = free_port()
     proc = start_local_server(home, port, {"OMNIGEN_USERS_FILE": str(path), "OMNIGEN_MAX_CONCURRENT_SCENES": "2"})
-    base = f"http://127.0.0.1:{port}"
     try:
-        r = httpx.post(
-            f"{base}/api/v1/generate", json=_brief("16:9"), headers={"Authorization": f"Bearer {ALICE}"}, timeout=30
-        )
-        assert r.status_code == 202, r.text
-        yield base, r.json()["job_id"]
+        yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
+
+
+def alices_ad(base: str) -> str:
+    """An ad of Alice's, started through the API with her token (it renders while a test runs)."""
+    r = httpx.post(
+        f"{base}/api/v1/generate", json=_brief("16:9"), headers={"Authorization": f"Bearer {ALICE}"}, timeout=30
+    )
+    assert r.status_code == 202, r.text
+    return r.json()["job_id"]
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory):
+    """The team's server and an ad of Alice's, made while the journeys above run."""
+    with team_server(tmp_path_factory.mktemp("omnigen-team")) as base:
+        yield base, alices_ad(base)
 
 
 def _sign_in(page, base: str, token: str) -> None:
