@@ -302,6 +302,16 @@ def _total(page) -> str:
     return m[1]
 
 
+def set_length(page, scene: str, delta: float) -> float:
+    """Change a scene's length in the workspace's inspector by `delta` seconds; the new length."""
+    page.get_by_role("button", name=f"Trim scene {scene}").click()
+    field = page.get_by_label("Scene length (s)")
+    new = round(float(field.input_value()) + delta, 3)
+    field.fill(str(new))
+    field.press("Enter")
+    return new
+
+
 @pytest.mark.timeout(1500)
 def test_editing_operations_super_clips_length_findings_recompose(server, ops_job, browser):
     """Issue 16's edits of what is said and shown, in the draft: a finding appears when the major
@@ -356,24 +366,16 @@ def test_editing_operations_super_clips_length_findings_recompose(server, ops_jo
         assert _total(page) == start_total
 
         # --- change two scenes' lengths: what follows moves with each end --------------------------
-        def set_length(scene: str, delta: float) -> float:
-            page.get_by_role("button", name=f"Trim scene {scene}").click()
-            field = page.get_by_label("Scene length (s)")
-            new = round(float(field.input_value()) + delta, 3)
-            field.fill(str(new))
-            field.press("Enter")
-            return new
-
         voice = page.get_by_role("list", name="Voice").get_by_role("button")
 
         def lines() -> list[str]:
             return voice.evaluate_all("els => els.map(e => e.textContent)")
 
         said = lines()
-        shorter = set_length(before[1], -0.5)
+        shorter = set_length(page, before[1], -0.5)
         assert _total(page) != start_total, _total(page)  # half a second shorter
         assert lines() != said  # the lines after it moved up with its end
-        longer = set_length(before[2], +0.5)
+        longer = set_length(page, before[2], +0.5)
         assert _total(page) == start_total  # the ad's length is back to the brief's
         assert lines() == said  # and the lines after both are where they were
         check.filter(has_text="no rule broken").wait_for()

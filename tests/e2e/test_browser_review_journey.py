@@ -17,7 +17,18 @@ import zipfile
 import httpx
 import pytest
 from test_browser import JOB_TIMEOUT_MS, _screenshot_on_failure, _shot, _wait_finished
-from test_browser_producer import ALICE, DESKTOP, RITA, _order, _sign_in, _total, _watched, alices_ad, team_server
+from test_browser_producer import (
+    ALICE,
+    DESKTOP,
+    RITA,
+    _order,
+    _sign_in,
+    _total,
+    _watched,
+    alices_ad,
+    set_length,
+    team_server,
+)
 
 from omnigen.export.package import PACKAGE_FILES
 from omnigen.media.ffmpeg import probe
@@ -80,26 +91,17 @@ def test_comment_request_changes_edit_recompose_approve_download(review_team, br
         alice.goto(f"{base}/#/jobs/{job_id}/review")
         alice.get_by_test_id("review-status").filter(has_text="Changes requested").wait_for()
         alice.get_by_test_id("comment-threads").get_by_text(comment).wait_for()
-        alice.goto(f"{base}/#/jobs/{job_id}/edit")
+        alice.get_by_role("link", name="Workspace").click()
         check = alice.get_by_test_id("draft-check")
         check.filter(has_text="no rule broken").wait_for()
-        scenes = _order(alice)
-        start_total = _total(alice)
-
+        scenes, start_total = _order(alice), _total(alice)
         texts = alice.get_by_role("list", name="Text")
         texts.get_by_role("button", name=re.compile("^Super")).first.click()
-        body = alice.locator("#text-body")
-        body.fill("Ask your doctor")
+        alice.locator("#text-body").fill("Ask your doctor")
         texts.get_by_role("button", name=re.compile("Ask your doctor")).wait_for()
 
-        def set_length(scene: str, delta: float) -> None:
-            alice.get_by_role("button", name=f"Trim scene {scene}").click()
-            field = alice.get_by_label("Scene length (s)")
-            field.fill(str(round(float(field.input_value()) + delta, 3)))
-            field.press("Enter")
-
-        set_length(scenes[0], -0.5)  # everything after the first cut comes half a second sooner
-        set_length(scenes[-1], +0.5)  # and the end card takes the half second back
+        set_length(alice, scenes[0], -0.5)  # everything after the first cut comes half a second sooner
+        set_length(alice, scenes[-1], +0.5)  # and the end card takes the half second back
         assert _total(alice) == start_total
         check.filter(has_text="no rule broken").wait_for()
         alice.get_by_role("button", name="Save and re-compose").click()
