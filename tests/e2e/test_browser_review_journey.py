@@ -143,6 +143,8 @@ def test_comment_request_changes_edit_recompose_approve_download(review_team, br
     assert not errors, errors
 
     # --- the package: every file, each what it says, bound to version 2 and the trail's head -------
+    alice_is = _api(base, ALICE, "/me")  # the approval is Rita's: Alice may not approve her own ad
+    assert alice_is["allow_self_approval"] is False and "reviewer" not in alice_is["roles"], alice_is
     review = _api(base, RITA, f"/jobs/{job_id}/versions/2/review")
     assert review["status"] == "approved" and review["approval"]["by"] == "rita", review
     with zipfile.ZipFile(zip_path) as z:
