@@ -5,7 +5,8 @@
 2. Decode only those frames (`sampling`), measuring loudness and true peak in the same pass, and
    read each track's length from the MP4's boxes (`mp4`).
 3. Crop each frame to the text item's expected region (the card compose drew, padded), so OCR
-   reads a few hundred pixels of text, not a frame of picture; OCR the crops in parallel.
+   reads a few hundred pixels of text, not a frame of picture; level the picture seen through
+   the plate out of each crop (`pixels.level_for_ocr`); OCR the crops in parallel.
 4. On the pixels: which words are the item's and where (title-safe), their contrast against
    what is behind them, and whether the major statement's text is still there on every sampled
    frame of its line (the text's own pixels compared with the frame OCR read; a frame that does
