@@ -5,7 +5,8 @@
 2. Decode only those frames (`sampling`), measuring loudness and true peak in the same pass, and
    read each track's length from the MP4's boxes (`mp4`).
 3. Crop each frame to the text item's expected region (the card compose drew, padded), so OCR
-   reads a few hundred pixels of text, not a frame of picture; OCR the crops in parallel.
+   reads a few hundred pixels of text, not a frame of picture; level the picture seen through
+   the plate out of each crop (`pixels.level_for_ocr`); OCR the crops in parallel.
 4. On the pixels: which words are the item's and where (title-safe), their contrast against
    what is behind them, and whether the major statement's text is still there on every sampled
    frame of its line (the text's own pixels compared with the frame OCR read; a frame that does
@@ -29,7 +30,7 @@ from omnigen.media.ocr import Crop, read_crops
 from omnigen.media.sampling import Decoded, decode_frames
 from omnigen.qc import judge
 from omnigen.qc.matching import align, tokens
-from omnigen.qc.pixels import TextPixels, contrast, ink_at_edges, luma, still_shown, text_pixels
+from omnigen.qc.pixels import TextPixels, contrast, ink_at_edges, level_for_ocr, luma, still_shown, text_pixels
 from omnigen.qc.plan import QcPlan, TextCheck, plan_qc, required_texts
 from omnigen.qc.policy import QcPolicy
 from omnigen.qc.report import AudioMeasures, QcCost, QcReport, TrackLengths, WordBox
@@ -124,18 +125,23 @@ class _Read:
     region: _Region
 
 
+def _ocr_crop(r: _Read) -> Crop:
+    """What Tesseract is given for one read: the region around the card (the margin filled with
+    the card's edge colour), its picture texture levelled out on its own text/background split
+    (`pixels.level_for_ocr`) when there is a card to say where the text is."""
+    region_rgb = _for_ocr(r.crop, r.region)
+    if r.region.card is None:  # a bare frame's half: no card to tell text from picture
+        light = text_pixels(r.crop, r.color).light
+        return Crop(grey=luma(region_rgb), cap_px=r.region.cap_px, light_text=light)
+    text = text_pixels(region_rgb, r.color)
+    return Crop(grey=level_for_ocr(luma(region_rgb), text), cap_px=r.region.cap_px, light_text=text.light)
+
+
 def _ocr(
     reads: list[_Read], pool: ThreadPoolExecutor, workers: int, policy: QcPolicy, cap_px: int
 ) -> list[list[WordBox]]:
     """OCR of every crop, a sheet per worker, boxes moved to frame coordinates."""
-    crops = [
-        Crop(
-            grey=luma(_for_ocr(r.crop, r.region)),
-            cap_px=r.region.cap_px,
-            light_text=text_pixels(_card_view(r.crop, r.region), r.color).light,
-        )
-        for r in reads
-    ]
+    crops = [_ocr_crop(r) for r in reads]
     groups = [list(range(k, len(crops), workers)) for k in range(min(workers, len(crops)))]
     out: list[list[WordBox]] = [[] for _ in reads]
     sheets = pool.map(

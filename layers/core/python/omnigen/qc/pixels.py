@@ -98,6 +98,38 @@ def contrast(rgb: np.ndarray, text: TextPixels) -> float | None:
     return contrast_ratio(float(np.percentile(t, 25)), float(np.percentile(b, 10)))
 
 
+INK_GROUND_PERCENTILE = 99.0
+"""The background's level nearest the ink that `level_for_ocr` maps to the ground: all but the
+brightest (for light text) hundredth of the picture showing through the plate."""
+MIN_INK_STEP = 16.0
+"""Below this luma step between the text and its background there is no ink to isolate."""
+
+
+def level_for_ocr(grey: np.ndarray, text: TextPixels) -> np.ndarray:
+    """The region's grey with the picture behind the text flattened out, for OCR.
+
+    A translucent plate lets the picture through at a quarter of its contrast; a fine, hard
+    pattern (a 1-px cellular automaton, foliage, a fabric) then becomes a texture of its own
+    that Tesseract's page-wide binarisation (and its downscaling to the reading size) turns into
+    specks joined to the strokes: it reads "lineQ" or nothing off a 9.6:1 plate a viewer reads
+    at a glance. The text and background were already told apart on these pixels (`text`, the
+    same Otsu split the contrast check uses), so the levels are set from them: the background's
+    level nearest the ink (past the glyphs' anti-aliased edges) becomes the ground, the strokes'
+    median the ink, linearly between, keeping the polarity. No pixel is invented: a glyph that
+    is missing or cut stays missing or cut, and the contrast is judged on the untouched pixels."""
+    g = grey.astype(np.float32)
+    background = ~_dilate(text.mask, EDGE_PX)
+    if not text.mask.any() or not background.any():
+        return g
+    ink = float(np.median(g[text.mask]))
+    pct = INK_GROUND_PERCENTILE if text.light else 100.0 - INK_GROUND_PERCENTILE
+    ground = float(np.percentile(g[background], pct))
+    if abs(ink - ground) < MIN_INK_STEP or (ink > ground) != text.light:
+        return g
+    level = np.clip((g - ground) / (ink - ground), 0.0, 1.0)
+    return 255.0 * level if text.light else 255.0 * (1.0 - level)
+
+
 def still_shown(reference: np.ndarray, sample: np.ndarray, text: TextPixels, min_share: float = 0.85) -> bool:
     """Whether `sample` (the same region in another frame) shows the same text as `reference`:
     the text's pixels still look as they did (an overlay's pixels do not move; the picture
