@@ -35,6 +35,13 @@ def _env(home: Path) -> dict[str, str]:
     }
 
 
+def _as_at_a_terminal() -> None:
+    """A command typed at a terminal gets Ctrl-C (SIGINT) at its default. A test run started in
+    the background of a non-interactive shell (`nohup make test &`) ignores SIGINT, and an ignored
+    disposition is inherited through exec, so the CLI would never see the Ctrl-C this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(home: Path, brief: Path, out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "omnigen.cli", "generate", str(brief), "-o", str(out), "--resolution", "360p"],
@@ -42,6 +49,7 @@ def _start(home: Path, brief: Path, out: Path) -> subprocess.Popen[str]:
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_as_at_a_terminal,
     )
 
 
