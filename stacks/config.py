@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from omnigen.store import tables
-from omnigen.video_models import UnknownVideoModel, video_model
+from omnigen.video_models import DEFAULT_END_FRAME_MODEL, END_FRAME_KEY, UnknownVideoModel, VideoSetupError, video_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER_SOURCE = ROOT / "layers" / "core" / "python"
@@ -58,6 +58,9 @@ class Settings:
     providers: str = "script=replicate,video=replicate,music=replicate,voice=replicate"
     script_model: str = "openai/gpt-4o"
     video_model: str = "kwaivgi/kling-v2.5-turbo-pro"
+    video_model_end_frame: str = DEFAULT_END_FRAME_MODEL
+    """The end-frame companion (`omnigen.video_models.VideoSetup`): renders the takes that end on
+    the next keyframe when `video_model` has no end-frame input; "none" turns it off."""
     music_model: str = "minimax/music-2.6"
     voice_model: str = "minimax/speech-02-hd"
     max_concurrent_scenes: int = 12
@@ -98,12 +101,15 @@ class Settings:
     tables: TableNames = field(default_factory=TableNames)
 
     def __post_init__(self) -> None:
-        """A video model the adapter has no description of is refused at synth, not at the first
-        scene (`omnigen.video_models`: its inputs would be guesses)."""
+        """A video model the adapter has no description of, or a companion that cannot serve it,
+        is refused at synth, not at the first scene (`omnigen.video_models`: its inputs would be
+        guesses, or the clip plan would not hold for both)."""
         try:
-            video_model(self.video_model)
+            video_setup({"video": self.video_model, END_FRAME_KEY: self.video_model_end_frame})
         except UnknownVideoModel as err:
             raise ValueError(f"cdk.json context videoModel: {err}") from None
+        except VideoSetupError as err:
+            raise ValueError(f"cdk.json context videoModelEndFrame: {err}") from None
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> Settings:

@@ -77,6 +77,7 @@ class Functions(Construct):
             "OMNIGEN_MAX_CONCURRENT_SCENES": str(settings.max_concurrent_scenes),
             "OMNIGEN_MODEL_SCRIPT": settings.script_model,
             "OMNIGEN_MODEL_VIDEO": settings.video_model,
+            "OMNIGEN_MODEL_VIDEO_END_FRAME": settings.video_model_end_frame,
             "OMNIGEN_MODEL_MUSIC": settings.music_model,
             "OMNIGEN_MODEL_VOICE": settings.voice_model,
             "OMNIGEN_JOBS_TABLE": storage.jobs.table_name,

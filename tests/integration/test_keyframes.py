@@ -1,7 +1,9 @@
 """Continuity `keyframes` end to end: the offline providers draw a still per cut and render every
 scene from it (start on its keyframe, end on the next one where the cut must match); on
 Replicate — the fake, through the real client, holding every input to the published schemas —
-FLUX-schnell draws the keyframes and Kling v2.5 (no end frame in its schema) runs the hybrid."""
+FLUX-schnell draws the keyframes; in the default configuration Kling v2.5 renders the takes that
+end on a cut and its end-frame companion Kling v2.1 those that must end on the next keyframe, all
+at once; with the companion off Kling v2.5 (no end frame in its schema) runs the hybrid."""
 
 from __future__ import annotations
 
@@ -87,6 +89,7 @@ def test_replicate_keyframes_flux_stills_then_the_kling_hybrid(fake, tmp_path, m
     env = {
         "OMNIGEN_HOME": str(tmp_path / "home"),
         "OMNIGEN_PROVIDERS": "replicate",
+        "OMNIGEN_MODEL_VIDEO_END_FRAME": "none",  # no companion: the hybrid chains the continuous cuts
         "REPLICATE_API_TOKEN": TOKEN,
         "REPLICATE_BASE_URL": fake.base_url,
         "REPLICATE_POLL_INTERVAL": "0.05",
@@ -117,6 +120,7 @@ def test_replicate_keyframes_flux_stills_then_the_kling_hybrid(fake, tmp_path, m
     assert len(clips) == len(takes.plan.groups) < len(script.scenes)  # short shots share a take
     assert sum(p.input["duration"] for p in clips) == takes.plan.billed_s <= 1.1 * brief.duration_s
     assert all("start_image" in p.input and "end_image" not in p.input for p in clips)
+    assert fake.created("kwaivgi/kling-v2.1") == []  # the companion is off
     billed = {c["capability"] for c in final.provider_calls}
     assert "keyframes" in billed and "video" in billed
     assert sum(c["cost_usd"] for c in final.provider_calls if c["capability"] == "keyframes") == pytest.approx(
@@ -168,3 +172,57 @@ def test_replicate_end_frame_model_renders_every_take_at_once_from_its_keyframe(
         assert wanted_ends == len(continuous) > 0  # the example script marks continuous cuts
     video_usd = sum(c["cost_usd"] for c in final.provider_calls if c["capability"] == "video")
     assert video_usd == pytest.approx(0.09 * takes.plan.billed_s)
+
+
+@pytest.mark.parametrize("mode", ["keyframes", "auto"])
+def test_default_config_ends_the_continuous_cuts_on_the_companion_all_at_once(
+    fake, tmp_path, monkeypatch, capsys, mode
+):
+    """The default deployment (no OMNIGEN_MODEL_VIDEO*): Kling v2.5 Turbo Pro has no end-frame
+    input, so the takes that must end on the next keyframe go to the end-frame companion Kling
+    v2.1 with `start_image` + `end_image` + `mode: pro`; every other take goes to v2.5 without an
+    end frame; nothing waits for another take; the ad composes and its usage names both models.
+    The fake held every request to each model's published schema."""
+    from omnigen.cli import _print_usage
+
+    env = {
+        "OMNIGEN_HOME": str(tmp_path / "home"),
+        "OMNIGEN_PROVIDERS": "replicate",
+        "REPLICATE_API_TOKEN": TOKEN,
+        "REPLICATE_BASE_URL": fake.base_url,
+        "REPLICATE_POLL_INTERVAL": "0.05",
+    }
+    monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.05")
+    ctx = local_context(load_settings(env=env))
+    ctx.allow_noncompliant = True  # QC's OCR at 360p is not what this test is about (as above)
+    brief = load_brief(BRIEF).model_copy(update={"continuity": mode, "resolution": "360p"})
+    job = lifecycle.create_job(ctx, "local", brief)
+    final = LocalRunner(ctx, background=False).run(job.job_id)
+    assert final.status == JobStatus.COMPLETED, final.error
+    assert ctx.assets.exists(final.assets["output"])  # the ad composed
+
+    keys = JobKeys(job.user_id, job.job_id)
+    script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+    takes = Takes(script, KLING_V25_TURBO_PRO.clip_seconds, mode, end_frames=True, start_frames=False)
+    assert all(len(c) == 1 for c in takes.chains())  # every take at once
+    assert takes.keyframes() == takes.plan.heads()  # each starts on its keyframe
+    ending = [h for h in takes.plan.heads() if takes.end(h) is not None]
+    assert 0 < len(ending) < len(takes.plan.groups)  # the example marks some cuts continuous, not all
+
+    v25, v21 = fake.created(KLING), fake.created(END_FRAME_KLING)
+    assert len(v21) == len(ending) and len(v25) == len(takes.plan.groups) - len(ending)
+    assert all("end_image" not in p.input and "mode" not in p.input for p in v25)
+    assert all(p.input["aspect_ratio"] == brief.aspect_ratio for p in v25)
+    for p in v21:
+        assert p.input["mode"] == "pro" and "start_image" in p.input and "end_image" in p.input
+        assert "aspect_ratio" not in p.input  # v2.1's schema has none
+    by_model = {(c, m): usd for c, m, _n, usd in final.usage_by_model()}
+    durations = {g.head: g.seconds for g in takes.plan.groups}
+    v21_s = sum(durations[h] for h in ending)
+    assert sum(p.input["duration"] for p in v21) == v21_s
+    assert by_model[("video", END_FRAME_KLING)] == pytest.approx(0.09 * v21_s)
+    assert by_model[("video", KLING)] == pytest.approx(0.07 * (takes.plan.billed_s - v21_s))
+    capsys.readouterr()
+    _print_usage(final)  # what `omnigen show` and `omnigen make` print
+    shown = capsys.readouterr().out
+    assert f"video      {KLING}: {len(v25)} call(s)" in shown and f"video      {END_FRAME_KLING}: {len(v21)} call(s)" in shown

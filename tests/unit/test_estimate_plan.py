@@ -1,8 +1,9 @@
 """The estimate prices and times the real plan: for every example brief, continuity mode and
-supported video model (the default Kling v2.5 Turbo Pro, and Kling v2.1 whose schema takes an end
-frame and requires a start frame), the takes the pipeline will render on that model's clip grid,
+supported video configuration (the default Kling v2.5 Turbo Pro with its end-frame companion
+Kling v2.1, Kling v2.5 alone with the companion off, and Kling v2.1 alone, whose schema takes an
+end frame and requires a start frame), the takes the pipeline will render on the clip grid,
 within 15 % of the wall that the schedule simulated on the seed's latencies gives, and billed
-exactly as those takes bill at that model's price."""
+exactly as those takes bill, each at the price of the model that renders it."""
 
 from __future__ import annotations
 
@@ -36,32 +37,49 @@ def test_the_estimate_plans_on_the_adapters_own_description(model):
     )
 
 
-@pytest.mark.parametrize("model", sorted(VIDEO_MODELS))
+V25, V21 = "kwaivgi/kling-v2.5-turbo-pro", "kwaivgi/kling-v2.1"
+SETUPS = {
+    # (video model, end-frame companion): (takes end frames, every take starts on a frame)
+    (V25, V21): (True, False),  # the default deployment
+    (V25, "none"): (False, False),  # the hybrid: the continuous cuts chain
+    (V21, "none"): (True, True),
+}
+
+
+@pytest.mark.parametrize("setup", sorted(SETUPS), ids="+".join)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("path", example_briefs(), ids=lambda p: p.stem)
-def test_estimate_within_15_percent_of_the_simulated_wall_and_the_billed_cost(path, mode, model):
+def test_estimate_within_15_percent_of_the_simulated_wall_and_the_billed_cost(path, mode, setup):
+    model, companion = setup
+    end_frames, start_required = SETUPS[setup]
     brief = load_brief(path).model_copy(update={"continuity": mode})
     script = LocalScriptWriter().write(brief, CallContext())
-    spec = VIDEO_MODELS[model]
-    takes = Takes(script, spec.clip_seconds, mode, spec.end_frame, spec.start_required)
+    takes = Takes(script, VIDEO_MODELS[model].clip_seconds, mode, end_frames, start_required)
     simulated = simulate(takes, SLOTS, seed_latencies(takes))
-    est = estimate(brief, REMOTE, SLOTS, script=script, models={"video": model})
+    est = estimate(brief, REMOTE, SLOTS, script=script, models={"video": model, "video_end_frame": companion})
     assert abs(est.generation_seconds - simulated.wall_s) <= 0.15 * simulated.wall_s, (est, simulated)
     video = next(ln for ln in est.lines if ln.capability == "video")
-    assert video.model == model
-    billed_usd = takes.plan.billed_s * load_prices().price(model).usd_per_unit
+    # a take that ends on the next keyframe renders on the companion when the model has no end frame
+    on_companion = [g for g in takes.plan.groups if takes.end(g.head) is not None and model == V25]
+    assert video.model == (f"{V25} + {V21}" if on_companion else model)
+    prices = load_prices()
+    billed_usd = sum(
+        g.seconds * prices.price(V21 if g in on_companion else model).usd_per_unit for g in takes.plan.groups
+    )
     assert video.usd == pytest.approx(billed_usd, rel=1e-6)
     assert video.quantity == takes.plan.billed_s <= 1.1 * brief.duration_s
     keyframes = [ln for ln in est.lines if ln.capability == "keyframes"]
     assert len(keyframes) == (1 if takes.keyframes() else 0)
-    if spec.start_required:  # every take starts on a frame, so every mode draws keyframes
+    if start_required:  # every take starts on a frame, so every mode draws keyframes
         assert keyframes and keyframes[0].quantity == len(takes.keyframes())
+    if companion != "none" and mode in ("auto", "keyframes"):  # every take at once: nothing chains
+        assert len(takes.chains()) == len(takes.plan.groups) and on_companion
 
 
 def test_the_end_frame_model_costs_its_own_price():
     brief = load_brief(example_briefs()[0])
     script = LocalScriptWriter().write(brief, CallContext())
-    default = estimate(brief, REMOTE, SLOTS, script=script)
+    default = estimate(brief.model_copy(update={"continuity": "parallel"}), REMOTE, SLOTS, script=script)
     v21 = estimate(brief, REMOTE, SLOTS, script=script, models={"video": "kwaivgi/kling-v2.1"})
     video = {ln.model: ln for e in (default, v21) for ln in e.lines if ln.capability == "video"}
     v25_line, v21_line = video["kwaivgi/kling-v2.5-turbo-pro"], video["kwaivgi/kling-v2.1"]

@@ -151,6 +151,16 @@ def _follow(ctx: StepContext, job_id: str, quiet: bool) -> Job:
     return final
 
 
+def _usage(job: Job) -> list[dict[str, object]]:
+    return [{"capability": c, "model": m, "calls": n, "cost_usd": usd} for c, m, n, usd in job.usage_by_model()]
+
+
+def _print_usage(job: Job) -> None:
+    """Which model did what, for what: the cost and provenance of every billed call."""
+    for capability, model, calls, usd in job.usage_by_model():
+        print(f"  usage {capability:<10} {printable(model)}: {calls} call(s), ${usd:.4f}")
+
+
 def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ignore[no-untyped-def]
     ok = job.status == JobStatus.COMPLETED
     if ok and out is not None:
@@ -164,6 +174,7 @@ def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ign
             "output": str(out) if ok and out else None,
             "step_seconds": job.step_seconds,
             "cost_usd": job.cost_usd,
+            "usage": _usage(job),
             "compliance": job.compliance,
             "qc": job.qc,
             "error": job.error.model_dump() if job.error else None,
@@ -175,6 +186,7 @@ def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ign
         print(f"job: {job.job_id} ({job.status.value})")
         for name, secs in job.step_seconds.items():
             print(f"  {name:<12} {secs:7.1f} s")
+        _print_usage(job)
         if job.error:
             print(f"error at {job.error.step}: {printable(job.error.message)}", file=sys.stderr)
             if job.error.detail:
@@ -349,6 +361,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for name, tr in job.tracks.items():
         took = f"{job.step_seconds[name]:.1f} s" if name in job.step_seconds else ""
         print(f"  {name:<12} {tr.state:<10} {tr.percent:5.1f}%  {took:>8}  {printable(tr.message)}")
+    _print_usage(job)
     for name, key in job.assets.items():
         print(f"  asset {name}: {printable(ctx.assets.path(key) if hasattr(ctx.assets, 'path') else key)}")
     if job.error:

@@ -12,10 +12,13 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from omnigen.usage import Quota
-from omnigen.video_models import UnknownVideoModel, video_model
+from omnigen.video_models import END_FRAME_KEY, UnknownVideoModel, VideoSetupError, video_setup
 
 ProviderKind = Literal["local", "replicate"]
 CAPABILITIES = ("script", "video", "music", "voice")
+MODEL_KEYS = (*CAPABILITIES, END_FRAME_KEY)
+"""The configurable models: one per capability, and the video model's end-frame companion
+(each read from OMNIGEN_MODEL_<KEY>: OMNIGEN_MODEL_VIDEO_END_FRAME for the companion)."""
 
 
 class ConfigError(ValueError):
@@ -101,8 +104,9 @@ class Settings(BaseModel):
     audit_table: str | None = None
     models: dict[str, str] = Field(default_factory=dict)
     """Replicate model per capability when not the default (OMNIGEN_MODEL_SCRIPT, _VIDEO, _MUSIC,
-    _VOICE): a pinned version `owner/name:version`, set by the CDK app from cdk.json context. The
-    video model must be one described in `omnigen.video_models` (checked at start)."""
+    _VOICE, and _VIDEO_END_FRAME for the end-frame companion, `none` for none): a pinned version
+    `owner/name:version`, set by the CDK app from cdk.json context. The video model and its
+    companion must be described in `omnigen.video_models` and fit each other (checked at start)."""
 
     @property
     def db_path(self) -> Path:
@@ -175,6 +179,16 @@ def _quota(env: Mapping[str, str]) -> Quota:
     return Quota.model_validate(limits)
 
 
+def check_video_setup(models: Mapping[str, str]) -> None:
+    """Refuse, naming the setting, a video model or end-frame companion that cannot be used."""
+    try:
+        video_setup(models)
+    except UnknownVideoModel as err:
+        raise ConfigError(f"OMNIGEN_MODEL_VIDEO: {err}") from None
+    except VideoSetupError as err:
+        raise ConfigError(f"OMNIGEN_MODEL_VIDEO_END_FRAME: {err}") from None
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, *, need_credentials: bool = True, **overrides: object
 ) -> Settings:
@@ -211,7 +225,7 @@ def load_settings(
         users_file=Path(env["OMNIGEN_USERS_FILE"]).expanduser() if env.get("OMNIGEN_USERS_FILE") else None,
         allow_self_approval=_flag(env, "OMNIGEN_SELF_APPROVAL"),
         audit_table=env.get("OMNIGEN_AUDIT_TABLE") or None,
-        models={c: env[f"OMNIGEN_MODEL_{c.upper()}"] for c in CAPABILITIES if env.get(f"OMNIGEN_MODEL_{c.upper()}")},
+        models={c: env[f"OMNIGEN_MODEL_{c.upper()}"] for c in MODEL_KEYS if env.get(f"OMNIGEN_MODEL_{c.upper()}")},
     )
     if overrides:
         settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
@@ -220,11 +234,7 @@ def load_settings(
             raise ConfigError(
                 f"OMNIGEN_ALLOWED_ORIGINS: {origin!r} is not an origin; write it as http(s)://host[:port]"
             )
-    if settings.models.get("video"):
-        try:
-            video_model(settings.models["video"])
-        except UnknownVideoModel as err:
-            raise ConfigError(f"OMNIGEN_MODEL_VIDEO: {err}") from None
+    check_video_setup(settings.models)
     if settings.store == "aws" and not (settings.jobs_table and settings.assets_bucket):
         raise ConfigError("OMNIGEN_STORE=aws needs OMNIGEN_JOBS_TABLE and OMNIGEN_ASSETS_BUCKET")
     if need_credentials:  # an estimate calls no model, so it may run without a token

@@ -253,6 +253,18 @@ class Job(WithStatus):
     def take(self, scene_index: int, take: int) -> TakeRecord | None:
         return next((t for t in self.takes if t.scene_index == scene_index and t.take == take), None)
 
+    def usage_by_model(self) -> list[tuple[str, str, int, float]]:
+        """(capability, model, calls, USD) of the job's billed calls, in the order first made: which
+        model rendered what, so cost and provenance are visible (the video takes of one job may
+        be on two models: the configured one and its end-frame companion)."""
+        totals: dict[tuple[str, str], list[float]] = {}
+        for call in self.provider_calls:
+            key = (str(call.get("capability", "")), str(call.get("model", "")))
+            entry = totals.setdefault(key, [0, 0.0])
+            entry[0] += 1
+            entry[1] += float(call.get("cost_usd") or 0.0)
+        return [(cap, model, int(n), round(usd, 4)) for (cap, model), (n, usd) in totals.items()]
+
     def record_version(self, record: VersionRecord) -> None:
         """Keep `record` (a resumed compose that made the same version again replaces it)."""
         self.versions = [v for v in self.versions if v.version != record.version] + [record]

@@ -8,14 +8,22 @@ fixed inputs it needs (Kling v2.1 takes an end frame in `mode: pro` only). The p
 lives beside every other model's in `omnigen/pricing.yaml`, keyed by the same slug.
 
     kwaivgi/kling-v2.5-turbo-pro   the default: start frame optional, no end-frame input
-    kwaivgi/kling-v2.1             start frame required, `end_image` in pro mode (1080p)
+    kwaivgi/kling-v2.1             start frame required, `end_image` in pro mode (1080p); the
+                                   default end-frame companion of the default model
 
-With an end-frame model, continuity `keyframes` (and `auto`) renders every scene at once, each
-starting on its keyframe and ending on the next one where the cut must match; without one, the
-keyframes hybrid chains the continuous cuts (`omnigen.schedule`).
+A deployment's video is a `VideoSetup`: the configured model (OMNIGEN_MODEL_VIDEO) and, when
+that model has no end-frame input, an end-frame companion (OMNIGEN_MODEL_VIDEO_END_FRAME, default
+Kling v2.1; `none` turns it off) that renders only the takes that must end on the next keyframe.
+A companion must take an end frame and make the configured model's clip lengths, so the one clip
+plan holds for both. With an end frame available (the model's own or the companion's),
+continuity `keyframes` (and `auto`) renders every take at once, each starting on its keyframe
+and ending on the next one where the cut must match; without one, the keyframes hybrid chains
+the continuous cuts (`omnigen.schedule`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
@@ -87,3 +95,94 @@ def video_model(name: str | None = None) -> VideoModel:
             f"video model {name!r} is not supported; use one of {', '.join(VIDEO_MODELS)} "
             "(each is described from its published schema in omnigen/video_models.py)"
         ) from None
+
+
+END_FRAME_KEY = "video_end_frame"
+"""The end-frame companion's key among the configured models (`Settings.models`, so it is read
+from OMNIGEN_MODEL_VIDEO_END_FRAME like the others)."""
+DEFAULT_END_FRAME_MODEL = KLING_V21_PRO.slug
+NO_COMPANION = "none"
+
+
+class VideoSetupError(ValueError):
+    """A companion that cannot serve the configured model (undescribed, no end frame, other clip
+    lengths); the message says what to configure instead."""
+
+
+class VideoSetup(BaseModel):
+    """The video models a deployment renders takes on: `model` for every take, except those that
+    must end on the next keyframe when `model` has no end-frame input — those go to
+    `end_frame_model`, the companion. Names are as configured (a pinned `owner/name:version`
+    stays pinned)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    end_frame_model: str | None = None
+    """None: no companion (turned off, or the configured model takes end frames itself)."""
+    ignored_end_frame_model: str | None = None
+    """A companion configured but unused because `model` takes end frames itself (doctor says so)."""
+
+    @property
+    def spec(self) -> VideoModel:
+        return video_model(self.model)
+
+    @property
+    def companion(self) -> VideoModel | None:
+        return video_model(self.end_frame_model) if self.end_frame_model else None
+
+    @property
+    def end_frame(self) -> bool:
+        """Whether a take can be told its last frame: the deployment "takes end frames"."""
+        return self.spec.end_frame or self.companion is not None
+
+    @property
+    def start_required(self) -> bool:
+        """Whether every take must start on a frame. Only the configured model's schema decides:
+        a companion take always starts on its keyframe (it exists only in `keyframes`, where
+        every take that is not chained starts on one)."""
+        return self.spec.start_required
+
+    @property
+    def clip_seconds(self) -> tuple[int, ...]:
+        return self.spec.clip_seconds
+
+    def renders(self, end_frame: bool) -> str:
+        """The configured name of the model that renders a take with (or without) an end frame."""
+        if end_frame and not self.spec.end_frame and self.end_frame_model:
+            return self.end_frame_model
+        return self.model
+
+
+def video_setup(models: Mapping[str, str] | None = None) -> VideoSetup:
+    """The deployment's video models from the configured ones (`Settings.models`: `video`,
+    `video_end_frame`; unset: the defaults). Raises UnknownVideoModel for an undescribed configured
+    model, VideoSetupError for a companion that cannot serve it."""
+    models = models or {}
+    configured = video_model(models.get("video"))
+    name = models.get("video") or configured.slug
+    asked = (models.get(END_FRAME_KEY) or DEFAULT_END_FRAME_MODEL).strip()
+    if asked.lower() == NO_COMPANION:
+        return VideoSetup(model=name)
+    try:
+        companion = video_model(asked)
+    except UnknownVideoModel:
+        raise VideoSetupError(
+            f"end-frame companion {asked!r} is not described; use one of "
+            f"{', '.join(m.slug for m in VIDEO_MODELS.values() if m.end_frame)} or {NO_COMPANION!r} "
+            "(without one, continuity keyframes chains the continuous cuts)"
+        ) from None
+    if configured.end_frame:
+        return VideoSetup(model=name, ignored_end_frame_model=asked)
+    if not companion.end_frame:
+        raise VideoSetupError(
+            f"end-frame companion {asked!r} takes no end frame (its schema has no end-frame input); use one of "
+            f"{', '.join(m.slug for m in VIDEO_MODELS.values() if m.end_frame)} or {NO_COMPANION!r}"
+        )
+    if tuple(sorted(companion.clip_seconds)) != tuple(sorted(configured.clip_seconds)):
+        raise VideoSetupError(
+            f"end-frame companion {asked!r} makes {'/'.join(map(str, companion.clip_seconds))} s clips but "
+            f"{name!r} makes {'/'.join(map(str, configured.clip_seconds))} s: the one clip plan must hold for both; "
+            f"choose a companion on the same clip lengths or {NO_COMPANION!r}"
+        )
+    return VideoSetup(model=name, end_frame_model=asked)

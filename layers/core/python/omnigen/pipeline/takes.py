@@ -120,7 +120,8 @@ def estimate(ctx: StepContext, job: Job, index: int, req: TakeRequest) -> TakeEs
     heads = plan(script, takes_plan, index, req)
     pixels = (SHORT_SIDE[job.brief.resolution] / 1080) ** 2
     seconds = {h: takes_plan.unit(h).duration_s for h in heads}
-    return take_estimate(seconds, ctx.settings.providers.video, pixels, ctx.settings.models.get("video"))
+    ends = [h for h in heads if takes_plan.end(h) is not None]
+    return take_estimate(seconds, ctx.settings.providers.video, pixels, ctx.settings.models, ends)
 
 
 def take_clips(ctx: StepContext, job: Job) -> dict[tuple[int, int], str]:

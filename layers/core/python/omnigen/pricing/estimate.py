@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from pydantic import BaseModel, Field
 
 from omnigen.brief import SHORT_SIDE, Brief
-from omnigen.clip_plan import Takes
+from omnigen.clip_plan import ClipGroup, Takes
 from omnigen.config import CAPABILITIES, ProviderSpec
 from omnigen.lines import split_lines
 from omnigen.pricing.table import Plan, load_prices
 from omnigen.script import Scene, Script
 from omnigen.simulation import Latencies, simulate
-from omnigen.video_models import video_model
+from omnigen.video_models import video_setup
 
 
 class EstimateLine(BaseModel):
@@ -96,8 +96,9 @@ def estimate(
 
     `script`, when one exists already, replaces the assumed scene plan and voiceover length;
     `models` are the configured Replicate models (`Settings.models`, OMNIGEN_MODEL_*), each
-    priced instead of the table's default — the video model also sets the clip grid and whether
-    the cuts can match without waiting (`omnigen.video_models`).
+    priced instead of the table's default — the video model (with its end-frame companion,
+    `video_end_frame`) also sets the clip grid and whether the cuts can match without waiting,
+    and each take is priced and timed at the model that renders it (`omnigen.video_models`).
     """
     table = load_prices()
     plan, pipe, local = table.plan, table.pipeline, table.local
@@ -141,23 +142,29 @@ def estimate(
     # as the runners schedule them, keyframes first when the mode draws them
     pixels = (SHORT_SIDE[brief.resolution] / 1080) ** 2
     remote = kind["video"] == "replicate"
-    clips = video_model(chosen["video"])
-    if remote:  # as the Replicate adapter schedules its model (`omnigen.video_models`)
-        takes = Takes(script, clips.clip_seconds, brief.continuity, clips.end_frame, clips.start_required)
+    setup = video_setup({**(models or {}), "video": chosen["video"]})
+    if remote:  # as the Replicate adapter schedules its models (`omnigen.video_models`)
+        takes = Takes(script, setup.clip_seconds, brief.continuity, setup.end_frame, setup.start_required)
     else:  # the offline renderer renders any length and takes an end frame
         takes = Takes(script, None, brief.continuity, True)
     cut = takes.plan
     stills = takes.keyframes()
     keyframe_s = 0.0
     if remote:
-        model = chosen["video"]
-        price = table.price(model)
-        per_take = {g.head: price.latency(g.seconds) + pipe.download_s + pipe.frame_and_store_s for g in cut.groups}
+        renders = {g.head: setup.renders(takes.end(g.head) is not None) for g in cut.groups}
+        per_take = {
+            g.head: table.price(renders[g.head]).latency(g.seconds) + pipe.download_s + pipe.frame_and_store_s
+            for g in cut.groups
+        }
         billed = cut.billed_s
-        usd = price.cost(billed)
+        used = [m for m in (setup.model, setup.end_frame_model) if m in renders.values()]
+        model = " + ".join(used)
+        usd = sum(table.price(renders[g.head]).cost(g.seconds) for g in cut.groups)
         unit, quantity = "video seconds", float(billed)
-        grid = "/".join(str(g) for g in clips.clip_seconds)
+        grid = "/".join(str(g) for g in setup.clip_seconds)
         detail = f"{len(cut.groups)} takes for {len(script.scenes)} scenes, {billed} s billed on {grid} s clip lengths"
+        if len(used) > 1:
+            detail += " (" + "; ".join(_takes_on(m, cut.groups, renders) for m in used) + ")"
         if stills:
             kf_model = chosen["keyframes"]
             kf_price = table.price(kf_model)
@@ -262,6 +269,12 @@ def estimate(
         lines=lines,
         assumptions=assumptions,
     )
+
+
+def _takes_on(model: str, groups: list[ClipGroup], renders: dict[int, str]) -> str:
+    """`4 takes, 25 s on <model>`: what one of the video models renders of the plan."""
+    mine = [g for g in groups if renders[g.head] == model]
+    return f"{len(mine)} take(s), {sum(g.seconds for g in mine)} s on {model}"
 
 
 def _local_line(capability: str, quantity: float, unit: str, seconds: float) -> EstimateLine:

@@ -1,13 +1,16 @@
 """What regenerating scenes costs, shown before it runs: one clip per scene rendered again, billed
 and timed as the pipeline's own scenes are (`estimate.py`), in order (a re-seeded chain renders
-one scene after the other)."""
+one scene after the other). A take that ends on the next take's keyframe is priced at the model
+that renders it (the end-frame companion when the video model has no end-frame input)."""
 
 from __future__ import annotations
+
+from collections.abc import Collection, Mapping
 
 from pydantic import BaseModel
 
 from omnigen.pricing.table import load_prices
-from omnigen.video_models import video_model
+from omnigen.video_models import video_setup
 
 
 class TakeEstimate(BaseModel):
@@ -22,20 +25,29 @@ class TakeEstimate(BaseModel):
     detail: str
 
 
-def take_estimate(durations: dict[int, float], provider: str, pixels: float, model: str | None = None) -> TakeEstimate:
+def take_estimate(
+    durations: dict[int, float],
+    provider: str,
+    pixels: float,
+    models: Mapping[str, str] | None = None,
+    ends: Collection[int] = (),
+) -> TakeEstimate:
     """`durations`: scene → length, in render order; `pixels`: the output's area relative to 1080p;
-    `model`: the configured video model (OMNIGEN_MODEL_VIDEO), else the table's default."""
+    `models`: the configured models (`Settings.models`: the video model and its end-frame
+    companion), else the table's defaults; `ends`: the takes that end on the next keyframe."""
     table = load_prices()
     pipe = table.pipeline
     if provider == "replicate":
-        model = model or table.model_for("video")
-        price = table.price(model)
-        spec = video_model(model)
-        clips = {i: spec.clip_for(d) for i, d in durations.items()}
+        setup = video_setup({**(models or {}), "video": (models or {}).get("video") or table.model_for("video")})
+        renders = {i: setup.renders(i in ends) for i in durations}
+        clips = {i: setup.spec.clip_for(d) for i, d in durations.items()}
         billed = float(sum(clips.values()))
-        usd = price.cost(billed)
-        seconds = sum(price.latency(c) + pipe.download_s + pipe.frame_and_store_s for c in clips.values())
-        grid = "/".join(str(g) for g in spec.clip_seconds)
+        usd = sum(table.price(renders[i]).cost(c) for i, c in clips.items())
+        seconds = sum(
+            table.price(renders[i]).latency(c) + pipe.download_s + pipe.frame_and_store_s for i, c in clips.items()
+        )
+        model = " + ".join(m for m in (setup.model, setup.end_frame_model) if m in renders.values())
+        grid = "/".join(str(g) for g in setup.clip_seconds)
         detail = f"{len(clips)} clip(s), {billed:g} s billed on {grid} s clip lengths"
     else:
         model, billed, usd = "local", 0.0, 0.0

@@ -1,7 +1,9 @@
 """`omnigen doctor`: is this configuration ready to run on Replicate?
 
-Checked without a token: every configured model (defaults, OMNIGEN_MODEL_*) has a price and a
-timeout in the price table, and the adapters can build their requests. With REPLICATE_API_TOKEN:
+Checked without a token: every configured model (defaults, OMNIGEN_MODEL_*, the video model's
+end-frame companion OMNIGEN_MODEL_VIDEO_END_FRAME) has a price and a timeout in the price table,
+and the adapters can build their requests; a companion the video model does not need (it takes
+an end frame itself) is said to be ignored. With REPLICATE_API_TOKEN:
 the token is accepted (`GET /v1/account`); each model's current schema is read from Replicate
 (`GET /v1/models/{owner}/{name}` → `latest_version.openapi_schema`, or the pinned version's) and
 every request the adapters would send is checked against it — an input the schema does not
@@ -29,12 +31,21 @@ from omnigen.config import CAPABILITIES, ConfigError, Settings
 from omnigen.providers.ports import KeyframeRequest, MusicRequest, SceneRequest, VoiceRequest
 from omnigen.providers.replicate.prediction import base_model, pinned_version
 from omnigen.providers.replicate.schema import input_problems, output_kind
+from omnigen.video_models import END_FRAME_KEY, video_setup
 
 Status = Literal["ok", "fail", "skip"]
 OK, FAILED, INCOMPLETE = 0, 1, 3
-EXPECTED_OUTPUT = {"script": "text", "video": "file", "music": "file", "voice": "file", "keyframes": "file"}
-CHECKED = (*CAPABILITIES, "keyframes")
-"""What the doctor checks: each capability's model, and the keyframe model that feeds the video one."""
+EXPECTED_OUTPUT = {
+    "script": "text",
+    "video": "file",
+    END_FRAME_KEY: "file",
+    "music": "file",
+    "voice": "file",
+    "keyframes": "file",
+}
+CHECKED = (*CAPABILITIES, END_FRAME_KEY, "keyframes")
+"""What the doctor checks: each capability's model, the video model's end-frame companion (when
+it has one) and the keyframe model that feeds them."""
 
 
 @dataclass
@@ -82,8 +93,10 @@ def sample_requests(providers: Any, work: Path) -> dict[str, list[tuple[str, dic
     scenes = [("a scene from the product image", scene_request(image))]
     if not video.start_frame_required:  # Kling v2.1's schema requires start_image
         scenes.insert(0, ("a scene from its text", scene_request(None)))
-    if video.end_frame:  # continuity keyframes: from its keyframe to the next one
-        scenes.append(("a scene from a keyframe to the next", scene_request(image, image)))
+    ending = [("a scene from a keyframe to the next", scene_request(image, image))] if video.end_frame else []
+    # continuity keyframes: from its keyframe to the next one, on the model that renders it
+    by_model = {"video": scenes, END_FRAME_KEY: []}
+    by_model[END_FRAME_KEY if video.setup.end_frame_model else "video"] += ending
 
     line = "Veltrexa can cause serious infections."
     return {
@@ -91,7 +104,11 @@ def sample_requests(providers: Any, work: Path) -> dict[str, list[tuple[str, dic
             ("a first draft", runner.materialize(writer.inputs(writer.prompt_for(brief), []))),
             ("a draft with the product image", runner.materialize(writer.inputs(writer.prompt_for(brief), [image]))),
         ],
-        "video": [(label, runner.materialize(video.inputs(req, work))) for label, req in scenes],
+        **{
+            key: [(label, runner.materialize(video.inputs(req, work))) for label, req in reqs]
+            for key, reqs in by_model.items()
+            if reqs
+        },
         "music": [("a 30 s bed", providers.music.inputs(MusicRequest(prompt="uplifting acoustic", duration_s=30)))],
         "keyframes": [
             (
@@ -150,6 +167,33 @@ def _check_secret(settings: Settings, request: Callable[[str], Any] | None) -> F
     return Finding("ok", "webhook", f"signing secret {how}")
 
 
+def _companion(settings: Settings) -> Finding:
+    """What the end-frame companion does in this configuration (used, off, or ignored)."""
+    setup = video_setup(settings.models)
+    check = "end-frame companion"
+    if setup.end_frame_model:
+        return Finding(
+            "ok",
+            check,
+            f"{setup.end_frame_model} renders the takes that end on the next keyframe ({setup.model} has "
+            "no end-frame input): continuity keyframes and auto render every take at once",
+        )
+    if setup.ignored_end_frame_model:
+        return Finding(
+            "ok",
+            check,
+            f"{setup.ignored_end_frame_model} is ignored: {setup.model} takes an end frame itself",
+        )
+    if setup.spec.end_frame:
+        return Finding("ok", check, f"none needed: {setup.model} takes an end frame itself")
+    return Finding(
+        "ok",
+        check,
+        f"off (OMNIGEN_MODEL_VIDEO_END_FRAME=none): {setup.model} has no end-frame input, so continuity "
+        "keyframes chains the continuous cuts",
+    )
+
+
 def diagnose(settings: Settings) -> list[Finding]:
     """Every check, in order; nothing raised for what a check finds."""
     from omnigen.providers.replicate.factory import build_replicate_providers, check_price_table, chosen_models
@@ -157,6 +201,7 @@ def diagnose(settings: Settings) -> list[Finding]:
 
     findings: list[Finding] = []
     models = {**chosen_models(settings.models), "keyframes": KEYFRAME_MODEL}
+    findings.append(_companion(settings))
     try:
         check_price_table(models)
         findings.append(Finding("ok", "price table", "a price and a timeout for " + ", ".join(models.values())))
@@ -198,7 +243,7 @@ def diagnose(settings: Settings) -> list[Finding]:
                     "and the webhook secret were not checked",
                 )
             )
-        for capability in CHECKED:
+        for capability in (c for c in CHECKED if c in models):
             model = models[capability]
             check = f"{capability} {model}"
             if request is None:

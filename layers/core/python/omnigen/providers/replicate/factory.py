@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from omnigen.config import CAPABILITIES, ConfigError
+from omnigen.config import CAPABILITIES, ConfigError, check_video_setup
 from omnigen.providers.replicate.client import ReplicateRunner
 from omnigen.providers.replicate.keyframes import MODEL as KEYFRAME_MODEL
 from omnigen.providers.replicate.keyframes import FluxKeyframes
@@ -17,7 +17,7 @@ from omnigen.providers.replicate.video import MODEL as VIDEO_MODEL
 from omnigen.providers.replicate.video import ReplicateSceneRenderer
 from omnigen.providers.replicate.voice import DEFAULT_VOICE, MiniMaxVoice
 from omnigen.providers.replicate.voice import MODEL as VOICE_MODEL
-from omnigen.video_models import UnknownVideoModel, video_model
+from omnigen.video_models import END_FRAME_KEY, video_setup
 
 DEFAULT_MODELS = {"script": SCRIPT_MODEL, "video": VIDEO_MODEL, "music": MUSIC_MODEL, "voice": VOICE_MODEL}
 
@@ -34,15 +34,17 @@ class ReplicateProviders:
 
 def chosen_models(models: Mapping[str, str] | None = None) -> dict[str, str]:
     """The model per capability: the default, or the configured one (OMNIGEN_MODEL_*, set by the
-    CDK app from cdk.json; possibly a pinned `owner/name:version`)."""
-    chosen = {**DEFAULT_MODELS, **{k: v for k, v in (models or {}).items() if v}}
+    CDK app from cdk.json; possibly a pinned `owner/name:version`); and, under `video_end_frame`,
+    the end-frame companion when the video model uses one (`omnigen.video_models.video_setup`)."""
+    given = {k: v for k, v in (models or {}).items() if v}
+    chosen = {**DEFAULT_MODELS, **{k: v for k, v in given.items() if k != END_FRAME_KEY}}
     unknown = set(chosen) - set(CAPABILITIES)
     if unknown:
         raise ConfigError(f"OMNIGEN_MODEL_*: no capability {sorted(unknown)}; use {', '.join(CAPABILITIES)}")
-    try:
-        video_model(chosen["video"])
-    except UnknownVideoModel as err:
-        raise ConfigError(f"OMNIGEN_MODEL_VIDEO: {err}") from None
+    check_video_setup(given)
+    companion = video_setup(given).end_frame_model
+    if companion:
+        chosen[END_FRAME_KEY] = companion
     return chosen
 
 
@@ -88,7 +90,7 @@ def build_replicate_providers(
     runner = ReplicateRunner(api_token, base_url, webhook_url, timeouts_s=timeouts_s, poll_interval_s=poll_interval_s)
     return ReplicateProviders(
         script=GPT4oScriptWriter(runner, model=m["script"]),
-        video=ReplicateSceneRenderer(runner, model=m["video"]),
+        video=ReplicateSceneRenderer(runner, model=m["video"], end_frame_model=m.get(END_FRAME_KEY)),
         music=MiniMaxMusic(runner, model=m["music"]),
         voice=MiniMaxVoice(runner, voice_id=voice_id, model=m["voice"]),
         runner=runner,

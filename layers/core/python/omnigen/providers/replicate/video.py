@@ -1,5 +1,9 @@
 """Scenes on a Replicate video model described in `omnigen.video_models` (Kling v2.5 Turbo Pro by
-default, Kling v2.1 in pro mode where the cuts must match without waiting; OMNIGEN_MODEL_VIDEO).
+default, Kling v2.1 in pro mode where the cuts must match without waiting; OMNIGEN_MODEL_VIDEO),
+and on its end-frame companion (OMNIGEN_MODEL_VIDEO_END_FRAME, Kling v2.1 by default) for the
+takes that must end on the next keyframe when the configured model has no end-frame input: a
+request with an end frame goes to the companion with the companion's own inputs, every other
+request to the configured model. The billed call names the model that rendered it.
 
 Both render clips of exactly 5 or 10 s, billed on that length, so each scene asks for the
 shorter one that covers it and the timeline trims the rest. The start frame carries continuity:
@@ -25,7 +29,7 @@ from omnigen.media.ffmpeg import MediaError, probe
 from omnigen.providers.ports import CallContext, KeyframeRequest, ProviderError, SceneRequest
 from omnigen.providers.replicate.billing import bill
 from omnigen.providers.replicate.client import ReplicateRunner, output_url
-from omnigen.video_models import VideoModel, video_model
+from omnigen.video_models import END_FRAME_KEY, NO_COMPANION, VideoModel, VideoSetup, video_model, video_setup
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +60,18 @@ def kling_prompt(req: SceneRequest | KeyframeRequest) -> str:
 
 
 class ReplicateSceneRenderer:
-    """SceneRenderer port on one described video model (`omnigen.video_models`)."""
+    """SceneRenderer port on one described video model (`omnigen.video_models`), with the takes
+    that end on a keyframe on its end-frame companion when it has one."""
 
-    def __init__(self, runner: ReplicateRunner, model: str = MODEL):
+    def __init__(self, runner: ReplicateRunner, model: str = MODEL, end_frame_model: str | None = None):
+        """`end_frame_model`: the companion (None: none). Refused (VideoSetupError) when it
+        cannot serve `model`; ignored when `model` takes an end frame itself."""
         self.runner = runner
         self.model = model
         """As configured: `owner/name`, or a pinned `owner/name:version` of it."""
+        self.setup: VideoSetup = video_setup({"video": model, END_FRAME_KEY: end_frame_model or NO_COMPANION})
         self.spec: VideoModel = video_model(model)
-        self.name = f"replicate:{model}"
+        self.name = f"replicate:{model}" + (f"+{self.setup.end_frame_model}" if self.setup.end_frame_model else "")
 
     @property
     def clip_seconds(self) -> tuple[int, ...]:
@@ -72,18 +80,26 @@ class ReplicateSceneRenderer:
 
     @property
     def end_frame(self) -> bool:
-        """Whether its published schema has an end-frame input (Kling v2.5 Turbo Pro's has none:
+        """Whether a take can end on a given frame: the model's published schema has an end-frame
+        input, or a companion's does (Kling v2.5 Turbo Pro's has none: without a companion,
         continuity `keyframes` runs its hybrid there)."""
-        return self.spec.end_frame
+        return self.setup.end_frame
 
     @property
     def start_frame_required(self) -> bool:
         return self.spec.start_required
 
+    def model_for(self, req: SceneRequest) -> str:
+        """The configured name of the model that renders `req`: the companion for a take that
+        ends on a given frame when the configured model has no end-frame input, else the model."""
+        return self.setup.renders(req.end_image is not None)
+
     def inputs(self, req: SceneRequest, work: Path | None = None) -> dict[str, Any]:
-        """The prediction input for one scene (no seed, no guidance: the models have neither).
-        Frames are files (`Path`), fitted to the ad's frame in `work` when their shape differs."""
-        spec, index = self.spec, req.scene.index
+        """The prediction input for one scene on the model that renders it (`model_for`; no seed,
+        no guidance: the models have neither). Frames are files (`Path`), fitted to the ad's
+        frame in `work` when their shape differs."""
+        model = self.model_for(req)
+        spec, index = video_model(model), req.scene.index
         inputs: dict[str, Any] = {
             "prompt": kling_prompt(req),
             "negative_prompt": NEGATIVE_PROMPT,
@@ -93,10 +109,10 @@ class ReplicateSceneRenderer:
         if spec.aspect_input:
             inputs[spec.aspect_input] = req.aspect_ratio
         if req.end_image is not None and spec.end_input is None:
-            raise ProviderError(f"scene {index}: {self.model} takes no end frame; the schedule must not ask")
+            raise ProviderError(f"scene {index}: {model} takes no end frame; the schedule must not ask")
         if req.start_image is None and spec.start_required:
             raise ProviderError(
-                f"scene {index}: {self.model} needs a start frame (its schema requires {spec.start_input}); "
+                f"scene {index}: {model} needs a start frame (its schema requires {spec.start_input}); "
                 "the schedule must give every scene a keyframe or the previous scene's last frame"
             )
         frames = {spec.start_input: (req.start_image, "start"), spec.end_input: (req.end_image, "end")}
@@ -113,6 +129,7 @@ class ReplicateSceneRenderer:
     def render(self, req: SceneRequest, out: Path, ctx: CallContext) -> Path:
         """Render the scene's clip to `out` (5 or 10 s; the timeline trims it to the scene)."""
         scene = req.scene
+        model = self.model_for(req)
         inputs = self.inputs(req, out.parent)
         clip = inputs["duration"]
         if scene.duration_s > clip:
@@ -120,14 +137,15 @@ class ReplicateSceneRenderer:
                 "scene %d lasts %.1f s but %s clips are at most %d s; the timeline must hold or slow the clip",
                 scene.index,
                 scene.duration_s,
-                self.model,
+                model,
                 clip,
             )
-        ctx.progress(0.02, f"{self.spec.slug}: rendering a {clip} s clip")
-        done = self.runner.run(self.model, inputs, ctx, what=f"rendering scene {scene.index}", slot="clip")
-        self.runner.download(output_url(done.output, self.model), out, what=f"scene {scene.index}")
+        ending = " to the next keyframe" if req.end_image is not None else ""
+        ctx.progress(0.02, f"{video_model(model).slug}: rendering a {clip} s clip{ending}")
+        done = self.runner.run(model, inputs, ctx, what=f"rendering scene {scene.index}", slot="clip")
+        self.runner.download(output_url(done.output, model), out, what=f"scene {scene.index}")
         bill(ctx, "video", done, clip)
-        self._check_video(out, scene.index, done.id, self.model)
+        self._check_video(out, scene.index, done.id, model)
         return out
 
     @staticmethod
