@@ -113,6 +113,21 @@ def test_zip_lambdas_on_the_layer_with_powertools_and_tracing(synth):
             assert p["Layers"] == [{"Ref": layer}] and p["Runtime"] == "python3.11"
 
 
+def test_the_functions_that_render_and_estimate_get_the_video_model_and_its_end_frame_companion(synth):
+    """The media function renders the takes, the steps function plans them (write_script) and the
+    API estimates them: each is told both video models from cdk.json (videoModel,
+    videoModelEndFrame), so all three plan and price the same takes on the same models."""
+    context = json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())["context"]
+    functions = [p["Properties"] for p in synth.resources("AWS::Lambda::Function").values()]
+    media = next(p for p in functions if p.get("PackageType") == "Image")
+    api = next(p for p in functions if p.get("Handler") == "lambdas.api.handler")
+    steps = next(p for p in functions if p.get("Handler") == "lambdas.steps.handler")
+    for fn in (media, api, steps):
+        env = fn["Environment"]["Variables"]
+        assert env["OMNIGEN_MODEL_VIDEO"] == context["videoModel"] == "kwaivgi/kling-v2.5-turbo-pro"
+        assert env["OMNIGEN_MODEL_VIDEO_END_FRAME"] == context["videoModelEndFrame"] == "kwaivgi/kling-v2.1"
+
+
 def test_media_lambda_is_a_container_image_a_new_account_can_deploy(synth):
     media = next(
         p["Properties"] for p in synth.resources("AWS::Lambda::Function").values()

@@ -136,3 +136,32 @@ def test_json_output_and_bad_settings(fake):
     assert run.returncode == data["exit_code"] == 0 and {f["status"] for f in data["findings"]} <= {"ok", "skip"}
     bad = doctor(env(fake, OMNIGEN_PROVIDERS="video=maybe"))
     assert bad.returncode == 2 and "OMNIGEN_PROVIDERS" in bad.stderr
+
+
+def test_the_default_end_frame_companion_is_checked_against_its_own_schema(fake):
+    """The default deployment renders its keyframe-to-keyframe takes on Kling v2.1: the doctor
+    checks that request (start_image, end_image, mode pro) against v2.1's schema and the other
+    scene requests against v2.5's; a v2.1 that lost end_image fails the companion's check only."""
+    findings = by_check(diagnose(load_settings(env(fake))))
+    assert findings["video kwaivgi/kling-v2.5-turbo-pro"].status == "ok"
+    companion = findings["video_end_frame kwaivgi/kling-v2.1"]
+    assert companion.status == "ok" and "1 request(s) valid" in companion.message, companion.message
+    assert "renders the takes that end on the next keyframe" in findings["end-frame companion"].message
+    drifted = copy.deepcopy(fake.contracts["kwaivgi/kling-v2.1"])
+    del drifted.document["latest_version"]["openapi_schema"]["components"]["schemas"]["Input"]["properties"][
+        "end_image"
+    ]
+    fake.contracts = {**fake.contracts, "kwaivgi/kling-v2.1": drifted}
+    gone = diagnose(load_settings(env(fake)))
+    assert by_check(gone)["video kwaivgi/kling-v2.5-turbo-pro"].status == "ok"
+    assert "end_image is not allowed" in by_check(gone)["video_end_frame kwaivgi/kling-v2.1"].message
+    assert exit_code(gone) == 1
+
+
+def test_the_companion_is_said_to_be_ignored_or_off(fake):
+    ignored = by_check(diagnose(load_settings(env(fake, OMNIGEN_MODEL_VIDEO="kwaivgi/kling-v2.1"))))
+    assert "ignored" in ignored["end-frame companion"].message
+    assert not any(check.startswith("video_end_frame") for check in ignored)
+    off = by_check(diagnose(load_settings(env(fake, OMNIGEN_MODEL_VIDEO_END_FRAME="none"))))
+    assert "off" in off["end-frame companion"].message and "chains the continuous cuts" in off["end-frame companion"].message
+    assert not any(check.startswith("video_end_frame") for check in off)

@@ -33,9 +33,11 @@ def configured_models() -> dict[str, set[str]]:
     settings = stack_config.Settings.from_context(context.get)
     defaults = stack_config.Settings()
     return {
-        "cdk.json": {context[k] for k in CDK_MODEL_KEYS.values() if k in context},
-        "CDK settings from cdk.json": {getattr(settings, f"{c}_model") for c in CDK_MODEL_KEYS},
-        "CDK settings defaults": {getattr(defaults, f"{c}_model") for c in CDK_MODEL_KEYS},
+        "cdk.json": {context[k] for k in (*CDK_MODEL_KEYS.values(), "videoModelEndFrame") if k in context},
+        "CDK settings from cdk.json": {getattr(settings, f"{c}_model") for c in CDK_MODEL_KEYS}
+        | {settings.video_model_end_frame},
+        "CDK settings defaults": {getattr(defaults, f"{c}_model") for c in CDK_MODEL_KEYS}
+        | {defaults.video_model_end_frame},
         "adapter defaults": set(DEFAULT_MODELS.values()),
         "price table defaults": set(load_prices().replicate.models.values()),
         "video model descriptions": set(VIDEO_MODELS),
@@ -60,9 +62,12 @@ def test_the_lambdas_get_the_cdk_models_and_the_factory_accepts_them():
     settings read them back, and the Replicate factory starts with them."""
     settings = stack_config.Settings.from_context(cdk_context().get)
     env = {f"OMNIGEN_MODEL_{c.upper()}": getattr(settings, f"{c}_model") for c in CDK_MODEL_KEYS}
+    env["OMNIGEN_MODEL_VIDEO_END_FRAME"] = settings.video_model_end_frame
     loaded = load_settings(env | {"REPLICATE_API_TOKEN": "r8_x"})
     providers = build_replicate_providers("r8_x", models=loaded.models)
     assert providers.voice.model == "minimax/speech-02-hd" and providers.music.model == settings.music_model
+    assert providers.video.setup.end_frame_model == settings.video_model_end_frame == "kwaivgi/kling-v2.1"
+    assert providers.runner.timeout_for(settings.video_model_end_frame) > 0
     for capability in CDK_MODEL_KEYS:
         assert (
             providers.runner.timeout_for(loaded.models[capability])
