@@ -14,22 +14,27 @@ Target: every efficiency (wall / lower bound) ≤ 1.15.
 
     python bench/pipeline.py [--concurrency 3] [--json]
 
-Every video model the adapter supports (`omnigen.video_models`) is run: the configured one
-(OMNIGEN_MODEL_VIDEO, default Kling v2.5 Turbo Pro) in every mode, and Kling v2.1 — whose
-published schema takes an end frame — in `parallel` and `keyframes` on the same script. `--json`
-adds `keyframes_over_parallel` (the configured model's keyframes wall over its parallel wall),
-`keyframes_over_parallel_end_frame` (Kling v2.1's) and per-model figures under `models`.
+Every video setup (`omnigen.video_models.VideoSetup`) is run: the configured one
+(OMNIGEN_MODEL_VIDEO and OMNIGEN_MODEL_VIDEO_END_FRAME; by default Kling v2.5 Turbo Pro with its
+end-frame companion Kling v2.1) in every mode, and — in `parallel` and `keyframes` on the same
+script — Kling v2.5 with the companion off (the hybrid) and Kling v2.1 alone. `--json` adds
+`keyframes_over_parallel` (the configured setup's keyframes wall over its parallel wall),
+`keyframes_over_parallel_no_companion` (Kling v2.5 alone), `keyframes_over_parallel_end_frame`
+(Kling v2.1 alone) and per-setup figures under `models`.
 
 `--simulate` runs the same schedule (`omnigen.simulation`, the plan the runners execute) on a
 virtual clock with the seed's latencies — script 60 s, each Kling scene 90–180 s drawn from a
 fixed seed, music 60 s, a voice line 3 s, a keyframe 3 s — for the 30 s and the 60 s example ads
-with every cut continuous, and prints each mode's wall for each supported video model: Kling
-v2.5 Turbo Pro takes no end frame per its published schema, so its `keyframes` runs the hybrid
-(the continuous cuts are chained); Kling v2.1 takes one, so every take starts at once (and its
-schema requires a start frame, so even `parallel` draws keyframes). `--json` adds
-`keyframes_over_parallel` (configured model), `keyframes_over_parallel_end_frame` (Kling v2.1),
-`keyframes_efficiency` (the configured model's keyframes wall over that mode's lower bound) and
-the same per model under `models`.
+with every cut continuous, and prints each mode's wall for each video setup: Kling v2.5 Turbo Pro
+takes no end frame per its published schema, so alone (companion `none`) its `keyframes` runs the
+hybrid (the continuous cuts are chained); with the companion (the default) the takes that end on
+the next keyframe go to Kling v2.1 and every take starts at once; Kling v2.1 alone takes one too
+(and its schema requires a start frame, so even `parallel` draws keyframes). `--json` adds
+`keyframes_over_parallel` (configured setup), `keyframes_over_parallel_no_companion`,
+`keyframes_over_parallel_end_frame` (Kling v2.1 alone), `keyframes_efficiency` (the configured
+setup's keyframes wall over that mode's lower bound), the same per setup under `models`, and
+`cost` per example brief: the billed video and keyframe dollars of `keyframes` with the
+companion against the hybrid (the estimate's, which the tests hold to the billed cost).
 
     python bench/pipeline.py --simulate [--json]
 """
@@ -71,7 +76,14 @@ from omnigen.providers.replicate.factory import build_replicate_providers  # noq
 from omnigen.providers.replicate.webhook_receiver import WebhookReceiver  # noqa: E402
 from omnigen.schedule import lower_bound_s  # noqa: E402
 from omnigen.script import Script  # noqa: E402
-from omnigen.video_models import KLING_V21_PRO, VIDEO_MODELS, VideoModel, video_model  # noqa: E402
+from omnigen.video_models import (  # noqa: E402
+    END_FRAME_KEY,
+    KLING_V21_PRO,
+    KLING_V25_TURBO_PRO,
+    NO_COMPANION,
+    VideoSetup,
+    video_setup,
+)
 
 LATENCY_S = {
     "openai/gpt-4o": 0.6,
@@ -108,11 +120,12 @@ def six_scene_script(brief: Brief) -> Script:
     return Script.model_validate(data)
 
 
-def lower_bound(script: Script, continuity: str, slots: int, model: VideoModel, scale: float = 1.0) -> dict[str, float]:
-    """The mode's critical path: its takes on the model's clip grid (as the pipeline plans them),
-    the keyframes first when the mode draws them; every latency times the fake's `scale`."""
+def lower_bound(script: Script, continuity: str, slots: int, model: VideoSetup, scale: float = 1.0) -> dict[str, float]:
+    """The mode's critical path: its takes on the setup's clip grid (as the pipeline plans them),
+    the keyframes first when the mode draws them; every latency times the fake's `scale` (both
+    Klings take the same in the fake)."""
     lat = {k: v * scale for k, v in LATENCY_S.items()}
-    scene_s = lat[model.slug]
+    scene_s = lat[model.spec.slug]
     takes = bench_takes(script, continuity, model)
     groups = takes.chains()
     stills = lat["black-forest-labs/flux-schnell"] if takes.keyframes() else 0.0
@@ -124,23 +137,36 @@ def lower_bound(script: Script, continuity: str, slots: int, model: VideoModel, 
     return {"scenes_s": scenes, "voice_s": voice, "music_s": music, "total_s": total, "chains": len(groups)}
 
 
-def bench_takes(script: Script, continuity: str, model: VideoModel):  # type: ignore[no-untyped-def]
+def bench_takes(script: Script, continuity: str, model: VideoSetup):  # type: ignore[no-untyped-def]
     """The takes the pipeline plans for `script` on `model` (`omnigen.pipeline.steps.takes`)."""
     from omnigen.clip_plan import Takes
 
     return Takes(script, model.clip_seconds, continuity, model.end_frame, model.start_required)
 
 
-def configured_model() -> VideoModel:
-    """OMNIGEN_MODEL_VIDEO's description, else the default's."""
-    return video_model(load_settings(need_credentials=False).models.get("video"))
+NO_COMPANION_MODELS = {"video": KLING_V25_TURBO_PRO.slug, END_FRAME_KEY: NO_COMPANION}
+END_FRAME_ALONE_MODELS = {"video": KLING_V21_PRO.slug}
 
 
-def bench_models() -> dict[str, tuple[str, ...]]:
-    """The modes to run per video model: every mode for the configured one, keyframes against
-    parallel for the end-frame model (when it is not the configured one)."""
-    runs = {configured_model().slug: MODES}
-    runs.setdefault(KLING_V21_PRO.slug, END_FRAME_MODES)
+def label(setup: VideoSetup) -> str:
+    """How a setup is named in the output: `model + companion`, `model, no companion`, `model`."""
+    if setup.end_frame_model:
+        return f"{setup.model} + {setup.end_frame_model}"
+    return setup.model if setup.spec.end_frame else f"{setup.model}, no companion"
+
+
+def configured_models() -> dict[str, str]:
+    """OMNIGEN_MODEL_VIDEO and OMNIGEN_MODEL_VIDEO_END_FRAME as set, else the defaults."""
+    models = load_settings(need_credentials=False).models
+    return {k: v for k, v in models.items() if k in ("video", END_FRAME_KEY)}
+
+
+def bench_setups() -> dict[str, tuple[dict[str, str], tuple[str, ...]]]:
+    """label → (the video models, the modes to run): every mode for the configured setup,
+    keyframes against parallel for Kling v2.5 without a companion and Kling v2.1 alone."""
+    runs = {label(video_setup(configured_models())): (configured_models(), MODES)}
+    for models in (NO_COMPANION_MODELS, END_FRAME_ALONE_MODELS):
+        runs.setdefault(label(video_setup(models)), (models, END_FRAME_MODES))
     return runs
 
 
@@ -156,13 +182,13 @@ def warm(script: Script, aspect: str) -> None:
 
 
 def run_mode(
-    home: Path, providers: Providers, brief: Brief, mode: str, concurrency: int, model: str
+    home: Path, providers: Providers, brief: Brief, mode: str, concurrency: int, models: dict[str, str]
 ) -> tuple[float, float, float]:
     """(generation wall s, compose s, total s) of one job."""
     env = {
-        "OMNIGEN_HOME": str(home / model.replace("/", "_") / mode),
+        "OMNIGEN_HOME": str(home / "_".join(models.values()).replace("/", "_") / mode),
         "OMNIGEN_MAX_CONCURRENT_SCENES": str(concurrency),
-        "OMNIGEN_MODEL_VIDEO": model,
+        **{f"OMNIGEN_MODEL_{k.upper()}": v for k, v in models.items()},
     }
     settings = load_settings(env)
     from omnigen.store.filesystem import FileAssetStore
@@ -238,8 +264,8 @@ def every_cut_continuous(brief: Brief) -> Script:
     return script.model_copy(update={"scenes": scenes})
 
 
-def simulate_model(script: Script, slots: int, model: VideoModel) -> dict[str, Any]:
-    """Each mode's simulated wall for one ad on one video model: the script's takes on its clip
+def simulate_model(script: Script, slots: int, model: VideoSetup) -> dict[str, Any]:
+    """Each mode's simulated wall for one ad on one video setup: the script's takes on its clip
     grid, the same drawn take latencies for every mode."""
     from omnigen.simulation import seed_latencies, simulate
 
@@ -258,12 +284,21 @@ def simulate_model(script: Script, slots: int, model: VideoModel) -> dict[str, A
     }
 
 
+def sim_setups() -> dict[str, VideoSetup]:
+    """The configured setup first, then Kling v2.5 without a companion and Kling v2.1 alone."""
+    setups: dict[str, VideoSetup] = {}
+    for models in (configured_models(), NO_COMPANION_MODELS, END_FRAME_ALONE_MODELS):
+        setups.setdefault(label(video_setup(models)), video_setup(models))
+    return setups
+
+
 def simulate_ad(brief: Brief, slots: int) -> dict[str, Any]:
-    """Every supported video model's modes for one ad; the top-level figures are the configured
-    model's, `keyframes_over_parallel_end_frame` the end-frame model's."""
+    """Every video setup's modes for one ad; the top-level figures are the configured setup's,
+    `keyframes_over_parallel_no_companion` Kling v2.5 alone, `_end_frame` Kling v2.1 alone."""
     script = every_cut_continuous(brief)
-    per_model = {slug: simulate_model(script, slots, spec) for slug, spec in VIDEO_MODELS.items()}
-    mine = per_model[configured_model().slug]
+    setups = sim_setups()
+    per_model = {name: simulate_model(script, slots, s) for name, s in setups.items()}
+    mine = per_model[label(video_setup(configured_models()))]
     return {
         "scenes": len(script.scenes),
         "takes": mine["takes"],
@@ -271,10 +306,40 @@ def simulate_ad(brief: Brief, slots: int) -> dict[str, Any]:
         "duration_s": brief.duration_s,
         "modes": mine["modes"],
         "keyframes_over_parallel": mine["keyframes_over_parallel"],
-        "keyframes_over_parallel_end_frame": per_model[KLING_V21_PRO.slug]["keyframes_over_parallel"],
+        "keyframes_over_parallel_no_companion": per_model[label(video_setup(NO_COMPANION_MODELS))][
+            "keyframes_over_parallel"
+        ],
+        "keyframes_over_parallel_end_frame": per_model[label(video_setup(END_FRAME_ALONE_MODELS))][
+            "keyframes_over_parallel"
+        ],
         "keyframes_efficiency": mine["keyframes_efficiency"],
         "chain_over_parallel": mine["chain_over_parallel"],
         "models": per_model,
+    }
+
+
+def cost_of_keyframes(brief: Brief, slots: int) -> dict[str, Any]:
+    """The billed video + keyframe dollars of `keyframes` on the brief's own script (the offline
+    writer's, its continuity marks as written) with the companion and with the hybrid, from the
+    estimate (which the tests hold to the billed cost of the same takes)."""
+    from omnigen.config import parse_providers
+    from omnigen.pricing import estimate
+    from omnigen.providers.local.script_writer import LocalScriptWriter
+
+    keyed = brief.model_copy(update={"continuity": "keyframes"})
+    script = LocalScriptWriter().write(keyed, CallContext())
+
+    def billed(models: dict[str, str]) -> float:
+        est = estimate(keyed, parse_providers("replicate"), slots, script=script, models=models)
+        return round(sum(ln.usd for ln in est.lines if ln.capability in ("video", "keyframes")), 4)
+
+    with_companion = billed({"video": KLING_V25_TURBO_PRO.slug, END_FRAME_KEY: KLING_V21_PRO.slug})
+    hybrid = billed(NO_COMPANION_MODELS)
+    return {
+        "companion_usd": with_companion,
+        "hybrid_usd": hybrid,
+        "difference_usd": round(with_companion - hybrid, 4),
+        "ratio": round(with_companion / hybrid, 3),
     }
 
 
@@ -293,47 +358,60 @@ def simulate_main(args: argparse.Namespace) -> int:
         f"{slots} take(s) at a time; every cut continuous"
     )
     out: dict[str, Any] = {}
-    configured = configured_model().slug
+    configured = label(video_setup(configured_models()))
     for path in SIM_BRIEFS:
         brief = load_brief(path)
         r = out[path.stem] = simulate_ad(brief, slots)
         print(f"\n{path.stem}: {r['scenes']} scenes in {r['takes']} takes, {r['billed_video_s']} s billed")
-        print(f"{'video model':<42} {'mode':<10} {'chains':>6} {'stills':>6} {'wall':>9} {'bound':>9} {'/parallel':>9}")
-        for slug, m in r["models"].items():
-            label = slug + (" (configured)" if slug == configured else "")
+        print(f"{'video setup':<60} {'mode':<10} {'chains':>6} {'stills':>6} {'wall':>9} {'bound':>9} {'/parallel':>9}")
+        for name, m in r["models"].items():
+            shown = name + (" (configured)" if name == configured else "")
             for mode, t in m["modes"].items():
                 over = t["wall_s"] / m["modes"]["parallel"]["wall_s"]
                 print(
-                    f"{label:<42} {mode:<10} {t['chains']:>6} {t['keyframes']:>6} {t['wall_s']:>8.1f}s "
+                    f"{shown:<60} {mode:<10} {t['chains']:>6} {t['keyframes']:>6} {t['wall_s']:>8.1f}s "
                     f"{t['lower_bound_s']:>8.1f}s {over:>9.3f}"
                 )
-                label = ""
+                shown = ""
     worst = max(r["keyframes_over_parallel"] for r in out.values())
+    worst_hybrid = max(r["keyframes_over_parallel_no_companion"] for r in out.values())
     worst_end = max(r["keyframes_over_parallel_end_frame"] for r in out.values())
     print(
         f"\nkeyframes over parallel: {worst:.3f} with {configured} (configured), "
-        f"{worst_end:.3f} with {KLING_V21_PRO.slug} (end frame); target <= {SIM_TARGET}"
+        f"{worst_hybrid:.3f} with {label(video_setup(NO_COMPANION_MODELS))}, "
+        f"{worst_end:.3f} with {KLING_V21_PRO.slug} alone; target <= {SIM_TARGET}"
     )
+    costs = {}
+    print("\nbilled video + keyframes in keyframes mode, the brief's own script: with the companion vs the hybrid")
+    for path in sorted((ROOT / "examples" / "briefs").glob("*.yaml")):
+        c = costs[path.stem] = cost_of_keyframes(load_brief(path), slots)
+        print(
+            f"  {path.stem:<20} ${c['companion_usd']:.2f} with {KLING_V21_PRO.slug} vs ${c['hybrid_usd']:.2f} hybrid: "
+            f"{c['difference_usd']:+.2f} ({c['ratio']:.3f}x)"
+        )
     if args.json:
+        setups = list(next(iter(out.values()))["models"])
         summary: dict[str, Any] = {
             "keyframes_over_parallel": worst,
+            "keyframes_over_parallel_no_companion": worst_hybrid,
             "keyframes_over_parallel_end_frame": worst_end,
             "keyframes_efficiency": max(r["keyframes_efficiency"] for r in out.values()),
             "video_model": configured,
             "models": {
-                slug: {
-                    "keyframes_over_parallel": max(r["models"][slug]["keyframes_over_parallel"] for r in out.values()),
-                    "keyframes_efficiency": max(r["models"][slug]["keyframes_efficiency"] for r in out.values()),
+                name: {
+                    "keyframes_over_parallel": max(r["models"][name]["keyframes_over_parallel"] for r in out.values()),
+                    "keyframes_efficiency": max(r["models"][name]["keyframes_efficiency"] for r in out.values()),
                 }
-                for slug in VIDEO_MODELS
+                for name in setups
             },
+            "cost": costs,
             "ads": out,
             "concurrency": slots,
             "target": SIM_TARGET,
             "machine": describe(),
         }
         print(json.dumps(summary))
-    # the goal is met for the configured video model, not only for one that takes an end frame
+    # the goal is met for the configured video setup, not only for one that takes an end frame
     return 0 if worst <= SIM_TARGET else 1
 
 
@@ -359,10 +437,10 @@ def main() -> int:
 
     brief = load_brief(BRIEF)
     script = six_scene_script(brief)
-    runs = bench_models()
-    configured = configured_model().slug
-    jobs = [(rep, slug, mode) for rep in range(args.repeat) for slug, modes in runs.items() for mode in modes]
-    walls: dict[tuple[str, str], list[tuple[float, float, float]]] = {(s, m): [] for _, s, m in jobs}
+    runs = bench_setups()
+    configured = label(video_setup(configured_models()))
+    jobs = [(rep, name, mode) for rep in range(args.repeat) for name, (_, modes) in runs.items() for mode in modes]
+    walls: dict[tuple[str, str], list[tuple[float, float, float]]] = {(n, m): [] for _, n, m in jobs}
     with (
         tempfile.TemporaryDirectory(prefix="omnigen-bench-") as tmp,
         fake_in_its_own_process(script, brief, len(jobs), args.scale) as fake,
@@ -372,17 +450,15 @@ def main() -> int:
         receiver = WebhookReceiver(secret, events=events)
         with serve_receiver(receiver) as (webhook_url, _answered):
             remotes = {
-                slug: build_replicate_providers(
-                    TOKEN, base_url, webhook_url, poll_interval_s=0.25, models={"video": slug}
-                )
-                for slug in runs
+                name: build_replicate_providers(TOKEN, base_url, webhook_url, poll_interval_s=0.25, models=models)
+                for name, (models, _) in runs.items()
             }
             for remote in remotes.values():
                 remote.runner.events = events
-            # every model and mode once per round, so a burst of load on the shared machine
+            # every setup and mode once per round, so a burst of load on the shared machine
             # falls on all of them alike rather than on one mode's runs
-            for rep, slug, mode in jobs:
-                remote = remotes[slug]
+            for rep, name, mode in jobs:
+                remote = remotes[name]
                 providers = Providers(
                     script=remote.script,
                     video=remote.video,
@@ -391,15 +467,15 @@ def main() -> int:
                     keyframes=remote.keyframes,
                 )
                 home = Path(tmp) / f"run{rep}"
-                walls[(slug, mode)].append(run_mode(home, providers, brief, mode, args.concurrency, slug))
+                walls[(name, mode)].append(run_mode(home, providers, brief, mode, args.concurrency, runs[name][0]))
             for remote in remotes.values():
                 remote.runner.close()
 
-    results: dict[str, dict[str, Any]] = {slug: {} for slug in runs}
-    for (slug, mode), timed in walls.items():
-        bound = lower_bound(script, mode, args.concurrency, VIDEO_MODELS[slug], args.scale)
+    results: dict[str, dict[str, Any]] = {name: {} for name in runs}
+    for (name, mode), timed in walls.items():
+        bound = lower_bound(script, mode, args.concurrency, video_setup(runs[name][0]), args.scale)
         wall, compose_s, total = sorted(timed)[len(timed) // 2]  # the median run (by its wall)
-        results[slug][mode] = {
+        results[name][mode] = {
             "wall_s": round(wall, 3),
             "walls_s": [round(t[0], 3) for t in timed],
             "lower_bound_s": round(bound["total_s"], 3),
@@ -412,42 +488,46 @@ def main() -> int:
     print(f"machine: {line()}")
     print(
         f"{len(script.scenes)} scenes, {brief.duration_s} s ad, {args.concurrency} scene(s) at a time; "
-        f"latencies (x{args.scale:g}): script {LATENCY_S['openai/gpt-4o']} s, scene {LATENCY_S[configured]} s, "
+        f"latencies (x{args.scale:g}): script {LATENCY_S['openai/gpt-4o']} s, "
+        f"scene {LATENCY_S[KLING_V25_TURBO_PRO.slug]} s, "
         f"keyframe {LATENCY_S['black-forest-labs/flux-schnell']} s, "
         f"music {LATENCY_S['minimax/music-2.6']} s, voice {LATENCY_S['minimax/speech-02-turbo']} s per line"
     )
-    print(f"{'video model':<42} {'mode':<9} {'chains':>6} {'wall':>8} {'bound':>8} {'ratio':>6}  {'compose':>8}")
-    for slug, modes_run in results.items():
-        label = slug + (" (configured)" if slug == configured else "")
+    print(f"{'video setup':<60} {'mode':<9} {'chains':>6} {'wall':>8} {'bound':>8} {'ratio':>6}  {'compose':>8}")
+    for name, modes_run in results.items():
+        shown = name + (" (configured)" if name == configured else "")
         for mode, r in modes_run.items():
             print(
-                f"{label:<42} {mode:<9} {r['chains']:>6} {r['wall_s']:>7.2f}s {r['lower_bound_s']:>7.2f}s "
+                f"{shown:<60} {mode:<9} {r['chains']:>6} {r['wall_s']:>7.2f}s {r['lower_bound_s']:>7.2f}s "
                 f"{r['efficiency']:>6.3f}  {r['compose_s']:>7.2f}s"
                 + (f"  runs {', '.join(f'{w:.2f}' for w in r['walls_s'])}" if len(r["walls_s"]) > 1 else "")
             )
-            label = ""
+            shown = ""
     mine = results[configured]
     worst = max(r["efficiency"] for r in mine.values())
+    hybrid = label(video_setup(NO_COMPANION_MODELS))
+    alone = label(video_setup(END_FRAME_ALONE_MODELS))
 
-    def over_parallel(slug: str) -> float:
-        return round(results[slug]["keyframes"]["wall_s"] / results[slug]["parallel"]["wall_s"], 3)
+    def over_parallel(name: str) -> float:
+        return round(results[name]["keyframes"]["wall_s"] / results[name]["parallel"]["wall_s"], 3)
 
-    print(f"worst efficiency {worst:.3f} (target <= {TARGET}), configured model {configured}")
+    print(f"worst efficiency {worst:.3f} (target <= {TARGET}), configured {configured}")
     print(
         f"keyframes over parallel: {over_parallel(configured):.3f} ({configured}), "
-        f"{over_parallel(KLING_V21_PRO.slug):.3f} ({KLING_V21_PRO.slug}, end frame); target <= {SIM_TARGET}"
+        f"{over_parallel(hybrid):.3f} ({hybrid}), {over_parallel(alone):.3f} ({alone}); target <= {SIM_TARGET}"
     )
     if args.json:
         summary: dict[str, Any] = {f"{m}_efficiency": r["efficiency"] for m, r in mine.items()}
         summary |= {
             "keyframes_over_parallel": over_parallel(configured),
-            "keyframes_over_parallel_end_frame": over_parallel(KLING_V21_PRO.slug),
+            "keyframes_over_parallel_no_companion": over_parallel(hybrid),
+            "keyframes_over_parallel_end_frame": over_parallel(alone),
             "keyframes_efficiency": mine["keyframes"]["efficiency"],
             "video_model": configured,
             "modes": mine,
             "models": {
-                slug: {"keyframes_over_parallel": over_parallel(slug), "modes": modes_run}
-                for slug, modes_run in results.items()
+                name: {"keyframes_over_parallel": over_parallel(name), "modes": modes_run}
+                for name, modes_run in results.items()
             },
             "concurrency": args.concurrency,
             "repeat": args.repeat,

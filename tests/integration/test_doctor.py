@@ -163,5 +163,6 @@ def test_the_companion_is_said_to_be_ignored_or_off(fake):
     assert "ignored" in ignored["end-frame companion"].message
     assert not any(check.startswith("video_end_frame") for check in ignored)
     off = by_check(diagnose(load_settings(env(fake, OMNIGEN_MODEL_VIDEO_END_FRAME="none"))))
-    assert "off" in off["end-frame companion"].message and "chains the continuous cuts" in off["end-frame companion"].message
+    said = off["end-frame companion"].message
+    assert "off" in said and "chains the continuous cuts" in said
     assert not any(check.startswith("video_end_frame") for check in off)

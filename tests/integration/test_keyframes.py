@@ -225,4 +225,5 @@ def test_default_config_ends_the_continuous_cuts_on_the_companion_all_at_once(
     capsys.readouterr()
     _print_usage(final)  # what `omnigen show` and `omnigen make` print
     shown = capsys.readouterr().out
-    assert f"video      {KLING}: {len(v25)} call(s)" in shown and f"video      {END_FRAME_KLING}: {len(v21)} call(s)" in shown
+    assert f"video      {KLING}: {len(v25)} call(s)" in shown
+    assert f"video      {END_FRAME_KLING}: {len(v21)} call(s)" in shown

@@ -53,9 +53,16 @@ def test_kling_bills_the_shortest_clip_that_covers_the_scene(scene_s, clip):
 def test_replicate_cost_adds_up_by_capability():
     est = estimate(BRIEF, REMOTE, 3)
     by = lines(est)
-    assert set(by) == {"script", "video", "music", "voice", "compose"}
-    assert by["video"].usd == pytest.approx(0.07 * 5 * est.scenes)  # 5 s clips for ~5 s scenes
+    # the default deployment has the end-frame companion, so `auto` runs `keyframes`: a still per take
+    assert set(by) == {"script", "keyframes", "video", "music", "voice", "compose"}
+    # 5 s clips for ~5 s scenes; the planned script has every second scene continue the one
+    # before, so every other take ends on the next keyframe, on Kling v2.1 ($0.09/s) not v2.5 ($0.07/s)
+    ending = est.scenes // 2
+    assert by["video"].usd == pytest.approx(5 * (0.09 * ending + 0.07 * (est.scenes - ending)))
     assert by["video"].unit == "video seconds" and by["video"].quantity == 5 * est.scenes
+    assert by["keyframes"].quantity == est.scenes
+    hybrid = lines(estimate(BRIEF, REMOTE, 3, models={"video_end_frame": "none"}))
+    assert "keyframes" not in hybrid and hybrid["video"].usd == pytest.approx(0.07 * 5 * est.scenes)
     table = load_prices()
     assert by["music"].usd == pytest.approx(table.price(table.model_for("music")).usd_per_unit)
     assert by["compose"].usd == 0
@@ -67,8 +74,9 @@ def test_a_known_script_replaces_the_plan():
     est = estimate(BRIEF, REMOTE, 3, script=script)
     assert est.scenes == 4 and not est.assumptions
     # Billed on the real plan (issue 15): four 7.5 s scenes one 10 s clip each would bill 40 s for
-    # a 30 s ad; on the clip grid two of them take 5 s clips holding their last 2.5 s: 30 s billed
-    assert lines(est)["video"].usd == pytest.approx(30 * 0.07)
+    # a 30 s ad; on the clip grid two of them take 5 s clips holding their last 2.5 s: 30 s billed.
+    # Scene 1's take ends on scene 2's keyframe (the cut is continuous): its 5 s are Kling v2.1's
+    assert lines(est)["video"].usd == pytest.approx(25 * 0.07 + 5 * 0.09)
     assert lines(est)["video"].quantity == 30
     assert lines(est)["voice"].detail == "4 lines"
 
