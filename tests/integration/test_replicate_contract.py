@@ -73,6 +73,8 @@ def test_every_request_the_adapters_send_is_valid_against_the_published_schema(m
     p = build_replicate_providers(TOKEN, "http://127.0.0.1:9", models=models)
     chosen = {"script": p.script.model, "video": p.video.model, "music": p.music.model, "voice": p.voice.model}
     chosen["keyframes"] = p.keyframes.model  # FLUX-schnell, checked against its fixture like the rest
+    if p.video.setup.end_frame_model:  # the end-frame companion's request, against its own fixture
+        chosen["video_end_frame"] = p.video.setup.end_frame_model
     with tempfile.TemporaryDirectory() as tmp:
         for capability, requests in sample_requests(p, Path(tmp)).items():
             for label, inputs in requests:
@@ -300,15 +302,21 @@ def test_the_end_frame_model_gets_its_end_image_in_pro_mode_and_nothing_its_sche
     assert "aspect_ratio" not in inputs  # v2.1 has none: the clip takes the start frame's shape
     _, problems = contract(END_FRAME_KLING).check(inputs)
     assert problems == []
-    # the same request on the default model: its schema has no end frame, so the adapter refuses
-    # the end image rather than send an input Replicate would silently ignore
+    # the same request on the default deployment goes to its end-frame companion (Kling v2.1),
+    # with v2.1's inputs; a request without an end frame stays on Kling v2.5 with v2.5's
     default = build_replicate_providers(TOKEN, "http://127.0.0.1:9")
-    with pytest.raises(ProviderError, match="takes no end frame"):
-        default.video.inputs(_scene_request(tmp_path, end=True), tmp_path)
+    assert default.video.model_for(_scene_request(tmp_path, end=True)) == END_FRAME_KLING
+    ending = default.runner.materialize(default.video.inputs(_scene_request(tmp_path, end=True), tmp_path))
+    assert ending["mode"] == "pro" and "end_image" in ending and contract(END_FRAME_KLING).check(ending)[1] == []
     plain = default.runner.materialize(default.video.inputs(_scene_request(tmp_path), tmp_path))
     assert "mode" not in plain and "end_image" not in plain and plain["aspect_ratio"] == "16:9"
     assert contract(KLING).check(plain)[1] == []
-    for providers in (p, default):
+    # with the companion off, v2.5's schema has no end frame, so the adapter refuses the end image
+    # rather than send an input Replicate would silently ignore
+    alone = build_replicate_providers(TOKEN, "http://127.0.0.1:9", models={"video_end_frame": "none"})
+    with pytest.raises(ProviderError, match="takes no end frame"):
+        alone.video.inputs(_scene_request(tmp_path, end=True), tmp_path)
+    for providers in (p, default, alone):
         providers.runner.close()
 
 

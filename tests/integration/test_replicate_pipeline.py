@@ -68,7 +68,12 @@ def test_generate_with_replicate_providers_yields_a_composed_mp4(fake, tmp_path)
     calls = job["provider_calls"]
     predictions = {p.id: p for p in fake.created()}
     assert {c["prediction_id"] for c in calls} == set(predictions)  # every prediction billed, once
-    assert {c["capability"] for c in calls} == {"script", "video", "music", "voice"}
+    # the brief's `auto` is `keyframes` on the default deployment (Kling v2.5 with its end-frame
+    # companion Kling v2.1): a still per take, and the takes that end on a keyframe on v2.1
+    assert {c["capability"] for c in calls} == {"script", "keyframes", "video", "music", "voice"}
+    video_models = {c["model"] for c in calls if c["capability"] == "video"}
+    assert video_models == {"kwaivgi/kling-v2.5-turbo-pro", "kwaivgi/kling-v2.1"}
+    assert {(u["capability"], u["model"]) for u in summary["usage"]} >= {("video", m) for m in video_models}
     assert job["cost_usd"] == pytest.approx(sum(c["cost_usd"] for c in calls), abs=1e-3) and job["cost_usd"] > 0
     assert all(p.status == "succeeded" for p in predictions.values())
 

@@ -125,14 +125,19 @@ def test_the_lambda_deadline_is_its_remaining_time_less_a_margin():
 
 
 def replicate_ctx(fake: FakeReplicate, home: Path) -> StepContext:
+    """Kling v2.5 alone (its end-frame companion off): these steps run one at a time without the
+    keyframe step, as `auto` did before the companion made it `keyframes` (tests/integration/
+    test_keyframes.py runs the default deployment's keyframes and companion end to end)."""
     env = {
         "OMNIGEN_HOME": str(home),
         "OMNIGEN_PROVIDERS": "script=local,video=replicate,music=replicate,voice=replicate",
+        "OMNIGEN_MODEL_VIDEO_END_FRAME": "none",
         "REPLICATE_API_TOKEN": TOKEN,
         "REPLICATE_BASE_URL": fake.base_url,
     }
-    ctx = local_context(load_settings(env=env))
-    remote = build_replicate_providers(TOKEN, fake.base_url, poll_interval_s=0.02)
+    settings = load_settings(env=env)
+    ctx = local_context(settings)
+    remote = build_replicate_providers(TOKEN, fake.base_url, poll_interval_s=0.02, models=settings.models)
     ctx.providers.video, ctx.providers.music, ctx.providers.voice = remote.video, remote.music, remote.voice
     ctx.providers.cancel_prediction = remote.runner.cancel
     return ctx
