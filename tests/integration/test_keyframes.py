@@ -85,28 +85,36 @@ def fake() -> FakeReplicate:
         yield f
 
 
-def test_replicate_keyframes_flux_stills_then_the_kling_hybrid(fake, tmp_path, monkeypatch):
+def run_on_fake(fake, tmp_path, monkeypatch, mode: str, **settings: str):  # type: ignore[no-untyped-def]
+    """One job of the example brief in `mode` on the fake, at 360p, with these OMNIGEN_* settings:
+    (its brief, the finished job, its script, the context)."""
     env = {
         "OMNIGEN_HOME": str(tmp_path / "home"),
         "OMNIGEN_PROVIDERS": "replicate",
-        "OMNIGEN_MODEL_VIDEO_END_FRAME": "none",  # no companion: the hybrid chains the continuous cuts
         "REPLICATE_API_TOKEN": TOKEN,
         "REPLICATE_BASE_URL": fake.base_url,
         "REPLICATE_POLL_INTERVAL": "0.05",
+        **settings,
     }
     monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.05")
     ctx = local_context(load_settings(env=env))
-    # QC's OCR of the 360p render is not what this test is about (and misses the referral card at
-    # 360p on the base commit too): the render is kept whatever QC says, and the test reads the calls
+    # QC's OCR of the 360p render is not what these tests are about (and misses the referral card
+    # at 360p on the base commit too): the render is kept whatever QC says, and the tests read the calls
     ctx.allow_noncompliant = True
-    assert ctx.settings.max_concurrent_scenes == 12  # every scene of a 60 s ad at once on Replicate
-    brief = load_brief(BRIEF).model_copy(update={"continuity": "keyframes", "resolution": "360p"})
+    brief = load_brief(BRIEF).model_copy(update={"continuity": mode, "resolution": "360p"})
     job = lifecycle.create_job(ctx, "local", brief)
     final = LocalRunner(ctx, background=False).run(job.job_id)
     assert final.status == JobStatus.COMPLETED, final.error
-
     keys = JobKeys(job.user_id, job.job_id)
-    script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+    return brief, final, Script.model_validate_json(ctx.assets.get_bytes(keys.script)), ctx
+
+
+def test_replicate_keyframes_flux_stills_then_the_kling_hybrid(fake, tmp_path, monkeypatch):
+    # no companion: the hybrid chains the continuous cuts
+    brief, final, script, ctx = run_on_fake(
+        fake, tmp_path, monkeypatch, "keyframes", OMNIGEN_MODEL_VIDEO_END_FRAME="none"
+    )
+    assert ctx.settings.max_concurrent_scenes == 12  # every scene of a 60 s ad at once on Replicate
     takes = Takes(script, KLING_V25_TURBO_PRO.clip_seconds, "keyframes", end_frames=False)
     heads = takes.keyframes()  # the hybrid: each chain of takes starts on a keyframe
     assert sorted(heads) == sorted(c[0] for c in takes.chains())
@@ -139,24 +147,7 @@ def test_replicate_end_frame_model_renders_every_take_at_once_from_its_keyframe(
     requires one) and no end frame. The fake checked every request against v2.1's schema."""
     from omnigen.video_models import KLING_V21_PRO
 
-    env = {
-        "OMNIGEN_HOME": str(tmp_path / "home"),
-        "OMNIGEN_PROVIDERS": "replicate",
-        "OMNIGEN_MODEL_VIDEO": END_FRAME_KLING,
-        "REPLICATE_API_TOKEN": TOKEN,
-        "REPLICATE_BASE_URL": fake.base_url,
-        "REPLICATE_POLL_INTERVAL": "0.05",
-    }
-    monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.05")
-    ctx = local_context(load_settings(env=env))
-    ctx.allow_noncompliant = True  # QC's OCR at 360p is not what this test is about (as above)
-    brief = load_brief(BRIEF).model_copy(update={"continuity": mode, "resolution": "360p"})
-    job = lifecycle.create_job(ctx, "local", brief)
-    final = LocalRunner(ctx, background=False).run(job.job_id)
-    assert final.status == JobStatus.COMPLETED, final.error
-
-    keys = JobKeys(job.user_id, job.job_id)
-    script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
+    _brief, final, script, _ctx = run_on_fake(fake, tmp_path, monkeypatch, mode, OMNIGEN_MODEL_VIDEO=END_FRAME_KLING)
     takes = Takes(script, KLING_V21_PRO.clip_seconds, mode, end_frames=True, start_frames=True)
     assert all(len(c) == 1 for c in takes.chains())  # nothing waits for another take
     assert takes.keyframes() == takes.plan.heads()  # every take starts on a keyframe
@@ -185,24 +176,8 @@ def test_default_config_ends_the_continuous_cuts_on_the_companion_all_at_once(
     The fake held every request to each model's published schema."""
     from omnigen.cli import _print_usage
 
-    env = {
-        "OMNIGEN_HOME": str(tmp_path / "home"),
-        "OMNIGEN_PROVIDERS": "replicate",
-        "REPLICATE_API_TOKEN": TOKEN,
-        "REPLICATE_BASE_URL": fake.base_url,
-        "REPLICATE_POLL_INTERVAL": "0.05",
-    }
-    monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.05")
-    ctx = local_context(load_settings(env=env))
-    ctx.allow_noncompliant = True  # QC's OCR at 360p is not what this test is about (as above)
-    brief = load_brief(BRIEF).model_copy(update={"continuity": mode, "resolution": "360p"})
-    job = lifecycle.create_job(ctx, "local", brief)
-    final = LocalRunner(ctx, background=False).run(job.job_id)
-    assert final.status == JobStatus.COMPLETED, final.error
+    brief, final, script, ctx = run_on_fake(fake, tmp_path, monkeypatch, mode)
     assert ctx.assets.exists(final.assets["output"])  # the ad composed
-
-    keys = JobKeys(job.user_id, job.job_id)
-    script = Script.model_validate_json(ctx.assets.get_bytes(keys.script))
     takes = Takes(script, KLING_V25_TURBO_PRO.clip_seconds, mode, end_frames=True, start_frames=False)
     assert all(len(c) == 1 for c in takes.chains())  # every take at once
     assert takes.keyframes() == takes.plan.heads()  # each starts on its keyframe

@@ -10,7 +10,9 @@ scene starts on its own keyframe and, where the video model takes an end frame, 
 scene's keyframe when that cut must match — so no scene waits for another. A video model without
 an end frame gets the hybrid: the cuts the script marks continuous (`continues_previous`) are
 chained as in `auto`, and every chain's first scene starts on its keyframe. `auto` becomes
-`keyframes` when the video model takes an end frame (`resolve`).
+`keyframes` when the video model takes an end frame (`resolve`). "Takes an end frame" is the
+deployment's: the configured model's own input or its end-frame companion's
+(`omnigen.video_models.VideoSetup.end_frame`, read through `providers.ports.takes_end_frame`).
 """
 
 from __future__ import annotations

@@ -179,7 +179,8 @@ class SceneRenderer(Protocol):
 
 def takes_end_frame(renderer: SceneRenderer) -> bool:
     """Whether a renderer can be told the last frame of its clip (`SceneRequest.end_image`): it
-    says so with a true `end_frame` attribute, set from the model's published schema."""
+    says so with a true `end_frame` attribute, set from the published schemas of its model or of
+    the end-frame companion it sends such takes to (`omnigen.video_models.VideoSetup`)."""
     return bool(getattr(renderer, "end_frame", False))
 
 
