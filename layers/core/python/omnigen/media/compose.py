@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -45,12 +46,14 @@ from omnigen.media.filtergraph import Overlay, audio_mix_graph, video_graph
 from omnigen.media.frames import extract_frame
 from omnigen.media.loudness import Loudness, measure_loudness, parse_summary
 from omnigen.media.segment_plan import PlanError, Segment, plan_segments, split_segment
-from omnigen.media.segments import Digests, SegmentStore, encode_segment, join_segments
+from omnigen.media.segments import Digests, MixedParameterSets, SegmentStore, encode_segment, join_segments
 from omnigen.media.text_cards import Card, card_box, render_animatic_mark, render_card
 from omnigen.qc.plan import keyframe_times, plan_qc
 from omnigen.qc.policy import QcPolicy
 from omnigen.text_layout import Box, layout_item
 from omnigen.timeline import OutputSettings, Timeline, poster_time
+
+log = logging.getLogger("omnigen.compose")
 
 LIMITER_MARGIN_DB = 1.0
 """The limiter's threshold below the true-peak ceiling at the first try: room for the AAC
@@ -309,6 +312,7 @@ def encode_segments(
     workers: int = 1,
     found: list[Stored | None] | None = None,
     threads: int | None = None,
+    hurry: bool = False,
 ) -> tuple[list[tuple[Path, int]], int]:
     """Each segment's files (stored, or encoded now and kept) with their frame counts, in
     order, and how many segments were encoded. `found` is `stored_segment` of each, when the
@@ -320,14 +324,15 @@ def encode_segments(
     about 10 % more CPU than one process (bench/RESULTS.md: one x264 already keeps both cores
     busy, and each part decodes its clip from the start), so every caller here uses one; it is
     kept for machines with more cores and measured by bench/compose.py each run.
-    `threads` caps each x264's threads (`encode_segment`)."""
+    `threads` caps each x264's threads and `hurry` says the final MP4 waits for them
+    (`encode_segment`)."""
     if found is None:
         found = [stored_segment(s, store, digests) for s in segments]
     pieces = [(n, p) for n, s in enumerate(segments) if found[n] is None for p in split_segment(s, workers)]
     names = [digests.segment_name(p) for _, p in pieces]  # hashed here: Digests is not shared across threads
 
     def encode(piece: Segment, name: str) -> Path:
-        path = encode_segment(piece, resolve, workdir, workdir / name, threads)
+        path = encode_segment(piece, resolve, workdir, workdir / name, threads, hurry)
         store.keep(name, path)
         return path
 
@@ -376,14 +381,17 @@ def prepare_segments(
     timeline is ready each x264 runs on one thread: other scenes are still rendering beside it,
     nothing waits for this segment yet, and one thread spends the least CPU per frame
     (bench/RESULTS.md). The clip that completes the timeline gets x264's own thread count (1.5
-    per core): the final render waits for its segments."""
+    per core) and is hurried (`media.encoding`): the final render waits for its segments, and
+    nothing else is left to encode beside them."""
     try:
         segments = picture_segments(timeline, qc_policy or QcPolicy(), workdir)
     except PlanError:
         return 0
     todo = [s for s in segments if (clips is None or s.clips & clips) and all(ready(src.asset) for src in s.sources)]
-    threads = None if all(ready(c.asset) for c in timeline.clips) else 1
-    return encode_segments(todo, resolve, workdir, store, Digests(resolve), workers=workers, threads=threads)[1]
+    last = all(ready(c.asset) for c in timeline.clips)
+    return encode_segments(
+        todo, resolve, workdir, store, Digests(resolve), workers=workers, threads=None if last else 1, hurry=last
+    )[1]
 
 
 def _cards(timeline: Timeline) -> dict[int, tuple[int, int, int, int]]:
@@ -443,9 +451,13 @@ def compose(
                 lambda f: progress(0.06 + 0.85 * f),
                 found=found,
             )
-            join_segments(parts, o.fps, Path(audio.path), timeline.duration_s, out, _metadata(o))
-            result.mode, result.cards = "segments", _cards(timeline)
-            result.segments_encoded, result.segments_reused = encoded, len(segments) - encoded
+            try:
+                join_segments(parts, o.fps, Path(audio.path), timeline.duration_s, out, _metadata(o))
+            except MixedParameterSets as err:
+                log.warning("%s: rendering in one pass", err)
+            else:
+                result.mode, result.cards = "segments", _cards(timeline)
+                result.segments_encoded, result.segments_reused = encoded, len(segments) - encoded
     if result.mode == "one_pass":
         result.cards = _one_pass(timeline, resolve, workdir, out, Path(audio.path), qcp, progress)
     result.poster = str(extract_frame(out, poster_time(timeline, brand_name), workdir / "poster.jpg"))

@@ -94,3 +94,41 @@ def track_lengths(path: Path) -> list[TrackLength]:
                 (movie_scale,) = struct.unpack(">I", f.read(4))
         tracks = [_track(f, b, e, movie_scale) for k, b, e in inner if k == b"trak"]
     return [t for t in tracks if t is not None]
+
+
+_TO_SAMPLE_ENTRIES = [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd"]
+_VISUAL_ENTRY = 78
+"""Bytes of a visual sample entry's own fields, before its child boxes (ISO/IEC 14496-12)."""
+
+
+def avc_parameter_sets(path: Path) -> bytes:
+    """The `avcC` box of the first H.264 video track: its profile, level and every SPS and PPS,
+    which a file joined with `-c copy` carries once for all its segments. Two segments whose
+    `avcC` differ would be decoded with the wrong parameter sets after the join."""
+    size = Path(path).stat().st_size
+    with open(path, "rb") as f:
+        found = _avc_config(f, 0, size, 0)
+    if found is None:
+        raise MediaError(f"reading {Path(path).name} (no H.264 sample description: not an H.264 MP4)")
+    return found
+
+
+def _avc_config(f: BinaryIO, start: int, end: int, depth: int) -> bytes | None:
+    f.seek(start)
+    for kind, body, box_end in list(_boxes(f, end)):
+        if depth < len(_TO_SAMPLE_ENTRIES) and kind == _TO_SAMPLE_ENTRIES[depth]:
+            if kind != b"stsd":
+                found = _avc_config(f, body, box_end, depth + 1)
+                if found is not None:
+                    return found
+                continue
+            f.seek(body + 8)  # version, flags, entry count
+            for entry, entry_body, entry_end in list(_boxes(f, box_end)):
+                if entry not in (b"avc1", b"avc3"):
+                    continue
+                f.seek(entry_body + _VISUAL_ENTRY)
+                for child, child_body, child_end in list(_boxes(f, entry_end)):
+                    if child == b"avcC":
+                        f.seek(child_body)
+                        return f.read(child_end - child_body)
+    return None

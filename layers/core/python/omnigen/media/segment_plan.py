@@ -31,8 +31,9 @@ from pydantic import BaseModel
 from omnigen.qc.plan import frame_count, frames_on_screen
 from omnigen.timeline import OutputSettings, TextItem, Timeline
 
-ENCODING = "x264-segment-1"
-"""Bumped when the way a segment is encoded changes, so no segment made the old way is reused."""
+ENCODING = "x264-segment-2"
+"""Bumped when the way a segment is encoded changes, so no segment made the old way is reused
+(2: every encode is x264-stitchable, `media.encoding`)."""
 
 
 class SourceSpan(BaseModel):

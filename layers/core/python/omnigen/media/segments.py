@@ -19,8 +19,14 @@ from typing import Protocol
 
 from omnigen.media.encoding import keyframe_args, video_encoder_args
 from omnigen.media.ffmpeg import MediaError, run_ffmpeg
+from omnigen.media.mp4 import avc_parameter_sets
 from omnigen.media.segment_plan import Segment
 from omnigen.media.text_cards import render_animatic_mark, render_card
+
+
+class MixedParameterSets(MediaError):
+    """Segments that cannot share one SPS/PPS (encoded by another x264 or with other settings):
+    joined, they would decode wrongly, so the render is made in one pass instead."""
 
 
 class SegmentStore(Protocol):
@@ -107,11 +113,17 @@ def segment_graph(segment: Segment, cards: list[tuple[int, int, int]]) -> str:
 
 
 def encode_segment(
-    segment: Segment, resolve: Callable[[str], Path], workdir: Path, out: Path, threads: int | None = None
+    segment: Segment,
+    resolve: Callable[[str], Path],
+    workdir: Path,
+    out: Path,
+    threads: int | None = None,
+    hurry: bool = False,
 ) -> Path:
     """Encode one segment to `out` (video only, H.264, exactly `segment.frames` frames). Its
     working files are named after `out`, so segments encoded at once never share one.
-    `threads` caps x264's threads (None: x264's own choice, 1.5 per core)."""
+    `threads` caps x264's threads (None: x264's own choice, 1.5 per core); `hurry`: the final
+    MP4 is waiting for it (`media.encoding`)."""
     o = segment.output
     workdir.mkdir(parents=True, exist_ok=True)
     args: list[str | Path] = ["-y"]
@@ -133,7 +145,7 @@ def encode_segment(
         graph_file,
         "-map",
         "[vout]",
-        *video_encoder_args(o),
+        *video_encoder_args(o, hurry),
         *(["-threads", str(threads)] if threads else []),
         *keyframe_args(times),
         "-frames:v",
@@ -159,6 +171,14 @@ def join_segments(
 ) -> Path:
     """The segments (path, frames) in order, copied into one MP4 with the mastered `audio`
     copied beside them, `+faststart`; nothing is re-encoded."""
+    paths = [p for p, _ in parts]
+    described = [avc_parameter_sets(p) for p in paths]
+    odd = [p.name for p, d in zip(paths, described, strict=True) if d != described[0]]
+    if odd:
+        raise MixedParameterSets(
+            f"joining {len(parts)} picture segments: {', '.join(odd)} carry other H.264 parameter sets "
+            f"than {paths[0].name} (made by another encoder or settings); they cannot share one stream"
+        )
     listing = out.with_suffix(".concat.txt")
     lines = ["ffconcat version 1.0"]
     for path, frames in parts:

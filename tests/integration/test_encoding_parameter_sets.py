@@ -1,0 +1,111 @@
+"""The H.264 parameter sets our encodes carry, read from the files x264 wrote (their `avcC`).
+
+Segments are joined with `-c copy` under the first one's SPS/PPS, so every segment must carry the
+same bytes there: normal and hurried encodes alike, at their different rate factors. These tests
+run the real x264 of the bundled ffmpeg, so an encoder whose headers move with the settings (as
+x264's do without `stitchable`: the initial QP follows the CRF) is caught here, and the join
+refuses segments that differ rather than writing a file that decodes wrongly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omnigen.media.compose import compose, prepare_segments
+from omnigen.media.encoding import HURRIED_PRESETS, hurries, video_encoder_args
+from omnigen.media.ffmpeg import run_ffmpeg
+from omnigen.media.mp4 import avc_parameter_sets
+from omnigen.media.segments import FolderSegments, MixedParameterSets, join_segments
+from omnigen.qc.policy import QcPolicy
+from omnigen.timeline import MusicBed, OutputSettings, Timeline, VideoClip
+
+W, H, FPS = 320, 180, 24
+
+
+def _encode(tmp: Path, name: str, args: list[str], source: str = "mandelbrot") -> Path:
+    out = tmp / f"{name}.mp4"
+    run_ffmpeg(
+        ["-y", "-f", "lavfi", "-i", f"{source}=s={W}x{H}:r={FPS}", "-t", "1", *args, "-an", out],
+        what=f"encoding {name}",
+    )
+    return out
+
+
+def _ssim(a: Path, b: Path) -> float:
+    err = run_ffmpeg(["-i", a, "-i", b, "-lavfi", "[0][1]ssim", "-f", "null", "-"], what="measuring SSIM")
+    return float(err.rsplit("All:", 1)[1].split()[0])
+
+
+@pytest.mark.parametrize("preset", sorted(HURRIED_PRESETS))
+def test_a_hurried_encode_carries_the_same_parameter_sets_as_a_normal_one(tmp_path, preset):
+    o = OutputSettings(width=W, height=H, fps=FPS, preset=preset, crf=20)
+    normal = _encode(tmp_path, "normal", video_encoder_args(o))
+    hurried = _encode(tmp_path, "hurried", video_encoder_args(o, hurry=True))
+    assert b"subme=0" in hurried.read_bytes() and b"subme=0" not in normal.read_bytes()  # x264's options SEI
+    assert avc_parameter_sets(hurried) == avc_parameter_sets(normal)
+
+
+def test_without_stitchable_another_rate_factor_changes_the_parameter_sets(tmp_path):
+    """The reason every encode is stitchable: otherwise x264 fits the PPS's initial QP to the CRF,
+    and the check below is what would catch a segment made so."""
+    o = OutputSettings(width=W, height=H, fps=FPS, crf=20)
+    plain = [a for a in video_encoder_args(o) if a not in ("-x264-params", "stitchable=1")]
+    lower = [("18" if a == "20" else a) for a in plain]
+    at_20, at_18 = _encode(tmp_path, "crf20", plain), _encode(tmp_path, "crf18", lower)
+    assert avc_parameter_sets(at_20) != avc_parameter_sets(at_18)
+
+
+def test_a_preset_the_hurried_options_cannot_match_is_never_hurried():
+    o = OutputSettings(width=W, height=H, fps=FPS, preset="medium")
+    assert not hurries(o) and video_encoder_args(o, hurry=True) == video_encoder_args(o)
+
+
+def test_a_hurried_encode_is_no_worse_by_ssim_than_the_normal_one(tmp_path):
+    """Measured against a lossless encode of the same frames: the lower rate factor pays for the
+    faster analysis (bench/compose.py measures the same at 1080p on every run)."""
+    o = OutputSettings(width=W, height=H, fps=FPS, crf=20)
+    ref = _encode(tmp_path, "lossless", ["-c:v", "libx264", "-qp", "0", "-preset", "ultrafast"])
+    normal = _encode(tmp_path, "normal", video_encoder_args(o))
+    hurried = _encode(tmp_path, "hurried", video_encoder_args(o, hurry=True))
+    assert _ssim(hurried, ref) >= _ssim(normal, ref) - 0.001
+
+
+def _clip(tmp: Path, name: str, source: str) -> str:
+    out = tmp / f"{name}.mp4"
+    run_ffmpeg(
+        ["-y", "-f", "lavfi", "-i", f"{source}=s={W}x{H}:r={FPS}", "-t", "2", "-pix_fmt", "yuv420p",
+         "-c:v", "libx264", "-preset", "ultrafast", out],
+        what="making a test clip",
+    )  # fmt: skip
+    return str(out)
+
+
+def _timeline(tmp: Path) -> Timeline:
+    tone = tmp / "bed.wav"
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", "sine=f=220:d=5", tone], what="making a test tone")
+    return Timeline(
+        output=OutputSettings(width=W, height=H, fps=FPS),
+        clips=[
+            VideoClip(scene_index=1, asset=_clip(tmp, "a", "testsrc2"), out_s=2),
+            VideoClip(scene_index=2, asset=_clip(tmp, "b", "mandelbrot"), out_s=2),
+        ],
+        music=MusicBed(asset=str(tone)),
+    )
+
+
+def test_the_join_refuses_segments_with_other_parameter_sets_and_compose_renders_in_one_pass(tmp_path):
+    """A stored segment made by another encoder setting (here: not stitchable, at another CRF)
+    would decode with the wrong PPS after a `-c copy` join: the join says which one, and compose
+    makes the ad in one pass instead of failing."""
+    timeline = _timeline(tmp_path)
+    store = FolderSegments(tmp_path / "store")
+    assert prepare_segments(timeline, Path, tmp_path / "ahead", store, QcPolicy()) == 2
+    stored = sorted((tmp_path / "store").glob("seg_*.mp4"))
+    odd = _encode(tmp_path, "odd", ["-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "30"])
+    audio = tmp_path / "bed.wav"
+    with pytest.raises(MixedParameterSets, match=r"odd\.mp4"):
+        join_segments([(stored[0], 48), (odd, 24)], FPS, audio, 3.0, tmp_path / "bad.mp4", [])
+    stored[-1].write_bytes(odd.read_bytes())  # a segment of the store made another way, under its name
+    res = compose(timeline, Path, tmp_path / "work", tmp_path / "ad.mp4", qc_policy=QcPolicy(), store=store)
+    assert res.mode == "one_pass" and Path(res.output).is_file()
