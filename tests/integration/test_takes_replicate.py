@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 from api_harness import small_brief
+from conftest import SHARED_BRIEFS
 from fake_replicate import TOKEN, FakeReplicate
 
-from omnigen.brief import parse_brief
+from omnigen.brief import load_brief, parse_brief
 from omnigen.config import load_settings
 from omnigen.job import JobStatus
 from omnigen.keys import JobKeys
@@ -22,6 +23,7 @@ from omnigen.pipeline.steps import load_timeline, takes
 from omnigen.pipeline.takes import TakeRequest, estimate, render_take, script_of, start_take
 
 KLING = "kwaivgi/kling-v2.5-turbo-pro"
+COMPANION = "kwaivgi/kling-v2.1"
 
 
 @pytest.fixture
@@ -65,6 +67,7 @@ def test_a_take_on_replicate_is_one_kling_prediction_from_the_chained_frame(fake
     after = ctx.jobs.get(job.job_id)
     done = after.take(head, take.take)
     assert done.state == "done" and done.start_image == keys.last_frame(plan.previous(head))
+    assert done.model == KLING  # no end frame: the configured model rendered it
     assert done.cost_usd > 0 and after.cost_usd == pytest.approx(job.cost_usd + done.cost_usd, abs=1e-4)
     assert ctx.assets.exists(done.clip) and ctx.assets.exists(keys.clip(head))
     # the draft cuts the new clip into every scene of the take, at the pipeline's in points
@@ -73,3 +76,34 @@ def test_a_take_on_replicate_is_one_kling_prediction_from_the_chained_frame(fake
     assert cut and all(c.asset == done.clip for c in cut)
     assert render_take(ctx, job.job_id, head, take.take)["clip"] == done.clip  # idempotent: no second prediction
     assert len(fake.created(KLING)) == before + 1
+
+
+def test_a_take_that_ends_on_the_next_keyframe_renders_on_the_companion_and_says_so(fake, tmp_path):
+    """Continuity `keyframes` on the default video setup: a take before a continuous cut ends on
+    the next take's keyframe, so its new take is a Kling v2.1 prediction (start and end image,
+    pro mode) and the take's record names that model."""
+    settings = load_settings(
+        {
+            "OMNIGEN_HOME": str(tmp_path),
+            "OMNIGEN_PROVIDERS": "script=local,video=replicate,music=local,voice=local",
+            "REPLICATE_API_TOKEN": TOKEN,
+            "REPLICATE_BASE_URL": fake.base_url,
+            "REPLICATE_POLL_INTERVAL": "0.05",
+        }
+    )
+    ctx = local_context(settings)
+    brief = load_brief(SHARED_BRIEFS / "psoriasis_30s.yaml").model_copy(
+        update={"continuity": "keyframes", "resolution": "360p"}
+    )  # the example marks some of its cuts continuous
+    job = LocalRunner(ctx, background=False).run(create_job(ctx, "local", brief).job_id)
+    assert job.status == JobStatus.COMPLETED, job.error
+    plan = takes(ctx, job, script_of(ctx, job))
+    head = next(h for h in plan.plan.heads() if plan.end(h) is not None)
+    before = len(fake.created(COMPANION))
+    take = start_take(ctx, job, head, TakeRequest(shot="the gardener turns to the light", reseed_following=False))
+    result = render_take(ctx, job.job_id, head, take.take)
+    assert "error" not in result, result
+    made = fake.created(COMPANION)[before:]
+    assert len(made) == 1 and made[0].input.get("end_image") and made[0].input.get("mode") == "pro", made[0].input
+    done = ctx.jobs.get(job.job_id).take(head, take.take)
+    assert done.state == "done" and done.model == COMPANION and done.cost_usd > 0

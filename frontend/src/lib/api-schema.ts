@@ -2125,6 +2125,8 @@ export interface components {
              * @default 0
              */
             cost_usd?: number;
+            /** Model */
+            model?: string | null;
             /**
              * Error
              * @default
@@ -2208,6 +2210,8 @@ export interface components {
              * @default 0
              */
             cost_usd?: number;
+            /** Model */
+            model?: string | null;
             /**
              * Error
              * @default

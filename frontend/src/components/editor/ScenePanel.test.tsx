@@ -8,7 +8,7 @@ import { ScenePanel } from "./ScenePanel";
 const take = (n: number, over: Partial<TakeView> = {}): TakeView => ({
   scene_index: 2, take: n, state: "done", shot: n === 1 ? "Medium shot in the garden" : "Close-up of roses at dusk", camera: "", mood: "",
   clip: `users/local/jobs/job1/takes/scene_2_take_${n}.mp4`, last_frame: "", clip_s: 5, seed: 0, start_image: null, reseed_following: false,
-  select: false, cost_usd: n === 1 ? 0 : 0.35, error: "", created_at: null, finished_at: null, in_draft: n === 1, urls: {}, ...over,
+  select: false, cost_usd: n === 1 ? 0 : 0.35, model: n === 1 ? null : "kwaivgi/kling-v2.1", error: "", created_at: null, finished_at: null, in_draft: n === 1, urls: {}, ...over,
 });
 
 describe("ScenePanel", () => {
@@ -44,6 +44,7 @@ describe("ScenePanel", () => {
     act(() => conn.h.onEvent(event(32, { status: "completed", tracks: { scene_2: track("done", 100, { finished_at: "2026-01-02T10:11:00Z" }) } })));
     await waitFor(() => expect(screen.getByTestId("take-status")).toHaveTextContent("Take 2 is ready"));
     const list = await screen.findByRole("list", { name: "Takes of scene 2" });
+    expect(list.querySelector('[data-take="2"]')).toHaveTextContent("$0.35 on kwaivgi/kling-v2.1"); // the model that rendered it
     await user.click(await within(list).findByRole("button", { name: "Use take 2" }));
     await waitFor(() => expect(chosen).toBe(true));
     expect(f.calls.find((c) => c.path.endsWith("/timeline/ops"))!.body).toEqual({ ops: [{ op: "select_take", scene: 2, take: 2 }] });

@@ -156,6 +156,7 @@ export function ScenePanel({ job, scene, script, chainedNext, reload, onDraft, m
               <span>
                 <strong>Take {t.take}</strong> · {t.state}
                 {t.cost_usd ? ` · ${formatUsd(t.cost_usd)}` : ""}
+                {t.model ? ` on ${t.model}` : ""}
                 <span className="muted small clamp"> {t.shot}</span>
               </span>
               {t.in_draft ? (

@@ -121,6 +121,9 @@ class TakeRecord(BaseModel):
     last_frame: str
     clip_s: float | None = None
     cost_usd: float = 0.0
+    model: str | None = None
+    """The model that rendered it, as billed (a deployment's video setup may render a take that
+    ends on a keyframe on its end-frame companion); None until it is rendered, or offline."""
     error: str = ""
     created_at: datetime = Field(default_factory=lambda: now())
     finished_at: datetime | None = None

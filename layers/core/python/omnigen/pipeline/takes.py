@@ -258,9 +258,12 @@ def render_take(ctx: StepContext, job_id: str, index: int, take: int) -> dict[st
     if rec.state == "done" and ctx.assets.exists(rec.clip) and ctx.assets.exists(rec.last_frame):
         return result
     spent: list[float] = []
+    models: list[str] = []
 
     def record(call: ProviderCall) -> None:
         spent.append(call.cost_usd)
+        if call.capability == "video":
+            models.append(call.model)
         tracker.record_call(call)
 
     try:
@@ -289,7 +292,16 @@ def render_take(ctx: StepContext, job_id: str, index: int, take: int) -> dict[st
         load_timeline(ctx, job)
         draft.update(ctx, job_id, cut_in)  # atomic: another take or an edit saved meanwhile is kept
     # Done once the draft uses it: a client that sees the take done reads a draft that has it.
-    _finish(ctx, job_id, index, take, state="done", clip_s=round(seconds, 3), cost_usd=round(sum(spent), 4))
+    _finish(
+        ctx,
+        job_id,
+        index,
+        take,
+        state="done",
+        clip_s=round(seconds, 3),
+        cost_usd=round(sum(spent), 4),
+        model=models[-1] if models else None,
+    )
     tracker.done(track, f"take {take} rendered", asset=rec.last_frame)
     if rec.reseed_following:
         follow = TakeRequest(reseed_following=True, select=rec.select)
