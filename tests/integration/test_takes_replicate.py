@@ -32,7 +32,8 @@ def fake() -> Iterator[FakeReplicate]:
         yield f
 
 
-def test_a_take_on_replicate_is_one_kling_prediction_from_the_chained_frame(fake, tmp_path):
+def _context(fake: FakeReplicate, tmp_path):  # type: ignore[no-untyped-def]
+    """A local context with only the video on Replicate (the fake)."""
     settings = load_settings(
         {
             "OMNIGEN_HOME": str(tmp_path),
@@ -42,7 +43,11 @@ def test_a_take_on_replicate_is_one_kling_prediction_from_the_chained_frame(fake
             "REPLICATE_POLL_INTERVAL": "0.05",
         }
     )
-    ctx = local_context(settings)
+    return local_context(settings)
+
+
+def test_a_take_on_replicate_is_one_kling_prediction_from_the_chained_frame(fake, tmp_path):
+    ctx = _context(fake, tmp_path)
     brief = parse_brief(small_brief(duration_s=20, continuity="chain"))
     job = LocalRunner(ctx, background=False).run(create_job(ctx, "local", brief).job_id)
     assert job.status == JobStatus.COMPLETED, job.error
@@ -82,16 +87,7 @@ def test_a_take_that_ends_on_the_next_keyframe_renders_on_the_companion_and_says
     """Continuity `keyframes` on the default video setup: a take before a continuous cut ends on
     the next take's keyframe, so its new take is a Kling v2.1 prediction (start and end image,
     pro mode) and the take's record names that model."""
-    settings = load_settings(
-        {
-            "OMNIGEN_HOME": str(tmp_path),
-            "OMNIGEN_PROVIDERS": "script=local,video=replicate,music=local,voice=local",
-            "REPLICATE_API_TOKEN": TOKEN,
-            "REPLICATE_BASE_URL": fake.base_url,
-            "REPLICATE_POLL_INTERVAL": "0.05",
-        }
-    )
-    ctx = local_context(settings)
+    ctx = _context(fake, tmp_path)
     brief = load_brief(SHARED_BRIEFS / "psoriasis_30s.yaml").model_copy(
         update={"continuity": "keyframes", "resolution": "360p"}
     )  # the example marks some of its cuts continuous

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from omnigen.usage import Quota
-from omnigen.video_models import END_FRAME_KEY, UnknownVideoModel, VideoSetupError, video_setup
+from omnigen.video_models import END_FRAME_KEY, UnknownVideoModel, VideoSetup, VideoSetupError, video_setup
 
 ProviderKind = Literal["local", "replicate"]
 CAPABILITIES = ("script", "video", "music", "voice")
@@ -179,10 +179,11 @@ def _quota(env: Mapping[str, str]) -> Quota:
     return Quota.model_validate(limits)
 
 
-def check_video_setup(models: Mapping[str, str]) -> None:
-    """Refuse, naming the setting, a video model or end-frame companion that cannot be used."""
+def check_video_setup(models: Mapping[str, str]) -> VideoSetup:
+    """The deployment's video setup; refused, naming the setting, when its video model or
+    end-frame companion cannot be used."""
     try:
-        video_setup(models)
+        return video_setup(models)
     except UnknownVideoModel as err:
         raise ConfigError(f"OMNIGEN_MODEL_VIDEO: {err}") from None
     except VideoSetupError as err:

@@ -23,7 +23,7 @@ the continuous cuts (`omnigen.schedule`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
@@ -146,6 +146,12 @@ class VideoSetup(BaseModel):
     @property
     def clip_seconds(self) -> tuple[int, ...]:
         return self.spec.clip_seconds
+
+    def used(self, rendered: Iterable[str]) -> list[str]:
+        """The configured names of this setup's models among `rendered` (what a plan's takes
+        render on), the configured model first."""
+        seen = set(rendered)
+        return [m for m in (self.model, self.end_frame_model) if m and m in seen]
 
     def renders(self, end_frame: bool) -> str:
         """The configured name of the model that renders a take with (or without) an end frame."""

@@ -387,10 +387,10 @@ def prepare_segments(
         segments = picture_segments(timeline, qc_policy or QcPolicy(), workdir)
     except PlanError:
         return 0
-    todo = [s for s in segments if (clips is None or s.clips & clips) and all(ready(src.asset) for src in s.sources)]
+    wanted = [s for s in segments if (clips is None or s.clips & clips) and all(ready(src.asset) for src in s.sources)]
     last = all(ready(c.asset) for c in timeline.clips)
     return encode_segments(
-        todo, resolve, workdir, store, Digests(resolve), workers=workers, threads=None if last else 1, hurry=last
+        wanted, resolve, workdir, store, Digests(resolve), workers=workers, threads=None if last else 1, hurry=last
     )[1]
 
 

@@ -157,7 +157,7 @@ def estimate(
             for g in cut.groups
         }
         billed = cut.billed_s
-        used = [m for m in (setup.model, setup.end_frame_model) if m in renders.values()]
+        used = setup.used(renders.values())
         model = " + ".join(used)
         usd = sum(table.price(renders[g.head]).cost(g.seconds) for g in cut.groups)
         unit, quantity = "video seconds", float(billed)

@@ -46,7 +46,7 @@ def take_estimate(
         seconds = sum(
             table.price(renders[i]).latency(c) + pipe.download_s + pipe.frame_and_store_s for i, c in clips.items()
         )
-        model = " + ".join(m for m in (setup.model, setup.end_frame_model) if m in renders.values())
+        model = " + ".join(setup.used(renders.values()))
         grid = "/".join(str(g) for g in setup.clip_seconds)
         detail = f"{len(clips)} clip(s), {billed:g} s billed on {grid} s clip lengths"
     else:

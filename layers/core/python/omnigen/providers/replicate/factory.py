@@ -17,7 +17,7 @@ from omnigen.providers.replicate.video import MODEL as VIDEO_MODEL
 from omnigen.providers.replicate.video import ReplicateSceneRenderer
 from omnigen.providers.replicate.voice import DEFAULT_VOICE, MiniMaxVoice
 from omnigen.providers.replicate.voice import MODEL as VOICE_MODEL
-from omnigen.video_models import END_FRAME_KEY, video_setup
+from omnigen.video_models import END_FRAME_KEY
 
 DEFAULT_MODELS = {"script": SCRIPT_MODEL, "video": VIDEO_MODEL, "music": MUSIC_MODEL, "voice": VOICE_MODEL}
 
@@ -41,8 +41,7 @@ def chosen_models(models: Mapping[str, str] | None = None) -> dict[str, str]:
     unknown = set(chosen) - set(CAPABILITIES)
     if unknown:
         raise ConfigError(f"OMNIGEN_MODEL_*: no capability {sorted(unknown)}; use {', '.join(CAPABILITIES)}")
-    check_video_setup(given)
-    companion = video_setup(given).end_frame_model
+    companion = check_video_setup(given).end_frame_model
     if companion:
         chosen[END_FRAME_KEY] = companion
     return chosen

@@ -70,7 +70,7 @@ class ReplicateSceneRenderer:
         self.model = model
         """As configured: `owner/name`, or a pinned `owner/name:version` of it."""
         self.setup: VideoSetup = video_setup({"video": model, END_FRAME_KEY: end_frame_model or NO_COMPANION})
-        self.spec: VideoModel = video_model(model)
+        self.spec: VideoModel = self.setup.spec
         self.name = f"replicate:{model}" + (f"+{self.setup.end_frame_model}" if self.setup.end_frame_model else "")
 
     @property
