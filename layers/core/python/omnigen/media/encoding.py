@@ -6,16 +6,20 @@ seconds, the timeline's preset and CRF).
 Every encode is x264's `stitchable`: its parameter sets (SPS/PPS) then do not depend on the
 picture or the CRF (x264 writes a neutral initial QP instead of one fitted to the rate factor),
 which is what lets one segment be encoded at another rate factor and still join the others
-under the one SPS/PPS the file carries. `media.mp4.avc_parameter_sets` checks it at every join.
+under the one SPS the file carries. The join checks every segment's `avcC` (`media.h264`).
 
 A *hurried* segment is the tail's: the segments of the clip that completes the timeline, which
 the final MP4 waits for while every other segment is already made. They are encoded with x264's
-fastest analysis (the `ultrafast` preset) with each option that shows in the parameter sets put
-back to the timeline preset's value (CABAC, the 8x8 transform, three B-frames as a pyramid,
-weighted prediction, one reference), and at a rate factor `HURRY_CRF_OFFSET` lower, so the picture
-is no worse by SSIM than the normal encode's (bench/compose.py measures both on every run; about
-1.6x less CPU for up to twice the bits of that one segment). Only presets whose parameter sets the
-hurried options reproduce are hurried (`HURRIED_PRESETS`, checked against x264 by
+fastest analysis (the `ultrafast` preset) with each option that shows in the sequence parameter
+set put back to the timeline preset's value (three B-frames as a pyramid, one reference; plus
+the 8x8 transform, weighted prediction, deblocking and adaptive quantisation), at a rate factor
+`HURRY_CRF_OFFSET` lower, and entropy-coded with CAVLC instead of CABAC: on a dear picture
+CABAC's arithmetic coder is most of what is left of x264's work once the analysis is
+`ultrafast`'s. The entropy coder is a field of the picture parameter set, so a hurried segment
+numbers its parameter sets 1 (`sps-id`); its SPS is the normal one's in every other bit, and the
+join lists both PPS under the one SPS (`media.h264.shared_config`). bench/compose.py measures
+the CPU, bytes and SSIM of both encodes on every run. Only presets whose SPS the hurried options
+reproduce are hurried (`HURRIED_PRESETS`, checked against x264 by
 tests/integration/test_encoding_parameter_sets.py); a timeline at another preset encodes its tail
 as usual.
 """
@@ -27,12 +31,15 @@ from omnigen.timeline import OutputSettings
 STITCHABLE = "stitchable=1"
 
 HURRIED_PRESETS = frozenset({"superfast", "veryfast"})
-"""Timeline presets whose parameter sets a hurried encode reproduces exactly (one reference
-frame, weighted P prediction at 1, B-frame weighting on, CABAC, 8x8 transform)."""
+"""Timeline presets whose SPS a hurried encode reproduces exactly (one reference frame, three
+B-frames as a pyramid); the PPS they differ in is the hurried one's own (`HURRIED_PPS_ID`)."""
+
+HURRIED_PPS_ID = 1
+"""The number of a hurried segment's SPS and PPS (x264's `sps-id`; normal encodes use 0)."""
 
 HURRIED_OPTIONS = ":".join(
     [
-        "cabac=1",
+        "cabac=0",
         "8x8dct=1",
         "bframes=3",
         "b-pyramid=2",
@@ -41,11 +48,13 @@ HURRIED_OPTIONS = ":".join(
         "ref=1",
         "deblock=0,0",
         "aq-mode=1",
+        f"sps-id={HURRIED_PPS_ID}",
         STITCHABLE,
     ]
 )
-"""Put back over `ultrafast` what it turns off that shows in the stream's parameter sets (or that
-natural pictures need: the deblocking filter, adaptive quantisation)."""
+"""Over `ultrafast`: what shows in the SPS put back, the PPS fields the normal encodes set (8x8,
+weighted prediction) and what natural pictures need (the deblocking filter, adaptive
+quantisation); CAVLC, under parameter sets numbered `HURRIED_PPS_ID`."""
 
 HURRY_CRF_OFFSET = 2
 """How much lower the hurried rate factor is: measured at 1080p on the bench's clips, a hurried

@@ -1,4 +1,5 @@
-"""Track lengths read from an MP4's `moov` box, without decoding anything.
+"""What the pipeline reads from an MP4's `moov` box without decoding anything (track lengths,
+the H.264 decoder configuration), and the one thing it writes there: a joined file's `avcC`.
 
 A track plays for its edit list's segments (ffmpeg writes one per track: for AAC it skips the
 encoder's priming samples) or, without one, for its media duration. Those are the lengths a
@@ -7,6 +8,8 @@ player presents, per track, which the container's single "Duration" (the longest
 
 from __future__ import annotations
 
+import os
+import shutil
 import struct
 from pathlib import Path
 from typing import BinaryIO
@@ -132,3 +135,106 @@ def _avc_config(f: BinaryIO, start: int, end: int, depth: int) -> bytes | None:
                         f.seek(child_body)
                         return f.read(child_end - child_body)
     return None
+
+
+_TO_AVC_CONFIG = [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"avc1", b"avcC"]
+_CHUNK_OFFSETS = {b"stco": ">I", b"co64": ">Q"}
+_OFFSET_PARENTS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
+
+
+def _box_list(buf: bytes, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
+    """(kind, box start, body start, box end) of the boxes in buf[start:end]."""
+    out, pos = [], start
+    while pos + 8 <= end:
+        size, kind = struct.unpack_from(">I4s", buf, pos)
+        header = 8
+        if size == 1:
+            (size,) = struct.unpack_from(">Q", buf, pos + 8)
+            header = 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            raise MediaError(f"reading the MP4 boxes (a {kind!r} box of {size} bytes does not fit)")
+        out.append((kind, pos, pos + header, pos + size))
+        pos += size
+    return out
+
+
+def _grow(buf: bytearray, at: int, by: int) -> None:
+    """Add `by` to the size of the box starting at `at` (32- or 64-bit size field)."""
+    (size,) = struct.unpack_from(">I", buf, at)
+    if size == 1:
+        struct.pack_into(">Q", buf, at + 8, struct.unpack_from(">Q", buf, at + 8)[0] + by)
+    else:
+        struct.pack_into(">I", buf, at, size + by)
+
+
+def _shift_chunks(buf: bytearray, start: int, end: int, after: int, by: int) -> None:
+    """Add `by` to every chunk offset at or past file position `after` (the data that moved)."""
+    for kind, _, body, box_end in _box_list(bytes(buf[start:end]), 0, end - start):
+        body, box_end = body + start, box_end + start
+        if kind in _OFFSET_PARENTS:
+            _shift_chunks(buf, body, box_end, after, by)
+        elif kind in _CHUNK_OFFSETS:
+            fmt = _CHUNK_OFFSETS[kind]
+            width = struct.calcsize(fmt)
+            (count,) = struct.unpack_from(">I", buf, body + 4)
+            for k in range(count):
+                at = body + 8 + k * width
+                (offset,) = struct.unpack_from(fmt, buf, at)
+                if offset >= after:
+                    if fmt == ">I" and offset + by >= 2**32:
+                        raise MediaError("rewriting the MP4 index (a chunk offset past 4 GiB in a 32-bit table)")
+                    struct.pack_into(fmt, buf, at, offset + by)
+
+
+def replace_avc_config(path: Path, record: bytes) -> None:
+    """Give the file's first H.264 track `record` as its `avcC`, in place: the boxes that hold it
+    grow or shrink with it, and where the index sits before the media (`+faststart`) every chunk
+    offset moves by as much. The media data itself is copied untouched."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        moov_start = moov_end = -1
+        pos = 0
+        while pos + 8 <= size:
+            f.seek(pos)
+            box_size, kind = struct.unpack(">I4s", f.read(8))
+            if box_size == 1:
+                box_size = struct.unpack(">Q", f.read(8))[0]
+            elif box_size == 0:
+                box_size = size - pos
+            if box_size < 8:
+                raise MediaError(f"rewriting {path.name} (a {kind!r} box of {box_size} bytes)")
+            if kind == b"moov":
+                moov_start, moov_end = pos, pos + box_size
+                break
+            pos += box_size
+        if moov_start < 0:
+            raise MediaError(f"rewriting {path.name} (no moov box: not a finished MP4)")
+        f.seek(moov_start)
+        buf = bytearray(f.read(moov_end - moov_start))
+    ancestors, start, end = [], 0, len(buf)
+    for want in _TO_AVC_CONFIG:
+        found = next((b for b in _box_list(bytes(buf), start, end) if b[0] == want), None)
+        if found is None:
+            raise MediaError(f"rewriting {path.name} (no {want.decode()} box: not an H.264 MP4)")
+        ancestors.append(found[1])
+        start, end = found[2], found[3]
+        if want == b"stsd":
+            start += 8  # version, flags, entry count
+        elif want == b"avc1":
+            start += _VISUAL_ENTRY
+    by = len(record) - (end - start)
+    buf[start:end] = record
+    for at in ancestors:
+        _grow(buf, at, by)
+    if by:
+        _shift_chunks(buf, 8 if struct.unpack_from(">I", buf, 0)[0] != 1 else 16, len(buf), moov_end, by)
+    tmp = path.with_suffix(path.suffix + ".avcc")
+    with open(path, "rb") as src, open(tmp, "wb") as out:
+        out.write(src.read(moov_start))
+        out.write(buf)
+        src.seek(moov_end)
+        shutil.copyfileobj(src, out, 1 << 20)
+    os.replace(tmp, path)

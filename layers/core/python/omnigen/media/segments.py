@@ -19,14 +19,15 @@ from typing import Protocol
 
 from omnigen.media.encoding import keyframe_args, video_encoder_args
 from omnigen.media.ffmpeg import MediaError, run_ffmpeg
-from omnigen.media.mp4 import avc_parameter_sets
+from omnigen.media.h264 import AvcConfig, ParameterSetError, shared_config
+from omnigen.media.mp4 import avc_parameter_sets, replace_avc_config
 from omnigen.media.segment_plan import Segment
 from omnigen.media.text_cards import render_animatic_mark, render_card
 
 
 class MixedParameterSets(MediaError):
-    """Segments that cannot share one SPS/PPS (encoded by another x264 or with other settings):
-    joined, they would decode wrongly, so the render is made in one pass instead."""
+    """Segments that cannot share one stream's parameter sets (encoded by another x264 or with
+    other settings): joined, they would decode wrongly, so the render is made in one pass instead."""
 
 
 class SegmentStore(Protocol):
@@ -170,15 +171,14 @@ def join_segments(
     parts: list[tuple[Path, int]], fps: int, audio: Path, duration_s: float, out: Path, metadata: list[str]
 ) -> Path:
     """The segments (path, frames) in order, copied into one MP4 with the mastered `audio`
-    copied beside them, `+faststart`; nothing is re-encoded."""
+    copied beside them, `+faststart`; nothing is re-encoded. The file's `avcC` lists every
+    parameter set the segments use (a hurried segment's PPS beside the others', `media.h264`):
+    the concat demuxer would keep only the first segment's, so it is written after the copy."""
     paths = [p for p, _ in parts]
-    described = [avc_parameter_sets(p) for p in paths]
-    odd = [p.name for p, d in zip(paths, described, strict=True) if d != described[0]]
-    if odd:
-        raise MixedParameterSets(
-            f"joining {len(parts)} picture segments: {', '.join(odd)} carry other H.264 parameter sets "
-            f"than {paths[0].name} (made by another encoder or settings); they cannot share one stream"
-        )
+    try:
+        shared = shared_config([AvcConfig.parse(avc_parameter_sets(p)) for p in paths], [p.name for p in paths])
+    except ParameterSetError as err:
+        raise MixedParameterSets(f"joining {len(parts)} picture segments: {err}; they cannot share one stream") from err
     listing = out.with_suffix(".concat.txt")
     lines = ["ffconcat version 1.0"]
     for path, frames in parts:
@@ -191,6 +191,8 @@ def join_segments(
             "concat",
             "-safe",
             "0",
+            "-auto_convert",
+            "0",  # no parameter sets copied in-band: the avcC below carries them all
             "-i",
             listing,
             "-i",
@@ -212,4 +214,6 @@ def join_segments(
     )
     if not out.is_file():
         raise MediaError(f"joining {len(parts)} picture segments (ffmpeg wrote no file)")
+    if avc_parameter_sets(out) != shared.record():
+        replace_avc_config(out, shared.record())
     return out
