@@ -18,8 +18,8 @@ import pytest
 from omnigen.media.compose import compose, prepare_segments
 from omnigen.media.encoding import HURRIED_PPS_ID, HURRIED_PRESETS, hurries, video_encoder_args
 from omnigen.media.ffmpeg import run_ffmpeg
-from omnigen.media.h264 import AvcConfig, pps_ids, sps_id, sps_numbered
-from omnigen.media.mp4 import avc_parameter_sets, track_lengths
+from omnigen.media.h264 import AvcConfig, pps_ids, pps_pointed_at, sps_id, sps_numbered
+from omnigen.media.mp4 import avc_parameter_sets, replace_avc_config, track_lengths
 from omnigen.media.segments import FolderSegments, MixedParameterSets, join_segments
 from omnigen.qc.policy import QcPolicy
 from omnigen.timeline import MusicBed, OutputSettings, Timeline, VideoClip
@@ -175,3 +175,28 @@ def test_the_join_refuses_segments_with_other_parameter_sets_and_compose_renders
     stored[-1].write_bytes(odd.read_bytes())  # a segment of the store made another way, under its name
     res = compose(timeline, Path, tmp_path / "work", tmp_path / "ad.mp4", qc_policy=QcPolicy(), store=store)
     assert res.mode == "one_pass" and Path(res.output).is_file()
+
+
+@pytest.mark.parametrize("faststart", [True, False])
+def test_a_rewritten_avcc_moves_the_chunk_offsets_only_where_the_media_moved(tmp_path, faststart):
+    """`replace_avc_config` on a file whose index is before its media (every offset moves by what
+    the avcC grew) and after it (none moves): the file decodes to the same frames and audio."""
+    o = OutputSettings(width=W, height=H, fps=FPS, crf=20)
+    src = _encode(tmp_path, "src", video_encoder_args(o))
+    path = tmp_path / "ad.mp4"
+    run_ffmpeg(["-y", "-i", src, "-f", "lavfi", "-i", "sine=f=440:d=1", "-c:v", "copy", "-c:a", "aac", "-shortest",
+                *(["-movflags", "+faststart"] if faststart else []), path], what="muxing")  # fmt: skip
+    before, audio_before = _frame_hashes(path), _audio_hash(path)
+    config, hurried = _config(path), _config(_encode(tmp_path, "hurried", video_encoder_args(o, hurry=True)))
+    grown = config.model_copy(update={"pps": [*config.pps, pps_pointed_at(hurried.pps[0], 0)]})
+    replace_avc_config(path, grown.record())
+    assert _config(path) == grown
+    assert _frame_hashes(path) == before and _audio_hash(path) == audio_before
+    data = path.read_bytes()
+    assert (data.index(b"moov") < data.index(b"mdat")) == faststart
+
+
+def _audio_hash(path: Path) -> str:
+    out = path.with_suffix(".audio.md5")
+    run_ffmpeg(["-y", "-v", "error", "-i", path, "-map", "0:a", "-f", "md5", out], what="hashing audio")
+    return out.read_text().strip()
