@@ -23,6 +23,14 @@ function serve(jobs: Job[]) {
   return f;
 }
 
+/** The body rows of a usage table, each as its cells' text: row header first. */
+function usageRows(table: HTMLElement): (string | null)[][] {
+  return within(table)
+    .getAllByRole("row")
+    .slice(1)
+    .map((r) => [within(r).getByRole("rowheader"), ...within(r).getAllByRole("cell")].map((c) => c.textContent));
+}
+
 describe("ProgressView", () => {
   it("shows every track and resumes live progress after the job's seq", async () => {
     const transport = new FakeTransport();
@@ -115,6 +123,46 @@ describe("ProgressView", () => {
     expect(await screen.findByText(/the script still breaks 2 compliance rule/)).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Read the compliance report" })).toHaveAttribute("href", "#/jobs/job1/compliance");
     expect(transport.connections).toHaveLength(0);
+  });
+
+  it("shows the cost of a finished job per model, one line for each video model", async () => {
+    const done = makeJob({
+      status: "completed",
+      stage: "completed",
+      percent: 100,
+      seq: 9,
+      renders: 1,
+      cost_usd: 2.4213,
+      urls: { output: "/api/v1/assets/x/final/output.mp4?exp=9999999999&sig=o" },
+      usage: [
+        { capability: "script", model: "anthropic/claude-4-sonnet", calls: 1, cost_usd: 0.0213 },
+        { capability: "video", model: "kwaivgi/kling-v2.5-turbo-pro", calls: 2, cost_usd: 1.05 },
+        { capability: "video", model: "kwaivgi/kling-v2.1", calls: 2, cost_usd: 1.35 },
+      ],
+    });
+    renderWithServices(<ProgressView id="job1" />, { fetch: serve([done]), transport: new FakeTransport() });
+    const table = await screen.findByRole("table", { name: /Cost by model \(total \$2\.42\)/ });
+    expect(usageRows(table)).toEqual([
+      ["Script", "anthropic/claude-4-sonnet", "1", "$0.02"],
+      ["Video", "kwaivgi/kling-v2.5-turbo-pro", "2", "$1.05"],
+      ["Video", "kwaivgi/kling-v2.1", "2", "$1.35"],
+    ]);
+    expect(within(table).getAllByRole("columnheader").map((c) => c.textContent)).toEqual(["For", "Model", "Calls", "Cost"]);
+    expect(screen.getByText("Cost $2.42")).toBeInTheDocument();
+  });
+
+  it("shows what a stopped job spent per model, and no usage table for a job that made no calls", async () => {
+    const usage = [{ capability: "video", model: "kwaivgi/kling-v2.1", calls: 1, cost_usd: 0.45 }];
+    const failed = makeJob({ status: "failed", stage: "failed", seq: 4, cost_usd: 0.45, usage, tracks: { script: track("done", 100), scene_1: track("failed") } });
+    const view = renderWithServices(<ProgressView id="job1" />, { fetch: serve([failed]), transport: new FakeTransport() });
+    const table = await screen.findByRole("table", { name: /Spent before it stopped, by model \(total \$0\.45\)/ });
+    expect(usageRows(table)).toEqual([["Video", "kwaivgi/kling-v2.1", "1", "$0.45"]]);
+    view.unmount();
+
+    const queued = makeJob({ status: "cancelled", stage: "cancelled", seq: 2 });
+    renderWithServices(<ProgressView id="job1" />, { fetch: serve([queued]), transport: new FakeTransport() });
+    await screen.findByText(/This job was cancelled/);
+    expect(screen.queryByRole("table")).toBeNull();
   });
 
   it("answers a missing job plainly", async () => {
