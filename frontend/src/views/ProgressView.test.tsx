@@ -14,6 +14,19 @@ const running = () =>
     tracks: { script: track("done", 100), scene_1: track("running", 40), scene_2: track("pending"), music: track("running", 10), voiceover: track("pending"), compose: track("pending") },
   });
 
+/** The running job finished: every track done, its ad and captions signed. */
+const completed = (over: Partial<Job> = {}) =>
+  makeJob({
+    status: "completed",
+    stage: "completed",
+    percent: 100,
+    seq: 9,
+    renders: 1,
+    tracks: { ...running().tracks, scene_1: track("done", 100), scene_2: track("done", 100), music: track("done", 100), voiceover: track("done", 100), compose: track("done", 100) },
+    urls: { output: "/api/v1/assets/x/final/output.mp4?exp=9999999999&sig=o", poster: "/api/v1/assets/x/final/poster.jpg?exp=9999999999&sig=p", captions: "/api/v1/assets/x/final/captions.vtt?exp=9999999999&sig=c" },
+    ...over,
+  });
+
 function serve(jobs: Job[]) {
   let n = 0;
   const f = fakeFetch([
@@ -77,16 +90,7 @@ describe("ProgressView", () => {
 
   it("shows the finished ad with its player when the job completes", async () => {
     const transport = new FakeTransport();
-    const done = makeJob({
-      status: "completed",
-      stage: "completed",
-      percent: 100,
-      seq: 9,
-      renders: 1,
-      compliance: { errors: 0, warnings: 2 },
-      tracks: { ...running().tracks, scene_1: track("done", 100), scene_2: track("done", 100), music: track("done", 100), voiceover: track("done", 100), compose: track("done", 100) },
-      urls: { output: "/api/v1/assets/x/final/output.mp4?exp=9999999999&sig=o", poster: "/api/v1/assets/x/final/poster.jpg?exp=9999999999&sig=p", captions: "/api/v1/assets/x/final/captions.vtt?exp=9999999999&sig=c" },
-    });
+    const done = completed({ compliance: { errors: 0, warnings: 2 } });
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([running(), done]), transport });
     await screen.findByRole("heading", { name: "Scene 1" });
     const conn = await transport.opened();
@@ -126,14 +130,8 @@ describe("ProgressView", () => {
   });
 
   it("shows the cost of a finished job per model, one line for each video model", async () => {
-    const done = makeJob({
-      status: "completed",
-      stage: "completed",
-      percent: 100,
-      seq: 9,
-      renders: 1,
+    const done = completed({
       cost_usd: 2.4213,
-      urls: { output: "/api/v1/assets/x/final/output.mp4?exp=9999999999&sig=o" },
       usage: [
         { capability: "script", model: "anthropic/claude-4-sonnet", calls: 1, cost_usd: 0.0213 },
         { capability: "video", model: "kwaivgi/kling-v2.5-turbo-pro", calls: 2, cost_usd: 1.05 },
