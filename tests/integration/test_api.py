@@ -12,6 +12,8 @@ from api_harness import LOCAL_WS, Keys, make_client, small_brief, wait_done
 from PIL import Image
 
 from omnigen.api.auth import AuthError, JwtVerifier
+from omnigen.pipeline.progress import Tracker
+from omnigen.providers.ports import ProviderCall
 
 PROBLEM = "application/problem+json"
 
@@ -142,6 +144,13 @@ def test_completed_job_read_back_with_signed_urls(api, alice, done_job):
     job = client.get(f"/api/v1/jobs/{done_job['job_id']}", headers=alice).json()
     assert {"output", "poster", "captions", "timeline", "compliance"} <= set(job["urls"])
     assert any(k.startswith("track:scene_") for k in job["urls"])
+    # every billed call is in the per-model usage once; the local providers bill nothing
+    assert sum(u["calls"] for u in job["usage"]) == len(job["provider_calls"]) > 0
+    assert {(u["capability"], u["model"]) for u in job["usage"]} == {
+        (c["capability"], c["model"]) for c in job["provider_calls"]
+    }
+    assert {u["capability"] for u in job["usage"]} >= {"script", "video", "music", "voice"}
+    assert all(u["cost_usd"] == 0 for u in job["usage"])
     video = client.get(job["urls"]["output"])
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
     size = int(video.headers["content-length"])
@@ -278,6 +287,32 @@ def test_cancel_during_a_job(api, alice):
     job = wait_done(client, jid, alice)
     assert job["status"] == "cancelled"
     assert client.post(f"/api/v1/jobs/{jid}/cancel", headers=alice).status_code == 409
+
+
+def test_job_usage_sums_each_model_apart(tmp_path, keys, alice):
+    """A job whose takes rendered on Kling v2.5 and on its end-frame companion Kling v2.1 reads
+    back with one usage line per model, each with its calls and their summed cost, in the order
+    first called; the calls are billed the way the pipeline bills them (a resumed prediction once)."""
+    client, services = make_client(tmp_path / "home", keys, queue_only=True)
+    with client:
+        jid = client.post("/api/v1/generate", json=small_brief(), headers=alice).json()["job_id"]
+        tracker = Tracker(services.ctx.jobs, jid)
+        for capability, model, pid, usd in [
+            ("script", "anthropic/claude-4-sonnet", "p0", 0.0213),
+            ("video", "kwaivgi/kling-v2.5-turbo-pro", "p1", 0.35),  # 5 s at $0.07/s
+            ("video", "kwaivgi/kling-v2.1", "p2", 0.45),  # 5 s at $0.09/s, ends on a keyframe
+            ("video", "kwaivgi/kling-v2.5-turbo-pro", "p3", 0.70),  # 10 s
+            ("video", "kwaivgi/kling-v2.5-turbo-pro", "p3", 0.70),  # p3 resumed: billed once
+            ("video", "kwaivgi/kling-v2.1", "p4", 0.90),  # 10 s
+        ]:
+            tracker.record_call(ProviderCall(capability=capability, model=model, prediction_id=pid, cost_usd=usd))
+        job = client.get(f"/api/v1/jobs/{jid}", headers=alice).json()
+    assert job["usage"] == [
+        {"capability": "script", "model": "anthropic/claude-4-sonnet", "calls": 1, "cost_usd": 0.0213},
+        {"capability": "video", "model": "kwaivgi/kling-v2.5-turbo-pro", "calls": 2, "cost_usd": 1.05},
+        {"capability": "video", "model": "kwaivgi/kling-v2.1", "calls": 2, "cost_usd": 1.35},
+    ]
+    assert job["cost_usd"] == pytest.approx(sum(u["cost_usd"] for u in job["usage"]))
 
 
 def _png(w: int, h: int, fmt: str = "PNG") -> bytes:

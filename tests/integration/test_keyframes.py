@@ -191,7 +191,7 @@ def test_default_config_ends_the_continuous_cuts_on_the_companion_all_at_once(
     for p in v21:
         assert p.input["mode"] == "pro" and "start_image" in p.input and "end_image" in p.input
         assert "aspect_ratio" not in p.input  # v2.1's schema has none
-    by_model = {(c, m): usd for c, m, _n, usd in final.usage_by_model()}
+    by_model = {(u.capability, u.model): u.cost_usd for u in final.usage_by_model()}
     durations = {g.head: g.seconds for g in takes.plan.groups}
     v21_s = sum(durations[h] for h in ending)
     assert sum(p.input["duration"] for p in v21) == v21_s

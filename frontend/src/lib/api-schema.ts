@@ -1576,7 +1576,8 @@ export interface components {
         };
         /**
          * JobView
-         * @description A job with its asset URLs freshly signed for one hour (`urls`), thumbnails included.
+         * @description A job with its asset URLs freshly signed for one hour (`urls`), thumbnails included, and
+         *     its billed calls summed per model (`usage`).
          */
         JobView: {
             /** Job Id */
@@ -1678,6 +1679,12 @@ export interface components {
             };
             /** Stage */
             readonly stage: string;
+            /**
+             * Usage
+             * @description The job's cost and provenance per model (`Job.usage_by_model`), in the order the
+             *     models were first called: one job's video takes may be on two models.
+             */
+            readonly usage: components["schemas"]["ModelUsage"][];
         };
         /** Me */
         Me: {
@@ -1689,6 +1696,20 @@ export interface components {
             roles: ("creator" | "reviewer")[];
             /** Allow Self Approval */
             allow_self_approval: boolean;
+        };
+        /**
+         * ModelUsage
+         * @description What one model did for a job: its billed calls for one capability and what they cost.
+         */
+        ModelUsage: {
+            /** Capability */
+            capability: string;
+            /** Model */
+            model: string;
+            /** Calls */
+            calls: number;
+            /** Cost Usd */
+            cost_usd: number;
         };
         /** MusicBed */
         MusicBed: {

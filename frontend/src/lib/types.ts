@@ -30,6 +30,9 @@ export type AdType = NonNullable<Brief["ad_type"]>;
 export type TrackProgress = Sent<Schemas["TrackProgress"]>;
 export type TrackState = TrackProgress["state"];
 export type JobError = Sent<Schemas["JobError"]>;
+/** One line of `Job.usage`: a model's billed calls for one capability, summed by the server
+ *  (omnigen.job.Job.usage_by_model, the one grouping the CLI prints too). */
+export type ModelUsage = Sent<Schemas["ModelUsage"]>;
 
 /** `Job.compliance`: the schema says only "an object"; omnigen/pipeline/steps.py writes these. */
 export interface ComplianceCounts {

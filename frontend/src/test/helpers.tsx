@@ -170,6 +170,7 @@ export function makeJob(over: Partial<Job> = {}): Job {
     assets: { brief: "users/local/jobs/job1/brief.json" },
     cost_usd: 0,
     provider_calls: [],
+    usage: [],
     predictions: {},
     compliance: null,
     qc: null,

@@ -14,6 +14,19 @@ const running = () =>
     tracks: { script: track("done", 100), scene_1: track("running", 40), scene_2: track("pending"), music: track("running", 10), voiceover: track("pending"), compose: track("pending") },
   });
 
+/** The running job finished: every track done, its ad and captions signed. */
+const completed = (over: Partial<Job> = {}) =>
+  makeJob({
+    status: "completed",
+    stage: "completed",
+    percent: 100,
+    seq: 9,
+    renders: 1,
+    tracks: { ...running().tracks, scene_1: track("done", 100), scene_2: track("done", 100), music: track("done", 100), voiceover: track("done", 100), compose: track("done", 100) },
+    urls: { output: "/api/v1/assets/x/final/output.mp4?exp=9999999999&sig=o", poster: "/api/v1/assets/x/final/poster.jpg?exp=9999999999&sig=p", captions: "/api/v1/assets/x/final/captions.vtt?exp=9999999999&sig=c" },
+    ...over,
+  });
+
 function serve(jobs: Job[]) {
   let n = 0;
   const f = fakeFetch([
@@ -21,6 +34,14 @@ function serve(jobs: Job[]) {
     ["POST", /\/jobs\/job1\/cancel$/, () => ({ job_id: "job1", status: "cancelled" })],
   ]);
   return f;
+}
+
+/** The body rows of a usage table, each as its cells' text: row header first. */
+function usageRows(table: HTMLElement): (string | null)[][] {
+  return within(table)
+    .getAllByRole("row")
+    .slice(1)
+    .map((r) => [within(r).getByRole("rowheader"), ...within(r).getAllByRole("cell")].map((c) => c.textContent));
 }
 
 describe("ProgressView", () => {
@@ -69,16 +90,7 @@ describe("ProgressView", () => {
 
   it("shows the finished ad with its player when the job completes", async () => {
     const transport = new FakeTransport();
-    const done = makeJob({
-      status: "completed",
-      stage: "completed",
-      percent: 100,
-      seq: 9,
-      renders: 1,
-      compliance: { errors: 0, warnings: 2 },
-      tracks: { ...running().tracks, scene_1: track("done", 100), scene_2: track("done", 100), music: track("done", 100), voiceover: track("done", 100), compose: track("done", 100) },
-      urls: { output: "/api/v1/assets/x/final/output.mp4?exp=9999999999&sig=o", poster: "/api/v1/assets/x/final/poster.jpg?exp=9999999999&sig=p", captions: "/api/v1/assets/x/final/captions.vtt?exp=9999999999&sig=c" },
-    });
+    const done = completed({ compliance: { errors: 0, warnings: 2 } });
     renderWithServices(<ProgressView id="job1" />, { fetch: serve([running(), done]), transport });
     await screen.findByRole("heading", { name: "Scene 1" });
     const conn = await transport.opened();
@@ -115,6 +127,40 @@ describe("ProgressView", () => {
     expect(await screen.findByText(/the script still breaks 2 compliance rule/)).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Read the compliance report" })).toHaveAttribute("href", "#/jobs/job1/compliance");
     expect(transport.connections).toHaveLength(0);
+  });
+
+  it("shows the cost of a finished job per model, one line for each video model", async () => {
+    const done = completed({
+      cost_usd: 2.4213,
+      usage: [
+        { capability: "script", model: "anthropic/claude-4-sonnet", calls: 1, cost_usd: 0.0213 },
+        { capability: "video", model: "kwaivgi/kling-v2.5-turbo-pro", calls: 2, cost_usd: 1.05 },
+        { capability: "video", model: "kwaivgi/kling-v2.1", calls: 2, cost_usd: 1.35 },
+      ],
+    });
+    renderWithServices(<ProgressView id="job1" />, { fetch: serve([done]), transport: new FakeTransport() });
+    const table = await screen.findByRole("table", { name: /Cost by model \(total \$2\.42\)/ });
+    expect(usageRows(table)).toEqual([
+      ["Script", "anthropic/claude-4-sonnet", "1", "$0.02"],
+      ["Video", "kwaivgi/kling-v2.5-turbo-pro", "2", "$1.05"],
+      ["Video", "kwaivgi/kling-v2.1", "2", "$1.35"],
+    ]);
+    expect(within(table).getAllByRole("columnheader").map((c) => c.textContent)).toEqual(["For", "Model", "Calls", "Cost"]);
+    expect(screen.getByText("Cost $2.42")).toBeInTheDocument();
+  });
+
+  it("shows what a stopped job spent per model, and no usage table for a job that made no calls", async () => {
+    const usage = [{ capability: "video", model: "kwaivgi/kling-v2.1", calls: 1, cost_usd: 0.45 }];
+    const failed = makeJob({ status: "failed", stage: "failed", seq: 4, cost_usd: 0.45, usage, tracks: { script: track("done", 100), scene_1: track("failed") } });
+    const view = renderWithServices(<ProgressView id="job1" />, { fetch: serve([failed]), transport: new FakeTransport() });
+    const table = await screen.findByRole("table", { name: /Spent before it stopped, by model \(total \$0\.45\)/ });
+    expect(usageRows(table)).toEqual([["Video", "kwaivgi/kling-v2.1", "1", "$0.45"]]);
+    view.unmount();
+
+    const queued = makeJob({ status: "cancelled", stage: "cancelled", seq: 2 });
+    renderWithServices(<ProgressView id="job1" />, { fetch: serve([queued]), transport: new FakeTransport() });
+    await screen.findByText(/This job was cancelled/);
+    expect(screen.queryByRole("table")).toBeNull();
   });
 
   it("answers a missing job plainly", async () => {

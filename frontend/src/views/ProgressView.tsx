@@ -5,6 +5,7 @@
 
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { Notice, ProgressBar, StatusBadge, ViewHeading } from "../components/ui";
+import { UsageTable } from "../components/UsageTable";
 import { formatSeconds, formatUsd, humanize } from "../lib/format";
 import { plainMessage } from "../lib/plain";
 import { plainStatus, plainTrackMessage, shownState, trackLabel } from "../lib/status";
@@ -355,6 +356,7 @@ export function ProgressView({ id }: { id: string }) {
             </a>
             <span className="muted">Cost {formatUsd(job.cost_usd)}</span>
           </div>
+          <UsageTable usage={job.usage} total={job.cost_usd} />
         </section>
       )}
 
@@ -394,6 +396,11 @@ export function ProgressView({ id }: { id: string }) {
         </Notice>
       )}
       {job.status === "cancelled" && <Notice kind="warning">This job was cancelled. What it made so far is kept.</Notice>}
+      {(job.status === "failed" || job.status === "cancelled") && job.usage.length > 0 && (
+        <div className="card">
+          <UsageTable usage={job.usage} total={job.cost_usd} caption="Spent before it stopped, by model" />
+        </div>
+      )}
 
       <section aria-labelledby="tracks-h">
         <h2 id="tracks-h">Tracks</h2>

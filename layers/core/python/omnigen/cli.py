@@ -152,13 +152,13 @@ def _follow(ctx: StepContext, job_id: str, quiet: bool) -> Job:
 
 
 def _usage(job: Job) -> list[dict[str, object]]:
-    return [{"capability": c, "model": m, "calls": n, "cost_usd": usd} for c, m, n, usd in job.usage_by_model()]
+    return [u.model_dump() for u in job.usage_by_model()]
 
 
 def _print_usage(job: Job) -> None:
     """Which model did what, for what: the cost and provenance of every billed call."""
-    for capability, model, calls, usd in job.usage_by_model():
-        print(f"  usage {capability:<10} {printable(model)}: {calls} call(s), ${usd:.4f}")
+    for u in job.usage_by_model():
+        print(f"  usage {u.capability:<10} {printable(u.model)}: {u.calls} call(s), ${u.cost_usd:.4f}")
 
 
 def _report(job: Job, out: Path | None, ctx, as_json: bool) -> int:  # type: ignore[no-untyped-def]

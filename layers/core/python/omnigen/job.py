@@ -193,6 +193,18 @@ def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
+class ModelUsage(BaseModel):
+    """What one model did for a job: its billed calls for one capability and what they cost."""
+
+    capability: str
+    """What the calls made: `script`, `keyframes`, `video`, `music`, `voice`."""
+    model: str
+    """The model that made it (a Replicate `owner/name`, or a local provider's name)."""
+    calls: int = Field(ge=1)
+    cost_usd: float
+    """The calls' cost summed, in USD, to four decimals."""
+
+
 class WithStatus(BaseModel):
     """A job's record or one of its progress events: `stage` is derived from `status` (always its
     value; clients had it before `status` said the same), so it is in every dump a client sees
@@ -256,17 +268,21 @@ class Job(WithStatus):
     def take(self, scene_index: int, take: int) -> TakeRecord | None:
         return next((t for t in self.takes if t.scene_index == scene_index and t.take == take), None)
 
-    def usage_by_model(self) -> list[tuple[str, str, int, float]]:
-        """(capability, model, calls, USD) of the job's billed calls, in the order first made: which
+    def usage_by_model(self) -> list[ModelUsage]:
+        """The job's billed calls summed per (capability, model), in the order first made: which
         model rendered what, so cost and provenance are visible (the video takes of one job may
-        be on two models: the configured one and its end-frame companion)."""
+        be on two models: the configured one and its end-frame companion). The CLI prints it and
+        the API's job resource carries it; nothing else groups the calls."""
         totals: dict[tuple[str, str], list[float]] = {}
         for call in self.provider_calls:
             key = (str(call.get("capability", "")), str(call.get("model", "")))
             entry = totals.setdefault(key, [0, 0.0])
             entry[0] += 1
             entry[1] += float(call.get("cost_usd") or 0.0)
-        return [(cap, model, int(n), round(usd, 4)) for (cap, model), (n, usd) in totals.items()]
+        return [
+            ModelUsage(capability=cap, model=model, calls=int(n), cost_usd=round(usd, 4))
+            for (cap, model), (n, usd) in totals.items()
+        ]
 
     def record_version(self, record: VersionRecord) -> None:
         """Keep `record` (a resumed compose that made the same version again replaces it)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
-from omnigen.job import Job, JobStatus, TakeRecord, VersionRecord
+from omnigen.job import Job, JobStatus, ModelUsage, TakeRecord, VersionRecord
 from omnigen.pipeline.editing import DraftCheck
 from omnigen.pricing.takes import TakeEstimate
 from omnigen.safe_text import text_field
@@ -37,9 +37,17 @@ class GenerateAccepted(BaseModel):
 
 
 class JobView(Job):
-    """A job with its asset URLs freshly signed for one hour (`urls`), thumbnails included."""
+    """A job with its asset URLs freshly signed for one hour (`urls`), thumbnails included, and
+    its billed calls summed per model (`usage`)."""
 
     urls: dict[str, str] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def usage(self) -> list[ModelUsage]:
+        """The job's cost and provenance per model (`Job.usage_by_model`), in the order the
+        models were first called: one job's video takes may be on two models."""
+        return self.usage_by_model()
 
 
 class VersionView(VersionRecord):
