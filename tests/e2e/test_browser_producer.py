@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_harness import small_brief
+from playwright.sync_api import expect
 from test_browser import JOB_TIMEOUT_MS, _fill_brief, _screenshot_on_failure, _shot, _wait_finished
 from test_browser import server as server
 
@@ -122,7 +123,7 @@ def test_producer_journey_desktop_then_phone(server, portrait_job, browser):
 
         compose.click()
         page.get_by_test_id("editor-status").filter(has_text="Version 2 is ready.").wait_for(timeout=JOB_TIMEOUT_MS)
-        assert compose.is_disabled()  # rendered: nothing new to render
+        expect(compose).to_be_disabled()  # rendered: nothing new to render (the button re-renders after the status)
         versions = page.locator(".version-list > li").evaluate_all("els => els.map(e => e.dataset.version)")
         assert versions == ["2", "1"], versions
 

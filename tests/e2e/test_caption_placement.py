@@ -4,10 +4,6 @@ in a screenshot of the player and compared with the text plate the layout put on
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -29,30 +25,14 @@ fetch("v.mp4").then(r => r.blob()).then(b => { document.getElementById("v").src 
 RISK = "Aerisol may cause nosebleeds, slow wound healing in the nose, and eye problems."
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        return None
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", tmp_path
-    finally:
-        httpd.shutdown()
-
-
 def _magenta(png: Path) -> np.ndarray:
     px = np.asarray(Image.open(png).convert("RGB")).astype(int)
     return (px[:, :, 0] > 180) & (px[:, :, 1] < 90) & (px[:, :, 2] > 180)
 
 
 @pytest.mark.parametrize(("w", "h"), [(640, 360), (360, 640)])
-def test_chromium_draws_the_cues_clear_of_the_lower_third_text(browser, served, w: int, h: int) -> None:
-    base, root = served
+def test_chromium_draws_the_cues_clear_of_the_lower_third_text(browser, static_site, w: int, h: int) -> None:
+    base, root = static_site
     out = OutputSettings(width=w, height=h)
     voice = [
         VoiceLine(scene_index=1, asset="a", text="Aerisol treats nasal allergy symptoms.", start_s=0.2, duration_s=1.5),

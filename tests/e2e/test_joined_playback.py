@@ -7,15 +7,10 @@ what this test would see if the join stopped listing every PPS."""
 from __future__ import annotations
 
 import base64
-import functools
 import io
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from omnigen.media.encoding import video_encoder_args
@@ -46,21 +41,6 @@ window.frameAt = t => new Promise(done => {
 </script>"""
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        return None
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", tmp_path
-    finally:
-        httpd.shutdown()
-
-
 def _luma(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("L")).astype(float)
 
@@ -88,8 +68,8 @@ def _chromium_frames(browser, base: str, name: str, frames: list[int]) -> list[n
         page.close()
 
 
-def test_chromium_plays_a_join_with_a_hurried_segment_as_its_segments_decode(browser, served, tmp_path: Path):
-    base, root = served
+def test_chromium_plays_a_join_with_a_hurried_segment_as_its_segments_decode(browser, static_site, tmp_path: Path):
+    base, root = static_site
     o = OutputSettings(width=W, height=H, fps=FPS, crf=20)
     parts = []
     for k, src in enumerate(SOURCES):
