@@ -212,6 +212,21 @@ def make_keyframes(ctx: StepContext, job_id: str) -> dict[str, Any]:
 
 
 def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
+    """One take → clip + its last frame (`render_take`), then its share of compose's work ahead
+    (`encode_take`): one step, as a workflow's scene task runs it."""
+    result = render_take(ctx, job_id, scene_index)
+    encode_take(ctx, job_id, scene_index)
+    return result
+
+
+def encode_take(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
+    """The picture segments showing take `scene_index` whose clips have all arrived, encoded now
+    so compose only has to join them. Local CPU work: the in-process runner does it off the
+    take's model slot, so the next take starts while this one's segments encode."""
+    return prepare_ahead(ctx, job_id, scene_index, audio=False)
+
+
+def render_take(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, Any]:
     """One take → clip + its last frame. A take is a scene, or several consecutive shots cut from
     one clip on the model's clip grid (`omnigen.clip_plan`), named by its first scene. A chained
     take starts on the previous take's last frame; a keyframed one on its keyframe (and ends on
@@ -228,7 +243,6 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
             t = f"scene_{n}"
             if job.tracks.get(t) is None or job.tracks[t].state != "done":
                 Tracker(ctx.jobs, job_id).done(t, "ready", asset=frame)
-        prepare_ahead(ctx, job_id, scene_index, audio=False)
         return result
     _check_cancel(ctx, job_id)
     script = _load_script(ctx, keys)
@@ -244,8 +258,6 @@ def render_scene(ctx: StepContext, job_id: str, scene_index: int) -> dict[str, A
     for n in members:
         done = "rendered" if n == scene_index else f"cut from scene {scene_index}'s shot"
         tracker.done(f"scene_{n}", done, asset=frame)
-    # The take's picture segment(s), encoded now so compose only has to join them.
-    prepare_ahead(ctx, job_id, scene_index, audio=False)
     return result
 
 

@@ -2,8 +2,10 @@
 the local server when it receives Replicate's webhooks). It is the `Launcher` port's thread
 backing, and each worker process of `processes.ProcessRunner` runs jobs with it too.
 
-write_script, then the scene chains (each sequential, scenes under a concurrency limit), music
-and voiceover side by side, then compose and finalize. Any failure ends the job `failed` with
+write_script, then the scene chains (each sequential, takes under a concurrency limit), music
+and voiceover side by side, then compose and finalize. A take holds its slot while its model
+renders it; its picture segments then encode on a pool of their own (one x264 per core), so the
+next take is not kept waiting by local CPU work. Any failure ends the job `failed` with
 the error kept and partial assets left in the store; a cancel stops every branch at its next
 check. Running a job again resumes it: each step reuses what is already stored.
 """
@@ -11,6 +13,7 @@ check. Running a job again resumes it: each step reuses what is already stored.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -180,15 +183,21 @@ class LocalRunner:
         chains: list[list[int]] = script["chains"]
         scene_slots = threading.Semaphore(ctx.settings.max_concurrent_scenes)
 
+        encoders = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix=f"segments-{job_id}")
+
         def run_chain(chain: list[int]) -> None:
+            encoding: list[Future] = []
             with scene_slots:
                 for index in chain:
                     if ctx.is_cancelled(job_id):
                         raise Cancelled(job_id)
-                    self._step(f"scene_{index}", steps.render_scene, job_id, index)
+                    self._step(f"scene_{index}", steps.render_take, job_id, index)
+                    encoding.append(encoders.submit(self._step, f"scene_{index}", steps.encode_take, job_id, index))
+            for future in encoding:  # the chain is done when its segments are
+                future.result()
 
         workers = len(chains) + 3  # the chains, music, voice, keyframes
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"job-{job_id}") as pool:
+        with encoders, ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"job-{job_id}") as pool:
             futures: list[Future] = [
                 pool.submit(self._step, "music", steps.make_music, job_id),
                 pool.submit(self._step, "voiceover", steps.make_voiceover, job_id),
