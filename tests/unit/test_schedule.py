@@ -33,6 +33,17 @@ def test_custom_costs_and_lower_bound():
     assert lower_bound_s([], 2) == 0
 
 
+def test_chains_that_hold_their_slot_cannot_share_one_at_once():
+    # five 9 s takes on 3 slots: some slot runs two of them, one after the other
+    assert lower_bound_s([9.0] * 5, slots=3) == pytest.approx(15.0)
+    assert lower_bound_s([9.0] * 5, slots=3, held=True) == pytest.approx(18.0)
+    # the two shortest of the four longest, not the two longest
+    assert lower_bound_s([10.0, 8.0, 6.0, 5.0, 1.0], slots=3, held=True) == pytest.approx(11.0)
+    # no more chains than slots: every chain starts at once, nothing to add
+    assert lower_bound_s([9.0, 4.0, 4.0], slots=3, held=True) == pytest.approx(9.0)
+    assert lower_bound_s([], 3, held=True) == 0
+
+
 def test_unknown_mode():
     with pytest.raises(ValueError, match="continuity"):
         chains(SCRIPT, "zigzag")

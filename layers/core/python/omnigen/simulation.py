@@ -20,6 +20,7 @@ import math
 from pydantic import BaseModel, Field
 
 from omnigen.clip_plan import Takes
+from omnigen.schedule import lower_bound_s
 
 
 class Latencies(BaseModel):
@@ -80,7 +81,7 @@ def simulate(takes: Takes, slots: int, lat: Latencies) -> Timing:
     scenes_end = chains_on_slots(costs, slots, keyframes_end)
     music_end, voice_end = t0 + lat.music_s, t0 + lat.voice_s
     wall = max(scenes_end, music_end, voice_end)
-    spread = max(max(costs), sum(costs) / max(1, slots))
+    spread = lower_bound_s(costs, slots, held=True)
     bound = t0 + max((keyframes_end - t0) + spread, lat.music_s, lat.voice_s)
     return Timing(
         mode=takes.continuity,
