@@ -120,3 +120,48 @@ def test_cost_by_model_fits_a_phone(served, browser, tmp_path) -> None:  # type:
         assert _overflow(page) == 0
         _shot(page, "usage-failed-360")
     assert not errors, errors
+
+
+def test_cost_so_far_grows_while_the_job_runs(served, browser) -> None:  # type: ignore[no-untyped-def]
+    """A running job's page shows what it has spent so far, and the table grows when a take ends
+    and is billed (the pipeline's recorder and tracker writing the store the server streams from)."""
+    base, home = served
+    ctx = local_context(load_settings({"OMNIGEN_HOME": str(home)}))
+    tracks = {
+        "script": TrackProgress(state="done", percent=100),
+        "scene_1": TrackProgress(state="running", percent=30),
+        "scene_2": TrackProgress(state="pending"),
+    }
+    job = ctx.jobs.create(
+        Job(
+            user_id=LOCAL_USER,
+            brief=Brief.model_validate(small_brief()),
+            status=JobStatus.GENERATING_VIDEOS,
+            tracks=tracks,
+        )
+    )
+    tracker = Tracker(ctx.jobs, job.job_id)
+    tracker.record_call(ProviderCall(capability="script", model="openai/gpt-4o", prediction_id="s", cost_usd=0.02))
+
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(30_000)
+    with _screenshot_on_failure(page, "usage-live"):
+        page.goto(f"{base}/#/jobs/{job.job_id}")
+        page.get_by_role("table", name="Spent so far, by model (total $0.02)").wait_for()
+        assert _rows(page) == [["Script", "openai/gpt-4o", "1", "$0.02"]]
+        page.get_by_test_id("connection").get_by_text("Live").wait_for()
+
+        tracker.record_call(
+            ProviderCall(capability="video", model="kwaivgi/kling-v2.5-turbo-pro", prediction_id="v", cost_usd=0.35)
+        )
+        tracker.done("scene_1", "rendered")
+        page.get_by_role("table", name="Spent so far, by model (total $0.37)").wait_for()
+        assert _rows(page) == [
+            ["Script", "openai/gpt-4o", "1", "$0.02"],
+            ["Video", "kwaivgi/kling-v2.5-turbo-pro", "1", "$0.35"],
+        ]
+        assert _overflow(page) == 0
+        _shot(page, "usage-running-360")
+    assert not errors, errors

@@ -163,6 +163,27 @@ describe("ProgressView", () => {
     expect(screen.queryByRole("table")).toBeNull();
   });
 
+  it("shows what a running job has spent so far, read again as each track ends", async () => {
+    const transport = new FakeTransport();
+    const script = [{ capability: "script", model: "openai/gpt-4o", calls: 1, cost_usd: 0.01 }];
+    const before = { ...running(), cost_usd: 0.01, usage: script, urls: { script: "/api/v1/assets/x/script.json?exp=9999999999&sig=s" } };
+    const take = { capability: "video", model: "kwaivgi/kling-v2.5-turbo-pro", calls: 1, cost_usd: 0.35 };
+    const after = { ...before, seq: 6, cost_usd: 0.36, usage: [...script, take], tracks: { ...before.tracks, scene_1: track("done", 100) } };
+    const f = serve([before, after]);
+    renderWithServices(<ProgressView id="job1" />, { fetch: f, transport });
+    const table = await screen.findByRole("table", { name: /Spent so far, by model \(total \$0\.01\)/ });
+    expect(usageRows(table)).toEqual([["Script", "openai/gpt-4o", "1", "$0.01"]]);
+    const conn = await transport.opened();
+    // a track that ends with no new asset still has its cost read: the take was billed
+    act(() => conn.h.onEvent(event(6, { tracks: after.tracks })));
+    const grown = await screen.findByRole("table", { name: /Spent so far, by model \(total \$0\.36\)/ });
+    expect(usageRows(grown)).toEqual([
+      ["Script", "openai/gpt-4o", "1", "$0.01"],
+      ["Video", "kwaivgi/kling-v2.5-turbo-pro", "1", "$0.35"],
+    ]);
+    expect(f.calls.filter((c) => c.method === "GET" && c.path.endsWith("/jobs/job1"))).toHaveLength(2);
+  });
+
   it("answers a missing job plainly", async () => {
     renderWithServices(<ProgressView id="nope" />, { fetch: fakeFetch([]) });
     expect(await screen.findByText(/There is no job nope/)).toBeInTheDocument();

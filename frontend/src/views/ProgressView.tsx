@@ -192,11 +192,13 @@ export function ProgressView({ id }: { id: string }) {
       onEvent: (e) => {
         const before = jobRef.current;
         setJob((j) => mergeEvent(j, e));
-        // Thumbnails, players and the script need signed URLs, which only the job read gives.
+        // Thumbnails, players and the script need signed URLs, and what the job has spent its
+        // billed calls: only the job read gives them, so it is read again as each track ends.
+        const ended = Object.entries(e.tracks).some(([name, t]) => t.state === "done" && before?.tracks[name]?.state !== "done");
         const missing =
           Object.entries(e.tracks).some(([name, t]) => t.state === "done" && t.asset && !before?.urls[`track:${name}`]) ||
           (e.tracks.script?.state === "done" && !before?.urls.script);
-        if (missing || isTerminal(e.status)) reloadSoon();
+        if (ended || missing || isTerminal(e.status)) reloadSoon();
       },
     }).start();
     client.current = c;
@@ -294,6 +296,7 @@ export function ProgressView({ id }: { id: string }) {
           })}
         </ol>
         <ConnectionLine state={finished ? null : conn} onRetry={() => client.current?.retryNow()} />
+        {!finished && <UsageTable usage={job.usage} total={job.cost_usd} caption="Spent so far, by model" />}
         {!finished && mayEdit(me, job) && (
           <div className="actions">
             {!confirmCancel ? (
