@@ -43,6 +43,12 @@ def alive(pid: int) -> bool:
     return p is not None and p.state != "Z"
 
 
+def zombie(pid: int) -> bool:
+    """Ended but not yet reaped by its parent."""
+    p = _stat(pid)
+    return p is not None and p.state == "Z"
+
+
 def cmdline(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")

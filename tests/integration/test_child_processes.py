@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from api_harness import small_brief
-from procs import alive, ffmpeg_children, wait_until
+from procs import alive, ffmpeg_children, wait_until, zombie
 
 from omnigen.brief import parse_brief
 from omnigen.config import load_settings
@@ -135,8 +135,14 @@ def test_start_up_removes_the_scratch_of_dead_processes_only(tmp_path):
     (root / f"job1-{dead.pid}-abcd1234" / "clip.mp4").write_bytes(b"x" * 1000)
     (root / "job2-oldstyle").mkdir()  # the naming before process ids
     (root / f"job3-{os.getpid()}-efgh5678").mkdir()  # a live process's step: left alone
+    # a worker killed with its server whose new parent (PID 1) has not reaped it yet: a zombie,
+    # which kill(pid, 0) still finds; it runs no step, so its scratch goes
+    unreaped = subprocess.Popen([sys.executable, "-c", "pass"])
+    assert wait_until(lambda: zombie(unreaped.pid), timeout=30)
+    (root / f"job5-{unreaped.pid}-ijkl9012").mkdir()
     removed = clean_stale_scratch(root)
-    assert sorted(removed) == sorted([f"job1-{dead.pid}-abcd1234", "job2-oldstyle"])
+    unreaped.wait()
+    assert sorted(removed) == sorted([f"job1-{dead.pid}-abcd1234", "job2-oldstyle", f"job5-{unreaped.pid}-ijkl9012"])
     assert [p.name for p in root.iterdir()] == [f"job3-{os.getpid()}-efgh5678"]
     # and every process that opens the home tidies it (the server, a worker, the CLI)
     (root / f"job4-{dead.pid}-zz").mkdir()

@@ -65,13 +65,20 @@ class StepContext:
 
 
 def _alive(pid: int) -> bool:
+    """Whether `pid` still runs. A zombie does not: a worker killed with its server is reparented
+    to PID 1, and an init that reaps late (a container's, a microVM's) leaves it a zombie that
+    `kill(pid, 0)` still finds, which kept the killed step's scratch through the next start."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process: alive
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (macOS), or it ended just now: kill() has answered
+        return Path("/proc").is_dir() is False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 def clean_stale_scratch(root: Path) -> list[str]:
