@@ -76,8 +76,8 @@ def _alive(pid: int) -> bool:
         return True
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:  # no /proc (macOS), or it ended just now: kill() has answered
-        return Path("/proc").is_dir() is False
+    except OSError:  # ended just now (Linux), or no /proc to ask (macOS): kill() has answered
+        return not Path("/proc").is_dir()
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
