@@ -48,6 +48,13 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"browser-{name}.png"), full_page=True)
 
 
+def _watched(page, errors: list[str]):
+    """`page`, its script errors collected in `errors`, waiting up to 30 s for what it is told to."""
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(30_000)
+    return page
+
+
 @contextmanager
 def _screenshot_on_failure(page, name: str) -> Iterator[None]:
     """Keep what the browser showed when a step failed (test-artifacts/browser-failed-*.png)."""
@@ -98,10 +105,8 @@ def _fill_brief(page) -> None:
 
 
 def test_create_watch_play_reorder_recompose(server, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(30_000)
+    page = _watched(browser.new_page(viewport={"width": 1280, "height": 900}), errors)
 
     with _screenshot_on_failure(page, "create-edit"):
         # --- Create: fill the brief, upload the product image, see the estimate, submit -----------

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from api_harness import small_brief
 from playwright.sync_api import expect
-from test_browser import JOB_TIMEOUT_MS, _fill_brief, _screenshot_on_failure, _shot, _wait_finished
+from test_browser import JOB_TIMEOUT_MS, _fill_brief, _screenshot_on_failure, _shot, _wait_finished, _watched
 from test_browser import server as server
 
 from omnigen.api.devserver import free_port, start_local_server, stop
@@ -50,10 +50,8 @@ def _order(page) -> list[str]:
 
 @pytest.mark.timeout(1500)
 def test_producer_journey_desktop_then_phone(server, portrait_job, browser):
-    page = browser.new_page(viewport=DESKTOP, accept_downloads=True)
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(30_000)
+    page = _watched(browser.new_page(viewport=DESKTOP, accept_downloads=True), errors)
     with _screenshot_on_failure(page, "producer"):
         # --- Create on a phone: the Generate button is on screen at the top of the form ----------
         page.set_viewport_size(PHONE)
@@ -209,10 +207,8 @@ def _versions(page) -> list[str]:
 def test_editing_journey_regenerate_revoice_restore_compare_refuse(server, edit_job, browser):
     """Issue 16's journey: regenerate scene 2 (cost first) → re-voice a line → re-compose →
     restore v1 → compare v1 and v2 → an edit that breaks a rule is refused and v2 stays."""
-    page = browser.new_page(viewport=DESKTOP)
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(30_000)
+    page = _watched(browser.new_page(viewport=DESKTOP), errors)
     with _screenshot_on_failure(page, "editing"):
         page.goto(f"{server}/#/jobs/{edit_job}")
         _wait_finished(page)
@@ -286,13 +282,6 @@ def ops_job(server):
     r = httpx.post(f"{server}/api/v1/generate", json=_brief("16:9"), timeout=30)
     assert r.status_code == 202, r.text
     return r.json()["job_id"]
-
-
-def _watched(page, errors: list[str]):
-    """`page`, its script errors collected in `errors`, waiting up to 30 s for what it is told to."""
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(30_000)
-    return page
 
 
 def _total(page) -> str:

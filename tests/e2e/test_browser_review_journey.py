@@ -16,7 +16,7 @@ import zipfile
 
 import httpx
 import pytest
-from test_browser import JOB_TIMEOUT_MS, _screenshot_on_failure, _shot, _wait_finished
+from test_browser import JOB_TIMEOUT_MS, _screenshot_on_failure, _shot, _wait_finished, _watched
 from test_browser_producer import (
     ALICE,
     DESKTOP,
@@ -24,7 +24,6 @@ from test_browser_producer import (
     _order,
     _sign_in,
     _total,
-    _watched,
     alices_ad,
     set_length,
     team_server,

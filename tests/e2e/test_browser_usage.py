@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from api_harness import small_brief
-from test_browser import WEB, _screenshot_on_failure, _shot
+from test_browser import WEB, _screenshot_on_failure, _shot, _watched
 
 from omnigen.api.auth import LOCAL_USER
 from omnigen.api.devserver import free_port, start_local_server, stop
@@ -95,10 +95,8 @@ def test_cost_by_model_fits_a_phone(served, browser, tmp_path) -> None:  # type:
     ctx.assets.put_file(output, _mp4(tmp_path / "ad.mp4"), "video/mp4")
     ctx.jobs.update(done, lambda j: j.assets.__setitem__("output", output))
 
-    page = browser.new_page(viewport=PHONE)
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(30_000)
+    page = _watched(browser.new_page(viewport=PHONE), errors)
     with _screenshot_on_failure(page, "usage"):
         expected = [
             ["Script", "anthropic/claude-4-sonnet", "1", "$0.02"],
@@ -143,10 +141,8 @@ def test_cost_so_far_grows_while_the_job_runs(served, browser) -> None:  # type:
     tracker = Tracker(ctx.jobs, job.job_id)
     tracker.record_call(ProviderCall(capability="script", model="openai/gpt-4o", prediction_id="s", cost_usd=0.02))
 
-    page = browser.new_page(viewport=PHONE)
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(30_000)
+    page = _watched(browser.new_page(viewport=PHONE), errors)
     with _screenshot_on_failure(page, "usage-live"):
         page.goto(f"{base}/#/jobs/{job.job_id}")
         page.get_by_role("table", name="Spent so far, by model (total $0.02)").wait_for()
